@@ -1,0 +1,101 @@
+//! The command line, as clap parses it. No validation beyond clap's happens here: see [`crate::config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  scaffold list                         what templates there are
+  scaffold info chat                    a template's variables and files
+  scaffold new chat my-chat             a long-poll chat in ./my-chat
+  scaffold new package shop -d license=Apache-2.0 -d docker=yes
+  scaffold new flat my-site --dry-run   show what would be written
+
+Exit codes: 0 ok, 1 failure, 2 usage error.";
+
+/// Create new Tornado web projects from tested templates.
+#[derive(Debug, Parser)]
+#[command(name = "scaffold", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the templates.
+    List(ListArgs),
+    /// Show a template's description, variables and files.
+    Info(InfoArgs),
+    /// Create a new project from a template.
+    #[command(after_help = "\
+Examples:
+  scaffold new chat my-chat
+  scaffold new chat --name \"Team Chat\"            DEST becomes ./team-chat
+  scaffold new package shop -d license=MIT -d docker=true --no-input
+  scaffold new flat my-site --dry-run --json
+
+DEST defaults to the project name in kebab case; the project name defaults to the last
+component of DEST. Without --force, an existing non-empty DEST is refused.")]
+    New(NewArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `scaffold list`
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scaffold info`
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The template's name (see `scaffold list`).
+    pub template: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `scaffold new`
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The template's name (see `scaffold list`).
+    pub template: String,
+    /// Where to create the project [default: the project name in kebab case].
+    pub dest: Option<PathBuf>,
+    /// Set a template variable (repeatable), e.g. `-d license=MIT`.
+    #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]
+    pub define: Vec<String>,
+    /// The project's name [default: the last component of DEST].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Never prompt: use defaults for everything not given with -d.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Overwrite files the template produces in an existing DEST (nothing else is touched).
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result (or with --dry-run the plan) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `scaffold completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for.
+    pub shell: clap_complete::Shell,
+}

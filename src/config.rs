@@ -1,0 +1,246 @@
+//! Parsed arguments become one validated request, with no I/O beyond what is passed in.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use heck::ToKebabCase;
+
+use crate::answers::Input;
+use crate::cli::NewArgs;
+use crate::python;
+
+/// What `scaffold new` was asked to do, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    /// Template name.
+    pub template: String,
+    /// Destination directory, as given (relative paths stay relative).
+    pub dest: PathBuf,
+    /// The project's name.
+    pub project_name: String,
+    /// The derived, checked Python package name.
+    pub package_name: String,
+    /// `-d` pairs, in order (a later one wins).
+    pub defines: Vec<(String, String)>,
+    /// Prompt or use defaults.
+    pub input: Input,
+    /// Overwrite the template's files in an existing destination.
+    pub force: bool,
+    /// Plan only.
+    pub dry_run: bool,
+    /// Machine-readable output.
+    pub json: bool,
+    /// No output on success.
+    pub quiet: bool,
+}
+
+/// What the environment contributes to a request.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// Whether stdin is a terminal (prompts are allowed).
+    pub stdin_is_tty: bool,
+    /// The current directory, to name a project created in `.`.
+    pub cwd: PathBuf,
+}
+
+/// Splits `KEY=VALUE`.
+pub fn parse_define(raw: &str) -> Result<(String, String)> {
+    match raw.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(crate::usage!(
+            "`-d {raw}`: expected KEY=VALUE, for example `-d license=MIT`"
+        )),
+    }
+}
+
+/// Checks a project name (before it is turned into a package name).
+pub fn check_project_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("it is empty".to_string());
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!("it contains the control character {c:?}"));
+    }
+    if name.chars().count() > 100 {
+        return Err("it is longer than 100 characters".to_string());
+    }
+    Ok(())
+}
+
+fn last_component(dest: &Path, cwd: &Path) -> Option<String> {
+    let joined = cwd.join(dest);
+    let mut parts: Vec<String> = Vec::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    parts.pop()
+}
+
+/// Resolves `scaffold new` arguments. `ask_name` is called when neither DEST nor --name is given
+/// and prompting is allowed.
+pub fn resolve_new(
+    args: &NewArgs,
+    env: &Env,
+    ask_name: &mut dyn FnMut() -> Result<String>,
+) -> Result<NewRequest> {
+    let defines = args
+        .define
+        .iter()
+        .map(|d| parse_define(d))
+        .collect::<Result<Vec<_>>>()?;
+    let input = if args.no_input || !env.stdin_is_tty {
+        Input::Defaults
+    } else {
+        Input::Prompt
+    };
+    let (project_name, dest) = match (&args.name, &args.dest) {
+        (Some(name), Some(dest)) => (name.clone(), dest.clone()),
+        (Some(name), None) => (name.clone(), PathBuf::from(name.to_kebab_case())),
+        (None, Some(dest)) => {
+            let name = last_component(dest, &env.cwd).ok_or_else(|| {
+                crate::usage!(
+                    "cannot take a project name from `{}`; give one with --name",
+                    dest.display()
+                )
+            })?;
+            (name, dest.clone())
+        }
+        (None, None) => {
+            if input == Input::Prompt {
+                let name = ask_name()?;
+                let dest = PathBuf::from(name.to_kebab_case());
+                (name, dest)
+            } else {
+                return Err(crate::usage!(
+                    "no project name: give DEST or --name (for example `scaffold new {} my-site`)",
+                    args.template
+                ));
+            }
+        }
+    };
+    check_project_name(&project_name)
+        .map_err(|why| crate::usage!("project name `{project_name}`: {why}"))?;
+    if dest.as_os_str().is_empty() {
+        return Err(crate::usage!("DEST is empty"));
+    }
+    let package_name = python::package_name(&project_name);
+    python::check_package_name(&package_name).map_err(|why| {
+        crate::usage!(
+            "project name `{project_name}` gives the Python package name `{package_name}`, \
+             which cannot be used: {why} (choose another with --name)"
+        )
+    })?;
+    Ok(NewRequest {
+        template: args.template.clone(),
+        dest,
+        project_name,
+        package_name,
+        defines,
+        input,
+        force: args.force,
+        dry_run: args.dry_run,
+        json: args.json,
+        quiet: args.quiet,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> NewArgs {
+        use clap::Parser;
+        let mut argv = vec!["scaffold", "new"];
+        argv.extend_from_slice(list);
+        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+            crate::cli::Command::New(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    fn env(tty: bool) -> Env {
+        Env {
+            stdin_is_tty: tty,
+            cwd: PathBuf::from("/home/me/work"),
+        }
+    }
+
+    #[test]
+    fn names_and_destinations() {
+        // (arguments, tty, Ok((project name, dest, package)) or Err(part of message))
+        type Case<'a> = (&'a [&'a str], bool, Result<(&'a str, &'a str, &'a str), &'a str>);
+        let cases: &[Case] = &[
+            (&["chat", "my-chat"], false, Ok(("my-chat", "my-chat", "my_chat"))),
+            (&["chat", "a/b/my-chat"], false, Ok(("my-chat", "a/b/my-chat", "my_chat"))),
+            (&["chat", "--name", "Team Chat"], false, Ok(("Team Chat", "team-chat", "team_chat"))),
+            (&["chat", "x", "--name", "Shop"], false, Ok(("Shop", "x", "shop"))),
+            (&["chat", "."], false, Ok(("work", ".", "work"))),
+            (&["chat", "sub/.."], false, Ok(("work", "sub/..", "work"))),
+            (&["chat"], false, Err("no project name")),
+            (&["chat", "/"], false, Err("cannot take a project name")),
+            (&["chat", "asyncio"], false, Err("standard library")),
+            (&["chat", "1x"], false, Err("not a valid Python identifier")),
+            (&["chat", "x", "--name", "a\u{7}b"], false, Err("control character")),
+            (&["chat", "x", "-d", "noequals"], false, Err("expected KEY=VALUE")),
+            (&["chat", "x", "-d", "=v"], false, Err("expected KEY=VALUE")),
+        ];
+        for (argv, tty, want) in cases {
+            let got = resolve_new(&args(argv), &env(*tty), &mut || unreachable!());
+            match (got, want) {
+                (Ok(r), Ok((name, dest, pkg))) => {
+                    assert_eq!(
+                        (r.project_name.as_str(), r.dest.to_str().unwrap(), r.package_name.as_str()),
+                        (*name, *dest, *pkg),
+                        "{argv:?}"
+                    );
+                }
+                (Err(e), Err(part)) => {
+                    assert!(format!("{e:#}").contains(part), "{argv:?}: {e:#}");
+                    assert_eq!(crate::exit_code(&e), 2, "{argv:?} is a usage error");
+                }
+                (got, want) => panic!("{argv:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn input_mode() {
+        let r = resolve_new(&args(&["chat", "x"]), &env(true), &mut || unreachable!()).unwrap();
+        assert_eq!(r.input, Input::Prompt);
+        let r = resolve_new(&args(&["chat", "x"]), &env(false), &mut || unreachable!()).unwrap();
+        assert_eq!(r.input, Input::Defaults);
+        let r = resolve_new(&args(&["chat", "x", "--no-input"]), &env(true), &mut || {
+            unreachable!()
+        })
+        .unwrap();
+        assert_eq!(r.input, Input::Defaults);
+        let r = resolve_new(&args(&["chat"]), &env(true), &mut || Ok("Asked Name".into())).unwrap();
+        assert_eq!((r.project_name.as_str(), r.dest.to_str().unwrap()), ("Asked Name", "asked-name"));
+    }
+
+    #[test]
+    fn defines_keep_order_and_equals_in_values() {
+        let r = resolve_new(
+            &args(&["chat", "x", "-d", "a=1", "-d", "b=x=y", "-d", "a=2"]),
+            &env(false),
+            &mut || unreachable!(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.defines,
+            vec![
+                ("a".to_string(), "1".to_string()),
+                ("b".to_string(), "x=y".to_string()),
+                ("a".to_string(), "2".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The `scaffold` binary: parse the command line, run it, print any error once.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = scaffold::cli::Cli::parse();
+    match scaffold::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(scaffold::exit_code(&err))
+        }
+    }
+}

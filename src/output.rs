@@ -1,0 +1,269 @@
+//! What the user sees: tables, summaries, JSON, completion scripts. Colour only on a terminal
+//! and never with `NO_COLOR`.
+
+use std::io::IsTerminal;
+
+use clap::CommandFactory;
+use serde_json::{Map, Value as Json, json};
+
+use crate::app::{Loaded, Rendered};
+use crate::config::NewRequest;
+use crate::manifest::{Kind, Value};
+use crate::write::{Action, Plan};
+
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn paint(text: &str, code: &str) -> String {
+    if colour() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn bold(text: &str) -> String {
+    paint(text, "1")
+}
+
+fn print_json(value: &Json) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+    );
+}
+
+/// `scaffold list`.
+pub fn list(templates: &[Loaded], as_json: bool) {
+    if as_json {
+        let items: Vec<Json> = templates
+            .iter()
+            .map(|t| {
+                json!({
+                    "name": t.manifest.name,
+                    "description": t.manifest.description,
+                    "follows": t.manifest.follows,
+                    "origin": t.source.origin.to_string(),
+                })
+            })
+            .collect();
+        print_json(&Json::Array(items));
+        return;
+    }
+    let width = templates
+        .iter()
+        .map(|t| t.manifest.name.len())
+        .max()
+        .unwrap_or(0);
+    for t in templates {
+        println!(
+            "{}{}  {}  {}",
+            bold(&t.manifest.name),
+            " ".repeat(width - t.manifest.name.len()),
+            t.manifest.description,
+            paint(&format!("(follows {})", t.manifest.follows), "2"),
+        );
+    }
+}
+
+fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Str(s) => json!(s),
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+    }
+}
+
+/// `scaffold info`.
+pub fn info(t: &Loaded, as_json: bool) {
+    let m = &t.manifest;
+    let files: Vec<String> = t
+        .source
+        .files
+        .iter()
+        .map(|f| {
+            f.path
+                .strip_suffix(crate::source::RENDER_SUFFIX)
+                .unwrap_or(&f.path)
+                .to_string()
+        })
+        .collect();
+    if as_json {
+        let vars: Vec<Json> = m
+            .variables
+            .iter()
+            .map(|v| {
+                json!({
+                    "name": v.name,
+                    "type": v.kind.to_string(),
+                    "default": v.default.as_ref().map(value_json),
+                    "choices": if v.kind == Kind::Choice { json!(v.choices) } else { Json::Null },
+                    "regex": v.regex_source,
+                    "when": v.when,
+                    "help": v.help,
+                })
+            })
+            .collect();
+        let conditional: Vec<Json> = m
+            .conditional
+            .iter()
+            .map(|c| json!({"when": c.when, "paths": c.paths}))
+            .collect();
+        print_json(&json!({
+            "name": m.name,
+            "description": m.description,
+            "follows": m.follows,
+            "origin": t.source.origin.to_string(),
+            "variables": vars,
+            "computed": m.computed.iter().map(|c| json!({"name": c.name, "value": c.value})).collect::<Vec<_>>(),
+            "conditional": conditional,
+            "executable": m.executable,
+            "files": files,
+        }));
+        return;
+    }
+    println!("{}: {}", bold(&m.name), m.description);
+    println!("follows: {}", m.follows);
+    println!();
+    if m.variables.is_empty() {
+        println!("variables: none (besides the project name)");
+    } else {
+        println!("variables (set with -d NAME=VALUE):");
+        for v in &m.variables {
+            let mut line = format!("  {} ({})", bold(&v.name), v.kind);
+            if let Some(d) = &v.default {
+                line.push_str(&format!(" default: {d}"));
+            } else {
+                line.push_str(" required");
+            }
+            println!("{line}");
+            if !v.help.is_empty() {
+                println!("      {}", v.help);
+            }
+            if v.kind == Kind::Choice {
+                println!("      one of: {}", v.choices.join(", "));
+            }
+            if let Some(re) = &v.regex_source {
+                println!("      rule: {re}");
+            }
+            if let Some(when) = &v.when {
+                println!("      asked when: {when}");
+            }
+        }
+    }
+    println!();
+    println!("files:");
+    for (source, shown) in t.source.files.iter().zip(&files) {
+        let conds: Vec<&str> = m
+            .conditional
+            .iter()
+            .filter(|c| c.paths.iter().any(|p| crate::render::covers(p, &source.path)))
+            .map(|c| c.when.as_str())
+            .collect();
+        let mut notes = Vec::new();
+        if m.executable.contains(&source.path) {
+            notes.push("executable".to_string());
+        }
+        if !conds.is_empty() {
+            notes.push(format!("only when {}", conds.join(" and ")));
+        }
+        if notes.is_empty() {
+            println!("  {shown}");
+        } else {
+            println!("  {shown}  {}", paint(&format!("({})", notes.join("; ")), "2"));
+        }
+    }
+}
+
+/// The result (or with --dry-run the plan) of `scaffold new`.
+pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan) {
+    if req.json {
+        let mut vars = Map::new();
+        for (name, value) in &rendered.answers.values {
+            // The secret stays in the generated files; it is not echoed.
+            if name != "cookie_secret" {
+                vars.insert(name.clone(), value_json(value));
+            }
+        }
+        let files: Vec<Json> = plan
+            .files
+            .iter()
+            .map(|(f, a)| json!({"path": f.path, "action": a, "executable": f.executable}))
+            .collect();
+        print_json(&json!({
+            "template": t.manifest.name,
+            "dest": req.dest.display().to_string(),
+            "dry_run": req.dry_run,
+            "destination": plan.state,
+            "files": files,
+            "variables": vars,
+            "next_steps": rendered.next_steps,
+        }));
+        return;
+    }
+    if req.quiet && !req.dry_run {
+        return;
+    }
+    let count = |a: Action| plan.files.iter().filter(|(_, x)| *x == a).count();
+    let (created, overwritten, identical) = (
+        count(Action::Create),
+        count(Action::Overwrite),
+        count(Action::Identical),
+    );
+    if req.dry_run {
+        println!(
+            "{} `{}` from template `{}` (dry run: nothing written):",
+            bold("Would write"),
+            req.dest.display(),
+            t.manifest.name
+        );
+        for (f, a) in &plan.files {
+            let tag = match a {
+                Action::Create => paint("create   ", "32"),
+                Action::Overwrite => paint("overwrite", "33"),
+                Action::Identical => paint("identical", "2"),
+            };
+            println!("  {tag} {}", f.path);
+        }
+        if !req.force && overwritten + identical > 0 {
+            println!("(without --force this would be refused: the destination holds some of these files)");
+        }
+        return;
+    }
+    let mut summary = format!("{created} created");
+    if overwritten > 0 {
+        summary.push_str(&format!(", {overwritten} overwritten"));
+    }
+    if identical > 0 {
+        summary.push_str(&format!(", {identical} unchanged"));
+    }
+    println!(
+        "{} `{}` from template `{}` ({summary}).",
+        paint("Created", "1;32"),
+        req.dest.display(),
+        t.manifest.name
+    );
+    if let Some(next) = &rendered.next_steps {
+        println!();
+        println!("{}", bold("Next steps:"));
+        for line in next.trim_end().lines() {
+            println!("  {line}");
+        }
+    }
+}
+
+/// Prints a completion script, with the embedded template names as candidates.
+pub fn completions(shell: clap_complete::Shell) {
+    let names = crate::registry::names();
+    let mut cmd = crate::cli::Cli::command();
+    for sub in ["new", "info"] {
+        let names = names.clone();
+        cmd = cmd.mut_subcommand(sub, |s| {
+            s.mut_arg("template", |a| {
+                a.value_parser(clap::builder::PossibleValuesParser::new(names))
+            })
+        });
+    }
+    clap_complete::generate(shell, &mut cmd, "scaffold", &mut std::io::stdout());
+}

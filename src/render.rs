@@ -1,0 +1,280 @@
+//! Rendering, all in memory: one Tera instance per run, file contents and path components.
+//!
+//! Only files whose name ends in `.tera` go through Tera (the suffix is removed); every other
+//! file is copied byte for byte. Path components that hold Tera syntax are rendered one by one
+//! and each result is checked, so no value can make a path leave the destination.
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use tera::{Context, ErrorKind, Tera};
+
+use crate::manifest::Manifest;
+use crate::source::{RENDER_SUFFIX, TemplateSource};
+
+/// A file ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    /// Output path relative to the destination, `/`-separated, every component checked.
+    pub path: String,
+    /// The bytes to write.
+    pub contents: Vec<u8>,
+    /// Whether to give it mode 755.
+    pub executable: bool,
+    /// The template path it came from.
+    pub source: String,
+}
+
+/// The one Tera instance of a run, holding every `.tera` file of the template.
+pub struct Engine {
+    tera: Tera,
+    label: String,
+}
+
+/// Formats a Tera error as `file:line:col: reason`, digging out the useful part.
+pub fn describe_tera_error(err: &tera::Error, one_off: bool) -> String {
+    match err.kind() {
+        ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
+            let span = r.span();
+            let message = r.message().trim_end_matches('.');
+            if one_off || r.filename().is_empty() || r.filename() == "__tera_one_off" {
+                format!("{}:{}: {message}", span.start_line, span.start_col + 1)
+            } else {
+                format!(
+                    "{}:{}:{}: {message}",
+                    r.filename(),
+                    span.start_line,
+                    span.start_col + 1
+                )
+            }
+        }
+        _ => {
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(err);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
+    }
+}
+
+impl Engine {
+    /// Parses every `.tera` file of `template`; reports all syntax errors at once.
+    pub fn new(template: &TemplateSource) -> Result<Engine> {
+        let mut tera = new_tera();
+        let mut sources = Vec::new();
+        let mut problems = Vec::new();
+        for file in &template.files {
+            if !file.path.ends_with(RENDER_SUFFIX) {
+                continue;
+            }
+            match std::str::from_utf8(&file.contents) {
+                Ok(text) => sources.push((file.path.as_str(), text)),
+                Err(e) => problems.push(format!(
+                    "{}: marked for rendering ({RENDER_SUFFIX}) but not valid UTF-8 ({e})",
+                    file.path
+                )),
+            }
+        }
+        if problems.is_empty() && tera.add_raw_templates(sources.iter().copied()).is_ok() {
+            return Ok(Engine {
+                tera,
+                label: template.label(),
+            });
+        }
+        // Something failed: parse each file alone to name every broken one.
+        for (name, text) in &sources {
+            let mut alone = new_tera();
+            if let Err(e) = alone.add_raw_template(name, text) {
+                problems.push(describe_tera_error(&e, false));
+            }
+        }
+        if problems.is_empty() {
+            // Each file parses alone, so the set fails together (a missing include, a cycle).
+            if let Err(e) = tera.add_raw_templates(sources.iter().copied()) {
+                problems.push(describe_tera_error(&e, false));
+            }
+        }
+        bail!(
+            "template `{}` does not parse:\n  {}",
+            template.label(),
+            problems.join("\n  ")
+        )
+    }
+
+    /// Renders a Tera text (a default, a computed value, next steps).
+    pub fn render_str(&self, text: &str, ctx: &Context) -> Result<String, String> {
+        self.tera
+            .render_str(text, ctx, false)
+            .map_err(|e| describe_tera_error(&e, true))
+    }
+
+    /// Evaluates a Tera expression as a condition.
+    pub fn holds(&self, expr: &str, ctx: &Context) -> Result<bool, String> {
+        let out = self.render_str(&format!("{{% if {expr} %}}1{{% endif %}}"), ctx)?;
+        Ok(out == "1")
+    }
+
+    /// Renders every file the answers select, in memory.
+    pub fn render_all(
+        &self,
+        template: &TemplateSource,
+        manifest: &Manifest,
+        ctx: &Context,
+    ) -> Result<Vec<OutFile>> {
+        let mut active = Vec::new();
+        for c in &manifest.conditional {
+            let on = self
+                .holds(&c.when, ctx)
+                .map_err(|e| anyhow!("`template.toml` conditional `{}`: {e}", c.when))?;
+            active.push(on);
+        }
+        let mut out: Vec<OutFile> = Vec::new();
+        for file in &template.files {
+            let excluded = manifest
+                .conditional
+                .iter()
+                .zip(&active)
+                .any(|(c, on)| !on && c.paths.iter().any(|p| covers(p, &file.path)));
+            if excluded {
+                continue;
+            }
+            let path = self.render_path(&file.path, ctx)?;
+            let executable = file.executable || manifest.executable.contains(&file.path);
+            let contents = if file.path.ends_with(RENDER_SUFFIX) {
+                self.tera
+                    .render(&file.path, ctx)
+                    .map_err(|e| {
+                        anyhow!(
+                            "{}/{}",
+                            self.label,
+                            describe_tera_error(&e, false).trim_start_matches('/')
+                        )
+                    })
+                    .context("cannot render the template")?
+                    .into_bytes()
+            } else {
+                file.contents.to_vec()
+            };
+            out.push(OutFile {
+                path,
+                contents,
+                executable,
+                source: file.path.clone(),
+            });
+        }
+        check_collisions(&out)?;
+        Ok(out)
+    }
+
+    /// Renders a source path component by component and checks each result.
+    pub fn render_path(&self, source: &str, ctx: &Context) -> Result<String> {
+        let mut parts = Vec::new();
+        let count = source.split('/').count();
+        for (i, component) in source.split('/').enumerate() {
+            let mut rendered = if component.contains("{{") || component.contains("{%") {
+                self.render_str(component, ctx).map_err(|e| {
+                    anyhow!("file name `{source}` in template `{}`: {e}", self.label)
+                })?
+            } else {
+                component.to_string()
+            };
+            if i + 1 == count {
+                if let Some(stripped) = rendered.strip_suffix(RENDER_SUFFIX) {
+                    rendered = stripped.to_string();
+                }
+            }
+            check_component(&rendered).map_err(|why| {
+                anyhow!(
+                    "file name `{source}` in template `{}` renders to `{rendered}`, {why}",
+                    self.label
+                )
+            })?;
+            parts.push(rendered);
+        }
+        Ok(parts.join("/"))
+    }
+}
+
+fn new_tera() -> Tera {
+    let mut tera = Tera::new();
+    // Tera escapes `.html` output by default; a project generator must never do that.
+    tera.autoescape_on(Vec::<&str>::new());
+    crate::filters::register(&mut tera);
+    tera
+}
+
+/// Whether a manifest path (a file, or a directory covering everything below it) covers `path`.
+pub fn covers(manifest_path: &str, path: &str) -> bool {
+    let dir = manifest_path.trim_end_matches('/');
+    path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// Checks one rendered path component; the reason is returned for the message.
+pub fn check_component(c: &str) -> Result<(), String> {
+    if c.is_empty() {
+        return Err("which has an empty component".to_string());
+    }
+    if c == "." || c == ".." {
+        return Err(format!("which has the component `{c}`"));
+    }
+    if c.contains('/') || c.contains('\\') {
+        return Err("which has a path separator inside a component".to_string());
+    }
+    if let Some(ch) = c.chars().find(|ch| ch.is_control()) {
+        return Err(format!("which has the control character {ch:?}"));
+    }
+    let b = c.as_bytes();
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return Err("which starts with a drive prefix".to_string());
+    }
+    if c.len() > 255 {
+        return Err("which has a component longer than 255 bytes".to_string());
+    }
+    Ok(())
+}
+
+fn check_collisions(files: &[OutFile]) -> Result<()> {
+    let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for f in files {
+        if let Some(other) = seen.insert(&f.path, &f.source) {
+            bail!(
+                "`{other}` and `{}` both render to `{}`",
+                f.source,
+                f.path
+            );
+        }
+    }
+    // A file may not stand where another file needs a directory.
+    for f in files {
+        let mut prefix = String::new();
+        for part in f.path.split('/') {
+            if !prefix.is_empty() {
+                if let Some(src) = seen.get(prefix.as_str()) {
+                    bail!(
+                        "`{src}` renders to the file `{prefix}`, but `{}` needs a directory there",
+                        f.source
+                    );
+                }
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+        }
+    }
+    Ok(())
+}
+
+/// Puts variable values into a Tera context.
+pub fn context_from<'a>(
+    values: impl IntoIterator<Item = (&'a str, &'a crate::manifest::Value)>,
+) -> Context {
+    let mut ctx = Context::new();
+    for (name, value) in values {
+        match value {
+            crate::manifest::Value::Str(s) => ctx.insert(name.to_string(), s),
+            crate::manifest::Value::Bool(b) => ctx.insert(name.to_string(), b),
+            crate::manifest::Value::Int(i) => ctx.insert(name.to_string(), i),
+        }
+    }
+    ctx
+}
