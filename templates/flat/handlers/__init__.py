@@ -1,0 +1,1 @@
+"""Request handlers. Each one subclasses ``handlers.base.BaseHandler``; routes live in urls.py."""
