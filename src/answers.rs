@@ -150,7 +150,7 @@ pub fn resolve(
                     if var.kind == Kind::Choice {
                         String::new()
                     } else {
-                        format!(" (`{}` is a {} variable)", var.name, var.kind)
+                        format!(" (`{}` is of type {})", var.name, var.kind)
                     }
                 )
             })?
@@ -190,13 +190,9 @@ pub fn resolve(
         ));
     }
     for c in &manifest.computed {
-        let value = engine.render_str(&c.value, &answers.context()).map_err(|e| {
-            anyhow!(
-                "template `{}`: computed `{}`: {e}",
-                manifest.name,
-                c.name
-            )
-        })?;
+        let value = engine
+            .render_str(&c.value, &answers.context())
+            .map_err(|e| anyhow!("template `{}`: computed `{}`: {e}", manifest.name, c.name))?;
         answers.set(&c.name, Value::Str(value));
     }
     Ok(answers)

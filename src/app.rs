@@ -36,6 +36,11 @@ pub struct Loaded {
 
 /// Finds a template by name; the error lists what there is.
 pub fn load(name: &str) -> Result<Loaded> {
+    if registry::is_path(name) {
+        let source = registry::load_dir(std::path::Path::new(name))?;
+        let manifest = manifest::parse(&source)?;
+        return Ok(Loaded { source, manifest });
+    }
     let Some(source) = registry::get(name) else {
         let names = registry::names();
         let hint = match answers::nearest(name, names.iter().copied()) {
@@ -282,7 +287,13 @@ mod tests {
 
     #[test]
     fn years() {
-        for (days, year) in [(0, 1970), (365, 1971), (10_957, 2000), (20_819, 2027), (-1, 1969)] {
+        for (days, year) in [
+            (0, 1970),
+            (365, 1971),
+            (10_957, 2000),
+            (20_819, 2027),
+            (-1, 1969),
+        ] {
             assert_eq!(year_of_day(days), year, "{days}");
         }
     }

@@ -67,8 +67,10 @@ pub struct InfoArgs {
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// The template's name (see `scaffold list`).
+    #[arg(index = 1)]
     pub template: String,
     /// Where to create the project [default: the project name in kebab case].
+    #[arg(index = 2)]
     pub dest: Option<PathBuf>,
     /// Set a template variable (repeatable), e.g. `-d license=MIT`.
     #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]

@@ -176,20 +176,48 @@ mod tests {
     #[test]
     fn names_and_destinations() {
         // (arguments, tty, Ok((project name, dest, package)) or Err(part of message))
-        type Case<'a> = (&'a [&'a str], bool, Result<(&'a str, &'a str, &'a str), &'a str>);
+        type Case<'a> = (
+            &'a [&'a str],
+            bool,
+            Result<(&'a str, &'a str, &'a str), &'a str>,
+        );
         let cases: &[Case] = &[
-            (&["chat", "my-chat"], false, Ok(("my-chat", "my-chat", "my_chat"))),
-            (&["chat", "a/b/my-chat"], false, Ok(("my-chat", "a/b/my-chat", "my_chat"))),
-            (&["chat", "--name", "Team Chat"], false, Ok(("Team Chat", "team-chat", "team_chat"))),
-            (&["chat", "x", "--name", "Shop"], false, Ok(("Shop", "x", "shop"))),
+            (
+                &["chat", "my-chat"],
+                false,
+                Ok(("my-chat", "my-chat", "my_chat")),
+            ),
+            (
+                &["chat", "a/b/my-chat"],
+                false,
+                Ok(("my-chat", "a/b/my-chat", "my_chat")),
+            ),
+            (
+                &["chat", "--name", "Team Chat"],
+                false,
+                Ok(("Team Chat", "team-chat", "team_chat")),
+            ),
+            (
+                &["chat", "x", "--name", "Shop"],
+                false,
+                Ok(("Shop", "x", "shop")),
+            ),
             (&["chat", "."], false, Ok(("work", ".", "work"))),
             (&["chat", "sub/.."], false, Ok(("work", "sub/..", "work"))),
             (&["chat"], false, Err("no project name")),
             (&["chat", "/"], false, Err("cannot take a project name")),
             (&["chat", "asyncio"], false, Err("standard library")),
             (&["chat", "1x"], false, Err("not a valid Python identifier")),
-            (&["chat", "x", "--name", "a\u{7}b"], false, Err("control character")),
-            (&["chat", "x", "-d", "noequals"], false, Err("expected KEY=VALUE")),
+            (
+                &["chat", "x", "--name", "a\u{7}b"],
+                false,
+                Err("control character"),
+            ),
+            (
+                &["chat", "x", "-d", "noequals"],
+                false,
+                Err("expected KEY=VALUE"),
+            ),
             (&["chat", "x", "-d", "=v"], false, Err("expected KEY=VALUE")),
         ];
         for (argv, tty, want) in cases {
@@ -197,7 +225,11 @@ mod tests {
             match (got, want) {
                 (Ok(r), Ok((name, dest, pkg))) => {
                     assert_eq!(
-                        (r.project_name.as_str(), r.dest.to_str().unwrap(), r.package_name.as_str()),
+                        (
+                            r.project_name.as_str(),
+                            r.dest.to_str().unwrap(),
+                            r.package_name.as_str()
+                        ),
                         (*name, *dest, *pkg),
                         "{argv:?}"
                     );
@@ -217,13 +249,23 @@ mod tests {
         assert_eq!(r.input, Input::Prompt);
         let r = resolve_new(&args(&["chat", "x"]), &env(false), &mut || unreachable!()).unwrap();
         assert_eq!(r.input, Input::Defaults);
-        let r = resolve_new(&args(&["chat", "x", "--no-input"]), &env(true), &mut || {
-            unreachable!()
-        })
+        let r = resolve_new(
+            &args(&["chat", "x", "--no-input"]),
+            &env(true),
+            &mut || unreachable!(),
+        )
         .unwrap();
         assert_eq!(r.input, Input::Defaults);
-        let r = resolve_new(&args(&["chat"]), &env(true), &mut || Ok("Asked Name".into())).unwrap();
-        assert_eq!((r.project_name.as_str(), r.dest.to_str().unwrap()), ("Asked Name", "asked-name"));
+        let r = resolve_new(
+            &args(&["chat"]),
+            &env(true),
+            &mut || Ok("Asked Name".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.project_name.as_str(), r.dest.to_str().unwrap()),
+            ("Asked Name", "asked-name")
+        );
     }
 
     #[test]

@@ -9,8 +9,11 @@ use heck::{
 };
 use tera::{Kwargs, State, Tera};
 
+/// A filter name and the conversion it applies.
+pub type CaseFilter = (&'static str, fn(&str) -> String);
+
 /// Every filter name and its conversion, for registration and documentation.
-pub const CASE_FILTERS: &[(&str, fn(&str) -> String)] = &[
+pub const CASE_FILTERS: &[CaseFilter] = &[
     ("snake_case", |s| s.to_snake_case()),
     ("kebab_case", |s| s.to_kebab_case()),
     ("upper_camel_case", |s| s.to_upper_camel_case()),

@@ -28,7 +28,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
         "64 hex characters from the operating system's CSPRNG",
     ),
     ("year", "the current year (UTC)"),
-    ("scaffold_version", "the version of scaffold that rendered the project"),
+    (
+        "scaffold_version",
+        "the version of scaffold that rendered the project",
+    ),
 ];
 
 /// A parsed and checked `template.toml`.
@@ -281,7 +284,9 @@ pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
     let executable = p.strings(&table, "", "executable");
     for path in &executable {
         if !template.files.iter().any(|f| &f.path == path) {
-            p.add(format!("`executable` names `{path}`, which is not a file of the template"));
+            p.add(format!(
+                "`executable` names `{path}`, which is not a file of the template"
+            ));
         }
     }
 
@@ -517,7 +522,9 @@ impl Checker {
         self.keys(
             at,
             t,
-            &["name", "type", "default", "help", "regex", "choices", "when"],
+            &[
+                "name", "type", "default", "help", "regex", "choices", "when",
+            ],
         );
         let name = self.string(t, at, "name", true);
         if let Some(name) = &name {
@@ -565,7 +572,9 @@ impl Checker {
                 }
             }
         } else if t.contains_key("choices") {
-            self.add(format!("{at}.choices: only a `choice` variable has choices"));
+            self.add(format!(
+                "{at}.choices: only a `choice` variable has choices"
+            ));
         }
         if regex.is_some() && matches!(kind, Kind::Bool | Kind::Choice) {
             self.add(format!(

@@ -158,7 +158,11 @@ pub fn info(t: &Loaded, as_json: bool) {
         let conds: Vec<&str> = m
             .conditional
             .iter()
-            .filter(|c| c.paths.iter().any(|p| crate::render::covers(p, &source.path)))
+            .filter(|c| {
+                c.paths
+                    .iter()
+                    .any(|p| crate::render::covers(p, &source.path))
+            })
             .map(|c| c.when.as_str())
             .collect();
         let mut notes = Vec::new();
@@ -171,7 +175,10 @@ pub fn info(t: &Loaded, as_json: bool) {
         if notes.is_empty() {
             println!("  {shown}");
         } else {
-            println!("  {shown}  {}", paint(&format!("({})", notes.join("; ")), "2"));
+            println!(
+                "  {shown}  {}",
+                paint(&format!("({})", notes.join("; ")), "2")
+            );
         }
     }
 }
@@ -227,7 +234,9 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
             println!("  {tag} {}", f.path);
         }
         if !req.force && overwritten + identical > 0 {
-            println!("(without --force this would be refused: the destination holds some of these files)");
+            println!(
+                "(without --force this would be refused: the destination holds some of these files)"
+            );
         }
         return;
     }

@@ -65,3 +65,133 @@ fn collect(root: &Dir<'static>, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
         }
     }
 }
+
+/// At most this many files in a template on disk.
+pub const MAX_FILES: usize = 10_000;
+/// At most this many bytes in all the files of a template on disk.
+pub const MAX_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether a TEMPLATE argument names a directory rather than an embedded template.
+pub fn is_path(arg: &str) -> bool {
+    arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) || arg.starts_with('.')
+}
+
+/// Loads a template directory from disk. Symlinks and special files (FIFOs, sockets, devices)
+/// are refused by name without being opened; sizes and counts are bounded.
+pub fn load_dir(dir: &std::path::Path) -> anyhow::Result<TemplateSource> {
+    use anyhow::{Context as _, bail};
+    let meta = std::fs::symlink_metadata(dir)
+        .with_context(|| format!("cannot read the template directory `{}`", dir.display()))?;
+    if meta.file_type().is_symlink() {
+        bail!(
+            "template directory `{}` is a symlink; give the real directory",
+            dir.display()
+        );
+    }
+    if !meta.is_dir() {
+        bail!("template `{}` is not a directory", dir.display());
+    }
+    let manifest_path = dir.join(MANIFEST_FILE);
+    match std::fs::symlink_metadata(&manifest_path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
+        Err(_) => bail!(
+            "`{}` is not a template: it has no `{MANIFEST_FILE}`",
+            dir.display()
+        ),
+    }
+    let manifest_bytes = std::fs::read(&manifest_path)
+        .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;
+    let manifest_text = String::from_utf8(manifest_bytes)
+        .map_err(|_| anyhow::anyhow!("`{}` is not valid UTF-8", manifest_path.display()))?;
+    let mut files = Vec::new();
+    let mut total: u64 = 0;
+    let mut refused = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        let Some(path) = rel
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join("/"))
+        else {
+            bail!(
+                "template file name `{}` is not valid UTF-8",
+                entry.path().display()
+            );
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            refused.push(format!("`{path}` is a symlink"));
+            continue;
+        }
+        if !ft.is_file() {
+            refused.push(format!(
+                "`{path}` is not a regular file (a FIFO, socket or device)"
+            ));
+            continue;
+        }
+        if path == MANIFEST_FILE {
+            continue;
+        }
+        if files.len() >= MAX_FILES {
+            bail!(
+                "template `{}` has more than {MAX_FILES} files",
+                dir.display()
+            );
+        }
+        let meta = entry
+            .metadata()
+            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
+        total += meta.len();
+        if total > MAX_TOTAL_BYTES {
+            bail!(
+                "template `{}` holds more than {} MiB",
+                dir.display(),
+                MAX_TOTAL_BYTES / 1024 / 1024
+            );
+        }
+        let contents = std::fs::read(entry.path())
+            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
+        #[cfg(unix)]
+        let executable = {
+            use std::os::unix::fs::PermissionsExt;
+            meta.permissions().mode() & 0o111 != 0
+        };
+        #[cfg(not(unix))]
+        let executable = false;
+        files.push(SourceFile {
+            path,
+            contents: Cow::Owned(contents),
+            executable,
+        });
+    }
+    if !refused.is_empty() {
+        bail!(
+            "template `{}` holds files scaffold will not read:\n  {}",
+            dir.display(),
+            refused.join("\n  ")
+        );
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "template".to_string());
+    Ok(TemplateSource {
+        name,
+        origin: Origin::Directory(dir.to_path_buf()),
+        manifest_text,
+        files,
+    })
+}

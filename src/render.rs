@@ -238,11 +238,7 @@ fn check_collisions(files: &[OutFile]) -> Result<()> {
     let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
     for f in files {
         if let Some(other) = seen.insert(&f.path, &f.source) {
-            bail!(
-                "`{other}` and `{}` both render to `{}`",
-                f.source,
-                f.path
-            );
+            bail!("`{other}` and `{}` both render to `{}`", f.source, f.path);
         }
     }
     // A file may not stand where another file needs a directory.

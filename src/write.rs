@@ -113,8 +113,8 @@ pub fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
             dest.display()
         ),
         Ok(_) => {
-            let mut entries = fs::read_dir(dest)
-                .with_context(|| format!("cannot read `{}`", dest.display()))?;
+            let mut entries =
+                fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.display()))?;
             if entries.next().is_none() {
                 DestState::Empty
             } else {
@@ -251,7 +251,8 @@ fn write_file(path: &Path, file: &OutFile) -> Result<()> {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
     }
-    fs::write(path, &file.contents).with_context(|| format!("cannot write `{}`", path.display()))?;
+    fs::write(path, &file.contents)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     set_mode(path, file.executable)
 }
 

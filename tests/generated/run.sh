@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The generated-project check: generate every template (defaults and every variant in
+# tests/generated/<template>/variants.txt) and prove each project works on real Tornado:
+# its README's install command, its own pytest suite, ruff, and its server answering.
+#
+#   tests/generated/run.sh [TEMPLATE...]
+#
+# Runs on the oldest and newest Python found (pyenv's ~/.pyenv/versions, then python3 on PATH)
+# against the lowest supported Tornado (6.4.x) and the newest from PyPI. Every variant runs
+# on (oldest Python, Tornado 6.4.x) and (newest Python, newest Tornado); the default variant
+# also runs on the two crossed pairs. Nothing is skipped: a missing tool, template check or
+# interpreter is a failure. Ends with one line "N passed, N failed".
+#
+# Environment: SCAFFOLD_BIN (use this binary instead of building one), JOBS (parallel
+# projects, default 2), GEN_WORK (work folder, default target/generated).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+GEN_DIR="$ROOT/tests/generated"
+WORK=${GEN_WORK:-$ROOT/target/generated}
+JOBS=${JOBS:-2}
+export ARTIFACTS_DIR=${ARTIFACTS_DIR:-$ROOT/target/ci-artifacts}
+TORNADO_LOW=6.4.2
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+for tool in curl python3; do
+  command -v "$tool" >/dev/null || die "\`$tool\` is required (apt-get install $tool)"
+done
+
+if [ -z "${SCAFFOLD_BIN:-}" ]; then
+  echo "== building scaffold (release)"
+  cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+  SCAFFOLD_BIN="$ROOT/target/release/scaffold"
+fi
+[ -x "$SCAFFOLD_BIN" ] || die "no scaffold binary at $SCAFFOLD_BIN"
+
+# --- Pythons: every interpreter >= 3.9 we can find; keep the oldest and the newest.
+find_pythons() {
+  local cands=() p
+  for p in "$HOME"/.pyenv/versions/3.*/bin/python3; do [ -x "$p" ] && cands+=("$p"); done
+  for p in python3.9 python3.10 python3.11 python3.12 python3.13 python3; do
+    command -v "$p" >/dev/null 2>&1 && cands+=("$(command -v "$p")")
+  done
+  for p in "${cands[@]}"; do
+    "$p" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 9) else 1)' 2>/dev/null \
+      && printf '%s %s\n' "$("$p" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')" "$p"
+  done | sort -t. -k1,1n -k2,2n -k3,3n | awk '!seen[$1]++'
+}
+mapfile -t PYS < <(find_pythons)
+[ ${#PYS[@]} -gt 0 ] || die "no Python >= 3.9 with venv found"
+PY_OLD=${PYS[0]#* }; PY_OLD_V=${PYS[0]%% *}
+PY_NEW=${PYS[-1]#* }; PY_NEW_V=${PYS[-1]%% *}
+echo "== Pythons found: $(printf '%s ' "${PYS[@]%% *}")"
+echo "== oldest: $PY_OLD_V ($PY_OLD); newest: $PY_NEW_V ($PY_NEW)"
+if [ "$PY_OLD_V" = "$PY_NEW_V" ]; then
+  echo "== NOTE: only one Python found; oldest and newest runs use the same interpreter"
+fi
+
+LOW_CONSTRAINT="$WORK/constraints-tornado-low.txt"
+rm -rf "$WORK"; mkdir -p "$WORK/logs" "$ARTIFACTS_DIR"
+echo "tornado==$TORNADO_LOW" > "$LOW_CONSTRAINT"
+
+# --- Templates: every embedded one must have a check.
+mapfile -t ALL_TEMPLATES < <("$SCAFFOLD_BIN" list --json | python3 -c 'import json,sys; [print(t["name"]) for t in json.load(sys.stdin)]')
+if [ $# -gt 0 ]; then TEMPLATES=("$@"); else TEMPLATES=("${ALL_TEMPLATES[@]}"); fi
+[ ${#TEMPLATES[@]} -gt 0 ] || die "no templates"
+for t in "${TEMPLATES[@]}"; do
+  [ -f "$GEN_DIR/$t/variants.txt" ] || die "template $t has no tests/generated/$t/variants.txt"
+  [ -f "$GEN_DIR/$t/check.sh" ] || die "template $t has no tests/generated/$t/check.sh"
+  # The variants must give every value of every choice and bool variable at least once.
+  "$SCAFFOLD_BIN" info "$t" --json | python3 "$GEN_DIR/coverage.py" "$GEN_DIR/$t/variants.txt" \
+    || die "tests/generated/$t/variants.txt does not cover every value of $t's variables"
+done
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# run_one COMBO PYTHON CONSTRAINT TEMPLATE VARIANT ARGS...
+run_one() {
+  local combo=$1 py=$2 constraint=$3 t=$4 variant=$5; shift 5
+  local dir="$WORK/$combo/$t/$variant"
+  local dest="$dir/$t-demo"
+  local log="$WORK/logs/$combo--$t--$variant.log"
+  mkdir -p "$dir"
+  {
+    echo "== $t/$variant on $combo: scaffold new $t $dest --no-input $*"
+    "$SCAFFOLD_BIN" new "$t" "$dest" --no-input --quiet "$@" &&
+    ( cd "$dest" &&
+      PYTHON="$py" PIP_CONSTRAINT="$constraint" PORT=$(free_port) VARIANT="$t/$variant@$combo" \
+      GEN_DIR="$GEN_DIR" bash "$GEN_DIR/$t/check.sh" ) &&
+    "$dest/.venv/bin/python" - "$constraint" <<'PY'
+import sys, tornado
+print("  -> verified: Python %s, Tornado %s" % (sys.version.split()[0], tornado.version))
+if sys.argv[1] and not tornado.version.startswith("6.4"):
+    sys.exit("expected Tornado 6.4.x for the lowest-version run, got " + tornado.version)
+PY
+  } >"$log" 2>&1
+}
+
+PASSED=0; FAILED=0; FAILURES=()
+declare -A PIDS=()
+reap() {
+  local pid=$1 name=${PIDS[$1]}
+  if wait "$pid"; then
+    PASSED=$((PASSED + 1)); echo "PASS $name  ($(grep -h 'verified:' "$WORK/logs/${name//\//--}.log" | sed 's/.*verified: //'))"
+  else
+    FAILED=$((FAILED + 1)); FAILURES+=("$name"); echo "FAIL $name"
+    sed 's/^/    | /' "$WORK/logs/${name//\//--}.log" | tail -n 60
+  fi
+  unset "PIDS[$pid]"
+}
+launch() {
+  while [ ${#PIDS[@]} -ge "$JOBS" ]; do
+    local done_pid=""
+    for pid in "${!PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || { done_pid=$pid; break; }; done
+    if [ -n "$done_pid" ]; then reap "$done_pid"; else sleep 0.2; fi
+  done
+  local name="$1/$4/$5"
+  run_one "$@" &
+  PIDS[$!]=$name
+}
+
+COMBOS=(
+  "py$PY_OLD_V-tornado$TORNADO_LOW|$PY_OLD|$LOW_CONSTRAINT|all"
+  "py$PY_NEW_V-tornado-newest|$PY_NEW||all"
+  "py$PY_OLD_V-tornado-newest|$PY_OLD||default"
+  "py$PY_NEW_V-tornado$TORNADO_LOW|$PY_NEW|$LOW_CONSTRAINT|default"
+)
+for entry in "${COMBOS[@]}"; do
+  IFS='|' read -r combo py constraint which <<<"$entry"
+  for t in "${TEMPLATES[@]}"; do
+    while read -r variant rest; do
+      case "$variant" in ''|'#'*) continue ;; esac
+      [ "$which" = all ] || [ "$variant" = default ] || continue
+      # shellcheck disable=SC2086
+      eval "set -- $rest"
+      launch "$combo" "$py" "$constraint" "$t" "$variant" "$@"
+    done <"$GEN_DIR/$t/variants.txt"
+  done
+done
+for pid in "${!PIDS[@]}"; do reap "$pid"; done
+
+echo
+echo "logs: $WORK/logs   artefacts: $ARTIFACTS_DIR"
+[ ${#FAILURES[@]} -eq 0 ] || printf 'failed: %s\n' "${FAILURES[@]}"
+echo "generated projects: $PASSED passed, $FAILED failed"
+[ $((PASSED + FAILED)) -gt 0 ] || die "no generated project was checked"
+[ "$FAILED" -eq 0 ]
