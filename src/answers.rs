@@ -264,3 +264,135 @@ fn ask(prompter: &mut dyn Prompter, var: &Variable, default: Option<Value>) -> R
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Origin, TemplateSource};
+
+    struct Script(Vec<&'static str>, Vec<String>);
+    impl Prompter for Script {
+        fn ask(&mut self, question: &str) -> Result<Option<String>> {
+            self.1.push(question.to_string());
+            Ok(if self.0.is_empty() {
+                None
+            } else {
+                Some(self.0.remove(0).to_string())
+            })
+        }
+        fn tell(&mut self, message: &str) {
+            self.1.push(format!("! {message}"));
+        }
+    }
+
+    fn manifest(text: &str) -> (Engine, Manifest) {
+        let t = TemplateSource {
+            name: "t".into(),
+            origin: Origin::Embedded,
+            manifest_text: text.into(),
+            files: vec![],
+        };
+        let m = crate::manifest::parse(&t).unwrap_or_else(|p| panic!("{p}"));
+        (Engine::new(&t).unwrap(), m)
+    }
+
+    const VARS: &str = r#"
+name = "t"
+description = "d"
+follows = "f"
+[[variables]]
+name = "docker"
+type = "bool"
+default = false
+help = "use docker"
+[[variables]]
+name = "port"
+type = "int"
+default = 8000
+when = "docker"
+[[variables]]
+name = "license"
+type = "choice"
+choices = ["MIT", "none"]
+default = "MIT"
+[[variables]]
+name = "author"
+type = "string"
+default = "{{ project_name | upper_camel_case }} team"
+[[computed]]
+name = "shout"
+value = "{{ author | shouty_snake_case }}"
+"#;
+
+    fn builtins() -> Answers {
+        Answers {
+            values: vec![("project_name".into(), Value::Str("my-app".into()))],
+        }
+    }
+
+    #[test]
+    fn prompts_retry_and_skip_inapplicable_questions() {
+        let (engine, m) = manifest(VARS);
+        let mut script = Script(vec!["perhaps", "no", "GPL", "none", ""], vec![]);
+        let a = resolve(&engine, &m, builtins(), &[], Input::Prompt, &mut script).unwrap();
+        assert_eq!(a.get("docker"), Some(&Value::Bool(false)));
+        // `port` only applies with docker: not asked, default kept.
+        assert_eq!(a.get("port"), Some(&Value::Int(8000)));
+        assert_eq!(a.get("license"), Some(&Value::Str("none".into())));
+        assert_eq!(a.get("author"), Some(&Value::Str("MyApp team".into())));
+        assert_eq!(a.get("shout"), Some(&Value::Str("MY_APP_TEAM".into())));
+        assert_eq!(
+            script.1,
+            [
+                "docker (use docker) [yes/no] (default: false): ",
+                "! `perhaps`: expected a bool (true/false, yes/no, 1/0)",
+                "docker (use docker) [yes/no] (default: false): ",
+                "license [MIT/none] (default: MIT): ",
+                "! `GPL`: expected one of `MIT`, `none`",
+                "license [MIT/none] (default: MIT): ",
+                "author (default: MyApp team): ",
+            ]
+        );
+    }
+
+    #[test]
+    fn defines_win_and_end_of_input_is_an_error() {
+        let (engine, m) = manifest(VARS);
+        let defines = vec![
+            ("docker".to_string(), "yes".to_string()),
+            ("port".to_string(), "9000".to_string()),
+        ];
+        let a = resolve(
+            &engine,
+            &m,
+            builtins(),
+            &defines,
+            Input::Defaults,
+            &mut Script(vec![], vec![]),
+        )
+        .unwrap();
+        assert_eq!(a.get("port"), Some(&Value::Int(9000)));
+        let err = resolve(
+            &engine,
+            &m,
+            builtins(),
+            &[],
+            Input::Prompt,
+            &mut Script(vec![], vec![]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("end of input while asking for `docker`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nearest_names() {
+        let names = ["license", "docker", "author"];
+        assert_eq!(nearest("licence", names), Some("license"));
+        assert_eq!(nearest("dockr", names), Some("docker"));
+        assert_eq!(nearest("zzzzzz", names), None);
+    }
+}

@@ -195,3 +195,41 @@ pub fn load_dir(dir: &std::path::Path) -> anyhow::Result<TemplateSource> {
         files,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_template_is_valid() {
+        let names = names();
+        for expected in ["apps", "blog", "chat", "flat", "package"] {
+            assert!(
+                names.contains(&expected),
+                "template `{expected}` is not embedded"
+            );
+        }
+        for template in all() {
+            let manifest = crate::manifest::parse(&template).unwrap_or_else(|p| panic!("{p}"));
+            assert_eq!(manifest.name, template.name);
+            assert!(!manifest.description.is_empty() && !manifest.follows.is_empty());
+            crate::render::Engine::new(&template).unwrap_or_else(|e| panic!("{e:#}"));
+            // Build junk must never be embedded.
+            for f in &template.files {
+                assert!(
+                    !f.path.contains("__pycache__") && !f.path.ends_with(".pyc"),
+                    "{}: {} is build junk",
+                    template.name,
+                    f.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn paths_and_names() {
+        assert!(is_path("./x") && is_path("a/b") && is_path("../t") && is_path(".hidden"));
+        assert!(!is_path("chat"));
+        assert!(get("no-such-template").is_none());
+    }
+}
