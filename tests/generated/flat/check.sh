@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Generated-project check for the `flat` template. Run by tests/generated/run.sh inside the
+# generated project, with PYTHON, PIP_CONSTRAINT, PORT, VARIANT and GEN_DIR set.
+# shellcheck disable=SC1091
+source "$GEN_DIR/lib.sh"
+
+# Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port).
+readme_has() { grep -Fqx -- "$1" README.md || fail "README.md does not contain the line: $1"; }
+readme_has 'python3 -m venv .venv && . .venv/bin/activate'
+readme_has 'pip install -r requirements/dev.txt'
+readme_has 'python app.py'
+readme_has 'python -m pytest'
+readme_has 'ruff check .'
+readme_has 'python tasks.py test      # pytest; extra arguments go to pytest'
+
+[ -x app.py ] || fail "app.py is not executable"
+[ -x tasks.py ] || fail "tasks.py is not executable"
+
+# The deployment and secret come from the environment: start from a clean one.
+unset DEPLOYMENT COOKIE_SECRET
+
+make_venv
+pip_install -r requirements/dev.txt
+report_versions
+run_pytest
+run_ruff
+
+step "python tasks.py test"
+out=$(python tasks.py test -q -p no:cacheprovider 2>&1) || { echo "$out" >&2; fail "python tasks.py test failed"; }
+echo "$out" | grep -Eq '[0-9]+ passed' || { echo "$out" >&2; fail "python tasks.py test ran no test"; }
+echo "$out" | grep -Eq '[0-9]+ (failed|skipped|error)' && { echo "$out" >&2; fail "python tasks.py test: failures or skips"; }
+step "python tasks.py lint"
+python tasks.py lint --no-cache || fail "python tasks.py lint failed"
+
+step "python app.py --help"
+python app.py --help >/dev/null 2>&1 || fail "python app.py --help failed"
+
+# What the generated settings say, to compare with what the server serves.
+expected_deployment=$(python -c 'import settings; print(settings.DEFAULT_DEPLOYMENT)')
+escaped_description=$(python -c 'import html, settings; print(html.escape(settings.SITE_DESCRIPTION))')
+escaped_name=$(python -c 'import html, settings; print(html.escape(settings.SITE_NAME))')
+
+BASE="http://127.0.0.1:$PORT"
+LOG=$(mktemp)
+WORK=$(mktemp -d)
+serve "$LOG" python app.py --port "$PORT"
+wait_http "$BASE/"
+
+fetch "$BASE/" 200 '<title>'
+home="$WORK/home.html"
+curl -s -c "$WORK/jar.txt" -o "$home" "$BASE/" || fail "GET / failed"
+grep -Fq "<title>$escaped_name</title>" "$home" || fail "the home page title is not the project name ($escaped_name)"
+grep -Fq "$escaped_description" "$home" || fail "the home page does not show the description ($escaped_description)"
+if [ "$expected_deployment" = production ]; then
+  grep -Fq 'Deployment:' "$home" && fail "production pages must not show the deployment"
+else
+  grep -Fq "Deployment: $expected_deployment" "$home" || fail "the footer does not show 'Deployment: $expected_deployment'"
+fi
+grep -Fq "deployment: $expected_deployment" "$LOG" || { cat "$LOG" >&2; fail "the server did not log deployment: $expected_deployment"; }
+
+# Static files: the paths static_url() put into the page, served from media/.
+css=$(grep -Eo '/media/css/site\.css\?v=[0-9a-f]+' "$home" | head -n 1)
+js=$(grep -Eo '/media/js/site\.js\?v=[0-9a-f]+' "$home" | head -n 1)
+[ -n "$css" ] || fail "no static_url()'d stylesheet in the home page"
+[ -n "$js" ] || fail "no static_url()'d script in the home page"
+fetch "$BASE$css" 200 'font-family'
+fetch "$BASE$js" 200 'X-XSRFToken'
+
+fetch "$BASE/no/such/page" 404 '404: Not Found'
+fetch "$BASE/api/nope" 404 '"status": 404'
+
+# The JSON API, as the README shows it: XSRF token from the cookie, JSON body.
+TOKEN=$(awk '$6 == "_xsrf" {print $7}' "$WORK/jar.txt")
+[ -n "$TOKEN" ] || fail "GET / did not set the _xsrf cookie"
+api() { # api BODY -> prints "STATUS BODY"
+  local status
+  status=$(curl -s -o "$WORK/api.json" -w '%{http_code}' -b "$WORK/jar.txt" -H "X-XSRFToken: $TOKEN" \
+    -H 'Content-Type: application/json' -d "$1" "$BASE/api/echo") || true
+  echo "$status $(cat "$WORK/api.json")"
+}
+step "POST /api/echo"
+got=$(api '{"message": "hello"}')
+[ "$got" = '200 {"echo": "hello", "length": 5}' ] || fail "POST /api/echo answered: $got"
+step "POST /api/echo with bad JSON"
+got=$(api '{"message": ')
+echo "$got" | grep -Eq '^400 \{"error": \{"status": 400, "message": "Invalid JSON body' \
+  || fail "bad JSON was answered: $got"
+step "POST /api/echo without the XSRF token"
+status=$(curl -s -o "$WORK/api.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"message": "hi"}' "$BASE/api/echo") || true
+[ "$status" = 403 ] && grep -Fq '"status": 403' "$WORK/api.json" \
+  || fail "POST without the XSRF token answered $status $(cat "$WORK/api.json")"
+
+check_stopped
+grep -Fq "Shutting down" "$LOG" || { cat "$LOG" >&2; fail "no 'Shutting down' line in the server log"; }
+grep -Fq "Stopped" "$LOG" || { cat "$LOG" >&2; fail "no 'Stopped' line in the server log"; }
+grep -Fq "200 GET / " "$LOG" || { cat "$LOG" >&2; fail "tornado.access did not log GET /"; }
+grep -q "Traceback" "$LOG" && { cat "$LOG" >&2; fail "the server log has a traceback"; }
+
+rm -rf "$WORK" "$LOG"
+step "flat: all checks passed"
