@@ -15,16 +15,37 @@ import logging
 import logging.config
 import logging.handlers
 import os
+import socket
+import stat
 
 SYSLOG_SOCKETS = ("/dev/log", "/var/run/syslog", "/var/run/log")
 
 
 def find_syslog_socket(candidates: tuple[str, ...] | list[str] = SYSLOG_SOCKETS) -> str | None:
-    """The first of ``candidates`` that exists (Linux: /dev/log, macOS: /var/run/syslog)."""
+    """The first of ``candidates`` that is a socket accepting connections.
+
+    (Linux: /dev/log, macOS: /var/run/syslog, FreeBSD: /var/run/log.)
+    """
     for path in candidates:
-        if os.path.exists(path):
+        if _is_listening_socket(path):
             return path
     return None
+
+
+def _is_listening_socket(path: str) -> bool:
+    try:
+        if not stat.S_ISSOCK(os.stat(path).st_mode):
+            return False
+    except OSError:
+        return False
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_UNIX, kind) as sock:
+            try:
+                sock.connect(path)
+            except OSError:
+                continue
+            return True
+    return False
 
 
 def build_config(
@@ -69,20 +90,20 @@ def configure(
 ) -> dict:
     """Apply the logging configuration and return it.
 
-    If syslog was asked for but there is no socket, or the socket refuses the connection, the
-    console handler alone is configured and a warning says why.
+    If syslog was asked for but no socket accepts connections, the console handler alone is
+    configured and a warning says why.
     """
-    socket = find_syslog_socket(candidates) if syslog else None
-    config = build_config(level, syslog=syslog, syslog_socket=socket, tag=tag)
+    address = find_syslog_socket(candidates) if syslog else None
+    config = build_config(level, syslog=syslog, syslog_socket=address, tag=tag)
     problem = None
-    if syslog and socket is None:
-        problem = f"no syslog socket found (tried {', '.join(candidates)})"
+    if syslog and address is None:
+        problem = f"no syslog socket accepts connections (tried {', '.join(candidates)})"
     try:
         logging.config.dictConfig(config)
     except ValueError as exc:
-        if socket is None:
+        if address is None:
             raise
-        problem = f"cannot log to {socket}: {exc.__cause__ or exc}"
+        problem = f"cannot log to {address}: {exc.__cause__ or exc}"
         config = build_config(level, tag=tag)
         logging.config.dictConfig(config)
     if problem:

@@ -1,5 +1,7 @@
 import logging
 import os
+import socket
+import tempfile
 import unittest
 
 import tornado.log
@@ -73,10 +75,37 @@ class SyslogTest(unittest.TestCase):
         self.assertEqual(config["root"]["handlers"], ["console", "syslog"])
         self.assertEqual(config["handlers"]["syslog"]["address"], "/dev/log")
 
-    def test_no_syslog_socket_found(self):
-        missing = os.path.join(os.path.dirname(__file__), "no-such-socket")
-        self.assertIsNone(logconfig.find_syslog_socket([missing]))
-        self.assertEqual(logconfig.find_syslog_socket([missing, __file__]), __file__)
+    def test_only_listening_sockets_count(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            missing = os.path.join(tmp, "missing")
+            self.assertIsNone(logconfig.find_syslog_socket([missing, tmp, __file__]))
+            path = os.path.join(tmp, "log")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+                server.bind(path)
+                self.assertEqual(logconfig.find_syslog_socket([missing, tmp, path]), path)
+
+    def test_messages_reach_syslog(self):
+        root = logging.getLogger()
+        saved = (root.level, root.handlers[:])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "log")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+                server.bind(path)
+                server.settimeout(5)
+                try:
+                    config = logconfig.configure("INFO", syslog=True, tag="demo", candidates=[path])
+                    logging.getLogger("tests").warning("hello syslog")
+                    received = server.recv(4096).decode()
+                finally:
+                    for handler in root.handlers[:]:
+                        if handler not in saved[1]:
+                            root.removeHandler(handler)
+                            handler.close()
+                    root.handlers[:] = saved[1]
+                    root.setLevel(saved[0])
+        self.assertEqual(config["root"]["handlers"], ["console", "syslog"])
+        self.assertIn("demo[", received)
+        self.assertIn("WARNING tests hello syslog", received)
 
     def test_syslog_asked_without_a_socket_falls_back_to_the_console(self):
         root = logging.getLogger()
@@ -84,9 +113,9 @@ class SyslogTest(unittest.TestCase):
         missing = os.path.join(os.path.dirname(__file__), "no-such-socket")
         try:
             with self.assertLogs("logconfig", "WARNING") as logs:
-                config = logconfig.configure("INFO", syslog=True, candidates=[missing])
+                config = logconfig.configure("INFO", syslog=True, candidates=[missing, __file__])
         finally:
             root.handlers[:] = saved[1]
             root.setLevel(saved[0])
         self.assertEqual(config["root"]["handlers"], ["console"])
-        self.assertIn("no syslog socket found", logs.output[0])
+        self.assertIn("no syslog socket accepts connections", logs.output[0])
