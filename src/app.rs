@@ -9,16 +9,22 @@ use crate::cli::{Cli, Command, InfoArgs, ListArgs, NewArgs};
 use crate::config::{self, Env, NewRequest};
 use crate::manifest::{self, Manifest, Value};
 use crate::output;
+use crate::registry::{self, Registry};
 use crate::render::{Engine, OutFile};
-use crate::source::TemplateSource;
-use crate::{registry, write};
+use crate::source::{Origin, TemplateSource};
+use crate::write;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<()> {
+    let registry = Registry::new(
+        &cli.templates,
+        std::env::var_os("SCAFFOLD_TEMPLATES").as_deref(),
+    );
     match cli.command {
-        Command::List(args) => list(&args),
-        Command::Info(args) => info(&args),
-        Command::New(args) => new(&args),
+        Command::List(args) => list(&registry, &args),
+        Command::Info(args) => info(&registry, &args),
+        Command::New(args) => new(&registry, &args),
+        Command::Check(args) => crate::check::run(&registry, &args),
         Command::Completions(args) => {
             output::completions(args.shell);
             Ok(())
@@ -34,43 +40,30 @@ pub struct Loaded {
     pub manifest: Manifest,
 }
 
-/// Finds a template by name; the error lists what there is.
-pub fn load(name: &str) -> Result<Loaded> {
-    if registry::is_path(name) {
-        let source = registry::load_dir(std::path::Path::new(name))?;
-        let manifest = manifest::parse(&source)?;
-        return Ok(Loaded { source, manifest });
-    }
-    let Some(source) = registry::get(name) else {
-        let names = registry::names();
-        let hint = match answers::nearest(name, names.iter().copied()) {
-            Some(n) => format!("did you mean `{n}`? "),
-            None => String::new(),
-        };
-        return Err(crate::usage!(
-            "no template named `{name}`; {hint}the templates are {} (see `scaffold list`)",
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    };
+/// Finds a template (by name, `embedded:NAME` or path) and checks its manifest.
+pub fn load(registry: &Registry, name: &str) -> Result<Loaded> {
+    let source = registry.find(name)?;
     let manifest = manifest::parse(&source)?;
     Ok(Loaded { source, manifest })
 }
 
-fn list(args: &ListArgs) -> Result<()> {
+fn list(registry: &Registry, args: &ListArgs) -> Result<()> {
+    let entries = registry.entries()?;
     let mut loaded = Vec::new();
-    for name in registry::names() {
-        loaded.push(load(name)?);
+    for entry in &entries {
+        let source = match &entry.origin {
+            Origin::Embedded => registry::get(&entry.name).expect("listed template exists"),
+            Origin::Directory(dir) => registry::load_dir(dir)?,
+        };
+        let manifest = manifest::parse(&source)?;
+        loaded.push(Loaded { source, manifest });
     }
     output::list(&loaded, args.json);
     Ok(())
 }
 
-fn info(args: &InfoArgs) -> Result<()> {
-    let loaded = load(&args.template)?;
+fn info(registry: &Registry, args: &InfoArgs) -> Result<()> {
+    let loaded = load(registry, &args.template)?;
     output::info(&loaded, args.json);
     Ok(())
 }
@@ -186,13 +179,13 @@ pub fn render(
     })
 }
 
-fn new(args: &NewArgs) -> Result<()> {
+fn new(registry: &Registry, args: &NewArgs) -> Result<()> {
     let env = Env {
         stdin_is_tty: std::io::stdin().is_terminal(),
         cwd: std::env::current_dir().context("cannot read the current directory")?,
     };
     let req = config::resolve_new(args, &env, &mut || ask_project_name(&mut Terminal))?;
-    let loaded = load(&req.template)?;
+    let loaded = load(registry, &req.template)?;
     let builtins = builtins(&req, &Fixed::default())?;
     let dest_label = shell_quote(&req.dest.display().to_string());
     let rendered = render(
@@ -203,6 +196,11 @@ fn new(args: &NewArgs) -> Result<()> {
         &mut Terminal,
         &dest_label,
     )?;
+    if !req.quiet && !req.json {
+        for problem in crate::portable::problems(rendered.files.iter().map(|f| f.path.as_str())) {
+            eprintln!("warning: {problem}");
+        }
+    }
     let plan = write::plan(&req.dest, rendered.files.clone())?;
     if req.dry_run {
         output::new_result(&req, &loaded, &rendered, &plan);

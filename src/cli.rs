@@ -18,6 +18,10 @@ Exit codes: 0 ok, 1 failure, 2 usage error.";
 #[derive(Debug, Parser)]
 #[command(name = "scaffold", version, about, after_help = EXAMPLES)]
 pub struct Cli {
+    /// Also look for templates in the subdirectories of DIR (repeatable; searched before
+    /// the directories in SCAFFOLD_TEMPLATES, a path list).
+    #[arg(long = "templates", value_name = "DIR", global = true)]
+    pub templates: Vec<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -41,6 +45,9 @@ Examples:
 DEST defaults to the project name in kebab case; the project name defaults to the last
 component of DEST. Without --force, an existing non-empty DEST is refused.")]
     New(NewArgs),
+    /// Check a template as its users will meet it: manifest, syntax, and renders with every
+    /// choice.
+    Check(CheckArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -66,7 +73,7 @@ pub struct InfoArgs {
 /// `scaffold new`
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// The template's name (see `scaffold list`).
+    /// A template name (see `scaffold list`), `embedded:NAME`, or a path to a template directory.
     #[arg(index = 1)]
     pub template: String,
     /// Where to create the project [default: the project name in kebab case].
@@ -93,6 +100,13 @@ pub struct NewArgs {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `scaffold check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A template name or a path to a template directory.
+    pub template: String,
 }
 
 /// `scaffold completions`

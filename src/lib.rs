@@ -7,11 +7,14 @@
 
 pub mod answers;
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod filters;
+pub mod limits;
 pub mod manifest;
 pub mod output;
+pub mod portable;
 pub mod python;
 pub mod registry;
 pub mod render;

@@ -57,12 +57,16 @@ pub fn list(templates: &[Loaded], as_json: bool) {
         .max()
         .unwrap_or(0);
     for t in templates {
+        let from = match &t.source.origin {
+            crate::source::Origin::Embedded => String::new(),
+            crate::source::Origin::Directory(dir) => format!(" from {}", dir.display()),
+        };
         println!(
             "{}{}  {}  {}",
             bold(&t.manifest.name),
             " ".repeat(width - t.manifest.name.len()),
             t.manifest.description,
-            paint(&format!("(follows {})", t.manifest.follows), "2"),
+            paint(&format!("(follows {}{from})", t.manifest.follows), "2"),
         );
     }
 }
@@ -266,7 +270,7 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
 pub fn completions(shell: clap_complete::Shell) {
     let names = crate::registry::names();
     let mut cmd = crate::cli::Cli::command();
-    for sub in ["new", "info"] {
+    for sub in ["new", "info", "check"] {
         let names = names.clone();
         cmd = cmd.mut_subcommand(sub, |s| {
             s.mut_arg("template", |a| {

@@ -1,4 +1,6 @@
-//! The templates compiled into the binary: list them, get one by name.
+//! Where templates come from: the ones compiled into the binary, directories on the search
+//! path (`--templates DIR`, `SCAFFOLD_TEMPLATES`), or a path given directly. Lists them and
+//! finds one by name.
 
 use std::borrow::Cow;
 
@@ -61,6 +63,117 @@ fn collect(root: &Dir<'static>, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
                     // include_dir keeps no mode bits: the manifest's `executable` list decides.
                     executable: false,
                 });
+            }
+        }
+    }
+}
+
+/// The prefix that picks the embedded template when a directory template has the same name.
+pub const EMBEDDED_PREFIX: &str = "embedded:";
+
+/// A template the registry can find, without its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The template's name.
+    pub name: String,
+    /// Where it is.
+    pub origin: Origin,
+}
+
+/// The embedded templates plus the directories on the search path.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    /// Directories whose subdirectories are templates, in search order.
+    pub dirs: Vec<std::path::PathBuf>,
+}
+
+impl Registry {
+    /// `--templates` directories first, then those of `SCAFFOLD_TEMPLATES` (a path list).
+    pub fn new(cli_dirs: &[std::path::PathBuf], env: Option<&std::ffi::OsStr>) -> Registry {
+        let mut dirs = cli_dirs.to_vec();
+        if let Some(list) = env {
+            dirs.extend(std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()));
+        }
+        Registry { dirs }
+    }
+
+    /// Every template: embedded ones first, then each search directory's, sorted by name.
+    pub fn entries(&self) -> anyhow::Result<Vec<Entry>> {
+        use anyhow::Context as _;
+        let mut out: Vec<Entry> = names()
+            .into_iter()
+            .map(|n| Entry {
+                name: n.to_string(),
+                origin: Origin::Embedded,
+            })
+            .collect();
+        for dir in &self.dirs {
+            let read = std::fs::read_dir(dir).with_context(|| {
+                format!("cannot read the template directory `{}` (from --templates or SCAFFOLD_TEMPLATES)", dir.display())
+            })?;
+            let mut found: Vec<Entry> = read
+                .flatten()
+                .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+                .filter(|e| e.path().join(MANIFEST_FILE).is_file())
+                .map(|e| Entry {
+                    name: e.file_name().to_string_lossy().into_owned(),
+                    origin: Origin::Directory(e.path()),
+                })
+                .collect();
+            found.sort_by(|a, b| a.name.cmp(&b.name));
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
+    /// Finds a template by name, `embedded:NAME`, or path.
+    pub fn find(&self, arg: &str) -> anyhow::Result<TemplateSource> {
+        if let Some(name) = arg.strip_prefix(EMBEDDED_PREFIX) {
+            return get(name).ok_or_else(|| {
+                crate::usage!("no embedded template named `{name}`; see `scaffold list`")
+            });
+        }
+        if is_path(arg) {
+            return load_dir(std::path::Path::new(arg));
+        }
+        let entries = self.entries()?;
+        let matches: Vec<&Entry> = entries.iter().filter(|e| e.name == arg).collect();
+        match matches.as_slice() {
+            [] => {
+                let mut names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+                names.dedup();
+                let hint = match crate::answers::nearest(arg, names.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`? "),
+                    None => String::new(),
+                };
+                Err(crate::usage!(
+                    "no template named `{arg}`; {hint}the templates are {} (see `scaffold list`)",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+            [one] => match &one.origin {
+                Origin::Embedded => Ok(get(arg).expect("listed embedded template exists")),
+                Origin::Directory(dir) => load_dir(dir),
+            },
+            several => {
+                let ways: Vec<String> = several
+                    .iter()
+                    .map(|e| match &e.origin {
+                        Origin::Embedded => {
+                            format!("`{EMBEDDED_PREFIX}{arg}` for the embedded one")
+                        }
+                        Origin::Directory(dir) => format!("`{}`", dir.display()),
+                    })
+                    .collect();
+                Err(crate::usage!(
+                    "template name `{arg}` is ambiguous: it exists in {} places; name one of {}",
+                    several.len(),
+                    ways.join(", ")
+                ))
             }
         }
     }

@@ -7,6 +7,7 @@
 use anyhow::{Context as _, Result, anyhow, bail};
 use tera::{Context, ErrorKind, Tera};
 
+use crate::limits::{self, Limited};
 use crate::manifest::Manifest;
 use crate::source::{RENDER_SUFFIX, TemplateSource};
 
@@ -46,6 +47,12 @@ pub fn describe_tera_error(err: &tera::Error, one_off: bool) -> String {
                 )
             }
         }
+        ErrorKind::Io(_) => format!(
+            "the output passed the size limit ({} MiB a file, {} MiB a run)",
+            limits::MAX_FILE_BYTES / 1024 / 1024,
+            limits::MAX_TOTAL_BYTES / 1024 / 1024
+        ),
+        ErrorKind::Msg(text) if text.contains("\n --> ") => reports(text).join("\n  "),
         _ => {
             let mut text = err.to_string();
             let mut source = std::error::Error::source(err);
@@ -56,6 +63,20 @@ pub fn describe_tera_error(err: &tera::Error, one_off: bool) -> String {
             text
         }
     }
+}
+
+/// Turns Tera's terminal reports (`error: MSG` / ` --> FILE:LINE:COL` / source excerpt) into
+/// one `FILE:LINE:COL: MSG` line each.
+fn reports(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .filter_map(|chunk| {
+            let message = chunk
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("error: "))?;
+            let place = chunk.lines().find_map(|l| l.trim().strip_prefix("--> "))?;
+            Some(format!("{place}: {}", message.trim_end_matches('.')))
+        })
+        .collect()
 }
 
 impl Engine {
@@ -76,43 +97,72 @@ impl Engine {
                 )),
             }
         }
-        if problems.is_empty() && tera.add_raw_templates(sources.iter().copied()).is_ok() {
-            return Ok(Engine {
-                tera,
-                label: template.label(),
-            });
-        }
-        // Something failed: parse each file alone to name every broken one.
-        for (name, text) in &sources {
-            let mut alone = new_tera();
-            if let Err(e) = alone.add_raw_template(name, text) {
-                problems.push(describe_tera_error(&e, false));
-            }
-        }
-        if problems.is_empty() {
-            // Each file parses alone, so the set fails together (a missing include, a cycle).
-            if let Err(e) = tera.add_raw_templates(sources.iter().copied()) {
-                problems.push(describe_tera_error(&e, false));
+        let label = template.label();
+        let all = limits::timed(&format!("template `{label}`"), || {
+            tera.add_raw_templates(sources.iter().copied())
+        });
+        match all {
+            Ok(()) if problems.is_empty() => return Ok(Engine { tera, label }),
+            Ok(()) => {}
+            Err(set_error) => {
+                // Name every file with a syntax error, not just the first; if none has one,
+                // the files fail together (an unknown or circular include): say that.
+                for (name, text) in &sources {
+                    let mut alone = new_tera();
+                    let Err(e) = alone.add_raw_template(name, text) else {
+                        continue;
+                    };
+                    match e.kind() {
+                        ErrorKind::SyntaxError(_) => problems.push(describe_tera_error(&e, false)),
+                        // Alone, includes of the other files are unknown: not this file's fault.
+                        ErrorKind::Msg(text) => problems.extend(
+                            reports(text)
+                                .into_iter()
+                                .filter(|r| !r.contains("Unknown template")),
+                        ),
+                        _ => {}
+                    }
+                }
+                if problems.is_empty() {
+                    problems.push(describe_tera_error(&set_error, false));
+                }
             }
         }
         bail!(
-            "template `{}` does not parse:\n  {}",
-            template.label(),
+            "template `{label}` does not parse:\n  {}",
             problems.join("\n  ")
         )
     }
 
     /// Renders a Tera text (a default, a computed value, next steps).
     pub fn render_str(&self, text: &str, ctx: &Context) -> Result<String, String> {
-        self.tera
-            .render_str(text, ctx, false)
-            .map_err(|e| describe_tera_error(&e, true))
+        let mut out = Limited::new();
+        limits::timed(&format!("template `{}`", self.label), || {
+            self.tera.render_str_to(text, ctx, false, &mut out)
+        })
+        .map_err(|e| describe_tera_error(&e, true))?;
+        String::from_utf8(out.buf).map_err(|_| "renders to invalid UTF-8".to_string())
     }
 
     /// Evaluates a Tera expression as a condition.
     pub fn holds(&self, expr: &str, ctx: &Context) -> Result<bool, String> {
         let out = self.render_str(&format!("{{% if {expr} %}}1{{% endif %}}"), ctx)?;
         Ok(out == "1")
+    }
+
+    fn render_file(&self, name: &str, ctx: &Context) -> Result<Vec<u8>> {
+        let mut out = Limited::new();
+        limits::timed(&format!("`{}/{name}`", self.label), || {
+            self.tera.render_to(name, ctx, &mut out)
+        })
+        .map_err(|e| match e.kind() {
+            ErrorKind::SyntaxError(_) | ErrorKind::RenderingError(_) => {
+                anyhow!("{}/{}", self.label, describe_tera_error(&e, false))
+            }
+            _ => anyhow!("{}/{name}: {}", self.label, describe_tera_error(&e, false)),
+        })
+        .context("cannot render the template")?;
+        Ok(out.buf)
     }
 
     /// Renders every file the answers select, in memory.
@@ -142,17 +192,7 @@ impl Engine {
             let path = self.render_path(&file.path, ctx)?;
             let executable = file.executable || manifest.executable.contains(&file.path);
             let contents = if file.path.ends_with(RENDER_SUFFIX) {
-                self.tera
-                    .render(&file.path, ctx)
-                    .map_err(|e| {
-                        anyhow!(
-                            "{}/{}",
-                            self.label,
-                            describe_tera_error(&e, false).trim_start_matches('/')
-                        )
-                    })
-                    .context("cannot render the template")?
-                    .into_bytes()
+                self.render_file(&file.path, ctx)?
             } else {
                 file.contents.to_vec()
             };

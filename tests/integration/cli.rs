@@ -470,7 +470,8 @@ fn required_values_are_listed_when_not_interactive() {
 
 #[test]
 fn completions_name_the_templates() {
-    for shell in ["bash", "zsh", "fish"] {
+    // clap_complete puts positional values into bash and zsh scripts (not fish).
+    for shell in ["bash", "zsh"] {
         let out = scaffold()
             .args(["completions", shell])
             .assert()

@@ -82,7 +82,7 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         cwd: root().to_path_buf(),
     };
     let req = resolve_new(&args, &env, &mut || unreachable!()).unwrap();
-    let loaded = app::load(template).unwrap();
+    let loaded = app::load(&scaffold::registry::Registry::default(), template).unwrap();
     let fixed = Fixed {
         cookie_secret: Some("0123456789abcdef".repeat(4)),
         year: Some(2026),
