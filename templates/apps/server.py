@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run the web server: ``python server.py [--port=8888] [--address=127.0.0.1] [--debug]``.
+"""Run the web server: ``python server.py [--port 8888] [--address 127.0.0.1] [--debug]``.
 
 ``make_app()`` builds the application from ``settings.settings`` and the route table in
 ``urls.py``; the tests and ``shell.py`` use it too. Command-line options are parsed only in
@@ -9,10 +9,12 @@
 import asyncio
 import logging
 import signal
+import sys
 
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
+from tornado.options import Error as OptionsError
 from tornado.options import define, options, parse_command_line
 
 from settings import settings
@@ -33,8 +35,40 @@ def make_app(**overrides) -> tornado.web.Application:
     return tornado.web.Application(urls, **{**settings, **overrides})
 
 
+def with_equals(args: list) -> list:
+    """Rewrite ``--name value`` as ``--name=value``, the only spelling tornado.options reads.
+
+    Only options that are defined and not boolean take the next argument as their value
+    (``--debug`` never does); everything from ``--`` or the first non-option on is left alone.
+    """
+    args = list(args)
+    out = args[:1]
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        if arg == "--" or not arg.startswith("--"):
+            out.extend(args[i:])
+            break
+        name = arg[2:]
+        if (
+            "=" not in name
+            and name in options
+            and not isinstance(getattr(options, name), bool)
+            and i + 1 < len(args)
+            and not args[i + 1].startswith("--")
+        ):
+            arg = f"{arg}={args[i + 1]}"
+            i += 1
+        out.append(arg)
+        i += 1
+    return out
+
+
 async def main() -> None:
-    parse_command_line()
+    try:
+        parse_command_line(with_equals(sys.argv))
+    except (OptionsError, ValueError) as exc:  # unknown option, or e.g. --port=abc
+        sys.exit(f"{sys.argv[0]}: {exc} (see --help)")
     app = make_app(debug=options.debug)
     sockets = bind_sockets(options.port, options.address)
     server = HTTPServer(app)

@@ -54,7 +54,7 @@ run_ruff
 
 # README: Run (on the port the harness gave us)
 log=$(mktemp)
-serve "$log" python server.py --port="$PORT"
+serve "$log" python server.py --port "$PORT"
 wait_http "$base/"
 grep -q "Listening on http://127.0.0.1:$PORT\$" "$log" || { cat "$log" >&2; fail "no 'Listening on http://127.0.0.1:$PORT' line"; }
 step "logged: Listening on http://127.0.0.1:$PORT"
