@@ -16,13 +16,13 @@ class BaseHandler(tornado.web.RequestHandler):
         return namespace
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        # In debug mode (serve_traceback) keep Tornado's page with the traceback.
-        if self.settings.get("serve_traceback") and "exc_info" in kwargs:
-            super().write_error(status_code, **kwargs)
-        elif status_code == 404:
+        if status_code == 404:
             self.render("404.html")
-        elif status_code >= 500:
-            # Never show the exception: it is in the server log already.
+        elif status_code >= 500 and not (
+            self.settings.get("serve_traceback") and "exc_info" in kwargs
+        ):
+            # Never show the exception: it is in the server log already. Only in
+            # debug mode (serve_traceback) does Tornado's own page show the traceback.
             self.render("500.html", status_code=status_code)
         else:
             super().write_error(status_code, **kwargs)
