@@ -1,7 +1,7 @@
-"""Shared test helpers.
+"""Helpers shared by the tests (``from helpers import ...``: pytest puts tests/ on sys.path).
 
-The tests import the project's modules (app, settings, ...) from the project root, which
-pyproject.toml puts on sys.path.
+The project's own modules (app, settings, ...) are importable because pyproject.toml puts the
+project root on sys.path as well.
 """
 
 from __future__ import annotations

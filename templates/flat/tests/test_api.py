@@ -1,9 +1,9 @@
 import json
 
-from helpers import cookies_from
 from tornado.testing import AsyncHTTPTestCase
 
 import app
+from helpers import cookies_from
 
 
 class ApiTest(AsyncHTTPTestCase):

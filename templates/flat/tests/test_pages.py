@@ -1,10 +1,10 @@
 import re
 
-from helpers import cookies_from
 from tornado.testing import AsyncHTTPTestCase
 
 import app
 import settings
+from helpers import cookies_from
 
 
 class HomePageTest(AsyncHTTPTestCase):
