@@ -43,8 +43,7 @@ class Console(code.InteractiveConsole):
 
 def main() -> None:
     local = namespace()
-    interactive = sys.stdin.isatty()
-    if interactive:
+    if sys.stdin.isatty():
         banner = (
             f"Python {sys.version.split()[0]}, Tornado {tornado.version}\n"
             f"Preloaded: {', '.join(local)}. Exit with Ctrl-D."
@@ -57,13 +56,15 @@ def main() -> None:
         else:
             readline.set_completer(rlcompleter.Completer(local).complete)
             readline.parse_and_bind("tab: complete")
+        Console(local).interact(banner=banner, exitmsg="")
     else:
-        banner = ""
-        sys.ps1 = sys.ps2 = ""
-    console = Console(local)
-    console.interact(banner=banner, exitmsg="")
-    if console.failed and not interactive:
-        sys.exit(1)
+        # Piped input: run it line by line as the console would, without prompts or banner.
+        console = Console(local)
+        for line in sys.stdin:
+            console.push(line.rstrip("\n"))
+        console.push("")  # end a block left open by the last line
+        if console.failed:
+            sys.exit(1)
 
 
 if __name__ == "__main__":
