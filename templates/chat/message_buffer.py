@@ -1,0 +1,177 @@
+"""Where chat messages live: the storage interface and its in-memory implementation.
+
+Every backend implements the same small interface (:class:`MessageBuffer`), so the
+request handlers never know where messages are kept.
+
+Cursors are opaque strings of the form ``"<epoch>-<sequence>"``. They name the last message a
+client has seen; the sequence grows by one per message, so the buffer can tell a client that
+its cursor fell out of the cache (or comes from an earlier life of the server) instead of
+silently skipping messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Message = dict[str, Any]
+"""One message: ``id`` (for the element id), ``body``, ``html`` and ``cursor``."""
+
+CURSOR_RE = re.compile(r"\A(\d{1,20})-(\d{1,20})\Z")
+
+
+def parse_cursor(cursor: str) -> tuple[int, int] | None:
+    """Return ``(epoch, sequence)`` as ints, or None when ``cursor`` is malformed."""
+    match = CURSOR_RE.match(cursor)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+class BufferUnavailable(Exception):
+    """The store cannot take messages right now (for example its server is down)."""
+
+
+@dataclass
+class Updates:
+    """The answer to "what is new after this cursor?"."""
+
+    messages: list[Message] = field(default_factory=list)
+    cursor: str = ""
+    """The cursor to send next time (names the newest message the answer covers)."""
+    missed: bool = False
+    """True when the client's cursor fell out of the cache or is unknown: it gets the whole
+    cache but may have missed older messages."""
+
+
+class MessageBuffer(Protocol):
+    """What the handlers need from a message store."""
+
+    cache_size: int
+
+    async def start(self) -> None:
+        """Connect to whatever the buffer needs; called once before serving."""
+
+    async def close(self) -> None:
+        """Wake every waiter and release resources; called once at shutdown."""
+
+    async def add(self, message: Message) -> Message:
+        """Store ``message`` and wake the waiters; returns it with its ``cursor`` set.
+
+        Raises :class:`BufferUnavailable` when the message cannot be stored."""
+
+    def since(self, cursor: str | None) -> Updates:
+        """Messages after ``cursor`` (None: the whole cache). Never blocks."""
+
+    def is_valid_cursor(self, cursor: str) -> bool:
+        """Whether ``cursor`` is well formed for this backend."""
+
+    async def wait(self, cursor: str, timeout: float) -> None:
+        """Return when there is news after ``cursor``, or after ``timeout`` seconds.
+
+        Cancelling the call removes its waiter at once."""
+
+    @property
+    def waiter_count(self) -> int:
+        """How many polls are waiting right now."""
+
+
+class WaiterSet:
+    """Futures of waiting polls. A cancelled or finished wait removes its own future, so a
+    departed client leaves nothing behind (unlike a bare ``tornado.locks.Condition``, which
+    keeps cancelled waiters until the next notify)."""
+
+    def __init__(self) -> None:
+        self._futures: set[asyncio.Future] = set()
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+    async def wait(self, timeout: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._futures.add(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._futures.discard(future)
+
+    def notify_all(self) -> None:
+        futures, self._futures = self._futures, set()
+        for future in futures:
+            if not future.done():
+                future.set_result(None)
+
+
+class MemoryMessageBuffer:
+    """Keeps the newest ``cache_size`` messages in this process's memory."""
+
+    _last_epoch = 0
+
+    def __init__(self, cache_size: int = 200) -> None:
+        if cache_size < 1:
+            raise ValueError("cache_size must be at least 1")
+        self.cache_size = cache_size
+        # The epoch tells cursors of this buffer from those of an earlier server process.
+        epoch = max(int(time.time() * 1000), MemoryMessageBuffer._last_epoch + 1)
+        MemoryMessageBuffer._last_epoch = epoch
+        self.epoch = epoch
+        self.sequence = 0
+        self.cache: collections.deque = collections.deque(maxlen=cache_size)
+        self._waiters = WaiterSet()
+        self._closed = False
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        self._closed = True
+        self._waiters.notify_all()
+
+    @property
+    def cursor(self) -> str:
+        return f"{self.epoch}-{self.sequence}"
+
+    @property
+    def waiter_count(self) -> int:
+        return len(self._waiters)
+
+    def is_valid_cursor(self, cursor: str) -> bool:
+        return parse_cursor(cursor) is not None
+
+    async def add(self, message: Message) -> Message:
+        self.sequence += 1
+        message = dict(message, cursor=self.cursor)
+        self.cache.append(message)
+        self._waiters.notify_all()
+        return message
+
+    def since(self, cursor: str | None) -> Updates:
+        if cursor is None:
+            return Updates(list(self.cache), self.cursor)
+        parsed = parse_cursor(cursor)
+        if parsed is None:
+            raise ValueError(f"malformed cursor {cursor!r}")
+        epoch, seen = parsed
+        if epoch != self.epoch or seen > self.sequence:
+            # Unknown: from another server process, or from the future.
+            return Updates(list(self.cache), self.cursor, missed=True)
+        first = self.sequence - len(self.cache) + 1  # sequence of the oldest cached message
+        if seen < first - 1:
+            return Updates(list(self.cache), self.cursor, missed=True)
+        start = seen - first + 1
+        return Updates(list(itertools.islice(self.cache, start, None)), self.cursor)
+
+    async def wait(self, cursor: str, timeout: float) -> None:
+        if self._closed:
+            return
+        updates = self.since(cursor)
+        if updates.messages or updates.missed:
+            return
+        await self._waiters.wait(timeout)
