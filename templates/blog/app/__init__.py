@@ -1,0 +1,1 @@
+"""The blog's code: request handlers in app.handlers, the model layer in app.objects."""

@@ -1,0 +1,146 @@
+"""Users, their passwords and their login sessions.
+
+Passwords are stored as ``scrypt$n$r$p$salt$hash``: hashlib.scrypt over the password with a
+random 16-byte salt per user, compared with hmac.compare_digest. The cost parameters live in the
+stored string, so raising SCRYPT_N later keeps old hashes verifiable. Hashing takes tens of
+milliseconds on purpose; the server runs it off the event loop (see app/handlers/login.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import re
+import secrets
+import sqlite3
+from typing import ClassVar
+
+from app.objects.dbobject import DBObject
+
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+SALT_BYTES = 16
+HASH_BYTES = 32
+
+NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+
+class UserError(ValueError):
+    """A user could not be created; the message says why, for people."""
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(SALT_BYTES)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=HASH_BYTES
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches the stored hash (False for anything malformed)."""
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = bytes.fromhex(digest_hex)
+        candidate = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt_hex),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(candidate, expected)
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked when a login names no user, so that answer takes as long as a wrong password."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def check_login(user: User | None, password: str) -> bool:
+    """Whether ``password`` logs ``user`` in; None (no such user) costs the same and fails."""
+    if user is None:
+        check_password(password, _dummy_hash())
+        return False
+    return check_password(password, user.password_hash)
+
+
+class User(DBObject):
+    columns = ("id", "name", "password_hash", "created_at")
+    secret_columns = ("password_hash",)
+    select = "SELECT id, name, password_hash, created_at FROM users"
+
+    id: int
+    name: str
+    password_hash: str
+    created_at: str
+
+    session_select: ClassVar[str] = (
+        "SELECT u.id, u.name, u.password_hash, u.created_at"
+        " FROM sessions s JOIN users u ON u.id = s.user_id"
+    )
+
+    @staticmethod
+    def validate(name: str, password: str) -> None:
+        if not NAME_RE.fullmatch(name):
+            raise UserError(
+                "A user name is 1 to 40 letters, digits, dots, dashes or underscores."
+            )
+        if len(password) < MIN_PASSWORD:
+            raise UserError(f"The password must be at least {MIN_PASSWORD} characters long.")
+        if len(password) > MAX_PASSWORD:
+            raise UserError(f"The password must be at most {MAX_PASSWORD} characters long.")
+
+    @classmethod
+    def create(cls, conn: sqlite3.Connection, name: str, password: str) -> User:
+        """Add a user (name compared case-insensitively); UserError if invalid or taken."""
+        cls.validate(name, password)
+        if cls.by_name(conn, name) is not None:
+            raise UserError(f"There is already a user called {name!r}.")
+        cursor = conn.execute(
+            "INSERT INTO users (name, password_hash) VALUES (?, ?)", (name, hash_password(password))
+        )
+        return cls.get(conn, cursor.lastrowid)
+
+    @classmethod
+    def by_name(cls, conn: sqlite3.Connection, name: str) -> User | None:
+        return cls.query_one(conn, "name = ?", (name,))
+
+    @classmethod
+    def by_session(cls, conn: sqlite3.Connection, token: str, max_age_days: int) -> User | None:
+        """The user logged in with this session token, if the session is younger than allowed."""
+        row = conn.execute(
+            f"{cls.session_select} WHERE s.token = ? AND s.created_at > datetime('now', ?)",
+            (token, f"-{int(max_age_days)} days"),
+        ).fetchone()
+        return cls.from_row(row)
+
+    @staticmethod
+    def start_session(conn: sqlite3.Connection, user_id: int) -> str:
+        """Record a new login of ``user_id``; returns its random token."""
+        token = secrets.token_urlsafe(32)
+        conn.execute("INSERT INTO sessions (token, user_id) VALUES (?, ?)", (token, user_id))
+        return token
+
+    @staticmethod
+    def end_session(conn: sqlite3.Connection, token: str) -> None:
+        conn.execute("DELETE FROM sessions WHERE token = ?", (token,))
+
+    @staticmethod
+    def purge_sessions(conn: sqlite3.Connection, max_age_days: int) -> int:
+        """Delete expired sessions; returns how many."""
+        cursor = conn.execute(
+            "DELETE FROM sessions WHERE created_at <= datetime('now', ?)",
+            (f"-{int(max_age_days)} days",),
+        )
+        return cursor.rowcount

@@ -1,0 +1,156 @@
+"""Logging in and out, the admin area's protection, XSRF, cookies and ``next``."""
+
+from __future__ import annotations
+
+from app.handlers.base import SESSION_COOKIE, safe_next
+from tests.support import NAME, PASSWORD, BlogTestCase
+
+
+class AdminNeedsLogin(BlogTestCase):
+    def test_admin_redirects_a_visitor_to_login(self):
+        response = self.request("/admin")
+        self.assertEqual(response.code, 302)
+        self.assertEqual(response.headers["Location"], "/login?next=%2Fadmin")
+
+    def test_posting_to_admin_without_login_is_forbidden(self):
+        response = self.post_form("/admin", {"title": "x", "url": "https://example.org/"})
+        self.assertEqual(response.code, 403)
+
+    def test_login_page_carries_next_and_the_xsrf_field(self):
+        body = self.request("/login?next=/admin").body.decode()
+        self.assertIn('name="_xsrf"', body)
+        self.assertIn('name="next" value="/admin"', body)
+
+
+class Login(BlogTestCase):
+    def test_right_password_logs_in_and_follows_next(self):
+        response = self.login(next_url="/admin")
+        self.assertEqual(response.code, 302)
+        self.assertEqual(response.headers["Location"], "/admin")
+        self.assertIn(SESSION_COOKIE, self.cookies)
+        admin = self.request("/admin")
+        self.assertEqual(admin.code, 200)
+        self.assertIn(f"Log out {NAME}", admin.body.decode())
+
+    def test_user_name_is_case_insensitive(self):
+        self.assertEqual(self.login(name=NAME.upper()).code, 302)
+
+    def test_wrong_password_is_rejected(self):
+        response = self.login(password=PASSWORD + "!")
+        self.assertEqual(response.code, 403)
+        self.assertIn("Wrong user name or password.", response.body.decode())
+        self.assertNotIn(SESSION_COOKIE, self.cookies)
+        self.assertEqual(self.request("/admin").code, 302)
+
+    def test_unknown_user_gets_the_same_answer(self):
+        response = self.login(name="nobody")
+        self.assertEqual(response.code, 403)
+        self.assertIn("Wrong user name or password.", response.body.decode())
+
+    def test_empty_form_is_rejected(self):
+        self.assertEqual(self.login(name="", password="").code, 403)
+
+    def test_session_cookie_is_signed_httponly_and_lax(self):
+        response = self.login()
+        header = next(
+            h for h in response.headers.get_list("Set-Cookie") if h.startswith(SESSION_COOKIE + "=")
+        )
+        self.assertIn("HttpOnly", header)
+        self.assertIn("SameSite=Lax", header)
+        self.assertNotIn("Secure", header)  # plain http in this test; see SecureCookies
+        self.assertNotIn(PASSWORD, header)
+        # A tampered cookie is ignored, not trusted.
+        self.cookies[SESSION_COOKIE] = self.cookies[SESSION_COOKIE][:-2] + "00"
+        self.assertEqual(self.request("/admin").code, 302)
+
+
+class SecureCookies(BlogTestCase):
+    app_settings = {"secure_cookies": True}
+
+    def test_cookies_are_marked_secure_when_asked(self):
+        response = self.login()
+        cookies = response.headers.get_list("Set-Cookie")
+        session = next(h for h in cookies if h.startswith(SESSION_COOKIE + "="))
+        self.assertIn("Secure", session)
+
+
+class Xsrf(BlogTestCase):
+    def test_login_without_token_is_refused(self):
+        self.request("/login")  # has the _xsrf cookie now, but sends no token
+        response = self.request("/login", "POST", {"name": NAME, "password": PASSWORD})
+        self.assertEqual(response.code, 403)
+        self.assertNotIn(SESSION_COOKIE, self.cookies)
+
+    def test_admin_post_without_token_is_refused_and_stores_nothing(self):
+        self.login()
+        form = {"title": "Sneaky", "url": "https://example.org/"}
+        response = self.request("/admin", "POST", form)
+        self.assertEqual(response.code, 403)
+        self.assertNotIn("Sneaky", self.request("/").body.decode())
+
+    def test_token_from_another_session_is_refused(self):
+        token = self.xsrf_token()
+        self.cookies.pop("_xsrf")
+        self.request("/login")  # a new _xsrf cookie
+        form = {"name": NAME, "password": PASSWORD, "_xsrf": token + "x"}
+        self.assertEqual(self.request("/login", "POST", form).code, 403)
+
+    def test_logout_without_token_is_refused_and_keeps_the_session(self):
+        self.login()
+        self.assertEqual(self.request("/logout", "POST", {}).code, 403)
+        self.assertEqual(self.request("/admin").code, 200)
+
+
+class UnsafeNext(BlogTestCase):
+    unsafe = [
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\t/evil.example",
+        "/admin\r\nSet-Cookie: x=y",
+    ]
+
+    def test_login_does_not_follow_an_unsafe_next(self):
+        for next_url in self.unsafe:
+            with self.subTest(next_url=next_url):
+                self.cookies.clear()
+                response = self.login(next_url=next_url)
+                self.assertEqual(response.code, 302)
+                self.assertEqual(response.headers["Location"], "/")
+
+    def test_login_form_does_not_carry_an_unsafe_next(self):
+        body = self.request("/login?next=//evil.example/").body.decode()
+        self.assertIn('name="next" value="/"', body)
+        self.assertNotIn("evil.example", body)
+
+    def test_local_next_is_followed(self):
+        response = self.login(next_url="/post/1?from=login")
+        self.assertEqual(response.headers["Location"], "/post/1?from=login")
+
+    def test_safe_next(self):
+        for value in self.unsafe + ["", None]:
+            self.assertEqual(safe_next(value), "/", value)
+        self.assertEqual(safe_next("/admin"), "/admin")
+        self.assertEqual(safe_next("//x", default="/home"), "/home")
+
+
+class Logout(BlogTestCase):
+    def test_logout_post_clears_the_session(self):
+        self.login()
+        old_cookie = self.cookies[SESSION_COOKIE]
+        response = self.post_form("/logout", {})
+        self.assertEqual(response.code, 302)
+        self.assertEqual(response.headers["Location"], "/")
+        self.assertNotIn(SESSION_COOKIE, self.cookies)  # the browser drops the cookie
+        self.assertEqual(self.request("/admin").code, 302)
+        # and the server forgets the session: a copy of the old cookie no longer works.
+        self.cookies[SESSION_COOKIE] = old_cookie
+        self.assertEqual(self.request("/admin").code, 302)
+
+    def test_logout_is_not_a_get(self):
+        self.login()
+        self.assertEqual(self.request("/logout").code, 405)
+        self.assertEqual(self.request("/admin").code, 200)

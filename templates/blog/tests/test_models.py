@@ -1,0 +1,120 @@
+"""The model layer on its own: password hashing, users, sessions, the Database worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from app.objects import dbobject
+from app.objects.user import User, UserError, check_login, check_password, hash_password
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    path = str(tmp_path / "models.db")
+    dbobject.create_schema(path)
+    return path
+
+
+def test_password_hash_is_salted_scrypt():
+    first, second = hash_password("s3cret-pass"), hash_password("s3cret-pass")
+    assert first != second  # a new random salt each time
+    assert first.startswith("scrypt$")
+    assert "s3cret-pass" not in first
+    assert check_password("s3cret-pass", first)
+    assert check_password("s3cret-pass", second)
+    assert not check_password("s3cret-pasS", first)
+    assert not check_password("s3cret-pass", "garbage")
+    assert not check_password("s3cret-pass", "md5$x$y$z$00$00")
+
+
+def test_create_user_and_check_login(db_path):
+    with dbobject.connect(db_path) as conn:
+        user = User.create(conn, "grace", "hopper-1906")
+        assert User.by_name(conn, "GRACE") == user
+    assert check_login(user, "hopper-1906")
+    assert not check_login(user, "hopper-1907")
+    assert not check_login(None, "hopper-1906")
+    assert "hopper" not in repr(user) and "password_hash" not in repr(user)
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "message"),
+    [
+        ("", "long enough", "user name"),
+        ("with space", "long enough", "user name"),
+        ("x" * 41, "long enough", "user name"),
+        ("ok", "short", "at least 8"),
+    ],
+)
+def test_invalid_users_are_refused(db_path, name, password, message):
+    with pytest.raises(UserError, match=message), dbobject.connect(db_path) as conn:
+        User.create(conn, name, password)
+
+
+def test_duplicate_user_is_refused(db_path):
+    with dbobject.connect(db_path) as conn:
+        User.create(conn, "grace", "hopper-1906")
+    with pytest.raises(UserError, match="already"), dbobject.connect(db_path) as conn:
+        User.create(conn, "Grace", "another-one")
+
+
+def test_sessions_start_end_and_expire(db_path):
+    with dbobject.connect(db_path) as conn:
+        user = User.create(conn, "grace", "hopper-1906")
+        token = User.start_session(conn, user.id)
+        assert User.by_session(conn, token, 14) == user
+        assert User.by_session(conn, token + "x", 14) is None
+        conn.execute("UPDATE sessions SET created_at = datetime('now', '-15 days')")
+        assert User.by_session(conn, token, 14) is None
+        assert User.purge_sessions(conn, 14) == 1
+        token = User.start_session(conn, user.id)
+        User.end_session(conn, token)
+        assert User.by_session(conn, token, 14) is None
+
+
+def test_schema_is_idempotent(db_path):
+    with dbobject.connect(db_path) as conn:
+        User.create(conn, "grace", "hopper-1906")
+    dbobject.create_schema(db_path)
+    assert dbobject.has_schema(db_path)
+    with dbobject.connect(db_path) as conn:
+        assert User.by_name(conn, "grace") is not None
+
+
+def test_has_schema_does_not_create_a_file(tmp_path):
+    path = str(tmp_path / "absent.db")
+    assert not dbobject.has_schema(path)
+    assert not os.path.exists(path)
+
+
+def test_database_runs_queries_on_one_worker_thread(db_path):
+    db = dbobject.Database(db_path)
+    seen = []
+
+    def which_thread(conn: sqlite3.Connection) -> int:
+        seen.append(threading.get_ident())
+        return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+
+    def fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO users (name, password_hash) VALUES ('x', 'y')")
+        raise RuntimeError("roll me back")
+
+    async def scenario():
+        assert await db.run(which_thread) == 0
+        with pytest.raises(RuntimeError):
+            await db.run(fail)
+        assert await db.run(which_thread) == 0  # the failed call was rolled back
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        db.close()
+        db.close()  # idempotent
+    assert len(set(seen)) == 1 and seen[0] != threading.get_ident()
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(db.run(which_thread))

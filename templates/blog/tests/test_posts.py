@@ -1,0 +1,122 @@
+"""Posting links, showing them, deleting them, and the pages around them."""
+
+from __future__ import annotations
+
+import re
+
+from app.objects import dbobject
+from app.objects.post import Post, validate
+from tests.support import BlogTestCase
+
+
+class Pages(BlogTestCase):
+    def test_home_page(self):
+        response = self.request("/")
+        self.assertEqual(response.code, 200)
+        body = response.body.decode()
+        self.assertIn(f"<title>{self.app.settings['site_title']}</title>", body)
+        self.assertIn("No links yet.", body)
+        self.assertRegex(body, r'href="/static/css/main\.css\?v=[0-9a-f]+"')
+
+    def test_stylesheet_is_served(self):
+        response = self.request("/static/css/main.css")
+        self.assertEqual(response.code, 200)
+        self.assertIn(b"font-family", response.body)
+
+    def test_missing_post_is_404(self):
+        for path in ("/post/999", "/post/99999999999999999999999999"):
+            with self.subTest(path=path):
+                response = self.request(path)
+                self.assertEqual(response.code, 404)
+                self.assertIn("There is no page at this address.", response.body.decode())
+
+    def test_unknown_url_gets_the_friendly_404(self):
+        response = self.request("/no/such/page")
+        self.assertEqual(response.code, 404)
+        self.assertIn("There is no page at this address.", response.body.decode())
+
+
+class Posting(BlogTestCase):
+    def create(self, **fields) -> object:
+        form = {"action": "create", "title": "", "url": "", "comment": "", **fields}
+        return self.post_form("/admin", form)
+
+    def test_login_then_post_appears_on_the_home_page(self):
+        self.login()
+        response = self.create(
+            title="Tornado docs", url="https://www.tornadoweb.org/", comment="Read these."
+        )
+        self.assertEqual(response.code, 302)
+        self.assertEqual(response.headers["Location"], "/admin")
+
+        home = self.request("/").body.decode()
+        self.assertIn("Tornado docs", home)
+        self.assertIn('href="https://www.tornadoweb.org/"', home)
+        self.assertIn("(www.tornadoweb.org)", home)
+        post_id = re.search(r'href="/post/([0-9]+)"', home).group(1)
+
+        page = self.request(f"/post/{post_id}")
+        self.assertEqual(page.code, 200)
+        self.assertIn("Read these.", page.body.decode())
+        self.assertIn("Posted by ada", page.body.decode())
+
+    def test_newest_post_comes_first(self):
+        self.login()
+        self.create(title="First", url="https://one.example/")
+        self.create(title="Second", url="https://two.example/")
+        home = self.request("/").body.decode()
+        self.assertLess(home.index("Second"), home.index("First"))
+
+    def test_invalid_posts_are_a_clear_400(self):
+        self.login()
+        cases = [
+            ({"title": "", "url": "https://example.org/"}, "A title is required."),
+            ({"title": "x" * 201, "url": "https://example.org/"}, "longer than 200"),
+            ({"title": "No URL", "url": ""}, "A URL is required."),
+            ({"title": "Script", "url": "javascript:alert(1)"}, "http:// or https://"),
+            ({"title": "FTP", "url": "ftp://example.org/file"}, "http:// or https://"),
+            ({"title": "No host", "url": "https:///path"}, "http:// or https://"),
+            ({"title": "Relative", "url": "/local/path"}, "http:// or https://"),
+            ({"title": "Space", "url": "https://exa mple.org/"}, "http:// or https://"),
+            ({"title": "Bad port", "url": "https://example.org:99999/"}, "http:// or https://"),
+        ]
+        for fields, message in cases:
+            with self.subTest(fields=fields):
+                response = self.create(**fields)
+                self.assertEqual(response.code, 400)
+                body = response.body.decode()
+                self.assertIn(message, body)
+                # The form comes back filled in (escaped), ready to correct.
+                self.assertIn('name="title" value="', body)
+        with dbobject.connect(self.db_path) as conn:
+            self.assertEqual(Post.recent(conn), [])
+
+    def test_titles_and_comments_are_escaped(self):
+        self.login()
+        self.create(title="<script>alert(1)</script>", url="https://example.org/?a=1&b=2")
+        home = self.request("/").body.decode()
+        self.assertNotIn("<script>alert(1)</script>", home)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", home)
+        self.assertIn('href="https://example.org/?a=1&amp;b=2"', home)
+
+    def test_delete(self):
+        self.login()
+        self.create(title="Doomed", url="https://example.org/")
+        with dbobject.connect(self.db_path) as conn:
+            (post,) = Post.recent(conn)
+        response = self.post_form("/admin", {"action": "delete", "post_id": str(post.id)})
+        self.assertEqual(response.code, 302)
+        self.assertEqual(self.request(f"/post/{post.id}").code, 404)
+        again = self.post_form("/admin", {"action": "delete", "post_id": str(post.id)})
+        self.assertEqual(again.code, 404)
+        bad = self.post_form("/admin", {"action": "delete", "post_id": "1; DROP TABLE posts"})
+        self.assertEqual(bad.code, 400)
+
+    def test_unknown_action_is_400(self):
+        self.login()
+        self.assertEqual(self.post_form("/admin", {"action": "frobnicate"}).code, 400)
+
+
+def test_validate_accepts_a_normal_link():
+    assert validate("A title", "https://example.org/a?b=c#d", "") == []
+    assert validate("A title", "HTTP://EXAMPLE.ORG", "") == []
