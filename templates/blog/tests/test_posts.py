@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tornado.escape import xhtml_escape
+
 from app.objects import dbobject
 from app.objects.post import Post, validate
 from tests.support import BlogTestCase
@@ -14,7 +16,8 @@ class Pages(BlogTestCase):
         response = self.request("/")
         self.assertEqual(response.code, 200)
         body = response.body.decode()
-        self.assertIn(f"<title>{self.app.settings['site_title']}</title>", body)
+        title = xhtml_escape(self.app.settings["site_title"])
+        self.assertIn(f"<title>{title}</title>", body)
         self.assertIn("No links yet.", body)
         self.assertRegex(body, r'href="/static/css/main\.css\?v=[0-9a-f]+"')
 

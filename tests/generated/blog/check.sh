@@ -12,7 +12,8 @@ id=${VARIANT#*/}
 id=${id%@*}
 case "$id" in
   default) title="Blog Demo"; title_html="Blog Demo" ;;
-  escaped) title="Ada's Links & <Notes>"; title_html="Ada&#39;s Links &amp; &lt;Notes&gt;" ;;
+  escaped) # an apostrophe may be escaped as &#39; or &#x27;
+    title="Ada's Links & <Notes>"; title_html="Ada&#(39|x27);s Links &amp; &lt;Notes&gt;" ;;
   named) title="Team Links"; title_html="Team Links" ;;
   *) fail "check.sh does not know variant '$id' (add it to the case list)" ;;
 esac
