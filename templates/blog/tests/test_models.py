@@ -66,15 +66,21 @@ def test_duplicate_user_is_refused(db_path):
 def test_sessions_start_end_and_expire(db_path):
     with dbobject.connect(db_path) as conn:
         user = User.create(conn, "grace", "hopper-1906")
-        token = User.start_session(conn, user.id)
+        token = User.start_session(conn, user.id, 14)
         assert User.by_session(conn, token, 14) == user
         assert User.by_session(conn, token + "x", 14) is None
         conn.execute("UPDATE sessions SET created_at = datetime('now', '-15 days')")
         assert User.by_session(conn, token, 14) is None
         assert User.purge_sessions(conn, 14) == 1
-        token = User.start_session(conn, user.id)
+        token = User.start_session(conn, user.id, 14)
         User.end_session(conn, token)
         assert User.by_session(conn, token, 14) is None
+        # Starting a session clears out the expired ones.
+        old = User.start_session(conn, user.id, 14)
+        conn.execute("UPDATE sessions SET created_at = datetime('now', '-15 days')")
+        fresh = User.start_session(conn, user.id, 14)
+        tokens = [row[0] for row in conn.execute("SELECT token FROM sessions")]
+        assert tokens == [fresh] and old != fresh
 
 
 def test_schema_is_idempotent(db_path):

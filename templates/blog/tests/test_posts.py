@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tornado.escape import xhtml_escape
+from tornado.testing import ExpectLog
 
 from app.objects import dbobject
 from app.objects.post import Post, validate
@@ -123,3 +124,30 @@ class Posting(BlogTestCase):
 def test_validate_accepts_a_normal_link():
     assert validate("A title", "https://example.org/a?b=c#d", "") == []
     assert validate("A title", "HTTP://EXAMPLE.ORG", "") == []
+
+
+class DebugMode(BlogTestCase):
+    app_settings = {"debug": True, "autoreload": False}
+
+    def test_http_errors_keep_their_page_in_debug_mode(self):
+        response = self.request("/post/5")
+        self.assertEqual(response.code, 404)
+        self.assertIn("There is no page at this address.", response.body.decode())
+
+    def test_crashes_show_the_traceback_in_debug_mode(self):
+        self.app.db.close()  # every query now raises RuntimeError
+        with ExpectLog("tornado.application", "Uncaught exception"):
+            response = self.request("/")
+        self.assertEqual(response.code, 500)
+        self.assertIn("RuntimeError: the database is closed", response.body.decode())
+
+
+class Crash(BlogTestCase):
+    def test_crashes_get_the_friendly_500_page(self):
+        self.app.db.close()
+        with ExpectLog("tornado.application", "Uncaught exception"):
+            response = self.request("/")
+        self.assertEqual(response.code, 500)
+        body = response.body.decode()
+        self.assertIn("Something went wrong on our side.", body)
+        self.assertNotIn("RuntimeError", body)

@@ -69,8 +69,13 @@ class BaseHandler(tornado.web.RequestHandler):
         )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        if self.settings.get("serve_traceback") and "exc_info" in kwargs:
-            super().write_error(status_code, **kwargs)  # --debug: the traceback, as plain text
+        exc_info = kwargs.get("exc_info")
+        if (
+            self.settings.get("serve_traceback")
+            and exc_info
+            and not isinstance(exc_info[1], tornado.web.HTTPError)
+        ):
+            super().write_error(status_code, **kwargs)  # --debug: a crash's traceback, as text
             return
         reason = self._reason or http.client.responses.get(status_code, "Error")
         try:

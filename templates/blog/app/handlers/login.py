@@ -42,7 +42,7 @@ class LoginHandler(BaseHandler):
                 error="Wrong user name or password.",
             )
             return
-        token = await self.db.run(User.start_session, user.id)
+        token = await self.db.run(User.start_session, user.id, self.settings["session_days"])
         self.start_session(token)
         log.info("%s logged in from %s", user.name, self.request.remote_ip)
         self.redirect(next_url)

@@ -125,9 +125,13 @@ class User(DBObject):
         ).fetchone()
         return cls.from_row(row)
 
-    @staticmethod
-    def start_session(conn: sqlite3.Connection, user_id: int) -> str:
-        """Record a new login of ``user_id``; returns its random token."""
+    @classmethod
+    def start_session(cls, conn: sqlite3.Connection, user_id: int, max_age_days: int) -> str:
+        """Record a new login of ``user_id``; returns its random token.
+
+        Expired sessions (of anyone) are deleted on the way, so the table stays small.
+        """
+        cls.purge_sessions(conn, max_age_days)
         token = secrets.token_urlsafe(32)
         conn.execute("INSERT INTO sessions (token, user_id) VALUES (?, ?)", (token, user_id))
         return token
