@@ -147,7 +147,7 @@ pub fn resolve(
                 crate::usage!(
                     "`-d {}={raw}`: {why}{}",
                     var.name,
-                    if var.kind == Kind::Choice {
+                    if matches!(var.kind, Kind::Choice | Kind::String) {
                         String::new()
                     } else {
                         format!(" (`{}` is of type {})", var.name, var.kind)

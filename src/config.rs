@@ -63,6 +63,11 @@ pub fn check_project_name(name: &str) -> Result<(), String> {
     if let Some(c) = name.chars().find(|c| c.is_control()) {
         return Err(format!("it contains the control character {c:?}"));
     }
+    if let Some(c) = name.chars().find(|c| matches!(c, '"' | '\\' | '`')) {
+        return Err(format!(
+            "it contains `{c}`, which generated code would have to escape inside strings"
+        ));
+    }
     if name.chars().count() > 100 {
         return Err("it is longer than 100 characters".to_string());
     }

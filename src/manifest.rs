@@ -118,6 +118,8 @@ pub struct Variable {
     pub regex_source: Option<String>,
     /// The allowed values of a choice.
     pub choices: Vec<String>,
+    /// Values a string may not take (keywords, reserved names).
+    pub not_in: Vec<String>,
     /// A Tera expression: the question applies only when it holds.
     pub when: Option<String>,
 }
@@ -194,6 +196,11 @@ impl Variable {
             if !self.choices.contains(&s) {
                 return Err(format!("expected one of {}", self.choices_text()));
             }
+        }
+        if self.not_in.contains(&value.to_string()) {
+            return Err(
+                "is reserved: this variable may not take it (see `scaffold info`)".to_string(),
+            );
         }
         if let Some(re) = &self.regex {
             let s = value.to_string();
@@ -523,7 +530,7 @@ impl Checker {
             at,
             t,
             &[
-                "name", "type", "default", "help", "regex", "choices", "when",
+                "name", "type", "default", "help", "regex", "choices", "not_in", "when",
             ],
         );
         let name = self.string(t, at, "name", true);
@@ -556,6 +563,7 @@ impl Checker {
             None => None,
         };
         let choices = self.strings(t, at, "choices");
+        let not_in = self.strings(t, at, "not_in");
         let when = self.string(t, at, "when", false);
         if let Some(when) = &when {
             self.references(&format!("{at}.when"), when, true, known);
@@ -574,6 +582,11 @@ impl Checker {
         } else if t.contains_key("choices") {
             self.add(format!(
                 "{at}.choices: only a `choice` variable has choices"
+            ));
+        }
+        if !not_in.is_empty() && kind != Kind::String {
+            self.add(format!(
+                "{at}.not_in: only a `string` variable takes `not_in`"
             ));
         }
         if regex.is_some() && matches!(kind, Kind::Bool | Kind::Choice) {
@@ -612,6 +625,7 @@ impl Checker {
             regex,
             regex_source,
             choices,
+            not_in,
             when,
         };
         if var.default_is_template() {

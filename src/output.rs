@@ -11,6 +11,26 @@ use crate::config::NewRequest;
 use crate::manifest::{Kind, Value};
 use crate::write::{Action, Plan};
 
+/// Prints a line to stdout. A closed pipe (`scaffold list | head -1`) ends the process
+/// quietly with success, as it does for other command-line tools, instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        emit(&format!($($arg)*))
+    };
+}
+
+fn emit(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -28,7 +48,7 @@ fn bold(text: &str) -> String {
 }
 
 fn print_json(value: &Json) {
-    println!(
+    say!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
     );
@@ -61,7 +81,7 @@ pub fn list(templates: &[Loaded], as_json: bool) {
             crate::source::Origin::Embedded => String::new(),
             crate::source::Origin::Directory(dir) => format!(" from {}", dir.display()),
         };
-        println!(
+        say!(
             "{}{}  {}  {}",
             bold(&t.manifest.name),
             " ".repeat(width - t.manifest.name.len()),
@@ -104,6 +124,7 @@ pub fn info(t: &Loaded, as_json: bool) {
                     "default": v.default.as_ref().map(value_json),
                     "choices": if v.kind == Kind::Choice { json!(v.choices) } else { Json::Null },
                     "regex": v.regex_source,
+                    "not_in": v.not_in,
                     "when": v.when,
                     "help": v.help,
                 })
@@ -127,13 +148,13 @@ pub fn info(t: &Loaded, as_json: bool) {
         }));
         return;
     }
-    println!("{}: {}", bold(&m.name), m.description);
-    println!("follows: {}", m.follows);
-    println!();
+    say!("{}: {}", bold(&m.name), m.description);
+    say!("follows: {}", m.follows);
+    say!("");
     if m.variables.is_empty() {
-        println!("variables: none (besides the project name)");
+        say!("variables: none (besides the project name)");
     } else {
-        println!("variables (set with -d NAME=VALUE):");
+        say!("variables (set with -d NAME=VALUE):");
         for v in &m.variables {
             let mut line = format!("  {} ({})", bold(&v.name), v.kind);
             if let Some(d) = &v.default {
@@ -141,23 +162,26 @@ pub fn info(t: &Loaded, as_json: bool) {
             } else {
                 line.push_str(" required");
             }
-            println!("{line}");
+            say!("{line}");
             if !v.help.is_empty() {
-                println!("      {}", v.help);
+                say!("      {}", v.help);
             }
             if v.kind == Kind::Choice {
-                println!("      one of: {}", v.choices.join(", "));
+                say!("      one of: {}", v.choices.join(", "));
             }
             if let Some(re) = &v.regex_source {
-                println!("      rule: {re}");
+                say!("      rule: {re}");
+            }
+            if !v.not_in.is_empty() {
+                say!("      not: {}", v.not_in.join(", "));
             }
             if let Some(when) = &v.when {
-                println!("      asked when: {when}");
+                say!("      asked when: {when}");
             }
         }
     }
-    println!();
-    println!("files:");
+    say!("");
+    say!("files:");
     for (source, shown) in t.source.files.iter().zip(&files) {
         let conds: Vec<&str> = m
             .conditional
@@ -177,9 +201,9 @@ pub fn info(t: &Loaded, as_json: bool) {
             notes.push(format!("only when {}", conds.join(" and ")));
         }
         if notes.is_empty() {
-            println!("  {shown}");
+            say!("  {shown}");
         } else {
-            println!(
+            say!(
                 "  {shown}  {}",
                 paint(&format!("({})", notes.join("; ")), "2")
             );
@@ -223,7 +247,7 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
         count(Action::Identical),
     );
     if req.dry_run {
-        println!(
+        say!(
             "{} `{}` from template `{}` (dry run: nothing written):",
             bold("Would write"),
             req.dest.display(),
@@ -235,10 +259,10 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
                 Action::Overwrite => paint("overwrite", "33"),
                 Action::Identical => paint("identical", "2"),
             };
-            println!("  {tag} {}", f.path);
+            say!("  {tag} {}", f.path);
         }
         if !req.force && overwritten + identical > 0 {
-            println!(
+            say!(
                 "(without --force this would be refused: the destination holds some of these files)"
             );
         }
@@ -251,17 +275,17 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
     if identical > 0 {
         summary.push_str(&format!(", {identical} unchanged"));
     }
-    println!(
+    say!(
         "{} `{}` from template `{}` ({summary}).",
         paint("Created", "1;32"),
         req.dest.display(),
         t.manifest.name
     );
     if let Some(next) = &rendered.next_steps {
-        println!();
-        println!("{}", bold("Next steps:"));
+        say!("");
+        say!("{}", bold("Next steps:"));
         for line in next.trim_end().lines() {
-            println!("  {line}");
+            say!("  {line}");
         }
     }
 }
@@ -278,5 +302,7 @@ pub fn completions(shell: clap_complete::Shell) {
             })
         });
     }
-    clap_complete::generate(shell, &mut cmd, "scaffold", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "scaffold", &mut script);
+    say!("{}", String::from_utf8_lossy(&script).trim_end());
 }

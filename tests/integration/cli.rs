@@ -716,3 +716,32 @@ fn shlex_split(line: &str) -> Vec<String> {
     }
     out
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' completions bash | head -c 1 >/dev/null; '{}' info apps | head -n 1 >/dev/null",
+            bin.display(),
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && stderr.is_empty(),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reserved_values_are_refused() {
+    scaffold()
+        .args(["new", "apps", "x", "-d", "app_name=class", "--dry-run"])
+        .assert()
+        .code(2)
+        .stderr(contains("`-d app_name=class`: is reserved"));
+}
