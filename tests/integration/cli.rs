@@ -745,3 +745,145 @@ fn reserved_values_are_refused() {
         .code(2)
         .stderr(contains("`-d app_name=class`: is reserved"));
 }
+
+#[test]
+fn readme_example_template_passes_check_and_renders() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let fx = Fixture::new();
+    let mut written = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in readme.lines() {
+        match &mut current {
+            None => {
+                if let Some(rest) = line.strip_prefix("```") {
+                    if let Some(path) = rest.split("title=\"").nth(1) {
+                        current = Some((path.trim_end_matches('"').to_string(), String::new()));
+                    }
+                }
+            }
+            Some((path, text)) => {
+                if line == "```" {
+                    fx.write(path, text);
+                    written.push(path.clone());
+                    current = None;
+                } else {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    assert!(
+        written.contains(&"hello/template.toml".to_string()),
+        "{written:?}"
+    );
+    fx.run()
+        .args(["check", "./hello"])
+        .assert()
+        .success()
+        .stdout(contains("template `./hello` is fine: 2 renders checked"));
+    fx.run()
+        .args([
+            "new",
+            "./hello",
+            "my-app",
+            "-d",
+            "docker=yes",
+            "-d",
+            "port=9000",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("cd my-app"));
+    let app = fs::read_to_string(fx.path("my-app/app.py")).unwrap();
+    assert!(
+        app.contains("greeting=\"Hello from My App\"") && app.contains("listen(9000)"),
+        "{app}"
+    );
+    assert!(
+        fs::read_to_string(fx.path("my-app/templates/index.html"))
+            .unwrap()
+            .contains("<h1>{{ greeting }}</h1>")
+    );
+    assert!(fx.path("my-app/Dockerfile").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(fx.path("my-app/app.py"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+    }
+    // On the search path it is found by name and listed with its origin.
+    fx.run()
+        .args(["--templates", ".", "list"])
+        .assert()
+        .success()
+        .stdout(contains("hello").and(contains("from ./hello")));
+    fx.run()
+        .env("SCAFFOLD_TEMPLATES", fx.dir.path())
+        .args(["new", "hello", "second", "-q"])
+        .assert()
+        .success();
+    assert!(fx.path("second/app.py").exists());
+}
+
+#[test]
+fn a_name_in_two_places_is_ambiguous() {
+    let fx = Fixture::new();
+    fx.template(
+        "flat",
+        "name = \"flat\"\ndescription = \"mine\"\nfollows = \"f\"\n",
+        &[("a.txt", "a")],
+    );
+    fx.run()
+        .args(["--templates", ".", "new", "flat", "x"])
+        .assert()
+        .code(2)
+        .stderr(
+            contains("template name `flat` is ambiguous")
+                .and(contains("`embedded:flat`"))
+                .and(contains("./flat")),
+        );
+    fx.run()
+        .args(["--templates", ".", "new", "embedded:flat", "x", "-q"])
+        .assert()
+        .success();
+    fx.run()
+        .args(["--templates", ".", "new", "./flat", "y", "-q"])
+        .assert()
+        .success();
+    assert_eq!(fx.tree("y"), ["a.txt"]);
+}
+
+#[test]
+fn check_reports_portability_and_render_problems() {
+    let fx = Fixture::new();
+    fx.template(
+        "port",
+        "name = \"port\"\ndescription = \"d\"\nfollows = \"f\"\n\
+         [[variables]]\nname = \"extra\"\ntype = \"bool\"\ndefault = false\n",
+        &[
+            ("README.md", "a"),
+            ("readme.md", "b"),
+            ("aux.txt", "c"),
+            ("x.txt.tera", "{% if extra %}{{ missing }}{% endif %}"),
+        ],
+    );
+    fx.run().args(["check", "./port"]).assert().code(1).stderr(
+        contains("differ only in case")
+            .and(contains(
+                "`aux.txt`: `aux` is a reserved device name on Windows",
+            ))
+            .and(contains("with -d extra=true"))
+            .and(contains("missing")),
+    );
+    for name in scaffold::registry::names() {
+        scaffold()
+            .args(["check", name])
+            .assert()
+            .success()
+            .stdout(contains("is fine"));
+    }
+}
