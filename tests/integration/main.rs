@@ -3,4 +3,5 @@
 mod adversarial;
 mod cli;
 mod fixture;
+mod properties;
 mod snapshots;
