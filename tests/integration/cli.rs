@@ -887,3 +887,44 @@ fn check_reports_portability_and_render_problems() {
             .stdout(contains("is fine"));
     }
 }
+
+/// On a terminal (here a pseudo-terminal made by util-linux `script`), scaffold asks for what
+/// was not given, re-asks after an invalid answer, and takes the default on an empty line.
+#[cfg(unix)]
+#[test]
+fn prompts_on_a_terminal() {
+    let fx = Fixture::new();
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let out = std::process::Command::new("script")
+        .current_dir(fx.dir.path())
+        .env("NO_COLOR", "1")
+        .args([
+            "-qec",
+            &format!("'{}' new apps", bin.display()),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"My Apps\nclass\nblog\n\n")?;
+            child.wait_with_output()
+        })
+        .expect("util-linux `script` is needed for the terminal test");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("project name: "), "{text}");
+    assert!(text.contains("`class`: is reserved"), "{text}");
+    assert!(
+        text.contains("(default: blog)"),
+        "url_prefix's default follows app_name: {text}"
+    );
+    assert!(fx.path("my-apps/apps/blog/views.py").exists());
+    let urls = fs::read_to_string(fx.path("my-apps/urls.py")).unwrap();
+    assert!(urls.contains("/blog/"), "{urls}");
+}
