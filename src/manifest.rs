@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-use regex::Regex;
+use regex_lite::Regex;
 use toml::{Table, Value as Toml};
 
 use crate::source::TemplateSource;
@@ -245,6 +245,7 @@ pub fn is_identifier(name: &str) -> bool {
 pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
     let mut p = Checker {
         problems: Vec::new(),
+        tera: None,
     };
     let file = format!("{}/template.toml", template.label());
     let table: Table = match template.manifest_text.parse() {
@@ -370,6 +371,8 @@ pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
 
 struct Checker {
     problems: Vec<String>,
+    /// One Tera for every reference check of this manifest (creating one is not free).
+    tera: Option<tera::Tera>,
 }
 
 fn at_key(at: &str, key: &str) -> String {
@@ -501,8 +504,11 @@ impl Checker {
         } else {
             text.to_string()
         };
-        let mut tera = tera::Tera::new();
-        crate::filters::register(&mut tera);
+        let tera = self.tera.get_or_insert_with(|| {
+            let mut tera = tera::Tera::new();
+            crate::filters::register(&mut tera);
+            tera
+        });
         if let Err(e) = tera.add_raw_template(at, &source) {
             self.add(format!(
                 "{at}: {}",
@@ -511,10 +517,10 @@ impl Checker {
             return;
         }
         if let Ok(vars) = tera.get_template_variables(at) {
-            let mut unknown: BTreeSet<&str> = BTreeSet::new();
+            let mut unknown: BTreeSet<String> = BTreeSet::new();
             for v in vars {
                 if !known.iter().any(|k| k == v) {
-                    unknown.insert(v);
+                    unknown.insert(v.to_string());
                 }
             }
             for v in unknown {
