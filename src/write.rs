@@ -1,10 +1,10 @@
 //! From rendered files to disk: the plan (create / overwrite / identical) and applying it.
 //!
 //! This is the only module that touches the destination. A new destination is staged in a
-//! sibling folder and renamed into place, so it appears whole or not at all. With `--force` in
-//! an existing destination every file is first written beside its target and only then renamed
-//! over it; nothing the template does not produce is touched, and nothing is ever followed
-//! through a symlink.
+//! sibling folder and renamed into place, so it appears whole or not at all. In an existing
+//! directory (empty, or with `--force`) every file is first written beside its target and only
+//! then renamed over it, and a failure removes what was added; nothing the template does not
+//! produce is touched, and nothing is ever followed through a symlink.
 
 use std::fs;
 use std::io;
@@ -204,8 +204,10 @@ pub fn staging_prefix(dest: &Path) -> String {
 /// Writes the plan. On failure the destination is left as it was.
 pub fn apply(plan: &Plan) -> Result<()> {
     match plan.state {
-        DestState::Absent | DestState::Empty => apply_staged(plan),
-        DestState::NonEmpty => apply_in_place(plan),
+        DestState::Absent => apply_staged(plan),
+        // An existing directory keeps its inode (it may be the shell's current directory):
+        // files are written beside their targets and renamed into place.
+        DestState::Empty | DestState::NonEmpty => apply_in_place(plan),
     }
 }
 
@@ -227,11 +229,6 @@ fn apply_staged(plan: &Plan) -> Result<()> {
     let result = (|| -> Result<()> {
         for (file, _) in &plan.files {
             write_file(&staging.join(&file.path), file)?;
-        }
-        if plan.state == DestState::Empty {
-            // rename(2) replaces an empty directory; keep its permissions.
-            let perms = fs::metadata(dest)?.permissions();
-            fs::set_permissions(&staging, perms)?;
         }
         fs::rename(&staging, dest).with_context(|| {
             format!(
@@ -269,6 +266,19 @@ fn set_mode(path: &Path, executable: bool) -> Result<()> {
     Ok(())
 }
 
+/// Removes regular files named `prefix*` in `dir`: what a killed run left beside a target.
+fn remove_stale_temps(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if is_file && entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn apply_in_place(plan: &Plan) -> Result<()> {
     let dest = &plan.dest;
     let mut created_dirs: Vec<PathBuf> = Vec::new();
@@ -296,11 +306,9 @@ fn apply_in_place(plan: &Plan) -> Result<()> {
             let name = target
                 .file_name()
                 .ok_or_else(|| anyhow!("`{}` has no file name", file.path))?;
-            let temp = parent.join(format!(
-                ".{}.scaffold-tmp.{}",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
+            let prefix = format!(".{}.scaffold-tmp.", name.to_string_lossy());
+            remove_stale_temps(parent, &prefix);
+            let temp = parent.join(format!("{prefix}{}", std::process::id()));
             fs::write(&temp, &file.contents)
                 .with_context(|| format!("cannot write `{}`", temp.display()))?;
             temps.push((temp.clone(), target));

@@ -928,3 +928,18 @@ fn prompts_on_a_terminal() {
     let urls = fs::read_to_string(fx.path("my-apps/urls.py")).unwrap();
     assert!(urls.contains("/blog/"), "{urls}");
 }
+
+#[test]
+fn the_current_directory_as_destination() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    fs::create_dir(fx.path("here")).unwrap();
+    scaffold()
+        .current_dir(fx.path("here"))
+        .args(["new", &format!(".{t}"), ".", "-q"])
+        .assert()
+        .success();
+    // The project is named after the directory, and written into it (not beside it).
+    assert!(fx.path("here/here/page.html").exists());
+    assert_eq!(fx.top(), ["canary", "demo", "here"]);
+}
