@@ -71,10 +71,9 @@ class MessageBuffer(Protocol):
     def is_valid_cursor(self, cursor: str) -> bool:
         """Whether ``cursor`` is well formed for this backend."""
 
-    async def wait(self, cursor: str, timeout: float) -> None:
-        """Return when there is news after ``cursor``, or after ``timeout`` seconds.
-
-        Cancelling the call removes its waiter at once."""
+    def wait(self, cursor: str, timeout: float) -> asyncio.Future:
+        """A future that resolves when there is news after ``cursor``, or after ``timeout``
+        seconds, whichever comes first. Cancelling it removes the waiter at once."""
 
     @property
     def waiter_count(self) -> int:
@@ -82,9 +81,13 @@ class MessageBuffer(Protocol):
 
 
 class WaiterSet:
-    """Futures of waiting polls. A cancelled or finished wait removes its own future, so a
-    departed client leaves nothing behind (unlike a bare ``tornado.locks.Condition``, which
-    keeps cancelled waiters until the next notify)."""
+    """Futures of waiting polls.
+
+    A future leaves the set as soon as it is done: resolved by :meth:`notify_all`, by its
+    timeout, or cancelled because the client went away. So a departed client leaves nothing
+    behind (unlike a bare ``tornado.locks.Condition``, which keeps cancelled waiters until
+    the next notify). No task is created per wait: one future and one timer.
+    """
 
     def __init__(self) -> None:
         self._futures: set[asyncio.Future] = set()
@@ -92,21 +95,33 @@ class WaiterSet:
     def __len__(self) -> int:
         return len(self._futures)
 
-    async def wait(self, timeout: float) -> None:
-        future = asyncio.get_running_loop().create_future()
+    def wait(self, timeout: float) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._futures.add(future)
-        try:
-            await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            pass
-        finally:
-            self._futures.discard(future)
+        timer = loop.call_later(timeout, _resolve, future)
+
+        def forget(done: asyncio.Future) -> None:
+            timer.cancel()
+            self._futures.discard(done)
+
+        future.add_done_callback(forget)
+        return future
 
     def notify_all(self) -> None:
-        futures, self._futures = self._futures, set()
-        for future in futures:
-            if not future.done():
-                future.set_result(None)
+        for future in list(self._futures):
+            _resolve(future)
+
+
+def _done() -> asyncio.Future:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
+def _resolve(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class MemoryMessageBuffer:
@@ -168,10 +183,8 @@ class MemoryMessageBuffer:
         start = seen - first + 1
         return Updates(list(itertools.islice(self.cache, start, None)), self.cursor)
 
-    async def wait(self, cursor: str, timeout: float) -> None:
-        if self._closed:
-            return
+    def wait(self, cursor: str, timeout: float) -> asyncio.Future:
         updates = self.since(cursor)
-        if updates.messages or updates.missed:
-            return
-        await self._waiters.wait(timeout)
+        if self._closed or updates.messages or updates.missed:
+            return _done()
+        return self._waiters.wait(timeout)

@@ -73,9 +73,11 @@
   }
 
   async function pollForever() {
+    var failed = false;
     for (;;) {
       try {
-        var response = await post(updatesUrl, { cursor: cursor });
+        // After a failure, ask without waiting, to learn at once that the server is back.
+        var response = await post(updatesUrl, { cursor: cursor, wait: failed ? "0" : "1" });
         if (!response.ok) {
           throw new Error(await errorText(response));
         }
@@ -83,12 +85,14 @@
         data.messages.forEach(function (message) { showMessage(message.html); });
         cursor = data.cursor;
         retryMs = FIRST_RETRY_MS;
+        failed = false;
         if (data.missed) {
           setStatus("Reconnected; some earlier messages may be missing.", false);
         } else if (statusLine.className === "status error") {
           setStatus("", false);
         }
       } catch (error) {
+        failed = true;
         setStatus("Connection lost, reconnecting in " + Math.round(retryMs / 1000) +
                   " s\u2026", true);
         await sleep(retryMs);

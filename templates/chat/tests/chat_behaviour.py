@@ -223,6 +223,15 @@ class ChatBehaviour:
         assert self.buffer.waiter_count == 0
 
     @gen_test
+    async def test_wait_0_answers_at_once(self) -> None:
+        cursor = self.cursor()
+        started = time.monotonic()
+        response = await self.post("/a/message/updates", cursor=cursor, wait="0")
+        assert time.monotonic() - started < self.POLL_TIMEOUT / 2
+        assert json.loads(response.body) == {"messages": [], "cursor": cursor, "missed": False}
+        assert (await self.post("/a/message/updates", cursor=cursor, wait="x")).code == 400
+
+    @gen_test
     async def test_client_away_gets_exactly_what_it_missed(self) -> None:
         await self.say("seen")
         cursor = self.cursor()

@@ -8,6 +8,39 @@ ARTIFACTS_DIR=${ARTIFACTS_DIR:-$(pwd)/artifacts}
 mkdir -p "$ARTIFACTS_DIR"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (apt-get install -y chromium): the browser test cannot run"
 
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Everything this script starts besides lib.sh's server, stopped on exit.
+EXTRA_PIDS=()
+cleanup() {
+  local pid
+  stop_server || true
+  for pid in "${EXTRA_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+serve_here() { serve "$@"; trap cleanup EXIT; }  # lib.sh's serve resets the EXIT trap
+
+REDIS=no
+if [ -f redis_buffer.py ]; then
+  REDIS=yes
+  command -v redis-server >/dev/null || fail "redis-server is missing (apt-get install -y redis-server)"
+  RPORT=$(free_port)
+  step "redis-server --port $RPORT --save '' --appendonly no"
+  redis-server --port "$RPORT" --save '' --appendonly no >redis.log 2>&1 &
+  EXTRA_PIDS+=($!)
+  for _ in $(seq 1 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$RPORT" ping >/dev/null || fail "redis-server did not start: $(cat redis.log)"
+  # README: the Redis tests use REDIS_URL.
+  export REDIS_URL="redis://127.0.0.1:$RPORT/15"
+  SERVER_ARGS=(--redis-url="redis://127.0.0.1:$RPORT/0")
+else
+  SERVER_ARGS=()
+fi
+
 # README "Test it": python3 -m venv .venv && . .venv/bin/activate; pip install -r requirements-dev.txt
 make_venv
 pip_install -r requirements.txt
@@ -19,7 +52,7 @@ run_ruff
 
 # README "Run it": python app.py --port=8888 (on our free port)
 BASE="http://127.0.0.1:$PORT"
-serve server.log python app.py --port="$PORT"
+serve_here server.log python app.py --port="$PORT" "${SERVER_ARGS[@]}"
 wait_http "$BASE/"
 fetch "$BASE/" 200 'id="inbox"'
 fetch "$BASE/static/chat.js" 200 'X-XSRFToken'
@@ -69,13 +102,107 @@ done
 out=$(post /a/message/updates "cursor=$cursor")
 n=$(head -n -1 <<<"$out" | python -c 'import json, sys; print(len(json.load(sys.stdin)["messages"]))')
 [ "$n" = 1 ] || fail "expected exactly the one accepted message after $cursor, got $n: $out"
+rm -f "$pollout"
+
+if [ "$REDIS" = yes ]; then
+  PORT2=$(free_port)
+  step "second process on port $PORT2, same Redis"
+  python app.py --port="$PORT2" "${SERVER_ARGS[@]}" >server2.log 2>&1 &
+  pid2=$!; EXTRA_PIDS+=("$pid2")
+  wait_http "http://127.0.0.1:$PORT2/"
+  poll2() { # poll2 CURSOR [WAIT]: poll process 2
+    curl -s -b "$jar" -H "X-XSRFToken: $token" -w '\n%{http_code}' \
+      --data-urlencode "cursor=$1" -d "wait=${2:-1}" "http://127.0.0.1:$PORT2/a/message/updates"
+  }
+  count_bodies() { # JSON answer (status line stripped) -> the message bodies, one a line
+    head -n -1 | python -c 'import json, sys; [print(m["body"]) for m in json.load(sys.stdin)["messages"]]'
+  }
+  cur2=$(curl -s "http://127.0.0.1:$PORT2/" | grep -o 'data-cursor="[0-9]*-[0-9]*"' | cut -d'"' -f2)
+  [ -n "$cur2" ] || fail "process 2's page carries no cursor"
+  pollout=$(mktemp)
+  ( poll2 "$cur2" >"$pollout" ) &
+  pollpid=$!
+  sleep 0.5
+  kill -0 "$pollpid" 2>/dev/null || fail "process 2 answered before any message: $(cat "$pollout")"
+  out=$(post /a/message/new "body=cross-process hello")
+  [ "$(status_of "$out")" = 200 ] || fail "POST to process 1: $out"
+  wait "$pollpid" || fail "poll on process 2 failed"
+  [ "$(count_bodies <"$pollout")" = "cross-process hello" ] \
+    || fail "a message posted to process 1 did not reach a poll waiting on process 2: $(cat "$pollout")"
+  step "a message posted to process 1 reached a poll waiting on process 2"
+  cursor=$(head -n -1 "$pollout" | python -c 'import json, sys; print(json.load(sys.stdin)["cursor"])')
+
+  step "restart process 2 while messages arrive on process 1"
+  kill -TERM "$pid2"; wait "$pid2" || fail "process 2 exited non-zero on SIGTERM"
+  for m in one two three; do
+    out=$(post /a/message/new "body=while restarting $m")
+    [ "$(status_of "$out")" = 200 ] || fail "POST while process 2 was down: $out"
+  done
+  python app.py --port="$PORT2" "${SERVER_ARGS[@]}" >server2.log 2>&1 &
+  pid2=$!; EXTRA_PIDS+=("$pid2")
+  wait_http "http://127.0.0.1:$PORT2/"
+  out=$(poll2 "$cursor" 0)
+  want=$'while restarting one\nwhile restarting two\nwhile restarting three'
+  [ "$(count_bodies <<<"$out")" = "$want" ] || fail "resuming on restarted process 2 lost or doubled messages: $out"
+  grep -q '"missed": false' <<<"$out" || fail "resume after restart claims missed messages: $out"
+  step "a client resuming its cursor on the restarted process got exactly the 3 messages"
+  kill -TERM "$pid2"; wait "$pid2" || fail "process 2 exited non-zero on SIGTERM"
+
+  step "Redis unreachable at start-up: clear error, keeps serving, recovers"
+  RPORT2=$(free_port); PORT3=$(free_port)
+  python app.py --port="$PORT3" --redis-url="redis://127.0.0.1:$RPORT2/0" >server3.log 2>&1 &
+  pid3=$!; EXTRA_PIDS+=("$pid3")
+  wait_http "http://127.0.0.1:$PORT3/"
+  grep -q "cannot reach Redis at redis://127.0.0.1:$RPORT2/0" server3.log || fail "no clear error: $(cat server3.log)"
+  grep -q Traceback server3.log && fail "a traceback instead of a clear error: $(cat server3.log)"
+  fetch "http://127.0.0.1:$PORT3/" 200 'id="inbox"'
+  post3() { curl -s -b "$jar" -H "X-XSRFToken: $token" -o /dev/null -w '%{http_code}' -d "body=$1" "http://127.0.0.1:$PORT3/a/message/new"; }
+  code=$(post3 "too early")
+  [ "$code" = 503 ] || fail "posting without Redis returned $code, expected 503"
+  redis-server --port "$RPORT2" --save '' --appendonly no >redis2.log 2>&1 &
+  EXTRA_PIDS+=($!)
+  ok=no
+  for _ in $(seq 1 150); do
+    code=$(post3 "redis is back")
+    [ "$code" = 200 ] && { ok=yes; break; }
+    sleep 0.1
+  done
+  [ "$ok" = yes ] || fail "the server did not recover within 15 s of Redis coming back ($code): $(cat server3.log)"
+  kill -TERM "$pid3"; wait "$pid3" || fail "process 3 exited non-zero on SIGTERM"
+  step "503 while Redis was down, 200 once it came back, no traceback"
+fi
 rm -f "$jar" "$pollout"
+check_stopped
+
+# README "Load test", at small N.
+step "load test: 200 concurrent polls, 3 messages, 400 connect/disconnect cycles"
+serve_here loadtest-server.log python app.py --port="$PORT" --stats --logging=warning "${SERVER_ARGS[@]}"
+wait_http "$BASE/"
+LT_ARGS=(--url "$BASE" --server-pid "$SERVER_PID")
+if [ "$REDIS" = yes ]; then
+  python app.py --port="$PORT2" --stats --logging=warning "${SERVER_ARGS[@]}" >loadtest-server2.log 2>&1 &
+  pid2=$!; EXTRA_PIDS+=("$pid2")
+  wait_http "http://127.0.0.1:$PORT2/"
+  LT_ARGS+=(--url "http://127.0.0.1:$PORT2" --server-pid "$pid2")
+fi
+python tools/loadtest.py "${LT_ARGS[@]}" --clients 200 --messages 3 --cycles 400 --settle 60 --deadline 300 --json >loadtest.out 2>&1 \
+  || { cat loadtest.out >&2; fail "load test failed"; }
+sed 's/^/     /' loadtest.out
+tail -n 1 loadtest.out | python -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["waiters_after_disconnect"] == 0 and r["waiters_after_cycles"] == 0, r
+assert len(r["messages"]) == 3 and r["p99_s"] < 5, r
+' || fail "load test result out of bounds"
+if [ "$REDIS" = yes ]; then kill -TERM "$pid2"; wait "$pid2" || fail "process 2 exited non-zero on SIGTERM"; fi
 check_stopped
 
 # Two real browser pages (Debian chromium via playwright; never `playwright install`).
 pip_install playwright
 step "browser test (two pages, script message, server restart)"
-python "$GEN_DIR/chat/browser_test.py" --port "$PORT" \
+BROWSER_ARGS=()
+for arg in "${SERVER_ARGS[@]}"; do BROWSER_ARGS+=("--server-arg=$arg"); done
+python "$GEN_DIR/chat/browser_test.py" --port "$PORT" "${BROWSER_ARGS[@]}" \
   --screenshot "$ARTIFACTS_DIR/chat-$VARIANT-pages.png" --server-log browser-server.log \
   || { tail -n 50 browser-server.log >&2 || true; fail "browser test failed"; }
 [ -s "$ARTIFACTS_DIR/chat-$VARIANT-pages.png" ] || fail "no screenshot written"
