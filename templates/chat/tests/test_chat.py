@@ -47,6 +47,10 @@ class TestStatsEndpoint(tornado.testing.AsyncHTTPTestCase):
         assert response.code == 200
         assert json.loads(response.body)["waiters"] == 0
 
+    def test_stats_refuse_proxied_requests(self) -> None:
+        response = self.fetch("/a/stats", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert response.code == 403
+
 
 def test_is_safe_next() -> None:
     assert chat_app.is_safe_next("/")
