@@ -20,8 +20,8 @@ make_venv() {
   "$PYTHON" -m venv .venv || fail "could not create a virtualenv with $PYTHON"
   # shellcheck disable=SC1091
   . .venv/bin/activate
-  python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null \
-    || fail "pip upgrade failed"
+  # The venv's own pip, as a user following the README gets it (no upgrade).
+  export PIP_DISABLE_PIP_VERSION_CHECK=1
 }
 
 # pip_install ARGS...: pip install inside the active venv (honours PIP_CONSTRAINT).
