@@ -6,6 +6,9 @@ source "$GEN_DIR/lib.sh"
 
 ARTIFACTS_DIR=${ARTIFACTS_DIR:-$(pwd)/artifacts}
 mkdir -p "$ARTIFACTS_DIR"
+# VARIANT may read "chat/redis@py3.9-..." (run.sh): keep one flat file name.
+SHOT_NAME=${VARIANT#chat/}; SHOT_NAME=${SHOT_NAME//\//-}
+SCREENSHOT="$ARTIFACTS_DIR/chat-$SHOT_NAME-pages.png"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (apt-get install -y chromium): the browser test cannot run"
 
 free_port() {
@@ -203,6 +206,6 @@ step "browser test (two pages, script message, server restart)"
 BROWSER_ARGS=()
 for arg in "${SERVER_ARGS[@]}"; do BROWSER_ARGS+=("--server-arg=$arg"); done
 python "$GEN_DIR/chat/browser_test.py" --port "$PORT" "${BROWSER_ARGS[@]}" \
-  --screenshot "$ARTIFACTS_DIR/chat-$VARIANT-pages.png" --server-log browser-server.log \
+  --screenshot "$SCREENSHOT" --server-log browser-server.log \
   || { tail -n 50 browser-server.log >&2 || true; fail "browser test failed"; }
-[ -s "$ARTIFACTS_DIR/chat-$VARIANT-pages.png" ] || fail "no screenshot written"
+[ -s "$SCREENSHOT" ] || fail "no screenshot written to $SCREENSHOT"
