@@ -124,7 +124,7 @@ impl Prompter for Terminal {
     }
 
     fn tell(&mut self, message: &str) {
-        eprintln!("  {message}");
+        crate::eprint_line(&format!("  {message}"));
     }
 }
 

@@ -198,7 +198,7 @@ fn new(registry: &Registry, args: &NewArgs) -> Result<()> {
     )?;
     if !req.quiet && !req.json {
         for problem in crate::portable::problems(rendered.files.iter().map(|f| f.path.as_str())) {
-            eprintln!("warning: {problem}");
+            crate::eprint_line(&format!("warning: {problem}"));
         }
     }
     let plan = write::plan(&req.dest, rendered.files.clone())?;

@@ -44,6 +44,13 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
+/// Prints a line on stderr. A closed stderr is ignored rather than a panic: the exit code
+/// still tells what happened.
+pub fn eprint_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Shorthand for returning a [`UsageError`].
 #[macro_export]
 macro_rules! usage {

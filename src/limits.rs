@@ -104,10 +104,10 @@ fn start_watchdog() {
                 (c.spent + running > Duration::from_secs(RENDER_SECONDS)).then(|| c.label.clone())
             });
             if let Some(label) = over {
-                eprintln!(
+                crate::eprint_line(&format!(
                     "error: rendering {label} took more than {RENDER_SECONDS} s, the limit for one \
                      run (does a loop in the template never end?); nothing was written"
-                );
+                ));
                 std::process::exit(1);
             }
         }

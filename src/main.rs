@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     match scaffold::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            scaffold::eprint_line(&format!("error: {err:#}"));
             ExitCode::from(scaffold::exit_code(&err))
         }
     }

@@ -26,7 +26,7 @@ fn emit(line: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("error: cannot write to standard output: {e}");
+        crate::eprint_line(&format!("error: cannot write to standard output: {e}"));
         std::process::exit(1);
     }
 }

@@ -10,7 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, bail};
 
 use crate::render::OutFile;
 
@@ -192,13 +192,67 @@ fn existing_action(dest: &Path, file: &OutFile) -> Result<Action> {
     Ok(Action::Create)
 }
 
-/// The staging folder name for a destination: next to it, clearly named.
-pub fn staging_prefix(dest: &Path) -> String {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project".to_string());
-    format!(".{name}.scaffold-staging.")
+/// Staging folders start with this; each holds a [`STAGING_MARKER`] naming the run's process.
+pub const STAGING_PREFIX: &str = ".scaffold-staging-";
+/// The file inside a staging folder that proves scaffold made it: `pid <n>`.
+pub const STAGING_MARKER: &str = ".scaffold-staging";
+/// Temporary files written beside their targets start with this.
+pub const TEMP_PREFIX: &str = ".scaffold-tmp-";
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    // Fall back to the pid and time if the CSPRNG fails: uniqueness, not secrecy, matters here.
+    if getrandom::fill(&mut bytes).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes = ((t as u64) ^ u64::from(std::process::id()) << 32).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether a staging folder was left by a run that is no longer alive (Linux: `/proc/<pid>`).
+/// Folders without scaffold's marker, or whose run cannot be proven dead, are left alone.
+fn is_stale_staging(dir: &Path) -> bool {
+    let Ok(marker) = fs::read_to_string(dir.join(STAGING_MARKER)) else {
+        return false;
+    };
+    let Some(pid) = marker
+        .strip_prefix("pid ")
+        .and_then(|p| p.trim().parse::<u32>().ok())
+    else {
+        return false;
+    };
+    Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Creates a file that did not exist (never following a symlink at its name) and writes it.
+fn create_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if executable { 0o755 } else { 0o644 });
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    file.write_all(contents)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    #[cfg(unix)]
+    {
+        // The mode given at creation is reduced by the umask; set it exactly, on the open file.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if executable { 0o755 } else { 0o644 };
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = executable;
+    Ok(())
 }
 
 /// Writes the plan. On failure the destination is left as it was.
@@ -214,25 +268,49 @@ pub fn apply(plan: &Plan) -> Result<()> {
 fn apply_staged(plan: &Plan) -> Result<()> {
     let dest = &plan.dest;
     let parent = parent_of(dest);
-    let prefix = staging_prefix(dest);
-    // A previous run that was killed may have left its staging folder: remove it.
+    // A run that was killed may have left its staging folder: remove those proven stale.
     if let Ok(entries) = fs::read_dir(&parent) {
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            if is_dir
+                && entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(STAGING_PREFIX)
+                && is_stale_staging(&entry.path())
+            {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
     }
-    let staging = parent.join(format!("{prefix}{}", std::process::id()));
+    let staging = parent.join(format!("{STAGING_PREFIX}{}", random_suffix()));
     fs::create_dir(&staging)
         .with_context(|| format!("cannot create the staging folder `{}`", staging.display()))?;
+    // (A template that ships a file of the marker's name simply goes without the marker.)
+    let marked = !plan.files.iter().any(|(f, _)| f.path == STAGING_MARKER);
     let result = (|| -> Result<()> {
+        if marked {
+            create_new(
+                &staging.join(STAGING_MARKER),
+                format!("pid {}\n", std::process::id()).as_bytes(),
+                false,
+            )?;
+        }
         for (file, _) in &plan.files {
-            write_file(&staging.join(&file.path), file)?;
+            let path = staging.join(&file.path);
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
+            }
+            create_new(&path, &file.contents, file.executable)?;
+        }
+        if marked {
+            fs::remove_file(staging.join(STAGING_MARKER))?;
         }
         fs::rename(&staging, dest).with_context(|| {
             format!(
-                "cannot move the staged project into `{}` (did something create it meanwhile?)",
+                "cannot move the staged project from `{}` to `{}`",
+                staging.display(),
                 dest.display()
             )
         })
@@ -241,42 +319,6 @@ fn apply_staged(plan: &Plan) -> Result<()> {
         let _ = fs::remove_dir_all(&staging);
     }
     result
-}
-
-fn write_file(path: &Path, file: &OutFile) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-    }
-    fs::write(path, &file.contents)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    set_mode(path, file.executable)
-}
-
-fn set_mode(path: &Path, executable: bool) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = if executable { 0o755 } else { 0o644 };
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (path, executable);
-    Ok(())
-}
-
-/// Removes regular files named `prefix*` in `dir`: what a killed run left beside a target.
-fn remove_stale_temps(dir: &Path, prefix: &str) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-        if is_file && entry.file_name().to_string_lossy().starts_with(prefix) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
 }
 
 fn apply_in_place(plan: &Plan) -> Result<()> {
@@ -303,16 +345,12 @@ fn apply_in_place(plan: &Plan) -> Result<()> {
                     .with_context(|| format!("cannot create `{}`", dir.display()))?;
                 created_dirs.push(dir);
             }
-            let name = target
-                .file_name()
-                .ok_or_else(|| anyhow!("`{}` has no file name", file.path))?;
-            let prefix = format!(".{}.scaffold-tmp.", name.to_string_lossy());
-            remove_stale_temps(parent, &prefix);
-            let temp = parent.join(format!("{prefix}{}", std::process::id()));
-            fs::write(&temp, &file.contents)
-                .with_context(|| format!("cannot write `{}`", temp.display()))?;
-            temps.push((temp.clone(), target));
-            set_mode(&temp, file.executable)?;
+            // A random name, created exclusively: nothing at that name (a planted symlink)
+            // is ever followed, and no existing file is touched.
+            let temp = parent.join(format!("{TEMP_PREFIX}{}", random_suffix()));
+            create_new(&temp, &file.contents, file.executable)
+                .with_context(|| format!("cannot write `{}`", file.path))?;
+            temps.push((temp, target));
         }
         Ok(())
     })();

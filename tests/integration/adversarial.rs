@@ -914,10 +914,51 @@ fn interrupted_run_leaves_at_most_a_named_staging_folder() {
             "left behind: {name}"
         );
     }
-    // A leftover from a killed run is removed by the next run.
-    fs::create_dir_all(fx.path(".q.scaffold-staging.99999/junk")).unwrap();
+    // A leftover from a killed run (its marker names a dead process) is removed by the next
+    // run; a folder that merely has a similar name, without the marker, is the user's: kept.
+    fx.write(
+        ".scaffold-staging-0123456789abcdef/.scaffold-staging",
+        "pid 4000000000\n",
+    );
+    fx.write(".scaffold-staging-0123456789abcdef/f0.txt", "partial");
+    fx.write(".scaffold-staging-mine/notes.txt", "mine\n");
     ok(&fx, &["new", "./t", "q", "-q"]);
-    assert!(!fx.path(".q.scaffold-staging.99999").exists());
+    assert!(!fx.path(".scaffold-staging-0123456789abcdef").exists());
+    assert_eq!(
+        fs::read_to_string(fx.path(".scaffold-staging-mine/notes.txt")).unwrap(),
+        "mine\n"
+    );
     assert_eq!(fx.tree("q").len(), 200);
     fx.assert_canary();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_symlink_at_a_temp_name_is_never_followed() {
+    // Temp names are random and created exclusively; plant links at every name the old
+    // scheme would have used and check nothing outside the destination changes.
+    let fx = Fixture::new();
+    basic(&fx);
+    fx.write("victim.txt", "victim\n");
+    fx.write("p/p.txt", "mine\n");
+    for pid in 0..200 {
+        let _ = std::os::unix::fs::symlink(
+            fx.path("victim.txt"),
+            fx.path(&format!("p/.p.txt.scaffold-tmp.{pid}")),
+        );
+    }
+    ok(&fx, &["new", "./t", "p", "--force", "-q"]);
+    assert_eq!(
+        fs::read_to_string(fx.path("victim.txt")).unwrap(),
+        "victim\n"
+    );
+    assert_eq!(fs::read_to_string(fx.path("p/p.txt")).unwrap(), "plain\n");
+    assert!(
+        fs::symlink_metadata(fx.path("p/p.txt"))
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    // Files that only look like scaffold's temporary files are the user's: kept.
+    assert!(fx.path("p/.p.txt.scaffold-tmp.7").exists());
 }
