@@ -145,8 +145,9 @@ pub fn resolve(
         let value = if let Some((_, raw)) = given {
             var.parse(raw).map_err(|why| {
                 crate::usage!(
-                    "`-d {}={raw}`: {why}{}",
+                    "`-d {}={}`: {why}{}",
                     var.name,
+                    crate::shown(raw),
                     if matches!(var.kind, Kind::Choice | Kind::String) {
                         String::new()
                     } else {

@@ -159,7 +159,9 @@ pub fn render(
         prompter,
     )?;
     let ctx = answers.context();
-    let files = engine.render_all(&loaded.source, &loaded.manifest, &ctx)?;
+    let files = engine
+        .render_all(&loaded.source, &loaded.manifest, &ctx)
+        .map_err(|e| blame_define(e, defines))?;
     let next_steps = match &loaded.manifest.next_steps {
         Some(text) => {
             let mut ctx = ctx.clone();
@@ -177,6 +179,29 @@ pub fn render(
         files,
         next_steps,
     })
+}
+
+/// A file name made unsafe by a `-d` value is the user's input error (exit 2), named as such.
+fn blame_define(err: anyhow::Error, defines: &[(String, String)]) -> anyhow::Error {
+    let Some(path) = err.downcast_ref::<crate::render::PathError>() else {
+        return err;
+    };
+    let culprit = defines.iter().rev().find(|(_, v)| {
+        if v.is_empty() {
+            path.rendered.is_empty()
+        } else {
+            path.rendered.contains(v.as_str())
+        }
+    });
+    match culprit {
+        Some((key, value)) => crate::usage!(
+            "`-d {key}={}`: the value is used in the file name `{}`, which then {}",
+            crate::shown(value),
+            path.source,
+            path.why.trim_start_matches("which ")
+        ),
+        None => err,
+    }
 }
 
 fn new(registry: &Registry, args: &NewArgs) -> Result<()> {

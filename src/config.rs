@@ -50,7 +50,8 @@ pub fn parse_define(raw: &str) -> Result<(String, String)> {
             Ok((key.trim().to_string(), value.to_string()))
         }
         _ => Err(crate::usage!(
-            "`-d {raw}`: expected KEY=VALUE, for example `-d license=MIT`"
+            "`-d {}`: expected KEY=VALUE, for example `-d license=MIT`",
+            crate::shown(raw)
         )),
     }
 }
@@ -74,19 +75,20 @@ pub fn check_project_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn last_component(dest: &Path, cwd: &Path) -> Option<String> {
+/// The last normal component of `cwd/dest`; Err when it is not UTF-8.
+fn last_component(dest: &Path, cwd: &Path) -> Result<Option<String>, ()> {
     let joined = cwd.join(dest);
     let mut parts: Vec<String> = Vec::new();
     for c in joined.components() {
         match c {
-            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            std::path::Component::Normal(s) => parts.push(s.to_str().ok_or(())?.to_string()),
             std::path::Component::ParentDir => {
                 parts.pop();
             }
             _ => {}
         }
     }
-    parts.pop()
+    Ok(parts.pop())
 }
 
 /// Resolves `scaffold new` arguments. `ask_name` is called when neither DEST nor --name is given
@@ -110,12 +112,19 @@ pub fn resolve_new(
         (Some(name), Some(dest)) => (name.clone(), dest.clone()),
         (Some(name), None) => (name.clone(), PathBuf::from(name.to_kebab_case())),
         (None, Some(dest)) => {
-            let name = last_component(dest, &env.cwd).ok_or_else(|| {
-                crate::usage!(
-                    "cannot take a project name from `{}`; give one with --name",
-                    dest.display()
-                )
-            })?;
+            let name = last_component(dest, &env.cwd)
+                .map_err(|()| {
+                    crate::usage!(
+                        "DEST `{}` is not valid UTF-8, so it cannot name the project; give the name with --name",
+                        crate::shown(&dest.to_string_lossy())
+                    )
+                })?
+                .ok_or_else(|| {
+                    crate::usage!(
+                        "cannot take a project name from `{}`; give one with --name",
+                        dest.display()
+                    )
+                })?;
             (name, dest.clone())
         }
         (None, None) => {
@@ -131,18 +140,28 @@ pub fn resolve_new(
             }
         }
     };
+    let shown = crate::shown(&project_name);
     check_project_name(&project_name)
-        .map_err(|why| crate::usage!("project name `{project_name}`: {why}"))?;
-    if dest.as_os_str().is_empty() {
-        return Err(crate::usage!("DEST is empty"));
-    }
+        .map_err(|why| crate::usage!("project name `{shown}`: {why}"))?;
     let package_name = python::package_name(&project_name);
     python::check_package_name(&package_name).map_err(|why| {
         crate::usage!(
-            "project name `{project_name}` gives the Python package name `{package_name}`, \
-             which cannot be used: {why} (choose another with --name)"
+            "project name `{shown}` gives the Python package name `{}`, \
+             which cannot be used: {why} (choose another with --name)",
+            crate::shown(&package_name)
         )
     })?;
+    if dest.as_os_str().is_empty() {
+        return Err(crate::usage!("DEST is empty"));
+    }
+    // `new/.` and `new/` name `new`: drop `.` components so the parent is the real parent.
+    let dest: PathBuf = if dest.components().count() > 1 {
+        dest.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    } else {
+        dest
+    };
     Ok(NewRequest {
         template: args.template.clone(),
         dest,

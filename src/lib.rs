@@ -51,6 +51,24 @@ pub fn eprint_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// A user-supplied value as shown in messages: control characters escaped (no terminal
+/// escape sequence reaches the screen) and anything past 60 characters cut.
+pub fn shown(value: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in value.chars().enumerate() {
+        if i == 60 {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Shorthand for returning a [`UsageError`].
 #[macro_export]
 macro_rules! usage {

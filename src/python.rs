@@ -259,10 +259,17 @@ pub fn check_package_name(name: &str) -> Result<(), String> {
     if !(first.is_ascii_alphabetic() || first == '_')
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
+        let rest = name.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+        let hint =
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                format!("; try a name like `app_{rest}`")
+            } else {
+                "; use ASCII letters, digits and spaces or dashes".to_string()
+            };
         return Err(format!(
-            "`{name}` is not a valid Python identifier (letters, digits and `_`, not starting \
-             with a digit); try a name like `app_{}`",
-            name.trim_start_matches(|c: char| !c.is_ascii_alphabetic())
+            "`{}` is not a valid Python identifier (ASCII letters, digits and `_`, not starting \
+             with a digit){hint}",
+            crate::shown(name)
         ));
     }
     if KEYWORDS.contains(&name) || ["match", "case", "type", "_"].contains(&name) {

@@ -24,6 +24,34 @@ pub struct OutFile {
     pub source: String,
 }
 
+/// A rendered path component that would be unsafe or invalid.
+#[derive(Debug)]
+pub struct PathError {
+    /// The template path, as written.
+    pub source: String,
+    /// The template's label.
+    pub template: String,
+    /// What the component rendered to.
+    pub rendered: String,
+    /// Why that is refused.
+    pub why: String,
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "file name `{}` in template `{}` renders to `{}`, {}",
+            self.source,
+            self.template,
+            crate::shown(&self.rendered),
+            self.why
+        )
+    }
+}
+
+impl std::error::Error for PathError {}
+
 /// The one Tera instance of a run, holding every `.tera` file of the template.
 pub struct Engine {
     tera: Tera,
@@ -224,11 +252,11 @@ impl Engine {
                     rendered = stripped.to_string();
                 }
             }
-            check_component(&rendered).map_err(|why| {
-                anyhow!(
-                    "file name `{source}` in template `{}` renders to `{rendered}`, {why}",
-                    self.label
-                )
+            check_component(&rendered).map_err(|why| PathError {
+                source: source.to_string(),
+                template: self.label.clone(),
+                rendered: rendered.clone(),
+                why,
             })?;
             parts.push(rendered);
         }

@@ -170,7 +170,7 @@ fn value_dot_dot() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", "dir=.."],
-        1,
+        2,
         &["{{ dir }}/f.txt.tera", "`..`"],
     );
 }
@@ -182,7 +182,7 @@ fn value_traversal() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", "dir=../../canary"],
-        1,
+        2,
         &["{{ dir }}/f.txt.tera", "separator"],
     );
 }
@@ -194,7 +194,7 @@ fn value_absolute() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", "dir=/tmp/x"],
-        1,
+        2,
         &["{{ dir }}/f.txt.tera", "/tmp/x"],
     );
 }
@@ -206,7 +206,7 @@ fn value_empty_component() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", "dir="],
-        1,
+        2,
         &["{{ dir }}/f.txt.tera", "empty component"],
     );
 }
@@ -218,7 +218,7 @@ fn value_drive_prefix() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", "dir=C:evil"],
-        1,
+        2,
         &["drive prefix"],
     );
 }
@@ -230,7 +230,7 @@ fn value_backslash() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", "dir=..\\..\\x"],
-        1,
+        2,
         &["separator"],
     );
 }
@@ -255,7 +255,7 @@ fn value_too_long_for_a_file_name() {
     refused(
         &fx,
         &["new", "./t", "p", "-d", &long],
-        1,
+        2,
         &["longer than 255 bytes"],
     );
 }

@@ -614,7 +614,7 @@ fn rendered_paths_cannot_leave_the_destination() {
         fx.run()
             .args(["new", "./paths", "x", "-d", &format!("dir={value}")])
             .assert()
-            .code(1)
+            .code(2)
             .stderr(contains(why).and(contains("{{ dir }}/f.txt")));
         assert_eq!(fx.top(), ["canary", "paths"], "dir={value:?}");
     }
