@@ -113,14 +113,19 @@ pub struct Terminal;
 
 impl Prompter for Terminal {
     fn ask(&mut self, question: &str) -> Result<Option<String>> {
-        let mut err = std::io::stderr();
-        write!(err, "{question}")?;
-        err.flush()?;
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line)? == 0 {
-            return Ok(None);
+        loop {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "{question}");
+            let _ = err.flush();
+            let mut line = Vec::new();
+            if std::io::stdin().lock().read_until(b'\n', &mut line)? == 0 {
+                return Ok(None);
+            }
+            match String::from_utf8(line) {
+                Ok(text) => return Ok(Some(text.trim_end_matches(['\n', '\r']).to_string())),
+                Err(_) => self.tell("that is not valid UTF-8; try again"),
+            }
         }
-        Ok(Some(line.trim_end_matches(['\n', '\r']).to_string()))
     }
 
     fn tell(&mut self, message: &str) {

@@ -23,7 +23,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::List(args) => list(&registry, &args),
         Command::Info(args) => info(&registry, &args),
-        Command::New(args) => new(&registry, &args),
+        Command::New(args) => new(&registry, &cli.templates, &args),
         Command::Check(args) => crate::check::run(&registry, &args),
         Command::Completions(args) => {
             output::completions(args.shell);
@@ -51,12 +51,27 @@ fn list(registry: &Registry, args: &ListArgs) -> Result<()> {
     let entries = registry.entries()?;
     let mut loaded = Vec::new();
     for entry in &entries {
-        let source = match &entry.origin {
-            Origin::Embedded => registry::get(&entry.name).expect("listed template exists"),
-            Origin::Directory(dir) => registry::load_dir(dir)?,
-        };
-        let manifest = manifest::parse(&source)?;
-        loaded.push(Loaded { source, manifest });
+        match &entry.origin {
+            Origin::Embedded => {
+                let source = registry::get(&entry.name).expect("listed template exists");
+                let manifest = manifest::parse(&source)?;
+                loaded.push(Loaded { source, manifest });
+            }
+            // One broken template of the user's does not hide the others.
+            Origin::Directory(dir) => {
+                match registry::load_dir(dir)
+                    .and_then(|source| Ok((manifest::parse(&source)?, source)))
+                {
+                    Ok((manifest, source)) => loaded.push(Loaded { source, manifest }),
+                    Err(_) => crate::eprint_line(&format!(
+                        "warning: template `{}` in `{}` is broken; see `scaffold check {}`",
+                        entry.name,
+                        dir.display(),
+                        shell_quote(&dir.display().to_string())
+                    )),
+                }
+            }
+        }
     }
     output::list(&loaded, args.json);
     Ok(())
@@ -181,6 +196,45 @@ pub fn render(
     })
 }
 
+/// The absolute, symlink-free form of a path that may not exist yet: its deepest existing
+/// ancestor canonicalized, the rest appended.
+fn resolve_path(path: &std::path::Path) -> std::path::PathBuf {
+    let absolute = std::env::current_dir().unwrap_or_default().join(path);
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            return rest.into_iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (
+            existing.file_name().map(|n| n.to_owned()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// Writing into the template's own directory would corrupt it (and feed the next run).
+fn refuse_dest_in_template(loaded: &Loaded, dest: &std::path::Path) -> Result<()> {
+    let Origin::Directory(dir) = &loaded.source.origin else {
+        return Ok(());
+    };
+    let template = resolve_path(dir);
+    if resolve_path(dest).starts_with(&template) {
+        return Err(crate::usage!(
+            "destination `{}` is inside the template directory `{}`; choose a destination outside it",
+            dest.display(),
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 /// A file name made unsafe by a `-d` value is the user's input error (exit 2), named as such.
 fn blame_define(err: anyhow::Error, defines: &[(String, String)]) -> anyhow::Error {
     let Some(path) = err.downcast_ref::<crate::render::PathError>() else {
@@ -204,13 +258,14 @@ fn blame_define(err: anyhow::Error, defines: &[(String, String)]) -> anyhow::Err
     }
 }
 
-fn new(registry: &Registry, args: &NewArgs) -> Result<()> {
+fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) -> Result<()> {
     let env = Env {
         stdin_is_tty: std::io::stdin().is_terminal(),
         cwd: std::env::current_dir().context("cannot read the current directory")?,
     };
     let req = config::resolve_new(args, &env, &mut || ask_project_name(&mut Terminal))?;
     let loaded = load(registry, &req.template)?;
+    refuse_dest_in_template(&loaded, &req.dest)?;
     let builtins = builtins(&req, &Fixed::default())?;
     let dest_label = shell_quote(&req.dest.display().to_string());
     let rendered = render(
@@ -232,7 +287,13 @@ fn new(registry: &Registry, args: &NewArgs) -> Result<()> {
         return Ok(());
     }
     if plan.state == write::DestState::NonEmpty && !req.force {
-        let existing = plan.existing();
+        let existing: Vec<&str> = plan
+            .files
+            .iter()
+            .filter(|(_, a)| *a == write::Action::Overwrite)
+            .map(|(f, _)| f.path.as_str())
+            .collect();
+        let identical = plan.existing().len() - existing.len();
         if existing.is_empty() {
             bail!(
                 "destination `{}` is not empty; no file in it would be overwritten, but \
@@ -241,17 +302,22 @@ fn new(registry: &Registry, args: &NewArgs) -> Result<()> {
             );
         }
         let shown: Vec<String> = existing.iter().take(20).map(|p| format!("  {p}")).collect();
-        let more = if existing.len() > 20 {
+        let mut more = if existing.len() > 20 {
             format!("\n  ... and {} more", existing.len() - 20)
         } else {
             String::new()
         };
+        if identical > 0 {
+            more.push_str(&format!(
+                "\n  ({identical} more already have the same contents)"
+            ));
+        }
         bail!(
             "destination `{}` is not empty and these files would be overwritten:\n{}{more}\n\
              to replace them (and touch nothing else), run again with --force:\n  scaffold {}",
             req.dest.display(),
             shown.join("\n"),
-            force_command(args)
+            force_command(templates, args)
         );
     }
     write::apply(&plan)?;
@@ -284,8 +350,13 @@ pub fn shell_quote(word: &str) -> String {
     }
 }
 
-fn force_command(args: &NewArgs) -> String {
-    let mut words = vec!["new".to_string(), shell_quote(&args.template)];
+fn force_command(templates: &[std::path::PathBuf], args: &NewArgs) -> String {
+    let mut words = Vec::new();
+    for dir in templates {
+        words.push("--templates".to_string());
+        words.push(shell_quote(&dir.display().to_string()));
+    }
+    words.extend(["new".to_string(), shell_quote(&args.template)]);
     if let Some(dest) = &args.dest {
         words.push(shell_quote(&dest.display().to_string()));
     }

@@ -67,6 +67,39 @@ pub fn run(registry: &Registry, args: &CheckArgs) -> Result<()> {
         year: Some(2000),
     };
     let mut problems = Vec::new();
+    // Required strings (no default) get the value given with -d, or a placeholder.
+    let mut required: Vec<(String, String)> = Vec::new();
+    for v in loaded
+        .manifest
+        .variables
+        .iter()
+        .filter(|v| v.default.is_none())
+    {
+        let given = args
+            .define
+            .iter()
+            .filter_map(|d| d.split_once('='))
+            .find(|(k, _)| *k == v.name);
+        let value = given
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| "placeholder".to_string());
+        if given.is_none()
+            && v.check(&crate::manifest::Value::Str(value.clone()))
+                .is_err()
+        {
+            problems.push(format!(
+                "`{}` has no default and `placeholder` breaks its rule: give a valid value with -d {}=...",
+                v.name, v.name
+            ));
+        }
+        required.push((v.name.clone(), value));
+    }
+    for d in &args.define {
+        let (key, value) = crate::config::parse_define(d)?;
+        if !required.iter().any(|(k, _)| *k == key) {
+            required.push((key, value));
+        }
+    }
     let sets = variations(&loaded.manifest);
     let mut files = 0;
     for set in &sets {
@@ -82,10 +115,13 @@ pub fn run(registry: &Registry, args: &CheckArgs) -> Result<()> {
             )
         };
         let builtins = app::builtins(&req, &fixed)?;
+        crate::limits::reset();
+        let mut defines = required.clone();
+        defines.extend(set.iter().cloned());
         match app::render(
             &loaded,
             builtins,
-            set,
+            &defines,
             Input::Defaults,
             &mut NoPrompt,
             "DEST",
@@ -103,11 +139,11 @@ pub fn run(registry: &Registry, args: &CheckArgs) -> Result<()> {
         }
     }
     if problems.is_empty() {
-        println!(
+        crate::output::emit(&format!(
             "template `{label}` is fine: {} render{} checked, up to {files} files each",
             sets.len(),
             if sets.len() == 1 { "" } else { "s" }
-        );
+        ));
         Ok(())
     } else {
         bail!(

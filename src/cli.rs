@@ -107,6 +107,10 @@ pub struct NewArgs {
 pub struct CheckArgs {
     /// A template name or a path to a template directory.
     pub template: String,
+    /// A value for every render (repeatable); variables without a default need one unless
+    /// the placeholder `placeholder` fits their rule.
+    #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]
+    pub define: Vec<String>,
 }
 
 /// `scaffold completions`

@@ -62,6 +62,15 @@ impl Write for Limited {
     }
 }
 
+/// Starts a fresh budget (bytes and time): `scaffold check` renders a template many times,
+/// and each render is judged on its own.
+pub fn reset() {
+    TOTAL_BYTES.store(0, Ordering::Relaxed);
+    if let Ok(mut c) = CLOCK.lock() {
+        c.spent = Duration::ZERO;
+    }
+}
+
 /// What a run has spent in the engine, and when the current call started.
 struct Clock {
     spent: Duration,

@@ -255,7 +255,12 @@ pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
                 file,
                 list: vec![format!(
                     "not valid TOML: {}",
-                    e.to_string().trim_end().replace('\n', "\n    ")
+                    e.to_string()
+                        .trim_end()
+                        .lines()
+                        .map(crate::shown)
+                        .collect::<Vec<_>>()
+                        .join("\n    ")
                 )],
             });
         }

@@ -19,7 +19,8 @@ macro_rules! say {
     };
 }
 
-fn emit(line: &str) {
+/// Prints one line on stdout (see `say!`).
+pub fn emit(line: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
@@ -231,6 +232,7 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
             "dest": req.dest.display().to_string(),
             "dry_run": req.dry_run,
             "destination": plan.state,
+            "refused_without_force": plan.state == crate::write::DestState::NonEmpty && !req.force,
             "files": files,
             "variables": vars,
             "next_steps": rendered.next_steps,

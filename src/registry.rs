@@ -23,6 +23,9 @@ pub fn names() -> Vec<&'static str> {
 
 /// The embedded template called `name`, if there is one.
 pub fn get(name: &str) -> Option<TemplateSource> {
+    if !names().contains(&name) {
+        return None;
+    }
     let dir = TEMPLATES.get_dir(name)?;
     let manifest = dir.get_file(dir.path().join(MANIFEST_FILE))?;
     let mut files = Vec::new();
@@ -90,16 +93,25 @@ pub struct Registry {
 impl Registry {
     /// `--templates` directories first, then those of `SCAFFOLD_TEMPLATES` (a path list).
     pub fn new(cli_dirs: &[std::path::PathBuf], env: Option<&std::ffi::OsStr>) -> Registry {
-        let mut dirs = cli_dirs.to_vec();
+        let mut all = cli_dirs.to_vec();
         if let Some(list) = env {
-            dirs.extend(std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()));
+            all.extend(std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()));
+        }
+        // The same directory named twice (or by two spellings) is searched once.
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        let mut seen = Vec::new();
+        for dir in all {
+            let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+            if !seen.contains(&key) {
+                seen.push(key);
+                dirs.push(dir);
+            }
         }
         Registry { dirs }
     }
 
     /// Every template: embedded ones first, then each search directory's, sorted by name.
     pub fn entries(&self) -> anyhow::Result<Vec<Entry>> {
-        use anyhow::Context as _;
         let mut out: Vec<Entry> = names()
             .into_iter()
             .map(|n| Entry {
@@ -108,8 +120,12 @@ impl Registry {
             })
             .collect();
         for dir in &self.dirs {
-            let read = std::fs::read_dir(dir).with_context(|| {
-                format!("cannot read the template directory `{}` (from --templates or SCAFFOLD_TEMPLATES)", dir.display())
+            let read = std::fs::read_dir(dir).map_err(|e| {
+                crate::usage!(
+                    "cannot read the template search directory `{}` (from --templates or \
+                     SCAFFOLD_TEMPLATES): {e}",
+                    dir.display()
+                )
             })?;
             let mut found: Vec<Entry> = read
                 .flatten()
@@ -179,6 +195,9 @@ impl Registry {
     }
 }
 
+/// At most this many bytes in a `template.toml`.
+pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
 /// At most this many files in a template on disk.
 pub const MAX_FILES: usize = 10_000;
 /// At most this many bytes in all the files of a template on disk.
@@ -193,8 +212,12 @@ pub fn is_path(arg: &str) -> bool {
 /// are refused by name without being opened; sizes and counts are bounded.
 pub fn load_dir(dir: &std::path::Path) -> anyhow::Result<TemplateSource> {
     use anyhow::{Context as _, bail};
-    let meta = std::fs::symlink_metadata(dir)
-        .with_context(|| format!("cannot read the template directory `{}`", dir.display()))?;
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
+        crate::usage!(
+            "cannot read the template directory `{}`: {e}",
+            dir.display()
+        )
+    })?;
     if meta.file_type().is_symlink() {
         bail!(
             "template directory `{}` is a symlink; give the real directory",
@@ -206,12 +229,25 @@ pub fn load_dir(dir: &std::path::Path) -> anyhow::Result<TemplateSource> {
     }
     let manifest_path = dir.join(MANIFEST_FILE);
     match std::fs::symlink_metadata(&manifest_path) {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
-        Err(_) => bail!(
-            "`{}` is not a template: it has no `{MANIFEST_FILE}`",
-            dir.display()
+        Ok(m) if m.is_file() && m.len() > MAX_MANIFEST_BYTES => bail!(
+            "`{}` is larger than {} KiB",
+            manifest_path.display(),
+            MAX_MANIFEST_BYTES / 1024
         ),
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.file_type().is_symlink() => {
+            bail!(
+                "`{}` is a symlink; scaffold does not follow symlinks in templates",
+                manifest_path.display()
+            )
+        }
+        Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
+        Err(_) => {
+            return Err(crate::usage!(
+                "`{}` is not a template: it has no `{MANIFEST_FILE}`",
+                dir.display()
+            ));
+        }
     }
     let manifest_bytes = std::fs::read(&manifest_path)
         .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;

@@ -404,7 +404,7 @@ fn manifest_bad_when_expression() {
 fn manifest_missing() {
     let fx = Fixture::new();
     fx.write("t/a.txt", "a");
-    refused(&fx, &["new", "./t", "p"], 1, &["has no `template.toml`"]);
+    refused(&fx, &["new", "./t", "p"], 2, &["has no `template.toml`"]);
 }
 
 // --- file and directory names --------------------------------------------------------------
@@ -549,7 +549,7 @@ fn manifest_is_a_symlink() {
         &fx,
         &["new", "./t", "p"],
         1,
-        &["template.toml` is not a regular file"],
+        &["template.toml` is a symlink"],
     );
 }
 
@@ -961,4 +961,54 @@ fn a_planted_symlink_at_a_temp_name_is_never_followed() {
     );
     // Files that only look like scaffold's temporary files are the user's: kept.
     assert!(fx.path("p/.p.txt.scaffold-tmp.7").exists());
+}
+
+#[test]
+fn destination_inside_the_template() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "t", "--force"],
+        2,
+        &["inside the template directory `./t`"],
+    );
+    refused(
+        &fx,
+        &["new", "./t", "t/out"],
+        2,
+        &["inside the template directory"],
+    );
+}
+
+#[test]
+fn huge_manifest() {
+    let fx = Fixture::new();
+    fx.write(
+        "t/template.toml",
+        &format!("name = \"t\"\n# {}\n", "x".repeat(2 * 1024 * 1024)),
+    );
+    refused(
+        &fx,
+        &["check", "./t"],
+        1,
+        &["template.toml` is larger than 1024 KiB"],
+    );
+}
+
+#[test]
+fn embedded_names_are_exact() {
+    let fx = Fixture::new();
+    refused(
+        &fx,
+        &["new", "embedded:chat/", "x"],
+        2,
+        &["no embedded template named `chat/`"],
+    );
+    refused(
+        &fx,
+        &["new", "embedded:../chat", "x"],
+        2,
+        &["no embedded template named `../chat`"],
+    );
 }

@@ -943,3 +943,42 @@ fn the_current_directory_as_destination() {
     assert!(fx.path("here/here/page.html").exists());
     assert_eq!(fx.top(), ["canary", "demo", "here"]);
 }
+
+#[test]
+fn check_fills_required_values_and_judges_each_render_alone() {
+    let fx = Fixture::new();
+    fx.template(
+        "req",
+        "name = \"req\"\ndescription = \"d\"\nfollows = \"f\"\n\
+         [[variables]]\nname = \"author\"\ntype = \"string\"\n\
+         [[variables]]\nname = \"email\"\ntype = \"string\"\nregex = '[^@]+@[^@]+'\n",
+        &[("a.txt.tera", "{{ author }} <{{ email }}>\n")],
+    );
+    fx.run()
+        .args(["check", "./req"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "`email` has no default and `placeholder` breaks its rule",
+        ));
+    fx.run()
+        .args(["check", "./req", "-d", "email=a@b"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_suggested_force_command_keeps_the_search_path() {
+    let fx = Fixture::new();
+    fx.template(
+        "mine",
+        "name = \"mine\"\ndescription = \"d\"\nfollows = \"f\"\n",
+        &[("a.txt", "a")],
+    );
+    fx.write("x/a.txt", "changed");
+    fx.run()
+        .args(["--templates", ".", "new", "mine", "x"])
+        .assert()
+        .code(1)
+        .stderr(contains("scaffold --templates . new mine x --force"));
+}
