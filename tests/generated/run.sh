@@ -9,7 +9,7 @@
 # against the lowest supported Tornado (6.4.x) and the newest from PyPI. Every variant runs
 # on (oldest Python, Tornado 6.4.x) and (newest Python, newest Tornado); the default variant
 # also runs on the two crossed pairs. Nothing is skipped: a missing tool, template check or
-# interpreter is a failure. Ends with one line "N passed, N failed".
+# interpreter is a failure. Ends with one line "generated: N passed, N failed".
 #
 # Environment: SCAFFOLD_BIN (use this binary instead of building one), JOBS (parallel
 # projects, default 2), GEN_WORK (work folder, default target/generated).
@@ -143,6 +143,6 @@ for pid in "${!PIDS[@]}"; do reap "$pid"; done
 echo
 echo "logs: $WORK/logs   artefacts: $ARTIFACTS_DIR"
 [ ${#FAILURES[@]} -eq 0 ] || printf 'failed: %s\n' "${FAILURES[@]}"
-echo "generated projects: $PASSED passed, $FAILED failed"
+echo "generated: $PASSED passed, $FAILED failed"
 [ $((PASSED + FAILED)) -gt 0 ] || die "no generated project was checked"
 [ "$FAILED" -eq 0 ]
