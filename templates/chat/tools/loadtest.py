@@ -264,7 +264,8 @@ async def run(args: argparse.Namespace) -> dict:
         result["rss_kib_before"] = rss_before
         result["rss_kib_with_waiters"] = rss_during
         result["kib_per_waiting_client"] = round(grown / args.clients, 2)
-        print(f"  server RSS {rss_before} KiB -> {rss_during} KiB: "
+        print(f"  server RSS {', '.join(map(str, rss_before))} KiB -> "
+              f"{', '.join(map(str, rss_during))} KiB: "
               f"{result['kib_per_waiting_client']} KiB per waiting client")
 
     # 2. Messages to all of them.
