@@ -119,3 +119,6 @@ check_stopped() {
   SERVER_PID=""
   [ "$rc" = 0 ] || fail "server exited with status $rc after SIGTERM"
 }
+
+# readme_has LINE: the generated README must contain LINE exactly (the command the check runs).
+readme_has() { grep -Fqx -- "$1" README.md || fail "README.md does not contain the line: $1"; }

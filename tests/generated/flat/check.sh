@@ -5,7 +5,6 @@
 source "$GEN_DIR/lib.sh"
 
 # Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port).
-readme_has() { grep -Fqx -- "$1" README.md || fail "README.md does not contain the line: $1"; }
 readme_has 'python3 -m venv .venv && . .venv/bin/activate'
 readme_has 'pip install -r requirements/dev.txt'
 readme_has 'python app.py'

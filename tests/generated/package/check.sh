@@ -12,7 +12,6 @@ grep -Fqx "$PKG = \"$PKG.app:main\"" pyproject.toml || fail "the console script 
 [ -f "$PKG/app.py" ] || fail "no package directory $PKG/"
 
 # Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port).
-readme_has() { grep -Fqx -- "$1" README.md || fail "README.md does not contain the line: $1"; }
 readme_has 'python3 -m venv .venv && . .venv/bin/activate'
 readme_has 'pip install -e ".[dev]"'
 readme_has "$PKG --port 8888"
