@@ -247,8 +247,14 @@ fn create_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
         // The mode given at creation is reduced by the umask; set it exactly, on the open file.
         use std::os::unix::fs::PermissionsExt;
         let mode = if executable { 0o755 } else { 0o644 };
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
+        let current = file
+            .metadata()
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        if current != mode {
+            file.set_permissions(fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
+        }
     }
     #[cfg(not(unix))]
     let _ = executable;
