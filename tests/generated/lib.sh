@@ -122,3 +122,24 @@ check_stopped() {
 
 # readme_has LINE: the generated README must contain LINE exactly (the command the check runs).
 readme_has() { grep -Fqx -- "$1" README.md || fail "README.md does not contain the line: $1"; }
+
+# check_verbatim TEMPLATE [NAME VALUE]...: every file of templates/TEMPLATE without the .tera
+# suffix must arrive byte for byte (Tornado's own templates use {{ }} / {% %} too). A path
+# component `{{ NAME }}` stands for VALUE in the generated project.
+check_verbatim() {
+  local src="$GEN_DIR/../../templates/$1"
+  shift
+  local subs=("$@") n=0 file rel out i
+  [ -f "$src/template.toml" ] || fail "template source not found at $src"
+  while IFS= read -r -d '' file; do
+    rel=${file#"$src"/}
+    case "$rel" in template.toml | *.tera) continue ;; esac
+    out=$rel
+    for ((i = 0; i + 1 < ${#subs[@]}; i += 2)); do
+      out=${out//"{{ ${subs[i]} }}"/${subs[i + 1]}}
+    done
+    cmp -s "$file" "$out" || fail "$out differs from the template's $rel"
+    n=$((n + 1))
+  done < <(find "$src" -type f -print0)
+  step "$n verbatim files identical to the template"
+}

@@ -30,18 +30,7 @@ leftovers=$(find . -name '*.tera' -o -name template.toml)
 [ -z "$leftovers" ] || fail "template artifacts were copied: $leftovers"
 grep -q "include(r\"/$prefix/\", \"apps.$app.urls\")" urls.py || fail "urls.py does not mount apps.$app at /$prefix/"
 
-# Files without .tera must arrive byte for byte (Tornado templates use {{ }} / {% %} too).
-src="$GEN_DIR/../../templates/apps"
-[ -f "$src/template.toml" ] || fail "template source not found at $src"
-verbatim=0
-while IFS= read -r -d '' file; do
-  rel=${file#"$src"/}
-  case "$rel" in template.toml | *.tera) continue ;; esac
-  out=${rel//'{{ app_name }}'/$app}
-  cmp -s "$file" "$out" || fail "$out differs from the template's $rel"
-  verbatim=$((verbatim + 1))
-done < <(find "$src" -type f -print0)
-step "$verbatim verbatim files identical to the template"
+check_verbatim apps app_name "$app"
 
 # README: Install
 make_venv

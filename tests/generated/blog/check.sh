@@ -36,17 +36,7 @@ grep -qF "\"site_title\": \"$title\"," web.py || fail "web.py does not carry the
 grep -qF "# $title" README.md || fail "README.md does not start with the site title '$title'"
 grep -Eq '"[0-9a-f]{64}"' web.py || fail "web.py has no generated 64-hex cookie secret"
 
-# Files without .tera must arrive byte for byte (Tornado templates use {{ }} / {% %} too).
-src="$GEN_DIR/../../templates/blog"
-[ -f "$src/template.toml" ] || fail "template source not found at $src"
-verbatim=0
-while IFS= read -r -d '' file; do
-  rel=${file#"$src"/}
-  case "$rel" in template.toml | *.tera) continue ;; esac
-  cmp -s "$file" "$rel" || fail "$rel differs from the template's $rel"
-  verbatim=$((verbatim + 1))
-done < <(find "$src" -type f -print0)
-step "$verbatim verbatim files identical to the template"
+check_verbatim blog
 
 # README: Install
 make_venv

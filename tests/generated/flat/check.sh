@@ -18,6 +18,8 @@ readme_has 'python tasks.py test      # pytest; extra arguments go to pytest'
 # The deployment and secret come from the environment: start from a clean one.
 unset DEPLOYMENT COOKIE_SECRET
 
+check_verbatim flat
+
 make_venv
 pip_install -r requirements/dev.txt
 report_versions
