@@ -108,6 +108,18 @@ pub trait Prompter {
     fn tell(&mut self, message: &str);
 }
 
+/// A prompter with no one at the other end: every question meets end of input. For runs that
+/// must not ask (`scaffold check`, tests).
+pub struct NoPrompt;
+
+impl Prompter for NoPrompt {
+    fn ask(&mut self, _: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    fn tell(&mut self, _: &str) {}
+}
+
 /// Prompts on stderr, reads stdin.
 pub struct Terminal;
 

@@ -6,22 +6,13 @@
 
 use anyhow::{Result, bail};
 
-use crate::answers::{Input, Prompter};
+use crate::answers::{Input, NoPrompt};
 use crate::app::{self, Fixed, Loaded};
 use crate::cli::CheckArgs;
 use crate::config::NewRequest;
 use crate::manifest::{self, Kind};
 use crate::registry::Registry;
 use crate::render::Engine;
-
-struct NoPrompt;
-
-impl Prompter for NoPrompt {
-    fn ask(&mut self, _: &str) -> Result<Option<String>> {
-        Ok(None)
-    }
-    fn tell(&mut self, _: &str) {}
-}
 
 /// The `-d` sets `check` renders with: the defaults, then each value of each choice and bool.
 pub fn variations(m: &manifest::Manifest) -> Vec<Vec<(String, String)>> {

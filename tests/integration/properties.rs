@@ -6,18 +6,10 @@ use std::borrow::Cow;
 use std::path::Component;
 
 use proptest::prelude::*;
-use scaffold::answers::{Answers, Input, Prompter};
+use scaffold::answers::{Answers, Input, NoPrompt};
 use scaffold::manifest::Value;
 use scaffold::render::Engine;
 use scaffold::source::{Origin, SourceFile, TemplateSource};
-
-struct NoPrompt;
-impl Prompter for NoPrompt {
-    fn ask(&mut self, _: &str) -> anyhow::Result<Option<String>> {
-        Ok(None)
-    }
-    fn tell(&mut self, _: &str) {}
-}
 
 fn template(manifest: &str, files: Vec<(String, String)>) -> TemplateSource {
     TemplateSource {
