@@ -1,95 +1,70 @@
 //! Variable values: from `-d KEY=VALUE`, from the user at a prompt, or from defaults.
 //!
 //! Values are resolved in manifest order so that a default (a Tera text) and a `when`
-//! condition can use every earlier answer. Computed variables come last.
+//! condition can use every earlier answer; one context grows as values are resolved, so the
+//! work is linear in the number of variables. Computed variables come last.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use anyhow::{Result, anyhow};
 use tera::Context;
 
-use crate::manifest::{Kind, Manifest, Value, Variable};
-use crate::render::{Engine, context_from};
-
-/// How to get values the command line did not give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// Ask on the terminal.
-    Prompt,
-    /// Use defaults; fail for variables that have none.
-    Defaults,
-}
+use crate::config::Input;
+use crate::engine::{self, Engine};
+use crate::manifest::{Manifest, Variable};
+use crate::values::{Kind, Value};
 
 /// Every value of a run, in the order they were resolved (built-ins first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Answers {
+pub(crate) struct Answers {
     /// Name and value pairs.
-    pub values: Vec<(String, Value)>,
+    pub(crate) values: Vec<(String, Value)>,
 }
 
 impl Answers {
     /// The value of `name`, if resolved.
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// A Tera context holding every value.
-    pub fn context(&self) -> Context {
-        context_from(self.values.iter().map(|(n, v)| (n.as_str(), v)))
+    pub(crate) fn context(&self) -> Context {
+        engine::context_from(self.values.iter().map(|(n, v)| (n.as_str(), v)))
     }
-
-    fn set(&mut self, name: &str, value: Value) {
-        self.values.push((name.to_string(), value));
-    }
-}
-
-/// The nearest of `candidates` to `name`, if close enough to be a likely typo.
-pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 /// Checks `-d` keys against the manifest: unknown keys name the nearest variable.
-pub fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -> Result<()> {
+pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -> Result<()> {
     for (key, _) in defines {
         if manifest.variables.iter().any(|v| &v.name == key) {
             continue;
         }
-        if manifest.computed.iter().any(|c| &c.name == key) {
+        let key = crate::text::shown(key);
+        if manifest.computed.iter().any(|c| c.name == key) {
             return Err(crate::usage!(
                 "`-d {key}`: `{key}` is computed by template `{}` and cannot be set",
                 manifest.name
             ));
         }
-        if crate::manifest::BUILTINS.iter().any(|(b, _)| b == key) {
-            let how = match key.as_str() {
-                "project_name" | "project_slug" | "package_name" => {
-                    " (set the project name with --name or DEST)"
-                }
-                _ => "",
-            };
+        if let Some(b) = crate::builtins::get(&key) {
+            let how = b
+                .set_by
+                .map(|s| format!(" (set the project name with {s})"))
+                .unwrap_or_default();
             return Err(crate::usage!(
                 "`-d {key}`: `{key}` is a built-in variable and cannot be set{how}"
             ));
         }
         let names = manifest.variables.iter().map(|v| v.name.as_str());
-        let hint = match nearest(key, names) {
+        let hint = match crate::text::nearest(&key, names) {
             Some(n) => format!("; did you mean `{n}`?"),
             None if manifest.variables.is_empty() => {
                 format!("; template `{}` has no variables", manifest.name)
             }
             None => format!(
                 "; its variables are {}",
-                manifest
-                    .variables
-                    .iter()
-                    .map(|v| format!("`{}`", v.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::text::ticked(manifest.variables.iter().map(|v| v.name.as_str()))
             ),
         };
         return Err(crate::usage!(
@@ -101,16 +76,17 @@ pub fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -> Resul
 }
 
 /// Asks for one value on a terminal.
-pub trait Prompter {
-    /// Shows `question` and returns the line typed (without the newline), or None at end of input.
+pub(crate) trait Prompter {
+    /// Shows `question` and returns the line typed (without the newline), or None at end of
+    /// input.
     fn ask(&mut self, question: &str) -> Result<Option<String>>;
-    /// Shows a message (an invalid answer's reason).
+    /// Shows a message (an invalid answer's reason, a list of choices).
     fn tell(&mut self, message: &str);
 }
 
 /// A prompter with no one at the other end: every question meets end of input. For runs that
 /// must not ask (`scaffold check`, tests).
-pub struct NoPrompt;
+pub(crate) struct NoPrompt;
 
 impl Prompter for NoPrompt {
     fn ask(&mut self, _: &str) -> Result<Option<String>> {
@@ -120,33 +96,37 @@ impl Prompter for NoPrompt {
     fn tell(&mut self, _: &str) {}
 }
 
-/// Prompts on stderr, reads stdin.
-pub struct Terminal;
+/// Prompts on stderr (escaped and wrapped to the terminal's width), reads stdin. Time spent
+/// waiting here does not count against the run's time budget.
+pub(crate) struct Terminal;
 
 impl Prompter for Terminal {
     fn ask(&mut self, question: &str) -> Result<Option<String>> {
-        loop {
-            let mut err = std::io::stderr();
-            let _ = write!(err, "{question}");
-            let _ = err.flush();
-            let mut line = Vec::new();
-            if std::io::stdin().lock().read_until(b'\n', &mut line)? == 0 {
-                return Ok(None);
+        let width = crate::term::width();
+        let question = crate::text::wrap(question, width, "  ");
+        crate::limits::waiting(|| {
+            loop {
+                crate::term::prompt(&question);
+                let mut line = Vec::new();
+                if std::io::stdin().lock().read_until(b'\n', &mut line)? == 0 {
+                    return Ok(None);
+                }
+                match String::from_utf8(line) {
+                    Ok(text) => return Ok(Some(text.trim_end_matches(['\n', '\r']).to_string())),
+                    Err(_) => self.tell("that is not valid UTF-8; try again"),
+                }
             }
-            match String::from_utf8(line) {
-                Ok(text) => return Ok(Some(text.trim_end_matches(['\n', '\r']).to_string())),
-                Err(_) => self.tell("that is not valid UTF-8; try again"),
-            }
-        }
+        })
     }
 
     fn tell(&mut self, message: &str) {
-        crate::eprint_line(&format!("  {message}"));
+        let width = crate::term::width();
+        crate::term::err(format!("  {}", crate::text::wrap(message, width - 2, "  ")));
     }
 }
 
 /// Resolves every variable of `manifest` after the built-ins in `answers`.
-pub fn resolve(
+pub(crate) fn resolve(
     engine: &Engine,
     manifest: &Manifest,
     mut answers: Answers,
@@ -155,16 +135,20 @@ pub fn resolve(
     prompter: &mut dyn Prompter,
 ) -> Result<Answers> {
     check_defines(manifest, defines)?;
+    let mut ctx = answers.context();
     let mut missing = Vec::new();
     for var in &manifest.variables {
-        let ctx = answers.context();
-        let given = defines.iter().rev().find(|(k, _)| k == &var.name);
+        crate::limits::stage(format!(
+            "resolving `{}` of template `{}`",
+            var.name, manifest.name
+        ));
+        let given = defines.iter().find(|(k, _)| k == &var.name);
         let value = if let Some((_, raw)) = given {
             var.parse(raw).map_err(|why| {
                 crate::usage!(
                     "`-d {}={}`: {why}{}",
                     var.name,
-                    crate::shown(raw),
+                    crate::text::shown(raw),
                     if matches!(var.kind, Kind::Choice | Kind::String) {
                         String::new()
                     } else {
@@ -185,16 +169,19 @@ pub fn resolve(
             };
             let default = default_value(engine, manifest, var, &ctx)?;
             match (input, applies, default) {
-                (Input::Prompt, true, default) => ask(prompter, var, default)?,
+                (Input::Prompt, true, default) => ask(prompter, var, default.as_ref())?,
                 (_, _, Some(default)) => default,
-                (_, _, None) => {
+                // Not asked and no default: the question does not apply, so nothing is needed.
+                (_, false, None) => Value::Str(String::new()),
+                (_, true, None) => {
                     missing.push(var);
                     // Keep going so that every missing value is listed at once.
                     Value::Str(String::new())
                 }
             }
         };
-        answers.set(&var.name, value);
+        engine::insert(&mut ctx, &var.name, &value);
+        answers.values.push((var.name.clone(), value));
     }
     if !missing.is_empty() {
         let list: Vec<String> = missing
@@ -208,10 +195,16 @@ pub fn resolve(
         ));
     }
     for c in &manifest.computed {
+        crate::limits::stage(format!(
+            "computing `{}` of template `{}`",
+            c.name, manifest.name
+        ));
         let value = engine
-            .render_str(&c.value, &answers.context())
+            .render_str(&c.value, &ctx)
             .map_err(|e| anyhow!("template `{}`: computed `{}`: {e}", manifest.name, c.name))?;
-        answers.set(&c.name, Value::Str(value));
+        let value = Value::Str(value);
+        engine::insert(&mut ctx, &c.name, &value);
+        answers.values.push((c.name.clone(), value));
     }
     Ok(answers)
 }
@@ -239,28 +232,80 @@ fn default_value(
     let value = Value::Str(rendered);
     var.check(&value).map_err(|why| {
         anyhow!(
-            "template `{}`: the default of `{}` renders to `{value}`, which {why}",
+            "template `{}`: the default of `{}` renders to `{}`, which {why}",
             manifest.name,
-            var.name
+            var.name,
+            crate::text::shown(&value.to_string())
         )
     })?;
     Ok(Some(value))
 }
 
-fn ask(prompter: &mut dyn Prompter, var: &Variable, default: Option<Value>) -> Result<Value> {
-    let mut question = var.name.clone();
+/// The question for `var`: its name, help and rule, and how to answer.
+fn question(var: &Variable, default: Option<&Value>) -> String {
+    let mut q = var.name.clone();
     if !var.help.is_empty() {
-        question = format!("{} ({})", question, var.help);
+        q = format!("{q} ({})", var.help);
     }
-    match var.kind {
-        Kind::Choice => question.push_str(&format!(" [{}]", var.choices.join("/"))),
-        Kind::Bool => question.push_str(" [yes/no]"),
-        _ => {}
+    if let Some(help) = &var.rule_help {
+        q.push_str(&format!("; {help}"));
     }
-    if let Some(d) = &default {
-        question.push_str(&format!(" (default: {d})"));
+    match (var.kind, default) {
+        (Kind::Bool, Some(Value::Bool(true))) => q.push_str(" [Y/n]"),
+        (Kind::Bool, Some(Value::Bool(false))) => q.push_str(" [y/N]"),
+        (Kind::Bool, _) => q.push_str(" [y/n]"),
+        (Kind::Choice, Some(d)) => {
+            let n = var.choices.iter().position(|c| *c == d.to_string());
+            q.push_str(&format!(" [1-{}", var.choices.len()));
+            if let Some(n) = n {
+                q.push_str(&format!(", default {} = {d}", n + 1));
+            }
+            q.push(']');
+        }
+        (Kind::Choice, None) => q.push_str(&format!(" [1-{}]", var.choices.len())),
+        (_, Some(d)) => q.push_str(&format!(" (default: {d})")),
+        (_, None) => {}
     }
-    question.push_str(": ");
+    q.push_str(": ");
+    q
+}
+
+/// A choice as typed: its number, its exact text, or its text in another letter case.
+fn pick_choice<'a>(var: &'a Variable, line: &str) -> Result<&'a str, String> {
+    let typed = line.trim();
+    if let Ok(n) = typed.parse::<usize>() {
+        if (1..=var.choices.len()).contains(&n) {
+            return Ok(&var.choices[n - 1]);
+        }
+    }
+    if let Some(c) = var.choices.iter().find(|c| c.as_str() == typed) {
+        return Ok(c);
+    }
+    let folded: Vec<&String> = var
+        .choices
+        .iter()
+        .filter(|c| c.to_lowercase() == typed.to_lowercase())
+        .collect();
+    if let [one] = folded.as_slice() {
+        return Ok(one);
+    }
+    let hint = crate::text::nearest(typed, var.choices.iter().map(String::as_str))
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    Err(format!(
+        "`{}` is not one of the choices (type 1-{} or a name){hint}",
+        crate::text::shown(typed),
+        var.choices.len()
+    ))
+}
+
+fn ask(prompter: &mut dyn Prompter, var: &Variable, default: Option<&Value>) -> Result<Value> {
+    let question = question(var, default);
+    if var.kind == Kind::Choice {
+        for (i, c) in var.choices.iter().enumerate() {
+            prompter.tell(&format!("{}) {c}", i + 1));
+        }
+    }
     loop {
         let Some(line) = prompter.ask(&question)? else {
             return Err(anyhow!(
@@ -270,15 +315,21 @@ fn ask(prompter: &mut dyn Prompter, var: &Variable, default: Option<Value>) -> R
             ));
         };
         if line.trim().is_empty() {
-            if let Some(d) = &default {
+            if let Some(d) = default {
                 return Ok(d.clone());
             }
             prompter.tell("a value is required");
             continue;
         }
-        match var.parse(&line) {
+        let parsed = if var.kind == Kind::Choice {
+            pick_choice(var, &line).and_then(|c| var.parse(c))
+        } else {
+            var.parse(&line)
+        };
+        match parsed {
             Ok(v) => return Ok(v),
-            Err(why) => prompter.tell(&format!("`{line}`: {why}")),
+            Err(why) if var.kind == Kind::Choice => prompter.tell(&why),
+            Err(why) => prompter.tell(&format!("`{}`: {why}", crate::text::shown(&line))),
         }
     }
 }
@@ -337,6 +388,8 @@ default = "MIT"
 name = "author"
 type = "string"
 default = "{{ project_name | upper_camel_case }} team"
+regex = '[A-Za-z ]+'
+rule_help = "letters and spaces"
 [[computed]]
 name = "shout"
 value = "{{ author | shouty_snake_case }}"
@@ -351,7 +404,7 @@ value = "{{ author | shouty_snake_case }}"
     #[test]
     fn prompts_retry_and_skip_inapplicable_questions() {
         let (engine, m) = manifest(VARS);
-        let mut script = Script(vec!["perhaps", "no", "GPL", "none", ""], vec![]);
+        let mut script = Script(vec!["perhaps", "no", "GPL", "NONE", "x1", ""], vec![]);
         let a = resolve(&engine, &m, builtins(), &[], Input::Prompt, &mut script).unwrap();
         assert_eq!(a.get("docker"), Some(&Value::Bool(false)));
         // `port` only applies with docker: not asked, default kept.
@@ -362,15 +415,39 @@ value = "{{ author | shouty_snake_case }}"
         assert_eq!(
             script.1,
             [
-                "docker (use docker) [yes/no] (default: false): ",
+                "docker (use docker) [y/N]: ",
                 "! `perhaps`: expected a bool (true/false, yes/no, 1/0)",
-                "docker (use docker) [yes/no] (default: false): ",
-                "license [MIT/none] (default: MIT): ",
-                "! `GPL`: expected one of `MIT`, `none`",
-                "license [MIT/none] (default: MIT): ",
-                "author (default: MyApp team): ",
+                "docker (use docker) [y/N]: ",
+                "! 1) MIT",
+                "! 2) none",
+                "license [1-2, default 1 = MIT]: ",
+                "! `GPL` is not one of the choices (type 1-2 or a name)",
+                "license [1-2, default 1 = MIT]: ",
+                "author; letters and spaces (default: MyApp team): ",
+                "! `x1`: does not follow the rule: letters and spaces",
+                "author; letters and spaces (default: MyApp team): ",
             ]
         );
+    }
+
+    #[test]
+    fn choices_by_number_case_and_suggestion() {
+        let (_, m) = manifest(VARS);
+        let var = m.variables.iter().find(|v| v.name == "license").unwrap();
+        for (typed, want) in [
+            ("1", Ok("MIT")),
+            ("2", Ok("none")),
+            ("mit", Ok("MIT")),
+            (" none ", Ok("none")),
+            ("3", Err("not one of the choices")),
+            ("MTI", Err("did you mean `MIT`?")),
+        ] {
+            match (pick_choice(var, typed), want) {
+                (Ok(got), Ok(w)) => assert_eq!(got, w, "{typed:?}"),
+                (Err(e), Err(w)) => assert!(e.contains(w), "{typed:?}: {e}"),
+                (got, w) => panic!("{typed:?}: {got:?}, want {w:?}"),
+            }
+        }
     }
 
     #[test]
@@ -407,10 +484,42 @@ value = "{{ author | shouty_snake_case }}"
     }
 
     #[test]
-    fn nearest_names() {
-        let names = ["license", "docker", "author"];
-        assert_eq!(nearest("licence", names), Some("license"));
-        assert_eq!(nearest("dockr", names), Some("docker"));
-        assert_eq!(nearest("zzzzzz", names), None);
+    fn a_required_value_whose_question_does_not_apply_is_not_demanded() {
+        let (engine, m) = manifest(
+            r#"
+name = "t"
+description = "d"
+follows = "f"
+[[variables]]
+name = "docker"
+type = "bool"
+default = false
+[[variables]]
+name = "image"
+type = "string"
+when = "docker"
+"#,
+        );
+        let a = resolve(&engine, &m, builtins(), &[], Input::Defaults, &mut NoPrompt).unwrap();
+        assert_eq!(a.get("image"), Some(&Value::Str(String::new())));
+        let on = [("docker".to_string(), "yes".to_string())];
+        let err =
+            resolve(&engine, &m, builtins(), &on, Input::Defaults, &mut NoPrompt).unwrap_err();
+        assert!(err.to_string().contains("-d image=<string>"), "{err}");
+    }
+
+    #[test]
+    fn many_variables_resolve() {
+        use std::fmt::Write as _;
+        let mut text = String::from("name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n");
+        for i in 0..5000 {
+            let _ = write!(
+                text,
+                "[[variables]]\nname = \"v{i}\"\ntype = \"string\"\ndefault = \"{{{{ project_name }}}}-{i}\"\n"
+            );
+        }
+        let (engine, m) = manifest(&text);
+        let a = resolve(&engine, &m, builtins(), &[], Input::Defaults, &mut NoPrompt).unwrap();
+        assert_eq!(a.get("v4999"), Some(&Value::Str("my-app-4999".into())));
     }
 }

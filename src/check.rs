@@ -1,21 +1,39 @@
-//! `scaffold check`: a template validated the way its users will meet it.
+//! `scaffold check`: a template validated the way its users will meet it, every problem at
+//! once.
 //!
-//! The manifest (every problem at once), every file's template syntax, then a render with the
-//! defaults and one with each value of each choice and bool variable, reporting render errors,
-//! colliding or invalid output paths, and names that would break on other systems.
+//! Each stage that can still run does: the manifest (every problem), every file's template
+//! syntax, then a render with the defaults and one with each value of each choice and bool
+//! variable, reporting render errors, colliding or invalid output paths, and names that would
+//! break on other systems. A file that does not parse is reported once and left out of the
+//! renders; a broken manifest leaves nothing to render with.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
-use crate::answers::{Input, NoPrompt};
-use crate::app::{self, Fixed, Loaded};
-use crate::cli::CheckArgs;
-use crate::config::NewRequest;
-use crate::manifest::{self, Kind};
+use crate::answers::NoPrompt;
+use crate::builtins::Inputs;
+use crate::config::Input;
+use crate::engine::Engine;
+use crate::generate::{self, Loaded, Request};
+use crate::manifest::{self, Manifest};
 use crate::registry::Registry;
-use crate::render::Engine;
+use crate::source::RENDER_SUFFIX;
+use crate::values::{Kind, Value};
+
+/// What `check` found.
+#[derive(Debug)]
+pub(crate) struct Report {
+    /// The template's label.
+    pub(crate) label: String,
+    /// How many renders ran.
+    pub(crate) renders: usize,
+    /// The most files one render produced.
+    pub(crate) files: usize,
+    /// Every problem, one line each, in stage order.
+    pub(crate) problems: Vec<String>,
+}
 
 /// The `-d` sets `check` renders with: the defaults, then each value of each choice and bool.
-pub fn variations(m: &manifest::Manifest) -> Vec<Vec<(String, String)>> {
+pub(crate) fn variations(m: &Manifest) -> Vec<Vec<(String, String)>> {
     let mut out = vec![Vec::new()];
     for v in &m.variables {
         let values: Vec<String> = match v.kind {
@@ -24,7 +42,7 @@ pub fn variations(m: &manifest::Manifest) -> Vec<Vec<(String, String)>> {
             _ => continue,
         };
         for value in values {
-            if v.default.as_ref().map(|d| d.to_string()) == Some(value.clone()) {
+            if v.default.as_ref().map(ToString::to_string) == Some(value.clone()) {
                 continue;
             }
             out.push(vec![(v.name.clone(), value)]);
@@ -33,64 +51,85 @@ pub fn variations(m: &manifest::Manifest) -> Vec<Vec<(String, String)>> {
     out
 }
 
-/// Runs `scaffold check`.
-pub fn run(registry: &Registry, args: &CheckArgs) -> Result<()> {
-    let source = registry.find(&args.template)?;
+/// Checks the template `name`; `defines` are `-d` values for every render.
+pub(crate) fn run(registry: &Registry, name: &str, defines: &[(String, String)]) -> Result<Report> {
+    let source = registry.find(name)?;
     let label = source.label();
-    let manifest = manifest::parse(&source)?;
-    // Syntax of every file, all at once.
-    Engine::new(&source)?;
-    let loaded = Loaded { source, manifest };
-    let req = NewRequest {
-        template: args.template.clone(),
-        dest: "check-project".into(),
-        project_name: "check-project".into(),
-        package_name: "check_project".into(),
-        defines: Vec::new(),
-        input: Input::Defaults,
-        force: false,
-        dry_run: true,
-        json: false,
-        quiet: true,
-    };
-    let fixed = Fixed {
-        cookie_secret: Some("0".repeat(64)),
-        year: Some(2000),
-    };
     let mut problems = Vec::new();
+    crate::limits::start();
+    crate::limits::stage(format!("reading the manifest of `{label}`"));
+    let manifest = match manifest::parse(&source) {
+        Ok(m) => Some(m),
+        Err(p) => {
+            problems.extend(p.list.iter().map(|l| format!("template.toml: {l}")));
+            None
+        }
+    };
+    let (engine, syntax) = Engine::parse(&source);
+    problems.extend(syntax);
+    let broken: Vec<String> = source
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(RENDER_SUFFIX) && !engine.has(&f.path))
+        .map(|f| f.path.clone())
+        .collect();
+    let Some(manifest) = manifest else {
+        crate::limits::finish();
+        return Ok(Report {
+            label,
+            renders: 0,
+            files: 0,
+            problems,
+        });
+    };
+    // The renders leave out files that do not parse (already reported above).
+    let mut loaded = Loaded { source, manifest };
+    loaded.source.files.retain(|f| !broken.contains(&f.path));
+    let (renders, files) = render_variations(&loaded, &engine, defines, &mut problems);
+    crate::limits::finish();
+    Ok(Report {
+        label,
+        renders,
+        files,
+        problems,
+    })
+}
+
+fn render_variations(
+    loaded: &Loaded,
+    engine: &Engine,
+    defines: &[(String, String)],
+    problems: &mut Vec<String>,
+) -> (usize, usize) {
     // Required strings (no default) get the value given with -d, or a placeholder.
-    let mut required: Vec<(String, String)> = Vec::new();
+    let mut base: Vec<(String, String)> = Vec::new();
     for v in loaded
         .manifest
         .variables
         .iter()
         .filter(|v| v.default.is_none())
     {
-        let given = args
-            .define
-            .iter()
-            .filter_map(|d| d.split_once('='))
-            .find(|(k, _)| *k == v.name);
-        let value = given
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_else(|| "placeholder".to_string());
-        if given.is_none()
-            && v.check(&crate::manifest::Value::Str(value.clone()))
-                .is_err()
-        {
+        let given = defines.iter().find(|(k, _)| *k == v.name);
+        let value = given.map_or_else(|| "placeholder".to_string(), |(_, v)| v.clone());
+        if given.is_none() && v.check(&Value::Str(value.clone())).is_err() {
             problems.push(format!(
                 "`{}` has no default and `placeholder` breaks its rule: give a valid value with -d {}=...",
                 v.name, v.name
             ));
         }
-        required.push((v.name.clone(), value));
+        base.push((v.name.clone(), value));
     }
-    for d in &args.define {
-        let (key, value) = crate::config::parse_define(d)?;
-        if !required.iter().any(|(k, _)| *k == key) {
-            required.push((key, value));
+    for (key, value) in defines {
+        if !base.iter().any(|(k, _)| k == key) {
+            base.push((key.clone(), value.clone()));
         }
     }
+    let inputs = Inputs {
+        project_name: "check-project".into(),
+        package_name: "check_project".into(),
+        cookie_secret: "0".repeat(64),
+        year: 2000,
+    };
     let sets = variations(&loaded.manifest);
     let mut files = 0;
     for set in &sets {
@@ -105,18 +144,20 @@ pub fn run(registry: &Registry, args: &CheckArgs) -> Result<()> {
                     .join(" ")
             )
         };
-        let builtins = app::builtins(&req, &fixed)?;
-        crate::limits::reset();
-        let mut defines = required.clone();
-        defines.extend(set.iter().cloned());
-        match app::render(
-            &loaded,
-            builtins,
-            &defines,
-            Input::Defaults,
-            &mut NoPrompt,
-            "DEST",
-        ) {
+        // Each render is judged on its own budget.
+        crate::limits::start();
+        let mut all = base.clone();
+        for (k, v) in set {
+            all.retain(|(key, _)| key != k);
+            all.push((k.clone(), v.clone()));
+        }
+        let req = Request {
+            inputs: &inputs,
+            defines: &all,
+            input: Input::Defaults,
+            dest_label: "DEST",
+        };
+        match generate::render(loaded, engine, &req, &mut NoPrompt) {
             Err(e) => problems.push(format!("{shown}: {e:#}")),
             Ok(rendered) => {
                 files = files.max(rendered.files.len());
@@ -129,19 +170,54 @@ pub fn run(registry: &Registry, args: &CheckArgs) -> Result<()> {
             }
         }
     }
-    if problems.is_empty() {
-        crate::output::emit(&format!(
-            "template `{label}` is fine: {} render{} checked, up to {files} files each",
-            sets.len(),
-            if sets.len() == 1 { "" } else { "s" }
-        ));
-        Ok(())
-    } else {
-        bail!(
-            "template `{label}` has {} problem{}:\n  - {}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            problems.join("\n  - ")
-        )
+    (sets.len(), files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Origin, TemplateSource};
+
+    #[test]
+    fn variations_cover_every_choice_and_bool_once() {
+        let t = TemplateSource {
+            name: "t".into(),
+            origin: Origin::Embedded,
+            manifest_text: r#"
+name = "t"
+description = "d"
+follows = "f"
+[[variables]]
+name = "db"
+type = "choice"
+choices = ["sqlite", "pg", "mysql"]
+default = "pg"
+[[variables]]
+name = "docker"
+type = "bool"
+default = true
+[[variables]]
+name = "title"
+type = "string"
+default = "x"
+"#
+            .into(),
+            files: vec![],
+        };
+        let m = manifest::parse(&t).unwrap();
+        let all = variations(&m);
+        let sets: Vec<Vec<(&str, &str)>> = all
+            .iter()
+            .map(|s| s.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect())
+            .collect();
+        assert_eq!(
+            sets,
+            vec![
+                vec![],
+                vec![("db", "sqlite")],
+                vec![("db", "mysql")],
+                vec![("docker", "false")],
+            ]
+        );
     }
 }

@@ -27,6 +27,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether the command asked for JSON output (errors are then JSON too).
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Command::List(a) => a.json,
+            Command::Info(a) => a.json,
+            Command::New(a) => a.json,
+            Command::Check(_) | Command::Completions(_) => false,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

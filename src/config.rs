@@ -5,59 +5,85 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use heck::ToKebabCase;
 
-use crate::answers::Input;
 use crate::cli::NewArgs;
 use crate::python;
 
+/// How to get values the command line did not give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// Ask on the terminal.
+    Prompt,
+    /// Use defaults; fail for variables that have none.
+    Defaults,
+}
+
 /// What `scaffold new` was asked to do, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewRequest {
+pub(crate) struct NewRequest {
     /// Template name.
-    pub template: String,
+    pub(crate) template: String,
     /// Destination directory, as given (relative paths stay relative).
-    pub dest: PathBuf,
+    pub(crate) dest: PathBuf,
     /// The project's name.
-    pub project_name: String,
+    pub(crate) project_name: String,
     /// The derived, checked Python package name.
-    pub package_name: String,
-    /// `-d` pairs, in order (a later one wins).
-    pub defines: Vec<(String, String)>,
+    pub(crate) package_name: String,
+    /// `-d` pairs, in order, each key once.
+    pub(crate) defines: Vec<(String, String)>,
     /// Prompt or use defaults.
-    pub input: Input,
+    pub(crate) input: Input,
     /// Overwrite the template's files in an existing destination.
-    pub force: bool,
+    pub(crate) force: bool,
     /// Plan only.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Machine-readable output.
-    pub json: bool,
+    pub(crate) json: bool,
     /// No output on success.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// What the environment contributes to a request.
 #[derive(Debug, Clone)]
-pub struct Env {
+pub(crate) struct Env {
     /// Whether stdin is a terminal (prompts are allowed).
-    pub stdin_is_tty: bool,
+    pub(crate) stdin_is_tty: bool,
     /// The current directory, to name a project created in `.`.
-    pub cwd: PathBuf,
+    pub(crate) cwd: PathBuf,
+}
+
+/// Splits every `-d KEY=VALUE`; a key given twice is a usage error (the user meant one of
+/// them, and which is not ours to guess).
+pub(crate) fn parse_defines(raw: &[String]) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(raw.len());
+    for d in raw {
+        let (key, value) = parse_define(d)?;
+        if let Some((_, first)) = out.iter().find(|(k, _)| *k == key) {
+            return Err(crate::usage!(
+                "`-d {key}` is given twice (`{}` and `{}`); give it once",
+                crate::text::shown(first),
+                crate::text::shown(&value)
+            ));
+        }
+        out.push((key, value));
+    }
+    Ok(out)
 }
 
 /// Splits `KEY=VALUE`.
-pub fn parse_define(raw: &str) -> Result<(String, String)> {
+pub(crate) fn parse_define(raw: &str) -> Result<(String, String)> {
     match raw.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
         }
         _ => Err(crate::usage!(
             "`-d {}`: expected KEY=VALUE, for example `-d license=MIT`",
-            crate::shown(raw)
+            crate::text::shown(raw)
         )),
     }
 }
 
 /// Checks a project name (before it is turned into a package name).
-pub fn check_project_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_project_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
         return Err("it is empty".to_string());
     }
@@ -93,16 +119,12 @@ fn last_component(dest: &Path, cwd: &Path) -> Result<Option<String>, ()> {
 
 /// Resolves `scaffold new` arguments. `ask_name` is called when neither DEST nor --name is given
 /// and prompting is allowed.
-pub fn resolve_new(
+pub(crate) fn resolve_new(
     args: &NewArgs,
     env: &Env,
     ask_name: &mut dyn FnMut() -> Result<String>,
 ) -> Result<NewRequest> {
-    let defines = args
-        .define
-        .iter()
-        .map(|d| parse_define(d))
-        .collect::<Result<Vec<_>>>()?;
+    let defines = parse_defines(&args.define)?;
     let input = if args.no_input || !env.stdin_is_tty {
         Input::Defaults
     } else {
@@ -116,7 +138,7 @@ pub fn resolve_new(
                 .map_err(|()| {
                     crate::usage!(
                         "DEST `{}` is not valid UTF-8, so it cannot name the project; give the name with --name",
-                        crate::shown(&dest.to_string_lossy())
+                        crate::text::shown(&dest.to_string_lossy())
                     )
                 })?
                 .ok_or_else(|| {
@@ -140,7 +162,7 @@ pub fn resolve_new(
             }
         }
     };
-    let shown = crate::shown(&project_name);
+    let shown = crate::text::shown(&project_name);
     check_project_name(&project_name)
         .map_err(|why| crate::usage!("project name `{shown}`: {why}"))?;
     let package_name = python::package_name(&project_name);
@@ -148,7 +170,7 @@ pub fn resolve_new(
         crate::usage!(
             "project name `{shown}` gives the Python package name `{}`, \
              which cannot be used: {why} (choose another with --name)",
-            crate::shown(&package_name)
+            crate::text::shown(&package_name)
         )
     })?;
     if dest.as_os_str().is_empty() {
@@ -293,9 +315,9 @@ mod tests {
     }
 
     #[test]
-    fn defines_keep_order_and_equals_in_values() {
+    fn defines_keep_order_and_equals_in_values_and_refuse_repeats() {
         let r = resolve_new(
-            &args(&["chat", "x", "-d", "a=1", "-d", "b=x=y", "-d", "a=2"]),
+            &args(&["chat", "x", "-d", "b=x=y", "-d", "a=1"]),
             &env(false),
             &mut || unreachable!(),
         )
@@ -303,10 +325,20 @@ mod tests {
         assert_eq!(
             r.defines,
             vec![
-                ("a".to_string(), "1".to_string()),
                 ("b".to_string(), "x=y".to_string()),
-                ("a".to_string(), "2".to_string())
+                ("a".to_string(), "1".to_string()),
             ]
+        );
+        let err = resolve_new(
+            &args(&["chat", "x", "-d", "a=1", "-d", "a=2"]),
+            &env(false),
+            &mut || unreachable!(),
+        )
+        .unwrap_err();
+        assert_eq!(crate::exit_code(&err), 2);
+        assert_eq!(
+            err.to_string(),
+            "`-d a` is given twice (`1` and `2`); give it once"
         );
     }
 }

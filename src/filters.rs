@@ -10,10 +10,10 @@ use heck::{
 use tera::{Kwargs, State, Tera};
 
 /// A filter name and the conversion it applies.
-pub type CaseFilter = (&'static str, fn(&str) -> String);
+pub(crate) type CaseFilter = (&'static str, fn(&str) -> String);
 
 /// Every filter name and its conversion, for registration and documentation.
-pub const CASE_FILTERS: &[CaseFilter] = &[
+pub(crate) const CASE_FILTERS: &[CaseFilter] = &[
     ("snake_case", |s| s.to_snake_case()),
     ("kebab_case", |s| s.to_kebab_case()),
     ("upper_camel_case", |s| s.to_upper_camel_case()),
@@ -25,7 +25,7 @@ pub const CASE_FILTERS: &[CaseFilter] = &[
 ];
 
 /// Registers every case filter on `tera`.
-pub fn register(tera: &mut Tera) {
+pub(crate) fn register(tera: &mut Tera) {
     for &(name, convert) in CASE_FILTERS {
         tera.register_filter(name, move |s: &str, _: Kwargs, _: &State| convert(s));
     }

@@ -1,31 +1,67 @@
-//! `scaffold` creates new Tornado web projects from templates embedded in the binary.
+//! `scaffold` creates new Tornado web projects from templates embedded in the binary or kept
+//! in directories.
 //!
-//! Data flows one way: [`cli`] (parsed arguments) -> [`config`] (a validated request, no I/O)
-//! -> [`registry`] (the embedded templates) -> [`manifest`] (each template's `template.toml`)
-//! -> [`answers`] (variable values: `-d`, prompts, defaults) -> [`render`] (everything in
-//! memory) -> [`write`] (the only module that touches the destination).
+//! Data flows one way. Each module uses only the modules listed before it in this table (a test
+//! reads the table and `src/`, and fails when one does not):
+//!
+//! | module | owns |
+//! |---|---|
+//! | `text` | escaping for the terminal and JSON, values in messages, suggestions, quoting |
+//! | `term` | the terminal boundary: every printed line, colour, prompts' raw output |
+//! | `limits` | every bound: sizes, heap, the run's time budget and its watchdog |
+//! | `paths` | the rules every written path passes (no `..`, no `.git`, lengths) |
+//! | `values` | variable types and values |
+//! | [`cli`] | the command line as clap parses it |
+//! | `python` | what makes a good Python package name |
+//! | `config` | parsed arguments become one validated request, no I/O |
+//! | `builtins` | the built-in variables: names, descriptions, values |
+//! | `source` | a template as files in memory; reading one from disk |
+//! | `registry` | embedded templates and the search path; finding one by name |
+//! | `filters` | the case filters templates may use |
+//! | `engine` | Tera set up for scaffold, parsing, Tera's errors as `file:line:col` |
+//! | `manifest` | `template.toml`: schema and every check |
+//! | `answers` | variable values: `-d`, prompts, defaults |
+//! | `render` | every file and path rendered in memory |
+//! | `portable` | names that break on other systems |
+//! | `write` | the plan and the disk: the only module that touches the destination |
+//! | `generate` | the pipeline `new`, `check` and the snapshot tests share |
+//! | `check` | `scaffold check` |
+//! | `output` | what each command prints |
+//! | `app` | dispatching a command |
 
-pub mod answers;
-pub mod app;
-pub mod check;
+mod answers;
+mod app;
+mod builtins;
+mod check;
 pub mod cli;
-pub mod config;
-pub mod filters;
-pub mod limits;
-pub mod manifest;
-pub mod output;
-pub mod portable;
-pub mod python;
-pub mod registry;
-pub mod render;
-pub mod source;
-pub mod write;
+mod config;
+mod engine;
+mod filters;
+mod generate;
+mod limits;
+mod manifest;
+mod output;
+mod paths;
+mod portable;
+mod python;
+mod registry;
+mod render;
+mod source;
+mod term;
+mod text;
+mod values;
+mod write;
 
-pub use app::run;
+#[cfg(test)]
+mod tests;
+
+use clap::Parser as _;
+
+pub use limits::{MAX_HEAP_BYTES, out_of_memory};
 
 /// An error in what the user asked for (exit code 2), as opposed to a failure while doing it.
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub(crate) String);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,43 +72,49 @@ impl std::fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 /// Exit code for an error: 2 for usage errors, 1 for everything else.
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|cause| cause.is::<UsageError>()) {
+pub(crate) fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(<dyn std::error::Error>::is::<UsageError>) {
         2
     } else {
         1
     }
 }
 
-/// Prints a line on stderr. A closed stderr is ignored rather than a panic: the exit code
-/// still tells what happened.
-pub fn eprint_line(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-}
-
-/// A user-supplied value as shown in messages: control characters escaped (no terminal
-/// escape sequence reaches the screen) and anything past 60 characters cut.
-pub fn shown(value: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in value.chars().enumerate() {
-        if i == 60 {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Shorthand for returning a [`UsageError`].
-#[macro_export]
 macro_rules! usage {
     ($($arg:tt)*) => {
         ::anyhow::Error::new($crate::UsageError(format!($($arg)*)))
     };
+}
+pub(crate) use usage;
+
+/// Runs `scaffold` with these arguments (the program name first) and returns the exit code.
+/// Errors are printed once: `error: ...` on stderr, or a JSON object on stdout when `--json`
+/// was asked for.
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let wants_json = args.iter().skip(1).any(|a| a == "--json");
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            if wants_json && code != 0 {
+                let message = e.render().to_string();
+                let first = message.lines().next().unwrap_or_default();
+                let err = anyhow::anyhow!("{}", first.trim_start_matches("error: "));
+                output::error(&err, code, true);
+            } else {
+                let _ = e.print();
+            }
+            return code;
+        }
+    };
+    match app::run(&cli) {
+        Ok(()) => 0,
+        Err(err) => {
+            let code = exit_code(&err);
+            output::error(&err, code, cli.wants_json());
+            code
+        }
+    }
 }

@@ -1,56 +1,62 @@
-//! Bounds on what rendering a template may cost, so that a hostile or broken template ends in
-//! a clear error instead of exhausting the machine.
+//! Every bound on what a template may cost, in one place, so that a hostile or broken template
+//! ends in a clear error instead of exhausting the machine.
 //!
 //! Tera already refuses `range()` over more than 100,000 elements, component recursion deeper
 //! than 20, over-complex expressions and over-deep nesting, and detects circular includes.
-//! What is left, output size and run time, is bounded here: every rendering writes through a
-//! [`Limited`] writer, and every call into Tera is timed by a watchdog thread that ends the
-//! process (before anything is written: rendering happens entirely in memory) when the total
-//! rendering time of a run passes [`RENDER_SECONDS`].
+//! What is left is bounded here:
+//! - size: every rendering writes through a [`Limited`] writer (per file and per run);
+//! - memory: the binary's allocator calls [`out_of_memory`] once the live heap passes
+//!   [`MAX_HEAP_BYTES`];
+//! - time: one budget of [`RUN_SECONDS`] covers every in-memory stage of a run (reading the
+//!   manifest, resolving and checking values, rendering, checking paths) but not the time spent
+//!   waiting at a prompt. A watchdog thread ends the process when it is spent; nothing has been
+//!   written at that point, because writing starts only after [`finish`].
 
 use std::io::{self, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// The most one rendered file (or value) may hold.
-pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
-/// The most a whole run may render.
-pub const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
-/// The most time a run may spend inside the template engine.
-pub const RENDER_SECONDS: u64 = 10;
+/// The most bytes a `template.toml` may hold.
+pub(crate) const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+/// The most files a template on disk may hold.
+pub(crate) const MAX_TEMPLATE_FILES: usize = 10_000;
+/// The most bytes all the files of a template on disk may hold.
+pub(crate) const MAX_TEMPLATE_BYTES: u64 = 64 * 1024 * 1024;
+/// The most bytes one rendered file (or value) may hold.
+pub(crate) const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// The most bytes a whole run may render.
+pub(crate) const MAX_RENDER_BYTES: u64 = 128 * 1024 * 1024;
+/// The most heap a run may use.
+pub const MAX_HEAP_BYTES: usize = 512 * 1024 * 1024;
+/// The longest validation rule (`regex`) a variable may have.
+pub(crate) const MAX_RULE_BYTES: usize = 4096;
+/// The most time the in-memory stages of a run may take.
+pub(crate) const RUN_SECONDS: u64 = 10;
+/// The longest path, in bytes, that Linux accepts (`PATH_MAX` less the final NUL).
+pub(crate) const MAX_PATH_BYTES: usize = 4095;
+/// The longest file name component, in bytes (ext4, XFS, btrfs, APFS, NTFS in UTF-16 units).
+pub(crate) const MAX_COMPONENT_BYTES: usize = 255;
 
-static TOTAL_BYTES: AtomicU64 = AtomicU64::new(0);
+static RENDERED_BYTES: AtomicU64 = AtomicU64::new(0);
 
 /// A writer that fails once a file, or the whole run, passes its size limit.
-pub struct Limited {
+#[derive(Debug, Default)]
+pub(crate) struct Limited {
     /// The bytes written so far.
-    pub buf: Vec<u8>,
-}
-
-impl Limited {
-    /// An empty buffer.
-    pub fn new() -> Limited {
-        Limited { buf: Vec::new() }
-    }
-}
-
-impl Default for Limited {
-    fn default() -> Self {
-        Self::new()
-    }
+    pub(crate) buf: Vec<u8>,
 }
 
 /// The message of the I/O error a [`Limited`] writer returns.
-pub const TOO_BIG: &str = "output limit";
+pub(crate) const TOO_BIG: &str = "output limit";
 
 impl Write for Limited {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if self.buf.len() + data.len() > MAX_FILE_BYTES {
             return Err(io::Error::other(TOO_BIG));
         }
-        let total = TOTAL_BYTES.fetch_add(data.len() as u64, Ordering::Relaxed) + data.len() as u64;
-        if total > MAX_TOTAL_BYTES {
+        let len = data.len() as u64;
+        if RENDERED_BYTES.fetch_add(len, Ordering::Relaxed) + len > MAX_RENDER_BYTES {
             return Err(io::Error::other(TOO_BIG));
         }
         self.buf.extend_from_slice(data);
@@ -62,63 +68,145 @@ impl Write for Limited {
     }
 }
 
-/// Starts a fresh budget (bytes and time): `scaffold check` renders a template many times,
-/// and each render is judged on its own.
-pub fn reset() {
-    TOTAL_BYTES.store(0, Ordering::Relaxed);
-    if let Ok(mut c) = CLOCK.lock() {
-        c.spent = Duration::ZERO;
-    }
-}
-
-/// What a run has spent in the engine, and when the current call started.
+/// The run's time budget: when it started, how long it waited at prompts, what it is doing.
 struct Clock {
-    spent: Duration,
-    since: Option<Instant>,
-    label: String,
+    started: Option<Instant>,
+    waited: Duration,
+    waiting_since: Option<Instant>,
+    stage: String,
 }
 
 static CLOCK: Mutex<Clock> = Mutex::new(Clock {
-    spent: Duration::ZERO,
-    since: None,
-    label: String::new(),
+    started: None,
+    waited: Duration::ZERO,
+    waiting_since: None,
+    stage: String::new(),
 });
-static WATCHDOG: AtomicU64 = AtomicU64::new(0);
+static WATCHDOG: AtomicBool = AtomicBool::new(false);
 
-/// Times `f` as engine work for `label`; past the budget the watchdog ends the process.
-pub fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
-    start_watchdog();
+fn with_clock(f: impl FnOnce(&mut Clock)) {
     if let Ok(mut c) = CLOCK.lock() {
-        c.since = Some(Instant::now());
-        c.label = label.to_string();
+        f(&mut c);
     }
+}
+
+/// Starts a fresh budget (time and rendered bytes). `scaffold check` renders a template many
+/// times and judges each render on its own, so it starts one per render.
+pub(crate) fn start() {
+    RENDERED_BYTES.store(0, Ordering::Relaxed);
+    with_clock(|c| {
+        c.started = Some(Instant::now());
+        c.waited = Duration::ZERO;
+        c.waiting_since = None;
+    });
+    if !WATCHDOG.swap(true, Ordering::SeqCst) {
+        std::thread::spawn(watch);
+    }
+}
+
+/// Ends the budget: from here on the run writes to disk, which is not bounded by time.
+pub(crate) fn finish() {
+    with_clock(|c| c.started = None);
+}
+
+/// Names what the run is doing now, for the message when a limit is passed.
+pub(crate) fn stage(what: impl Into<String>) {
+    let what = what.into();
+    with_clock(|c| c.stage = what);
+}
+
+/// Runs `f` (a prompt) with the clock paused: time spent waiting for the user is not the
+/// template's.
+pub(crate) fn waiting<T>(f: impl FnOnce() -> T) -> T {
+    with_clock(|c| c.waiting_since = Some(Instant::now()));
     let out = f();
-    if let Ok(mut c) = CLOCK.lock() {
-        if let Some(since) = c.since.take() {
-            c.spent += since.elapsed();
+    with_clock(|c| {
+        if let Some(since) = c.waiting_since.take() {
+            c.waited += since.elapsed();
         }
-    }
+    });
     out
 }
 
-fn start_watchdog() {
-    if WATCHDOG.swap(1, Ordering::SeqCst) == 1 {
-        return;
-    }
-    std::thread::spawn(|| {
-        loop {
-            std::thread::sleep(Duration::from_millis(50));
-            let over = CLOCK.lock().ok().and_then(|c| {
-                let running = c.since.map(|s| s.elapsed()).unwrap_or_default();
-                (c.spent + running > Duration::from_secs(RENDER_SECONDS)).then(|| c.label.clone())
-            });
-            if let Some(label) = over {
-                crate::eprint_line(&format!(
-                    "error: rendering {label} took more than {RENDER_SECONDS} s, the limit for one \
-                     run (does a loop in the template never end?); nothing was written"
-                ));
-                std::process::exit(1);
-            }
+fn spent(c: &Clock) -> Option<Duration> {
+    let started = c.started?;
+    let waiting = c.waiting_since.map(|s| s.elapsed()).unwrap_or_default();
+    Some(started.elapsed().saturating_sub(c.waited + waiting))
+}
+
+fn watch() {
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let over = CLOCK.lock().ok().and_then(|c| {
+            spent(&c)
+                .filter(|s| *s > Duration::from_secs(RUN_SECONDS))
+                .map(|_| c.stage.clone())
+        });
+        if let Some(stage) = over {
+            crate::term::err(format!(
+                "error: {stage} took more than {RUN_SECONDS} s, the limit for reading, checking \
+                 and rendering a template in one run (does a loop in the template never end?); \
+                 nothing was written"
+            ));
+            std::process::exit(1);
         }
-    });
+    }
+}
+
+/// The allocator's hook: the live heap passed [`MAX_HEAP_BYTES`]. Says what was running and
+/// ends the process; nothing has been written (rendering happens in memory, and writing
+/// needs no more than the rendered files already take).
+pub fn out_of_memory(bytes: usize) {
+    // `try_lock`: the allocation may have been made while this thread held the clock.
+    let stage = CLOCK
+        .try_lock()
+        .map_or_else(|_| "the run".to_string(), |c| c.stage.clone());
+    crate::term::err(format!(
+        "error: {stage} needed more than {} MiB of memory ({} MiB requested), the limit for \
+         one run; nothing was written",
+        MAX_HEAP_BYTES / 1024 / 1024,
+        bytes / 1024 / 1024
+    ));
+    std::process::exit(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writer_stops_at_a_file_and_at_a_run() {
+        start();
+        let mut w = Limited::default();
+        assert!(w.write_all(&vec![b'x'; MAX_FILE_BYTES]).is_ok());
+        assert_eq!(
+            w.write_all(b"x").unwrap_err().to_string(),
+            TOO_BIG,
+            "one byte past the file limit"
+        );
+        RENDERED_BYTES.store(MAX_RENDER_BYTES, Ordering::Relaxed);
+        let mut w = Limited::default();
+        assert!(w.write_all(b"x").is_err(), "past the run limit");
+        start();
+        assert!(Limited::default().write_all(b"x").is_ok(), "a fresh budget");
+        // No budget is left running for the watchdog to end the test process with.
+        finish();
+    }
+
+    #[test]
+    fn prompt_time_is_not_spent() {
+        let c = Clock {
+            started: Instant::now().checked_sub(Duration::from_secs(30)),
+            waited: Duration::from_secs(25),
+            waiting_since: None,
+            stage: String::new(),
+        };
+        let s = spent(&c).unwrap();
+        assert!(
+            s >= Duration::from_secs(5) && s < Duration::from_secs(6),
+            "{s:?}"
+        );
+        let finished = Clock { started: None, ..c };
+        assert_eq!(spent(&finished), None);
+    }
 }

@@ -4,166 +4,96 @@
 //! (unknown keys, wrong types, bad regexes, references to later variables, missing paths) is
 //! collected and reported at once rather than one per run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
 use regex_lite::Regex;
 use toml::{Table, Value as Toml};
 
+use crate::builtins::BUILTINS;
+use crate::limits::MAX_RULE_BYTES;
 use crate::source::TemplateSource;
-
-/// Variables every template gets without declaring them.
-pub const BUILTINS: &[(&str, &str)] = &[
-    (
-        "project_name",
-        "the project's name, from --name or the last component of DEST",
-    ),
-    ("project_slug", "project_name in kebab case"),
-    (
-        "package_name",
-        "project_name in snake case, a valid Python package name",
-    ),
-    (
-        "cookie_secret",
-        "64 hex characters from the operating system's CSPRNG",
-    ),
-    ("year", "the current year (UTC)"),
-    (
-        "scaffold_version",
-        "the version of scaffold that rendered the project",
-    ),
-];
+use crate::values::{Kind, Value, is_identifier, parse_bool};
 
 /// A parsed and checked `template.toml`.
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// The template's name; equals its directory name.
-    pub name: String,
+    pub(crate) name: String,
     /// One line for `scaffold list`.
-    pub description: String,
+    pub(crate) description: String,
     /// The reference layout the template follows.
-    pub follows: String,
+    pub(crate) follows: String,
     /// Source paths that are written with mode 755.
-    pub executable: Vec<String>,
+    pub(crate) executable: Vec<String>,
     /// A Tera text shown after generation.
-    pub next_steps: Option<String>,
+    pub(crate) next_steps: Option<String>,
     /// Questions, in the order they are asked.
-    pub variables: Vec<Variable>,
+    pub(crate) variables: Vec<Variable>,
     /// Values derived from the others, never asked.
-    pub computed: Vec<Computed>,
+    pub(crate) computed: Vec<Computed>,
     /// Source paths that exist only when a condition holds.
-    pub conditional: Vec<Conditional>,
-}
-
-/// The type of a variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Free text.
-    String,
-    /// true or false.
-    Bool,
-    /// A whole number.
-    Int,
-    /// One of a fixed list of strings.
-    Choice,
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Kind::String => "string",
-            Kind::Bool => "bool",
-            Kind::Int => "int",
-            Kind::Choice => "choice",
-        })
-    }
-}
-
-/// A variable's value.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(untagged)]
-pub enum Value {
-    /// For string and choice variables.
-    Str(String),
-    /// For bool variables.
-    Bool(bool),
-    /// For int variables.
-    Int(i64),
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Str(s) => f.write_str(s),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
-        }
-    }
+    pub(crate) conditional: Vec<Conditional>,
 }
 
 /// A question a template asks.
 #[derive(Debug, Clone)]
-pub struct Variable {
+pub(crate) struct Variable {
     /// Lowercase identifier, unique within the template.
-    pub name: String,
+    pub(crate) name: String,
     /// Its type.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The default: a literal, or for strings a Tera text over earlier variables.
-    pub default: Option<Value>,
+    pub(crate) default: Option<Value>,
     /// One line of help shown by `info` and at the prompt.
-    pub help: String,
+    pub(crate) help: String,
     /// Strings and ints must match it (whole value).
-    pub regex: Option<Regex>,
-    /// The regex as written in the manifest, for messages.
-    pub regex_source: Option<String>,
+    pub(crate) regex: Option<Regex>,
+    /// The regex as written in the manifest (`info --json` shows it).
+    pub(crate) regex_source: Option<String>,
+    /// The rule in words, shown instead of the regex in prompts and messages.
+    pub(crate) rule_help: Option<String>,
     /// The allowed values of a choice.
-    pub choices: Vec<String>,
+    pub(crate) choices: Vec<String>,
     /// Values a string may not take (keywords, reserved names).
-    pub not_in: Vec<String>,
+    pub(crate) not_in: Vec<String>,
     /// A Tera expression: the question applies only when it holds.
-    pub when: Option<String>,
+    pub(crate) when: Option<String>,
 }
 
 /// A value computed from the others.
 #[derive(Debug, Clone)]
-pub struct Computed {
+pub(crate) struct Computed {
     /// Its name.
-    pub name: String,
+    pub(crate) name: String,
     /// A Tera text.
-    pub value: String,
+    pub(crate) value: String,
 }
 
 /// Paths that exist only when `when` holds.
 #[derive(Debug, Clone)]
-pub struct Conditional {
+pub(crate) struct Conditional {
     /// A Tera expression.
-    pub when: String,
+    pub(crate) when: String,
     /// Source paths (files, or directories covering everything below them).
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
 }
 
 /// Every problem found in a manifest.
 #[derive(Debug)]
-pub struct Problems {
+pub(crate) struct Problems {
     /// Which manifest (a label for messages).
-    pub file: String,
+    pub(crate) file: String,
     /// One line each.
-    pub list: Vec<String>,
+    pub(crate) list: Vec<String>,
 }
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.list.len();
-        write!(
-            f,
-            "`{}` has {n} problem{}:",
-            self.file,
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.list {
-            write!(f, "\n  - {p}")?;
-        }
-        Ok(())
+        f.write_str(&crate::text::problems(
+            &format!("`{}`", self.file),
+            &self.list,
+        ))
     }
 }
 
@@ -171,26 +101,24 @@ impl std::error::Error for Problems {}
 
 impl Variable {
     /// Parses a command-line or prompt answer into this variable's type and checks it.
-    pub fn parse(&self, raw: &str) -> Result<Value, String> {
+    pub(crate) fn parse(&self, raw: &str) -> Result<Value, String> {
         let value = match self.kind {
-            Kind::String => Value::Str(raw.to_string()),
-            Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" | "y" | "1" | "on" => Value::Bool(true),
-                "false" | "no" | "n" | "0" | "off" => Value::Bool(false),
-                _ => return Err("expected a bool (true/false, yes/no, 1/0)".to_string()),
+            Kind::String | Kind::Choice => Value::Str(raw.to_string()),
+            Kind::Bool => match parse_bool(raw) {
+                Some(b) => Value::Bool(b),
+                None => return Err("expected a bool (true/false, yes/no, 1/0)".to_string()),
             },
             Kind::Int => match raw.trim().parse::<i64>() {
                 Ok(i) => Value::Int(i),
                 Err(_) => return Err("expected a whole number".to_string()),
             },
-            Kind::Choice => Value::Str(raw.to_string()),
         };
         self.check(&value)?;
         Ok(value)
     }
 
     /// Checks a typed value against the choices and the regex.
-    pub fn check(&self, value: &Value) -> Result<(), String> {
+    pub(crate) fn check(&self, value: &Value) -> Result<(), String> {
         if self.kind == Kind::Choice {
             let s = value.to_string();
             if !self.choices.contains(&s) {
@@ -205,22 +133,25 @@ impl Variable {
         if let Some(re) = &self.regex {
             let s = value.to_string();
             if !re.is_match(&s) {
-                return Err(format!(
-                    "does not match the rule `{}`",
-                    self.regex_source.as_deref().unwrap_or(re.as_str())
-                ));
+                return Err(match &self.rule_help {
+                    Some(help) => format!("does not follow the rule: {help}"),
+                    None => format!(
+                        "does not match the rule `{}`",
+                        self.regex_source.as_deref().unwrap_or(re.as_str())
+                    ),
+                });
             }
         }
         if let Value::Str(s) = value {
             if let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t') {
-                return Err(format!("contains the control character {:?}", c));
+                return Err(format!("contains the control character {c:?}"));
             }
         }
         Ok(())
     }
 
     /// The choices as `a`, `b`, `c`.
-    pub fn choices_text(&self) -> String {
+    pub(crate) fn choices_text(&self) -> String {
         self.choices
             .iter()
             .map(|c| format!("`{c}`"))
@@ -229,20 +160,13 @@ impl Variable {
     }
 
     /// Whether the default is a Tera text to render rather than a literal.
-    pub fn default_is_template(&self) -> bool {
+    pub(crate) fn default_is_template(&self) -> bool {
         matches!(&self.default, Some(Value::Str(s)) if s.contains("{{") || s.contains("{%"))
     }
 }
 
-/// Whether `name` is a lowercase identifier (`[a-z][a-z0-9_]*`).
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some('a'..='z'))
-        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
-}
-
 /// Parses and checks `template.toml` against the template's own files.
-pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
+pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
     let mut p = Checker {
         problems: Vec::new(),
         tera: None,
@@ -258,7 +182,7 @@ pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
                     e.to_string()
                         .trim_end()
                         .lines()
-                        .map(crate::shown)
+                        .map(crate::text::shown)
                         .collect::<Vec<_>>()
                         .join("\n    ")
                 )],
@@ -304,54 +228,20 @@ pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
     }
 
     // Names known so far, in order: references must point backwards.
-    let mut known: Vec<String> = BUILTINS.iter().map(|(n, _)| n.to_string()).collect();
+    let mut known: HashSet<String> = BUILTINS.iter().map(|b| b.name.to_string()).collect();
     let mut variables = Vec::new();
     for (i, t) in p.tables(&table, "variables").into_iter().enumerate() {
         let at = format!("variables[{i}]");
         if let Some(v) = p.variable(&at, t, &known) {
-            known.push(v.name.clone());
+            known.insert(v.name.clone());
             variables.push(v);
         }
     }
-    let mut computed = Vec::new();
-    for (i, t) in p.tables(&table, "computed").into_iter().enumerate() {
-        let at = format!("computed[{i}]");
-        p.keys(&at, t, &["name", "value"]);
-        let name = p.string(t, &at, "name", true);
-        let value = p.string(t, &at, "value", true);
-        if let (Some(name), Some(value)) = (name, value) {
-            p.name(&at, &name, &known);
-            p.references(&format!("{at}.value"), &value, false, &known);
-            known.push(name.clone());
-            computed.push(Computed { name, value });
-        }
-    }
-    let mut conditional = Vec::new();
-    for (i, t) in p.tables(&table, "conditional").into_iter().enumerate() {
-        let at = format!("conditional[{i}]");
-        p.keys(&at, t, &["when", "paths"]);
-        let when = p.string(t, &at, "when", true);
-        let paths = p.strings(t, &at, "paths");
-        if t.contains_key("paths") && paths.is_empty() {
-            p.add(format!("{at}.paths: must name at least one path"));
-        } else if !t.contains_key("paths") {
-            p.add(format!("{at}: missing `paths`"));
-        }
-        for path in &paths {
-            if !template.covers(path) {
-                p.add(format!(
-                    "{at}.paths: `{path}` is not a file or directory of the template"
-                ));
-            }
-        }
-        if let Some(when) = when {
-            p.references(&format!("{at}.when"), &when, true, &known);
-            conditional.push(Conditional { when, paths });
-        }
-    }
+    let computed = p.computed(&table, &mut known);
+    let conditional = p.conditional(&table, template, &known);
     if let Some(text) = &next_steps {
         let mut with_dest = known.clone();
-        with_dest.push("dest".to_string());
+        with_dest.insert("dest".to_string());
         p.references("next_steps", text, false, &with_dest);
     }
 
@@ -373,6 +263,10 @@ pub fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
         })
     }
 }
+
+/// The one name every reference check's text gets, so the checking Tera holds one template:
+/// Tera re-checks all it holds on every addition, which would make many variables quadratic.
+const CHECKED: &str = "template.toml";
 
 struct Checker {
     problems: Vec<String>,
@@ -401,6 +295,55 @@ fn type_name(v: &Toml) -> &'static str {
 }
 
 impl Checker {
+    fn computed(&mut self, table: &Table, known: &mut HashSet<String>) -> Vec<Computed> {
+        let mut computed = Vec::new();
+        for (i, t) in self.tables(table, "computed").into_iter().enumerate() {
+            let at = format!("computed[{i}]");
+            self.keys(&at, t, &["name", "value"]);
+            let name = self.string(t, &at, "name", true);
+            let value = self.string(t, &at, "value", true);
+            if let (Some(name), Some(value)) = (name, value) {
+                self.name(&at, &name, known);
+                self.references(&format!("{at}.value"), &value, false, known);
+                known.insert(name.clone());
+                computed.push(Computed { name, value });
+            }
+        }
+        computed
+    }
+
+    fn conditional(
+        &mut self,
+        table: &Table,
+        template: &TemplateSource,
+        known: &HashSet<String>,
+    ) -> Vec<Conditional> {
+        let mut conditional = Vec::new();
+        for (i, t) in self.tables(table, "conditional").into_iter().enumerate() {
+            let at = format!("conditional[{i}]");
+            self.keys(&at, t, &["when", "paths"]);
+            let when = self.string(t, &at, "when", true);
+            let paths = self.strings(t, &at, "paths");
+            if t.contains_key("paths") && paths.is_empty() {
+                self.add(format!("{at}.paths: must name at least one path"));
+            } else if !t.contains_key("paths") {
+                self.add(format!("{at}: missing `paths`"));
+            }
+            for path in &paths {
+                if !template.covers(path) {
+                    self.add(format!(
+                        "{at}.paths: `{path}` is not a file or directory of the template"
+                    ));
+                }
+            }
+            if let Some(when) = when {
+                self.references(&format!("{at}.when"), &when, true, known);
+                conditional.push(Conditional { when, paths });
+            }
+        }
+        conditional
+    }
+
     fn add(&mut self, problem: String) {
         self.problems.push(problem);
     }
@@ -408,7 +351,7 @@ impl Checker {
     fn keys(&mut self, at: &str, table: &Table, allowed: &[&str]) {
         for key in table.keys() {
             if !allowed.contains(&key.as_str()) {
-                let hint = crate::answers::nearest(key, allowed.iter().copied())
+                let hint = crate::text::nearest(key, allowed.iter().copied())
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
                 self.add(format!("{}: unknown key{hint}", at_key(at, key)));
@@ -490,41 +433,34 @@ impl Checker {
         }
     }
 
-    fn name(&mut self, at: &str, name: &str, known: &[String]) {
+    fn name(&mut self, at: &str, name: &str, known: &HashSet<String>) {
         if !is_identifier(name) {
             self.add(format!(
                 "{at}.name: `{name}` is not a lowercase identifier ([a-z][a-z0-9_]*)"
             ));
-        } else if BUILTINS.iter().any(|(b, _)| *b == name) {
+        } else if crate::builtins::get(name).is_some() {
             self.add(format!("{at}.name: `{name}` is a built-in variable"));
-        } else if known.iter().any(|k| k == name) {
+        } else if known.contains(name) {
             self.add(format!("{at}.name: `{name}` is declared twice"));
         }
     }
 
     /// Checks that a Tera text (or expression) parses and names only earlier variables.
-    fn references(&mut self, at: &str, text: &str, expression: bool, known: &[String]) {
+    fn references(&mut self, at: &str, text: &str, expression: bool, known: &HashSet<String>) {
         let source = if expression {
             format!("{{% if {text} %}}{{% endif %}}")
         } else {
             text.to_string()
         };
-        let tera = self.tera.get_or_insert_with(|| {
-            let mut tera = tera::Tera::new();
-            crate::filters::register(&mut tera);
-            tera
-        });
-        if let Err(e) = tera.add_raw_template(at, &source) {
-            self.add(format!(
-                "{at}: {}",
-                crate::render::describe_tera_error(&e, expression)
-            ));
+        let tera = self.tera.get_or_insert_with(crate::engine::new_tera);
+        if let Err(e) = tera.add_raw_template(CHECKED, &source) {
+            self.add(format!("{at}: {}", crate::engine::describe_error(&e, true)));
             return;
         }
-        if let Ok(vars) = tera.get_template_variables(at) {
+        if let Ok(vars) = tera.get_template_variables(CHECKED) {
             let mut unknown: BTreeSet<String> = BTreeSet::new();
             for v in vars {
-                if !known.iter().any(|k| k == v) {
+                if !known.contains(v) {
                     unknown.insert(v.to_string());
                 }
             }
@@ -536,12 +472,20 @@ impl Checker {
         }
     }
 
-    fn variable(&mut self, at: &str, t: &Table, known: &[String]) -> Option<Variable> {
+    fn variable(&mut self, at: &str, t: &Table, known: &HashSet<String>) -> Option<Variable> {
         self.keys(
             at,
             t,
             &[
-                "name", "type", "default", "help", "regex", "choices", "not_in", "when",
+                "name",
+                "type",
+                "default",
+                "help",
+                "regex",
+                "rule_help",
+                "choices",
+                "not_in",
+                "when",
             ],
         );
         let name = self.string(t, at, "name", true);
@@ -549,21 +493,36 @@ impl Checker {
             self.name(at, name, known);
         }
         let help = self.string(t, at, "help", false).unwrap_or_default();
-        let kind = match self.string(t, at, "type", true).as_deref() {
-            Some("string") => Some(Kind::String),
-            Some("bool") => Some(Kind::Bool),
-            Some("int") => Some(Kind::Int),
-            Some("choice") => Some(Kind::Choice),
-            Some(other) => {
-                self.add(format!(
-                    "{at}.type: `{other}` is not one of `string`, `bool`, `int`, `choice`"
-                ));
-                None
+        let kind = match self.string(t, at, "type", true) {
+            Some(name) => {
+                let kind = Kind::from_name(&name);
+                if kind.is_none() {
+                    self.add(format!(
+                        "{at}.type: `{name}` is not one of `string`, `bool`, `int`, `choice`"
+                    ));
+                }
+                kind
             }
             None => None,
         };
         let regex_source = self.string(t, at, "regex", false);
+        let rule_help = self.string(t, at, "rule_help", false);
+        if rule_help.as_deref().is_some_and(|h| h.contains('\n')) {
+            self.add(format!("{at}.rule_help: must be one line"));
+        }
+        if rule_help.is_some() && regex_source.is_none() {
+            self.add(format!(
+                "{at}.rule_help: describes a `regex`, and there is none"
+            ));
+        }
         let regex = match &regex_source {
+            Some(src) if src.len() > MAX_RULE_BYTES => {
+                self.add(format!(
+                    "{at}.regex: {} bytes, more than the {MAX_RULE_BYTES} a rule may have",
+                    src.len()
+                ));
+                None
+            }
             Some(src) => match Regex::new(&format!("^(?:{src})$")) {
                 Ok(re) => Some(re),
                 Err(e) => {
@@ -580,12 +539,48 @@ impl Checker {
             self.references(&format!("{at}.when"), when, true, known);
         }
         let kind = kind?;
+        self.kind_rules(at, t, kind, &choices, &not_in, regex.is_some());
+        let default = self.default(at, t, kind);
+        let var = Variable {
+            name: name?,
+            kind,
+            default,
+            help,
+            regex,
+            regex_source,
+            rule_help,
+            choices,
+            not_in,
+            when,
+        };
+        if var.default_is_template() {
+            if let Some(Value::Str(text)) = &var.default {
+                self.references(&format!("{at}.default"), text, false, known);
+            }
+        } else if let Some(d) = &var.default {
+            if let Err(e) = var.check(d) {
+                self.add(format!("{at}.default: `{d}` {e}"));
+            }
+        }
+        Some(var)
+    }
+
+    /// What only some kinds take: choices, `not_in`, a regex.
+    fn kind_rules(
+        &mut self,
+        at: &str,
+        t: &Table,
+        kind: Kind,
+        choices: &[String],
+        not_in: &[String],
+        has_regex: bool,
+    ) {
         if kind == Kind::Choice {
             if choices.is_empty() {
                 self.add(format!("{at}.choices: a choice needs at least one value"));
             }
             let mut seen = BTreeSet::new();
-            for c in &choices {
+            for c in choices {
                 if !seen.insert(c) {
                     self.add(format!("{at}.choices: `{c}` is listed twice"));
                 }
@@ -600,12 +595,16 @@ impl Checker {
                 "{at}.not_in: only a `string` variable takes `not_in`"
             ));
         }
-        if regex.is_some() && matches!(kind, Kind::Bool | Kind::Choice) {
+        if has_regex && matches!(kind, Kind::Bool | Kind::Choice) {
             self.add(format!(
                 "{at}.regex: only `string` and `int` variables take a regex"
             ));
         }
-        let default = match (kind, t.get("default")) {
+    }
+
+    /// The default, of the variable's type.
+    fn default(&mut self, at: &str, t: &Table, kind: Kind) -> Option<Value> {
+        match (kind, t.get("default")) {
             (_, None) => {
                 if kind != Kind::String {
                     self.add(format!("{at}.default: missing (only strings may omit it)"));
@@ -627,41 +626,6 @@ impl Checker {
                 ));
                 None
             }
-        };
-        let var = Variable {
-            name: name?,
-            kind,
-            default,
-            help,
-            regex,
-            regex_source,
-            choices,
-            not_in,
-            when,
-        };
-        if var.default_is_template() {
-            if let Some(Value::Str(text)) = &var.default {
-                self.references(&format!("{at}.default"), text, false, known);
-            }
-        } else if let Some(d) = &var.default {
-            if let Err(e) = var.check(d) {
-                self.add(format!("{at}.default: `{d}` {e}"));
-            }
         }
-        Some(var)
     }
-}
-
-/// Names of every variable a manifest defines (declared and computed), for suggestions.
-pub fn all_names(m: &Manifest) -> Vec<&str> {
-    m.variables
-        .iter()
-        .map(|v| v.name.as_str())
-        .chain(m.computed.iter().map(|c| c.name.as_str()))
-        .collect()
-}
-
-/// A map from variable name to its declaration.
-pub fn by_name(m: &Manifest) -> HashMap<&str, &Variable> {
-    m.variables.iter().map(|v| (v.name.as_str(), v)).collect()
 }

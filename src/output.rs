@@ -1,62 +1,22 @@
-//! What the user sees: tables, summaries, JSON, completion scripts. Colour only on a terminal
-//! and never with `NO_COLOR`.
-
-use std::io::IsTerminal;
+//! What the user sees of each command's result: tables, summaries, plans, JSON, completion
+//! scripts and errors. Every line goes through [`crate::term`], which escapes what templates
+//! and users wrote and colours only on a terminal.
 
 use clap::CommandFactory;
 use serde_json::{Map, Value as Json, json};
 
-use crate::app::{Loaded, Rendered};
+use crate::check::Report;
 use crate::config::NewRequest;
-use crate::manifest::{Kind, Value};
+use crate::generate::{Loaded, Rendered};
+use crate::source::Origin;
+use crate::term::{self, Line, Style};
+use crate::values::Kind;
 use crate::write::{Action, Plan};
 
-/// Prints a line to stdout. A closed pipe (`scaffold list | head -1`) ends the process
-/// quietly with success, as it does for other command-line tools, instead of panicking.
-macro_rules! say {
-    ($($arg:tt)*) => {
-        emit(&format!($($arg)*))
-    };
-}
-
-/// Prints one line on stdout (see `say!`).
-pub fn emit(line: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        crate::eprint_line(&format!("error: cannot write to standard output: {e}"));
-        std::process::exit(1);
-    }
-}
-
-fn colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-fn paint(text: &str, code: &str) -> String {
-    if colour() {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
-    }
-}
-
-fn bold(text: &str) -> String {
-    paint(text, "1")
-}
-
-fn print_json(value: &Json) {
-    say!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
-    );
-}
-
-/// `scaffold list`.
-pub fn list(templates: &[Loaded], as_json: bool) {
+/// `scaffold list`: name, origin and description; names found in more than one place are
+/// marked, with how to choose.
+pub(crate) fn list(templates: &[Loaded], as_json: bool) {
+    let clashes = |name: &str| templates.iter().filter(|t| t.manifest.name == name).count() > 1;
     if as_json {
         let items: Vec<Json> = templates
             .iter()
@@ -66,43 +26,57 @@ pub fn list(templates: &[Loaded], as_json: bool) {
                     "description": t.manifest.description,
                     "follows": t.manifest.follows,
                     "origin": t.source.origin.to_string(),
+                    "ambiguous": clashes(&t.manifest.name),
                 })
             })
             .collect();
-        print_json(&Json::Array(items));
+        term::out_json(&Json::Array(items));
         return;
     }
-    let width = templates
+    let origin = |t: &Loaded| t.source.origin.to_string();
+    let name_width = templates
         .iter()
-        .map(|t| t.manifest.name.len())
+        .map(|t| t.manifest.name.chars().count() + 1)
         .max()
         .unwrap_or(0);
+    let origin_width = templates
+        .iter()
+        .map(|t| origin(t).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut any_clash = false;
     for t in templates {
-        let from = match &t.source.origin {
-            crate::source::Origin::Embedded => String::new(),
-            crate::source::Origin::Directory(dir) => format!(" from {}", dir.display()),
+        let name = &t.manifest.name;
+        let mark = if clashes(name) {
+            any_clash = true;
+            "*"
+        } else {
+            ""
         };
-        say!(
-            "{}{}  {}  {}",
-            bold(&t.manifest.name),
-            " ".repeat(width - t.manifest.name.len()),
-            t.manifest.description,
-            paint(&format!("(follows {}{from})", t.manifest.follows), "2"),
+        let name_cell = format!("{name}{mark}");
+        let o = origin(t);
+        term::out(
+            Line::new()
+                .styled(Style::Bold, name_cell.clone())
+                .plain(" ".repeat(name_width - name_cell.chars().count() + 1))
+                .styled(Style::Dim, o.clone())
+                .plain(" ".repeat(origin_width - o.chars().count() + 2))
+                .plain(t.manifest.description.clone())
+                .plain("  ")
+                .styled(Style::Dim, format!("(follows {})", t.manifest.follows)),
+        );
+    }
+    if any_clash {
+        term::out("");
+        term::out(
+            "* found in more than one place: name one by its path, or the built-in one as \
+             embedded:NAME",
         );
     }
 }
 
-fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Str(s) => json!(s),
-        Value::Bool(b) => json!(b),
-        Value::Int(i) => json!(i),
-    }
-}
-
 /// `scaffold info`.
-pub fn info(t: &Loaded, as_json: bool) {
-    let m = &t.manifest;
+pub(crate) fn info(t: &Loaded, as_json: bool) {
     let files: Vec<String> = t
         .source
         .files
@@ -115,82 +89,119 @@ pub fn info(t: &Loaded, as_json: bool) {
         })
         .collect();
     if as_json {
-        let vars: Vec<Json> = m
-            .variables
-            .iter()
-            .map(|v| {
-                json!({
-                    "name": v.name,
-                    "type": v.kind.to_string(),
-                    "default": v.default.as_ref().map(value_json),
-                    "choices": if v.kind == Kind::Choice { json!(v.choices) } else { Json::Null },
-                    "regex": v.regex_source,
-                    "not_in": v.not_in,
-                    "when": v.when,
-                    "help": v.help,
-                })
-            })
-            .collect();
-        let conditional: Vec<Json> = m
-            .conditional
-            .iter()
-            .map(|c| json!({"when": c.when, "paths": c.paths}))
-            .collect();
-        print_json(&json!({
-            "name": m.name,
-            "description": m.description,
-            "follows": m.follows,
-            "origin": t.source.origin.to_string(),
-            "variables": vars,
-            "computed": m.computed.iter().map(|c| json!({"name": c.name, "value": c.value})).collect::<Vec<_>>(),
-            "conditional": conditional,
-            "executable": m.executable,
-            "files": files,
-        }));
-        return;
-    }
-    say!("{}: {}", bold(&m.name), m.description);
-    say!("follows: {}", m.follows);
-    say!("");
-    if m.variables.is_empty() {
-        say!("variables: none (besides the project name)");
+        info_json(t, &files);
     } else {
-        say!("variables (set with -d NAME=VALUE):");
+        info_text(t, &files);
+    }
+}
+
+fn info_json(t: &Loaded, files: &[String]) {
+    let m = &t.manifest;
+    let vars: Vec<Json> = m
+        .variables
+        .iter()
+        .map(|v| {
+            json!({
+                "name": v.name,
+                "type": v.kind.to_string(),
+                "default": v.default.as_ref().map(crate::values::Value::json),
+                "choices": if v.kind == Kind::Choice { json!(v.choices) } else { Json::Null },
+                "regex": v.regex_source,
+                "rule_help": v.rule_help,
+                "not_in": v.not_in,
+                "when": v.when,
+                "help": v.help,
+            })
+        })
+        .collect();
+    let conditional: Vec<Json> = m
+        .conditional
+        .iter()
+        .map(|c| json!({"when": c.when, "paths": c.paths}))
+        .collect();
+    term::out_json(&json!({
+        "name": m.name,
+        "description": m.description,
+        "follows": m.follows,
+        "origin": t.source.origin.to_string(),
+        "variables": vars,
+        "computed": m.computed.iter().map(|c| json!({"name": c.name, "value": c.value})).collect::<Vec<_>>(),
+        "conditional": conditional,
+        "executable": m.executable,
+        "files": files,
+        "builtins": crate::builtins::BUILTINS
+            .iter()
+            .map(|b| json!({"name": b.name, "description": b.description}))
+            .collect::<Vec<_>>(),
+    }));
+}
+
+fn info_text(t: &Loaded, files: &[String]) {
+    let m = &t.manifest;
+    term::out(
+        Line::new()
+            .styled(Style::Bold, m.name.clone())
+            .plain(format!(": {}", m.description)),
+    );
+    term::out(format!("follows: {}", m.follows));
+    if let Origin::Directory(dir) = &t.source.origin {
+        term::out(format!("from: {}", dir.display()));
+    }
+    term::out("");
+    if m.variables.is_empty() {
+        term::out("variables: none (besides the project name)");
+    } else {
+        term::out("variables (set with -d NAME=VALUE):");
         for v in &m.variables {
-            let mut line = format!("  {} ({})", bold(&v.name), v.kind);
-            if let Some(d) = &v.default {
-                line.push_str(&format!(" default: {d}"));
-            } else {
-                line.push_str(" required");
-            }
-            say!("{line}");
+            let tail = match &v.default {
+                Some(d) => format!(" default: {d}"),
+                None => " required".to_string(),
+            };
+            term::out(
+                Line::new()
+                    .plain("  ")
+                    .styled(Style::Bold, v.name.clone())
+                    .plain(format!(" ({}){tail}", v.kind)),
+            );
             if !v.help.is_empty() {
-                say!("      {}", v.help);
+                term::out(format!("      {}", v.help));
             }
             if v.kind == Kind::Choice {
-                say!("      one of: {}", v.choices.join(", "));
+                term::out(format!("      one of: {}", v.choices.join(", ")));
             }
-            if let Some(re) = &v.regex_source {
-                say!("      rule: {re}");
+            match (&v.rule_help, &v.regex_source) {
+                (Some(help), _) => term::out(format!("      rule: {help}")),
+                (None, Some(re)) => term::out(format!("      rule: {re}")),
+                (None, None) => {}
             }
             if !v.not_in.is_empty() {
-                say!("      not: {}", v.not_in.join(", "));
+                term::out(format!("      not: {}", v.not_in.join(", ")));
             }
             if let Some(when) = &v.when {
-                say!("      asked when: {when}");
+                term::out(format!("      asked when: {when}"));
             }
         }
     }
-    say!("");
-    say!("files:");
-    for (source, shown) in t.source.files.iter().zip(&files) {
+    term::out("");
+    term::out("built-in variables (every template has them):");
+    for b in crate::builtins::BUILTINS {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Bold, b.name)
+                .plain(format!("  {}", b.description)),
+        );
+    }
+    term::out("");
+    term::out("files:");
+    for (source, shown) in t.source.files.iter().zip(files) {
         let conds: Vec<&str> = m
             .conditional
             .iter()
             .filter(|c| {
                 c.paths
                     .iter()
-                    .any(|p| crate::render::covers(p, &source.path))
+                    .any(|p| crate::paths::covers(p, &source.path))
             })
             .map(|c| c.when.as_str())
             .collect();
@@ -201,25 +212,33 @@ pub fn info(t: &Loaded, as_json: bool) {
         if !conds.is_empty() {
             notes.push(format!("only when {}", conds.join(" and ")));
         }
+        let line = Line::new().plain(format!("  {shown}"));
         if notes.is_empty() {
-            say!("  {shown}");
+            term::out(line);
         } else {
-            say!(
-                "  {shown}  {}",
-                paint(&format!("({})", notes.join("; ")), "2")
+            term::out(
+                line.plain("  ")
+                    .styled(Style::Dim, format!("({})", notes.join("; "))),
             );
         }
     }
 }
 
-/// The result (or with --dry-run the plan) of `scaffold new`.
-pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan) {
+/// The result (or with --dry-run the plan) of `scaffold new`. `refusal` is the message when
+/// the plan is refused without --force.
+pub(crate) fn new_result(
+    req: &NewRequest,
+    t: &Loaded,
+    rendered: &Rendered,
+    plan: &Plan,
+    refusal: Option<&str>,
+) {
     if req.json {
         let mut vars = Map::new();
         for (name, value) in &rendered.answers.values {
             // The secret stays in the generated files; it is not echoed.
             if name != "cookie_secret" {
-                vars.insert(name.clone(), value_json(value));
+                vars.insert(name.clone(), value.json());
             }
         }
         let files: Vec<Json> = plan
@@ -227,12 +246,13 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
             .iter()
             .map(|(f, a)| json!({"path": f.path, "action": a, "executable": f.executable}))
             .collect();
-        print_json(&json!({
+        term::out_json(&json!({
             "template": t.manifest.name,
             "dest": req.dest.display().to_string(),
             "dry_run": req.dry_run,
             "destination": plan.state,
-            "refused_without_force": plan.state == crate::write::DestState::NonEmpty && !req.force,
+            "refused_without_force": plan.refusal(false).is_some(),
+            "refused": refusal,
             "files": files,
             "variables": vars,
             "next_steps": rendered.next_steps,
@@ -242,34 +262,54 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
     if req.quiet && !req.dry_run {
         return;
     }
-    let count = |a: Action| plan.files.iter().filter(|(_, x)| *x == a).count();
-    let (created, overwritten, identical) = (
-        count(Action::Create),
-        count(Action::Overwrite),
-        count(Action::Identical),
-    );
     if req.dry_run {
-        say!(
-            "{} `{}` from template `{}` (dry run: nothing written):",
-            bold("Would write"),
+        let head = if refusal.is_some() {
+            "Would refuse to write"
+        } else {
+            "Would write"
+        };
+        term::out(Line::new().styled(Style::Bold, head).plain(format!(
+            " `{}` from template `{}` (dry run: nothing written):",
             req.dest.display(),
             t.manifest.name
-        );
+        )));
         for (f, a) in &plan.files {
-            let tag = match a {
-                Action::Create => paint("create   ", "32"),
-                Action::Overwrite => paint("overwrite", "33"),
-                Action::Identical => paint("identical", "2"),
+            let (style, tag) = match a {
+                Action::Create => (Style::Green, "create   "),
+                Action::Overwrite => (Style::Yellow, "overwrite"),
+                Action::Identical => (Style::Dim, "identical"),
             };
-            say!("  {tag} {}", f.path);
-        }
-        if !req.force && overwritten + identical > 0 {
-            say!(
-                "(without --force this would be refused: the destination holds some of these files)"
+            term::out(
+                Line::new()
+                    .plain("  ")
+                    .styled(style, tag)
+                    .plain(format!(" {}", f.path)),
             );
+        }
+        for l in &plan.leftovers {
+            let what = if l.abandoned {
+                "remove    (an interrupted run's leftover)"
+            } else {
+                "refuse    (another run's temporary file)"
+            };
+            term::out(format!("  {what} {}", l.path));
+        }
+        if let Some(message) = refusal {
+            term::out("");
+            term::out(
+                "(without --force this would be refused: the destination holds some of these files)",
+            );
+            for line in message.lines() {
+                term::out(line);
+            }
         }
         return;
     }
+    let (created, overwritten, identical) = (
+        plan.count(Action::Create),
+        plan.count(Action::Overwrite),
+        plan.count(Action::Identical),
+    );
     let mut summary = format!("{created} created");
     if overwritten > 0 {
         summary.push_str(&format!(", {overwritten} overwritten"));
@@ -277,23 +317,41 @@ pub fn new_result(req: &NewRequest, t: &Loaded, rendered: &Rendered, plan: &Plan
     if identical > 0 {
         summary.push_str(&format!(", {identical} unchanged"));
     }
-    say!(
-        "{} `{}` from template `{}` ({summary}).",
-        paint("Created", "1;32"),
+    term::out(Line::new().styled(Style::Success, "Created").plain(format!(
+        " `{}` from template `{}` ({summary}).",
         req.dest.display(),
         t.manifest.name
-    );
+    )));
     if let Some(next) = &rendered.next_steps {
-        say!("");
-        say!("{}", bold("Next steps:"));
+        term::out("");
+        term::out(Line::new().styled(Style::Bold, "Next steps:"));
         for line in next.trim_end().lines() {
-            say!("  {line}");
+            term::out(format!("  {line}"));
         }
     }
 }
 
+/// `scaffold check`'s verdict: fine on stdout, or the problems as the error.
+pub(crate) fn check(report: &Report) -> anyhow::Result<()> {
+    if report.problems.is_empty() {
+        term::out(format!(
+            "template `{}` is fine: {} render{} checked, up to {} files each",
+            report.label,
+            report.renders,
+            crate::text::plural(report.renders),
+            report.files
+        ));
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{}",
+            crate::text::problems(&format!("template `{}`", report.label), &report.problems)
+        )
+    }
+}
+
 /// Prints a completion script, with the embedded template names as candidates.
-pub fn completions(shell: clap_complete::Shell) {
+pub(crate) fn completions(shell: clap_complete::Shell) {
     let names = crate::registry::names();
     let mut cmd = crate::cli::Cli::command();
     for sub in ["new", "info", "check"] {
@@ -306,5 +364,15 @@ pub fn completions(shell: clap_complete::Shell) {
     }
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "scaffold", &mut script);
-    say!("{}", String::from_utf8_lossy(&script).trim_end());
+    term::out(String::from_utf8_lossy(&script).trim_end().to_string());
+}
+
+/// Prints an error once: `error: ...` with its cause chain on stderr, or with `--json` a JSON
+/// object on stdout (`error`, `exit_code`) for scripts that asked for JSON.
+pub(crate) fn error(err: &anyhow::Error, code: u8, as_json: bool) {
+    if as_json {
+        term::out_json(&json!({"error": format!("{err:#}"), "exit_code": code}));
+    } else {
+        term::err(format!("error: {err:#}"));
+    }
 }

@@ -11,7 +11,7 @@ const WINDOWS_RESERVED: &[&str] = &[
 ];
 
 /// Why a path component cannot exist on Windows, if it cannot.
-pub fn windows_problem(component: &str) -> Option<String> {
+pub(crate) fn windows_problem(component: &str) -> Option<String> {
     if let Some(c) = component.chars().find(|c| "<>:\"|?*".contains(*c)) {
         return Some(format!("`{c}` is not allowed in Windows file names"));
     }
@@ -29,7 +29,7 @@ pub fn windows_problem(component: &str) -> Option<String> {
 }
 
 /// Every portability problem among output paths, one line each.
-pub fn problems<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn problems<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out = Vec::new();
     let mut folded: BTreeMap<String, &str> = BTreeMap::new();
     let mut normal: BTreeMap<String, &str> = BTreeMap::new();

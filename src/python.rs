@@ -7,7 +7,7 @@
 use heck::ToSnakeCase;
 
 /// Python's reserved words (3.13), which cannot name a package.
-pub const KEYWORDS: &[&str] = &[
+pub(crate) const KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
     "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
     "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
@@ -15,7 +15,7 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// Standard-library modules of Python 3.9 to 3.13 (`sys.stdlib_module_names`, public ones).
-pub const STDLIB: &[&str] = &[
+pub(crate) const STDLIB: &[&str] = &[
     "abc",
     "antigravity",
     "argparse",
@@ -221,7 +221,7 @@ pub const STDLIB: &[&str] = &[
 ];
 
 /// Modules the generated projects and their tooling import, or folders they hold.
-pub const DEPENDENCIES: &[&str] = &[
+pub(crate) const DEPENDENCIES: &[&str] = &[
     "tornado",
     "redis",
     "pytest",
@@ -244,12 +244,12 @@ pub const DEPENDENCIES: &[&str] = &[
 ];
 
 /// The snake-case package name derived from a project name.
-pub fn package_name(project_name: &str) -> String {
+pub(crate) fn package_name(project_name: &str) -> String {
     project_name.to_snake_case()
 }
 
 /// Checks a package name; the error says what is wrong and suggests a fix.
-pub fn check_package_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_package_name(name: &str) -> Result<(), String> {
     let suggestion = |base: &str| format!("{base}_app");
     if name.is_empty() {
         return Err("it is empty: the project name needs at least one letter".to_string());
@@ -269,7 +269,7 @@ pub fn check_package_name(name: &str) -> Result<(), String> {
         return Err(format!(
             "`{}` is not a valid Python identifier (ASCII letters, digits and `_`, not starting \
              with a digit){hint}",
-            crate::shown(name)
+            crate::text::shown(name)
         ));
     }
     if KEYWORDS.contains(&name) || ["match", "case", "type", "_"].contains(&name) {

@@ -3,15 +3,16 @@
 //! finds one by name.
 
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, DirEntry, include_dir};
 
-use crate::source::{MANIFEST_FILE, Origin, SourceFile, TemplateSource};
+use crate::source::{self, MANIFEST_FILE, Origin, SourceFile, TemplateSource};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// Names of the embedded templates, sorted.
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     let mut names: Vec<&str> = TEMPLATES
         .dirs()
         .filter(|d| d.get_file(d.path().join(MANIFEST_FILE)).is_some())
@@ -22,7 +23,7 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// The embedded template called `name`, if there is one.
-pub fn get(name: &str) -> Option<TemplateSource> {
+pub(crate) fn get(name: &str) -> Option<TemplateSource> {
     if !names().contains(&name) {
         return None;
     }
@@ -37,11 +38,6 @@ pub fn get(name: &str) -> Option<TemplateSource> {
         manifest_text: String::from_utf8_lossy(manifest.contents()).into_owned(),
         files,
     })
-}
-
-/// Every embedded template, sorted by name.
-pub fn all() -> Vec<TemplateSource> {
-    names().into_iter().filter_map(get).collect()
 }
 
 fn collect(root: &Dir<'static>, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
@@ -72,46 +68,69 @@ fn collect(root: &Dir<'static>, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
 }
 
 /// The prefix that picks the embedded template when a directory template has the same name.
-pub const EMBEDDED_PREFIX: &str = "embedded:";
+pub(crate) const EMBEDDED_PREFIX: &str = "embedded:";
 
 /// A template the registry can find, without its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The template's name.
-    pub name: String,
+    pub(crate) name: String,
     /// Where it is.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
 }
 
 /// The embedded templates plus the directories on the search path.
 #[derive(Debug, Clone, Default)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// Directories whose subdirectories are templates, in search order.
-    pub dirs: Vec<std::path::PathBuf>,
+    dirs: Vec<PathBuf>,
+    /// Search-path entries that are not usable directories, one line each.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Registry {
-    /// `--templates` directories first, then those of `SCAFFOLD_TEMPLATES` (a path list).
-    pub fn new(cli_dirs: &[std::path::PathBuf], env: Option<&std::ffi::OsStr>) -> Registry {
-        let mut all = cli_dirs.to_vec();
+    /// `--templates` directories first, then those of `SCAFFOLD_TEMPLATES` (a path list). A
+    /// directory that does not exist or cannot be read is left out with a warning that names it
+    /// and where it came from: one stale entry must not break every command.
+    pub(crate) fn new(cli_dirs: &[PathBuf], env: Option<&std::ffi::OsStr>) -> Registry {
+        let mut all: Vec<(PathBuf, &str)> = cli_dirs
+            .iter()
+            .map(|d| (d.clone(), "--templates"))
+            .collect();
         if let Some(list) = env {
-            all.extend(std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()));
+            all.extend(
+                std::env::split_paths(list)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| (p, "SCAFFOLD_TEMPLATES")),
+            );
         }
+        let mut registry = Registry::default();
         // The same directory named twice (or by two spellings) is searched once.
-        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
         let mut seen = Vec::new();
-        for dir in all {
+        for (dir, from) in all {
+            match std::fs::read_dir(&dir) {
+                Ok(_) => {}
+                Err(e) => {
+                    registry.warnings.push(format!(
+                        "template search directory `{}` (from {from}) cannot be read ({}); \
+                         ignoring it",
+                        crate::text::shown(&dir.to_string_lossy()),
+                        io_reason(&e)
+                    ));
+                    continue;
+                }
+            }
             let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
             if !seen.contains(&key) {
                 seen.push(key);
-                dirs.push(dir);
+                registry.dirs.push(dir);
             }
         }
-        Registry { dirs }
+        registry
     }
 
     /// Every template: embedded ones first, then each search directory's, sorted by name.
-    pub fn entries(&self) -> anyhow::Result<Vec<Entry>> {
+    pub(crate) fn entries(&self) -> Vec<Entry> {
         let mut out: Vec<Entry> = names()
             .into_iter()
             .map(|n| Entry {
@@ -120,16 +139,12 @@ impl Registry {
             })
             .collect();
         for dir in &self.dirs {
-            let read = std::fs::read_dir(dir).map_err(|e| {
-                crate::usage!(
-                    "cannot read the template search directory `{}` (from --templates or \
-                     SCAFFOLD_TEMPLATES): {e}",
-                    dir.display()
-                )
-            })?;
+            let Ok(read) = std::fs::read_dir(dir) else {
+                continue;
+            };
             let mut found: Vec<Entry> = read
                 .flatten()
-                .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
                 .filter(|e| e.path().join(MANIFEST_FILE).is_file())
                 .map(|e| Entry {
                     name: e.file_name().to_string_lossy().into_owned(),
@@ -139,41 +154,50 @@ impl Registry {
             found.sort_by(|a, b| a.name.cmp(&b.name));
             out.extend(found);
         }
-        Ok(out)
+        out
     }
 
     /// Finds a template by name, `embedded:NAME`, or path.
-    pub fn find(&self, arg: &str) -> anyhow::Result<TemplateSource> {
+    pub(crate) fn find(&self, arg: &str) -> anyhow::Result<TemplateSource> {
+        if let Some(kind) = url_kind(arg) {
+            return Err(crate::usage!(
+                "`{}` is a {kind} URL: templates from git repositories are not supported yet; \
+                 clone it and give the template's directory",
+                crate::text::shown(arg)
+            ));
+        }
         if let Some(name) = arg.strip_prefix(EMBEDDED_PREFIX) {
             return get(name).ok_or_else(|| {
-                crate::usage!("no embedded template named `{name}`; see `scaffold list`")
+                crate::usage!(
+                    "no embedded template named `{}`; see `scaffold list`",
+                    crate::text::shown(name)
+                )
             });
         }
         if is_path(arg) {
-            return load_dir(std::path::Path::new(arg));
+            return source::load_dir(Path::new(arg));
         }
-        let entries = self.entries()?;
+        let entries = self.entries();
         let matches: Vec<&Entry> = entries.iter().filter(|e| e.name == arg).collect();
         match matches.as_slice() {
             [] => {
                 let mut names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
                 names.dedup();
-                let hint = match crate::answers::nearest(arg, names.iter().copied()) {
+                let hint = match crate::text::nearest(arg, names.iter().copied()) {
                     Some(n) => format!("did you mean `{n}`? "),
                     None => String::new(),
                 };
                 Err(crate::usage!(
-                    "no template named `{arg}`; {hint}the templates are {} (see `scaffold list`)",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "no template named `{}`; {hint}the templates are {} (see `scaffold list`)",
+                    crate::text::shown(arg),
+                    crate::text::ticked(names.iter().copied())
                 ))
             }
             [one] => match &one.origin {
-                Origin::Embedded => Ok(get(arg).expect("listed embedded template exists")),
-                Origin::Directory(dir) => load_dir(dir),
+                Origin::Embedded => {
+                    get(arg).ok_or_else(|| anyhow::anyhow!("embedded template `{arg}` vanished"))
+                }
+                Origin::Directory(dir) => source::load_dir(dir),
             },
             several => {
                 let ways: Vec<String> = several
@@ -195,154 +219,46 @@ impl Registry {
     }
 }
 
-/// At most this many bytes in a `template.toml`.
-pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
-
-/// At most this many files in a template on disk.
-pub const MAX_FILES: usize = 10_000;
-/// At most this many bytes in all the files of a template on disk.
-pub const MAX_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".to_string(),
+        std::io::ErrorKind::NotADirectory => "it is not a directory".to_string(),
+        _ => e.to_string(),
+    }
+}
 
 /// Whether a TEMPLATE argument names a directory rather than an embedded template.
-pub fn is_path(arg: &str) -> bool {
+pub(crate) fn is_path(arg: &str) -> bool {
     arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) || arg.starts_with('.')
 }
 
-/// Loads a template directory from disk. Symlinks and special files (FIFOs, sockets, devices)
-/// are refused by name without being opened; sizes and counts are bounded.
-pub fn load_dir(dir: &std::path::Path) -> anyhow::Result<TemplateSource> {
-    use anyhow::{Context as _, bail};
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
-        crate::usage!(
-            "cannot read the template directory `{}`: {e}",
-            dir.display()
-        )
-    })?;
-    if meta.file_type().is_symlink() {
-        bail!(
-            "template directory `{}` is a symlink; give the real directory",
-            dir.display()
-        );
-    }
-    if !meta.is_dir() {
-        bail!("template `{}` is not a directory", dir.display());
-    }
-    let manifest_path = dir.join(MANIFEST_FILE);
-    match std::fs::symlink_metadata(&manifest_path) {
-        Ok(m) if m.is_file() && m.len() > MAX_MANIFEST_BYTES => bail!(
-            "`{}` is larger than {} KiB",
-            manifest_path.display(),
-            MAX_MANIFEST_BYTES / 1024
-        ),
-        Ok(m) if m.is_file() => {}
-        Ok(m) if m.file_type().is_symlink() => {
-            bail!(
-                "`{}` is a symlink; scaffold does not follow symlinks in templates",
-                manifest_path.display()
-            )
-        }
-        Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
-        Err(_) => {
-            return Err(crate::usage!(
-                "`{}` is not a template: it has no `{MANIFEST_FILE}`",
-                dir.display()
-            ));
+/// The kind of URL a TEMPLATE argument is, if it is one: `https`, `ssh`, `git`, `file`, or
+/// `scp-like` for `user@host:path`.
+pub(crate) fn url_kind(arg: &str) -> Option<&'static str> {
+    for (prefix, kind) in [
+        ("https://", "https"),
+        ("http://", "http"),
+        ("ssh://", "ssh"),
+        ("git://", "git"),
+        ("file://", "file"),
+        ("git+", "git"),
+    ] {
+        if arg
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        {
+            return Some(kind);
         }
     }
-    let manifest_bytes = std::fs::read(&manifest_path)
-        .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;
-    let manifest_text = String::from_utf8(manifest_bytes)
-        .map_err(|_| anyhow::anyhow!("`{}` is not valid UTF-8", manifest_path.display()))?;
-    let mut files = Vec::new();
-    let mut total: u64 = 0;
-    let mut refused = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        if rel.as_os_str().is_empty() {
-            continue;
-        }
-        let Some(path) = rel
-            .components()
-            .map(|c| c.as_os_str().to_str())
-            .collect::<Option<Vec<_>>>()
-            .map(|parts| parts.join("/"))
-        else {
-            bail!(
-                "template file name `{}` is not valid UTF-8",
-                entry.path().display()
-            );
-        };
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            continue;
-        }
-        if ft.is_symlink() {
-            refused.push(format!("`{path}` is a symlink"));
-            continue;
-        }
-        if !ft.is_file() {
-            refused.push(format!(
-                "`{path}` is not a regular file (a FIFO, socket or device)"
-            ));
-            continue;
-        }
-        if path == MANIFEST_FILE {
-            continue;
-        }
-        if files.len() >= MAX_FILES {
-            bail!(
-                "template `{}` has more than {MAX_FILES} files",
-                dir.display()
-            );
-        }
-        let meta = entry
-            .metadata()
-            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
-        total += meta.len();
-        if total > MAX_TOTAL_BYTES {
-            bail!(
-                "template `{}` holds more than {} MiB",
-                dir.display(),
-                MAX_TOTAL_BYTES / 1024 / 1024
-            );
-        }
-        let contents = std::fs::read(entry.path())
-            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
-        #[cfg(unix)]
-        let executable = {
-            use std::os::unix::fs::PermissionsExt;
-            meta.permissions().mode() & 0o111 != 0
-        };
-        #[cfg(not(unix))]
-        let executable = false;
-        files.push(SourceFile {
-            path,
-            contents: Cow::Owned(contents),
-            executable,
-        });
-    }
-    if !refused.is_empty() {
-        bail!(
-            "template `{}` holds files scaffold will not read:\n  {}",
-            dir.display(),
-            refused.join("\n  ")
-        );
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let name = std::fs::canonicalize(dir)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "template".to_string());
-    Ok(TemplateSource {
-        name,
-        origin: Origin::Directory(dir.to_path_buf()),
-        manifest_text,
-        files,
-    })
+    // `user@host:path` (scp-like ssh), but not a local path that holds `@` and `:`.
+    let (user_host, _) = arg.split_once(':')?;
+    let (user, host) = user_host.split_once('@')?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    (plain(user) && plain(host)).then_some("ssh")
 }
 
 #[cfg(test)]
@@ -350,7 +266,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_embedded_template_is_valid() {
+    fn every_embedded_template_is_embedded_without_junk() {
         let names = names();
         for expected in ["apps", "blog", "chat", "flat", "package"] {
             assert!(
@@ -358,27 +274,57 @@ mod tests {
                 "template `{expected}` is not embedded"
             );
         }
-        for template in all() {
-            let manifest = crate::manifest::parse(&template).unwrap_or_else(|p| panic!("{p}"));
-            assert_eq!(manifest.name, template.name);
-            assert!(!manifest.description.is_empty() && !manifest.follows.is_empty());
-            crate::render::Engine::new(&template).unwrap_or_else(|e| panic!("{e:#}"));
-            // Build junk must never be embedded.
+        for name in names {
+            let template = get(name).unwrap();
             for f in &template.files {
                 assert!(
-                    !f.path.contains("__pycache__") && !f.path.ends_with(".pyc"),
-                    "{}: {} is build junk",
-                    template.name,
+                    !f.path.contains("__pycache__")
+                        && !std::path::Path::new(&f.path)
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("pyc")),
+                    "{name}: {} is build junk",
                     f.path
                 );
             }
         }
+        assert!(get("no-such-template").is_none());
     }
 
     #[test]
-    fn paths_and_names() {
-        assert!(is_path("./x") && is_path("a/b") && is_path("../t") && is_path(".hidden"));
-        assert!(!is_path("chat"));
-        assert!(get("no-such-template").is_none());
+    fn paths_and_urls() {
+        // (argument, a path?, a URL kind)
+        for (arg, path, url) in [
+            ("chat", false, None),
+            ("./x", true, None),
+            ("a/b", true, None),
+            ("../t", true, None),
+            (".hidden", true, None),
+            ("https://git.example.com/t.git", true, Some("https")),
+            ("HTTPS://x/y", true, Some("https")),
+            ("ssh://git@host/t.git", true, Some("ssh")),
+            ("git://host/t", true, Some("git")),
+            ("file:///srv/t.git", true, Some("file")),
+            ("git@github.com:acme/t.git", true, Some("ssh")),
+            ("git@host:t", false, Some("ssh")),
+            ("./a@b:c", true, None),
+            ("embedded:chat", false, None),
+        ] {
+            assert_eq!(is_path(arg), path, "{arg}");
+            assert_eq!(url_kind(arg), url, "{arg}");
+        }
+    }
+
+    #[test]
+    fn missing_search_directories_are_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        let env =
+            std::ffi::OsString::from(format!("{}:{}", missing.display(), dir.path().display()));
+        let r = Registry::new(&[dir.path().join("gone")], Some(&env));
+        assert_eq!(r.dirs, vec![dir.path().to_path_buf()]);
+        assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
+        assert!(r.warnings[0].contains("gone") && r.warnings[0].contains("from --templates"));
+        assert!(r.warnings[1].contains("from SCAFFOLD_TEMPLATES"));
+        assert!(r.warnings[1].contains("does not exist"));
     }
 }

@@ -1,11 +1,15 @@
-//! A template as files in memory, whatever it was loaded from.
+//! A template as files in memory, whatever it was loaded from, and reading one from disk.
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+
+use crate::limits::{MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_FILES};
 
 /// Where a template came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Compiled into the binary.
     Embedded,
     /// A directory on disk.
@@ -23,48 +27,208 @@ impl std::fmt::Display for Origin {
 
 /// One file of a template.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// Path relative to the template root, `/`-separated, never empty, never `..`.
-    pub path: String,
+    pub(crate) path: String,
     /// The file's bytes, exactly as stored.
-    pub contents: Cow<'static, [u8]>,
+    pub(crate) contents: Cow<'static, [u8]>,
     /// Whether the source file itself is executable (templates on disk only).
-    pub executable: bool,
+    pub(crate) executable: bool,
 }
 
 /// A template: its manifest text and every other file, sorted by path.
 #[derive(Debug, Clone)]
-pub struct TemplateSource {
+pub(crate) struct TemplateSource {
     /// The template's name (its directory name).
-    pub name: String,
+    pub(crate) name: String,
     /// Where it came from.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// The text of `template.toml`.
-    pub manifest_text: String,
+    pub(crate) manifest_text: String,
     /// Every file except `template.toml`, sorted by path.
-    pub files: Vec<SourceFile>,
+    pub(crate) files: Vec<SourceFile>,
 }
 
 /// The manifest's file name at a template's root.
-pub const MANIFEST_FILE: &str = "template.toml";
+pub(crate) const MANIFEST_FILE: &str = "template.toml";
 
 /// The suffix that marks a file for rendering; it is removed on output.
-pub const RENDER_SUFFIX: &str = ".tera";
+pub(crate) const RENDER_SUFFIX: &str = ".tera";
 
 impl TemplateSource {
     /// Whether `path` names a file of the template, or a directory holding some.
-    pub fn covers(&self, path: &str) -> bool {
-        let dir = path.trim_end_matches('/');
+    pub(crate) fn covers(&self, path: &str) -> bool {
         self.files
             .iter()
-            .any(|f| f.path == dir || f.path.starts_with(&format!("{dir}/")))
+            .any(|f| crate::paths::covers(path, &f.path))
     }
 
     /// A label for messages: the name, and the directory for templates on disk.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.origin {
             Origin::Embedded => self.name.clone(),
             Origin::Directory(dir) => dir.display().to_string(),
         }
+    }
+}
+
+/// Loads a template directory from disk. Symlinks and special files (FIFOs, sockets, devices)
+/// are refused by name without being opened; sizes and counts are bounded. Version-control
+/// metadata at the template's root (`.git`, `.hg`, `.svn`: the template's own repository) is
+/// not part of the template and is never read.
+pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
+    check_root(dir)?;
+    let manifest_text = read_manifest(dir)?;
+    let mut files = Vec::new();
+    let mut total: u64 = 0;
+    let mut refused = Vec::new();
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.depth() == 1
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| crate::paths::VCS_DIRS.contains(&n)))
+        });
+    for entry in walk {
+        let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        let Some(path) = rel
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join("/"))
+        else {
+            bail!(
+                "template file name `{}` is not valid UTF-8",
+                crate::text::shown(&entry.path().to_string_lossy())
+            );
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() || path == MANIFEST_FILE {
+            continue;
+        }
+        if let Some(why) = refusal(ft) {
+            refused.push(format!("`{path}` {why}"));
+            continue;
+        }
+        if files.len() >= MAX_TEMPLATE_FILES {
+            bail!(
+                "template `{}` has more than {MAX_TEMPLATE_FILES} files",
+                dir.display()
+            );
+        }
+        let meta = entry
+            .metadata()
+            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
+        total += meta.len();
+        if total > MAX_TEMPLATE_BYTES {
+            bail!(
+                "template `{}` holds more than {} MiB",
+                dir.display(),
+                MAX_TEMPLATE_BYTES / 1024 / 1024
+            );
+        }
+        let contents = std::fs::read(entry.path())
+            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
+        files.push(SourceFile {
+            path,
+            contents: Cow::Owned(contents),
+            executable: is_executable(&meta),
+        });
+    }
+    if !refused.is_empty() {
+        bail!(
+            "template `{}` holds files scaffold will not read:\n  {}",
+            dir.display(),
+            refused.join("\n  ")
+        );
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "template".to_string());
+    Ok(TemplateSource {
+        name,
+        origin: Origin::Directory(dir.to_path_buf()),
+        manifest_text,
+        files,
+    })
+}
+
+fn check_root(dir: &Path) -> Result<()> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
+        crate::usage!(
+            "cannot read the template directory `{}`: {e}",
+            dir.display()
+        )
+    })?;
+    if meta.file_type().is_symlink() {
+        bail!(
+            "template directory `{}` is a symlink; give the real directory",
+            dir.display()
+        );
+    }
+    if !meta.is_dir() {
+        bail!("template `{}` is not a directory", dir.display());
+    }
+    Ok(())
+}
+
+/// Why a directory entry is not read, if it is not a regular file (never opened).
+fn refusal(ft: std::fs::FileType) -> Option<&'static str> {
+    if ft.is_symlink() {
+        Some("is a symlink")
+    } else if ft.is_file() {
+        None
+    } else {
+        Some("is not a regular file (a FIFO, socket or device)")
+    }
+}
+
+fn read_manifest(dir: &Path) -> Result<String> {
+    let manifest_path = dir.join(MANIFEST_FILE);
+    match std::fs::symlink_metadata(&manifest_path) {
+        Ok(m) if m.is_file() && m.len() > MAX_MANIFEST_BYTES => bail!(
+            "`{}` is larger than {} KiB",
+            manifest_path.display(),
+            MAX_MANIFEST_BYTES / 1024
+        ),
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "`{}` is a symlink; scaffold does not follow symlinks in templates",
+            manifest_path.display()
+        ),
+        Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
+        Err(_) => {
+            return Err(crate::usage!(
+                "`{}` is not a template: it has no `{MANIFEST_FILE}`",
+                dir.display()
+            ));
+        }
+    }
+    let bytes = std::fs::read(&manifest_path)
+        .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;
+    String::from_utf8(bytes)
+        .map_err(|_| anyhow!("`{}` is not valid UTF-8", manifest_path.display()))
+}
+
+/// Whether file metadata has an executable bit (never, off Unix).
+pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
     }
 }

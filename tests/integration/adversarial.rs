@@ -121,8 +121,12 @@ fn name_with_parent_dirs_cannot_escape() {
     refused(
         &fx,
         &["new", "./t", "p", "--name", "../evil"],
-        1,
-        &["{{ project_name }}.txt", "separator"],
+        2,
+        &[
+            "project name `../evil`",
+            "{{ project_name }}.txt",
+            "separator",
+        ],
     );
 }
 
@@ -133,8 +137,8 @@ fn absolute_name_cannot_escape() {
     refused(
         &fx,
         &["new", "./t", "p", "--name", "/etc/evil"],
-        1,
-        &["{{ project_name }}.txt"],
+        2,
+        &["project name `/etc/evil`", "{{ project_name }}.txt"],
     );
 }
 
@@ -803,15 +807,62 @@ fn symlinks_inside_destination_under_force() {
 }
 
 #[test]
-fn parent_missing() {
+fn missing_parents_are_created_and_removed_again_on_failure() {
     let fx = Fixture::new();
     basic(&fx);
+    ok(&fx, &["new", "./t", "no/such/p", "-q"]);
+    assert_eq!(
+        fx.tree("no"),
+        [
+            "such",
+            "such/p",
+            "such/p/p.txt",
+            "such/p/sub",
+            "such/p/sub/f.txt"
+        ]
+    );
+    // A failure (here a file name the template breaks) leaves no parent behind.
+    fx.write("t/{{ value }}.tera", "x");
     refused(
         &fx,
-        &["new", "./t", "no/such/p"],
-        1,
-        &["its parent `no/such` does not exist"],
+        &["new", "./t", "deep/er/my-site", "-d", "value=a/b"],
+        2,
+        &["-d value=a/b"],
     );
+    assert!(!fx.path("deep").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn missing_parents_are_removed_when_writing_fails() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    basic(&fx);
+    fs::create_dir(fx.path("ro")).unwrap();
+    fs::create_dir(fx.path("ro/made")).unwrap();
+    // `ro/made/x` is created, then staging inside it fails: read-only.
+    fs::set_permissions(fx.path("ro/made"), fs::Permissions::from_mode(0o555)).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let mut cmd = if rustix_is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    fs::set_permissions(fx.dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    fs::set_permissions(fx.path("ro"), fs::Permissions::from_mode(0o777)).unwrap();
+    let out = cmd
+        .current_dir(fx.dir.path())
+        .args(["new", "./t", "ro/made/x/y/p"])
+        .output()
+        .unwrap();
+    fs::set_permissions(fx.path("ro/made"), fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert_eq!(fx.tree("ro"), ["made"], "no created parent is left");
 }
 
 #[test]
@@ -869,8 +920,7 @@ fn rustix_is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 // --- interruption ----------------------------------------------------------------------------

@@ -5,20 +5,24 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+#[path = "../../src/tests/words.rs"]
+mod words;
+pub(crate) use words::shell_words;
+
 /// The `scaffold` binary under test, with colour and the user's environment kept out.
-pub fn scaffold() -> Command {
+pub(crate) fn scaffold() -> Command {
     let mut cmd = Command::cargo_bin("scaffold").unwrap();
     cmd.env_remove("NO_COLOR").env("NO_COLOR", "1");
     cmd
 }
 
 /// A temporary directory holding templates, destinations and a canary.
-pub struct Fixture {
-    pub dir: tempfile::TempDir,
+pub(crate) struct Fixture {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Fixture {
-    pub fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         let fx = Fixture {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -27,11 +31,11 @@ impl Fixture {
         fx
     }
 
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
-    pub fn write(&self, rel: &str, contents: &str) -> PathBuf {
+    pub(crate) fn write(&self, rel: &str, contents: &str) -> PathBuf {
         let p = self.path(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(&p, contents).unwrap();
@@ -39,7 +43,7 @@ impl Fixture {
     }
 
     /// A template directory `name` with a manifest and files.
-    pub fn template(&self, name: &str, manifest: &str, files: &[(&str, &str)]) -> PathBuf {
+    pub(crate) fn template(&self, name: &str, manifest: &str, files: &[(&str, &str)]) -> PathBuf {
         self.write(&format!("{name}/template.toml"), manifest);
         for (rel, contents) in files {
             self.write(&format!("{name}/{rel}"), contents);
@@ -48,14 +52,14 @@ impl Fixture {
     }
 
     /// `scaffold` run inside the fixture directory.
-    pub fn run(&self) -> Command {
+    pub(crate) fn run(&self) -> Command {
         let mut cmd = scaffold();
         cmd.current_dir(self.dir.path());
         cmd
     }
 
     /// Every file below `rel` (sorted, relative), for "nothing written" assertions.
-    pub fn tree(&self, rel: &str) -> Vec<String> {
+    pub(crate) fn tree(&self, rel: &str) -> Vec<String> {
         let root = self.path(rel);
         if !root.exists() {
             return Vec::new();
@@ -71,7 +75,7 @@ impl Fixture {
     }
 
     /// Everything at the top of the fixture except templates: destinations and leftovers.
-    pub fn top(&self) -> Vec<String> {
+    pub(crate) fn top(&self) -> Vec<String> {
         let mut out: Vec<String> = fs::read_dir(self.dir.path())
             .unwrap()
             .flatten()
@@ -81,7 +85,7 @@ impl Fixture {
         out
     }
 
-    pub fn assert_canary(&self) {
+    pub(crate) fn assert_canary(&self) {
         assert_eq!(
             fs::read_to_string(self.path("canary/keep.txt")).unwrap(),
             "do not touch\n"
@@ -91,6 +95,19 @@ impl Fixture {
 }
 
 /// The repository root.
-pub fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The embedded templates' names, as `scaffold list --json` gives them.
+pub(crate) fn embedded_names() -> Vec<String> {
+    let out = scaffold().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["origin"] == "embedded")
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
 }

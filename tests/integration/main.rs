@@ -1,7 +1,5 @@
-//! The one integration-test binary: snapshots of every template, the CLI, and writing.
+//! The one integration-test binary: the real `scaffold` binary run as users run it.
 
 mod adversarial;
 mod cli;
 mod fixture;
-mod properties;
-mod snapshots;

@@ -6,10 +6,13 @@ use std::borrow::Cow;
 use std::path::Component;
 
 use proptest::prelude::*;
-use scaffold::answers::{Answers, Input, NoPrompt};
-use scaffold::manifest::Value;
-use scaffold::render::Engine;
-use scaffold::source::{Origin, SourceFile, TemplateSource};
+
+use crate::answers::{Answers, NoPrompt};
+use crate::config::Input;
+use crate::engine::Engine;
+use crate::render::render_all;
+use crate::source::{Origin, SourceFile, TemplateSource};
+use crate::values::Value;
 
 fn template(manifest: &str, files: Vec<(String, String)>) -> TemplateSource {
     TemplateSource {
@@ -60,14 +63,14 @@ proptest! {
     #[test]
     fn rendered_paths_stay_inside(value in any::<String>(), prefix in "[a-z]{0,3}") {
         let t = template(PLAIN, vec![(format!("{prefix}{{{{ v }}}}/f.txt"), "x".into())]);
-        let m = scaffold::manifest::parse(&t).unwrap();
+        let m = crate::manifest::parse(&t).unwrap();
         let engine = Engine::new(&t).unwrap();
         let defines = vec![("v".to_string(), value.clone())];
-        let Ok(answers) = scaffold::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) else {
+        let Ok(answers) = crate::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) else {
             // Refused as a value (control characters): fine.
             return Ok(());
         };
-        if let Ok(files) = engine.render_all(&t, &m, &answers.context()) {
+        if let Ok(files) = render_all(&engine, &t, &m, &answers.context()) {
             for f in files {
                 let p = std::path::Path::new(&f.path);
                 prop_assert!(p.components().all(|c| matches!(c, Component::Normal(_))), "{:?}", f.path);
@@ -79,11 +82,12 @@ proptest! {
 
     /// check_component accepts exactly the safe components.
     #[test]
-    fn component_check(c in "\\PC{0,12}|\\.{1,3}|[a-z/\\\\:]{1,6}") {
-        let ok = scaffold::render::check_component(&c).is_ok();
+    fn component_check(c in "\\PC{0,12}|\\.{1,3}|[a-z/\\\\:]{1,6}|(?i)\\.(git|hg|svn)[. ]{0,2}") {
+        let ok = crate::paths::check_component(&c).is_ok();
         let safe = !c.is_empty() && c != "." && c != ".." && !c.contains('/') && !c.contains('\\')
             && !c.chars().any(char::is_control)
-            && !(c.len() >= 2 && c.as_bytes()[0].is_ascii_alphabetic() && c.as_bytes()[1] == b':');
+            && !(c.len() >= 2 && c.as_bytes()[0].is_ascii_alphabetic() && c.as_bytes()[1] == b':')
+            && !crate::paths::is_vcs_dir(&c);
         prop_assert_eq!(ok, safe);
     }
 
@@ -92,7 +96,7 @@ proptest! {
     fn define_parsing(key in "\\PC{0,10}", value in "\\PC{0,10}") {
         let raw = format!("{key}={value}");
         let (k, v) = raw.split_once('=').unwrap();
-        match scaffold::config::parse_define(&raw) {
+        match crate::config::parse_define(&raw) {
             Ok((pk, pv)) => {
                 prop_assert_eq!(pk.as_str(), k.trim());
                 prop_assert_eq!(pv.as_str(), v);
@@ -101,7 +105,7 @@ proptest! {
             Err(_) => prop_assert!(k.trim().is_empty()),
         }
         // Without `=` it is always an error.
-        prop_assert!(scaffold::config::parse_define(&key.replace('=', "")).is_err());
+        prop_assert!(crate::config::parse_define(&key.replace('=', "")).is_err());
     }
 
     /// Typed parsing: bools take exactly the documented words, ints exactly i64.
@@ -111,7 +115,7 @@ proptest! {
             "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n[[variables]]\nname = \"b\"\ntype = \"bool\"\ndefault = false\n[[variables]]\nname = \"i\"\ntype = \"int\"\ndefault = 1\n",
             vec![],
         );
-        let m = scaffold::manifest::parse(&t).unwrap();
+        let m = crate::manifest::parse(&t).unwrap();
         let word = raw.trim().to_ascii_lowercase();
         let is_bool = ["true", "yes", "y", "1", "on", "false", "no", "n", "0", "off"].contains(&word.as_str());
         prop_assert_eq!(m.variables[0].parse(&raw).is_ok(), is_bool);
@@ -162,14 +166,14 @@ proptest! {
             .map(|(p, c)| (p.to_string(), c.to_string()))
             .collect();
         let t = template(&manifest, files);
-        let Ok(m) = scaffold::manifest::parse(&t) else { return Ok(()) };
+        let Ok(m) = crate::manifest::parse(&t) else { return Ok(()) };
         let Ok(engine) = Engine::new(&t) else { return Ok(()) };
         let defines: Vec<(String, String)> = defines.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        if let Ok(answers) = scaffold::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) {
-            if let Ok(files) = engine.render_all(&t, &m, &answers.context()) {
+        if let Ok(answers) = crate::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) {
+            if let Ok(files) = render_all(&engine, &t, &m, &answers.context()) {
                 RENDERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for f in files {
-                    prop_assert!(f.path.split('/').all(|c| scaffold::render::check_component(c).is_ok()));
+                    prop_assert!(f.path.split('/').all(|c| crate::paths::check_component(c).is_ok()));
                 }
             }
         }

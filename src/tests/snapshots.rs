@@ -8,12 +8,17 @@
 //! the test, so none can linger unreviewed.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
-use scaffold::answers::{Input, Prompter};
-use scaffold::app::{self, Fixed};
-use scaffold::config::{Env, resolve_new};
+use crate::answers::Prompter;
+use crate::builtins::Inputs;
+use crate::config::{Env, Input, resolve_new};
+use crate::engine::Engine;
+use crate::generate::{self, Request};
 
-use crate::fixture::root;
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 struct NoPrompt;
 impl Prompter for NoPrompt {
@@ -24,79 +29,51 @@ impl Prompter for NoPrompt {
 }
 
 /// Parses variants.txt: (id, arguments).
-pub fn variants(template: &str) -> Vec<(String, Vec<String>)> {
+pub(crate) fn variants(template: &str) -> Vec<(String, Vec<String>)> {
     let path = root().join(format!("tests/generated/{template}/variants.txt"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let mut words = shell_words(l);
+            let mut words = super::words::shell_words(l);
             let id = words.remove(0);
             (id, words)
         })
         .collect()
 }
 
-/// Splits on spaces, honouring single and double quotes (enough for variants.txt).
-fn shell_words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut any = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                any = true;
-            }
-            (None, ' ' | '\t') => {
-                if any || !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            (None, c) => cur.push(c),
-        }
-    }
-    if any || !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)> {
     use clap::Parser;
-    let mut argv: Vec<String> = vec!["scaffold".into(), "new".into(), template.into()];
-    argv.push(format!("{template}-demo"));
-    argv.extend(extra.iter().cloned());
-    argv.push("--no-input".into());
-    let args = match scaffold::cli::Cli::try_parse_from(&argv).unwrap().command {
-        scaffold::cli::Command::New(a) => a,
-        _ => unreachable!(),
+    let mut words: Vec<String> = vec!["scaffold".into(), "new".into(), template.into()];
+    words.push(format!("{template}-demo"));
+    words.extend(extra.iter().cloned());
+    words.push("--no-input".into());
+    let crate::cli::Command::New(args) = crate::cli::Cli::try_parse_from(&words).unwrap().command
+    else {
+        unreachable!()
     };
     let env = Env {
         stdin_is_tty: false,
         cwd: root().to_path_buf(),
     };
     let req = resolve_new(&args, &env, &mut || unreachable!()).unwrap();
-    let loaded = app::load(&scaffold::registry::Registry::default(), template).unwrap();
-    let fixed = Fixed {
-        cookie_secret: Some("0123456789abcdef".repeat(4)),
-        year: Some(2026),
+    let loaded = generate::load(&crate::registry::Registry::default(), template).unwrap();
+    let inputs = Inputs {
+        project_name: req.project_name.clone(),
+        package_name: req.package_name.clone(),
+        cookie_secret: "0123456789abcdef".repeat(4),
+        year: 2026,
     };
-    let builtins = app::builtins(&req, &fixed).unwrap();
-    let rendered = app::render(
-        &loaded,
-        builtins,
-        &req.defines,
-        Input::Defaults,
-        &mut NoPrompt,
-        "DEST",
-    )
-    .unwrap_or_else(|e| panic!("{template} {extra:?}: {e:#}"));
+    let engine = Engine::new(&loaded.source).unwrap();
+    let request = Request {
+        inputs: &inputs,
+        defines: &req.defines,
+        input: Input::Defaults,
+        dest_label: "DEST",
+    };
+    let rendered = generate::render(&loaded, &engine, &request, &mut NoPrompt)
+        .unwrap_or_else(|e| panic!("{template} {extra:?}: {e:#}"));
     rendered
         .files
         .into_iter()
@@ -110,8 +87,8 @@ fn shown(bytes: &[u8]) -> String {
         Err(_) => format!(
             "<binary: {} bytes, fnv1a {:016x}>",
             bytes.len(),
-            bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-                (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+            bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
             })
         ),
     }
@@ -124,7 +101,7 @@ fn every_file_of_every_template() {
     settings.set_snapshot_path(root().join("tests/integration/snapshots"));
     settings.set_omit_expression(true);
     let mut expected: BTreeSet<String> = BTreeSet::new();
-    let names = scaffold::registry::names();
+    let names = crate::registry::names();
     assert!(!names.is_empty(), "no embedded templates");
     settings.bind(|| {
         for template in names {
@@ -173,14 +150,4 @@ fn every_file_of_every_template() {
         stale.is_empty(),
         "unreferenced snapshots (delete them): {stale:?}"
     );
-}
-
-#[test]
-fn shell_words_split_like_the_shell() {
-    assert_eq!(shell_words("a -d x=1"), vec!["a", "-d", "x=1"]);
-    assert_eq!(
-        shell_words(r#"b --name "My Site" -d 'k=a b'"#),
-        vec!["b", "--name", "My Site", "-d", "k=a b"]
-    );
-    assert_eq!(shell_words("c -d x=''"), vec!["c", "-d", "x="]);
 }

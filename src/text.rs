@@ -1,0 +1,226 @@
+//! Text helpers every stage uses: escaping for the terminal and for JSON, values as shown in
+//! messages, name suggestions, shell quoting, "N problems:" lists, and wrapping.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Whether a character must never reach a terminal raw: C0 and C1 controls (ESC starts every
+/// terminal escape sequence; U+009B is a one-character CSI), DEL, and the Unicode bidirectional
+/// overrides and isolates, which reorder what the user sees.
+fn is_unsafe(c: char, keep_newline: bool) -> bool {
+    match c {
+        '\n' => !keep_newline,
+        '\t' => false,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => true,
+        c => c.is_control(),
+    }
+}
+
+/// Text for the terminal: every unsafe character shown as an escape (`\u{1b}`), newlines and
+/// tabs kept. Everything printed goes through this, so no template can move the cursor,
+/// retitle the window or write the clipboard (OSC 52).
+pub(crate) fn terminal(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_newline: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c, keep_newline)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c, keep_newline) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Serialized JSON made safe for a terminal as well: JSON already escapes C0 controls; DEL, C1
+/// controls and bidirectional controls become `\uXXXX` escapes too (they can only occur inside
+/// strings, so the result is the same JSON value).
+pub(crate) fn json_for_terminal(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| is_unsafe(c, true)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if is_unsafe(c, true) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A user-supplied value as shown in messages: on one line (newlines escaped too) and cut after
+/// 60 characters.
+pub(crate) fn shown(value: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in value.chars().enumerate() {
+        if i == 60 {
+            out.push_str("...");
+            break;
+        }
+        if is_unsafe(c, false) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The nearest of `candidates` to `name`, if close enough to be a likely typo.
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub(crate) fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `s` when `n` is not 1.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `WHAT has N problem(s):` followed by one `  - ` line per problem.
+pub(crate) fn problems(what: &str, list: &[String]) -> String {
+    let mut out = format!("{what} has {} problem{}:", list.len(), plural(list.len()));
+    for p in list {
+        let _ = write!(out, "\n  - {p}");
+    }
+    out
+}
+
+/// `` `a`, `b`, `c` ``.
+pub(crate) fn ticked<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    items
+        .into_iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Wraps `text` at spaces so that no line is longer than `width` characters (a word longer
+/// than that stands on its own line); continuation lines start with `indent`.
+pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            out.push_str(indent);
+            line_len = indent.chars().count();
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_escaping() {
+        // (input, shown on a terminal)
+        for (input, want) in [
+            ("plain text", "plain text"),
+            ("two\nlines\tand a tab", "two\nlines\tand a tab"),
+            ("\x1b]52;c;aGk=\x07", "\\u{1b}]52;c;aGk=\\u{7}"),
+            ("csi \u{9b}31m", "csi \\u{9b}31m"),
+            ("del \x7f", "del \\u{7f}"),
+            ("cr \r over", "cr \\r over"),
+            ("bidi \u{202e}txt.exe", "bidi \\u{202e}txt.exe"),
+            ("caf\u{e9} \u{1f600}", "caf\u{e9} \u{1f600}"),
+        ] {
+            assert_eq!(terminal(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn json_escaping_stays_json() {
+        let value = serde_json::json!({"s": "a\u{1b}b\u{9b}c\u{202e}d\u{7f}"});
+        let text = serde_json::to_string(&value).unwrap();
+        let safe = json_for_terminal(&text);
+        assert!(!safe.chars().any(|c| is_unsafe(c, true)), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn shown_values() {
+        for (input, want) in [
+            ("short", "short".to_string()),
+            ("a\nb", "a\\nb".to_string()),
+            (&"x".repeat(70), format!("{}...", "x".repeat(60))),
+        ] {
+            assert_eq!(shown(input), want);
+        }
+    }
+
+    #[test]
+    fn nearest_names() {
+        let names = ["license", "docker", "author"];
+        for (typo, want) in [
+            ("licence", Some("license")),
+            ("dockr", Some("docker")),
+            ("zzzzzz", None),
+        ] {
+            assert_eq!(nearest(typo, names), want, "{typo}");
+        }
+    }
+
+    #[test]
+    fn quoting() {
+        for (word, want) in [
+            ("my-chat", "my-chat"),
+            ("my chat", "'my chat'"),
+            ("it's", r"'it'\''s'"),
+            ("", "''"),
+        ] {
+            assert_eq!(shell_quote(word), want);
+        }
+    }
+
+    #[test]
+    fn problem_lists_and_wrapping() {
+        assert_eq!(
+            problems("`t`", &["one".into(), "two".into()]),
+            "`t` has 2 problems:\n  - one\n  - two"
+        );
+        assert_eq!(
+            problems("`t`", &["one".into()]),
+            "`t` has 1 problem:\n  - one"
+        );
+        assert_eq!(wrap("aaa bbb ccc ddd", 9, "  "), "aaa bbb\n  ccc ddd");
+        assert_eq!(wrap("short", 80, "  "), "short");
+    }
+}
