@@ -1,7 +1,9 @@
 //! A small builder for template directories and helpers to run the real binary.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -110,4 +112,181 @@ pub(crate) fn embedded_names() -> Vec<String> {
         .filter(|t| t["origin"] == "embedded")
         .map(|t| t["name"].as_str().unwrap().to_string())
         .collect()
+}
+
+pub(crate) const MANIFEST: &str = r#"
+name = "t"
+description = "d"
+follows = "f"
+
+[[variables]]
+name = "dir"
+type = "string"
+default = "sub"
+
+[[variables]]
+name = "value"
+type = "string"
+default = "v"
+"#;
+
+/// A template `t` with a rendered directory name and a rendered file.
+pub(crate) fn basic(fx: &Fixture) {
+    fx.template(
+        "t",
+        MANIFEST,
+        &[
+            ("{{ dir }}/f.txt.tera", "value={{ value }}\n"),
+            ("{{ project_name }}.txt", "plain\n"),
+        ],
+    );
+}
+
+/// A template `t` with this manifest and these files.
+pub(crate) fn with(fx: &Fixture, manifest: &str, files: &[(&str, &str)]) {
+    fx.template(
+        "t",
+        &format!("name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n{manifest}"),
+        files,
+    );
+}
+
+/// Every file and directory below the fixture except the template, with contents.
+pub(crate) fn state(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+        if rel.is_empty() || rel == "t" || rel.starts_with("t/") {
+            continue;
+        }
+        let contents = if e.file_type().is_file() {
+            Some(fs::read(e.path()).unwrap())
+        } else {
+            None
+        };
+        out.insert(rel, contents);
+    }
+    out
+}
+
+/// Runs `scaffold ARGS` in the fixture and checks a refusal: exit code, culprit, nothing changed.
+pub(crate) fn refused(fx: &Fixture, args: &[&str], code: i32, culprits: &[&str]) {
+    let before = state(fx.dir.path());
+    let start = Instant::now();
+    let out = fx
+        .run()
+        .args(args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}\nstderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    for culprit in culprits {
+        assert!(
+            stderr.contains(culprit),
+            "{args:?}: {culprit:?} not named in:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(state(fx.dir.path()), before, "{args:?} changed something");
+    fx.assert_canary();
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{args:?} took {:?}",
+        start.elapsed()
+    );
+}
+
+pub(crate) fn ok(fx: &Fixture, args: &[&str]) {
+    let out = fx
+        .run()
+        .args(args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fx.assert_canary();
+}
+
+#[cfg(unix)]
+pub(crate) fn rustix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+pub(crate) const DEMO: &str = r#"
+name = "demo"
+description = "A demo template"
+follows = "nothing in particular"
+executable = ["run.sh"]
+next_steps = "cd {{ dest }}\n./run.sh"
+
+[[variables]]
+name = "author"
+type = "string"
+default = "{{ project_name | title_case }} Team"
+help = "who wrote it"
+
+[[variables]]
+name = "license"
+type = "choice"
+choices = ["MIT", "none"]
+default = "MIT"
+help = "the licence"
+
+[[variables]]
+name = "docker"
+type = "bool"
+default = false
+help = "add a Dockerfile"
+
+[[variables]]
+name = "port"
+type = "int"
+default = 8000
+regex = '[0-9]{4}'
+when = "docker"
+help = "the port"
+
+[[computed]]
+name = "class_name"
+value = "{{ project_name | upper_camel_case }}"
+
+[[conditional]]
+when = "docker"
+paths = ["Dockerfile.tera"]
+
+[[conditional]]
+when = "license != 'none'"
+paths = ["LICENSE.tera"]
+"#;
+
+pub(crate) fn demo(fx: &Fixture) -> String {
+    fx.template(
+        "demo",
+        DEMO,
+        &[
+            ("run.sh", "#!/bin/sh\necho run\n"),
+            ("Dockerfile.tera", "FROM python:3.13-slim\nEXPOSE {{ port }}\n"),
+            ("LICENSE.tera", "{{ license }} (c) {{ year }} {{ author }}\n"),
+            (
+                "README.md.tera",
+                "# {{ project_name }}\r\n{{ class_name }} {{ package_name }} {{ project_slug }}\r\n{% raw %}{{ literal }}{% endraw %}",
+            ),
+            ("{{ package_name }}/page.html", "<p>{{ not_rendered }}</p>\n"),
+            ("settings.py.tera", "COOKIE_SECRET = \"{{ cookie_secret }}\"\n"),
+        ],
+    );
+    "./demo".to_string()
 }

@@ -1,5 +1,15 @@
-//! The one integration-test binary: the real `scaffold` binary run as users run it.
+//! The one integration-test binary: the real `scaffold` binary run as users run it, one
+//! module per feature. Hostile cases assert the exit code, that the message names the culprit,
+//! and that nothing outside the templates changed (see `fixture::refused`).
 
-mod adversarial;
-mod cli;
+mod check;
+mod destination;
 mod fixture;
+mod manifest;
+mod new;
+mod output;
+mod paths;
+mod readme;
+mod render;
+mod templates;
+mod values;

@@ -1,0 +1,324 @@
+//! Project names, `-d` values and prompts: typed, checked, and never able to break a file name.
+
+use crate::fixture::{Fixture, basic, demo, ok, refused, scaffold};
+use predicates::prelude::*;
+use predicates::str::contains;
+use std::fs;
+
+#[test]
+fn name_with_parent_dirs_cannot_escape() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "--name", "../evil"],
+        2,
+        &[
+            "project name `../evil`",
+            "{{ project_name }}.txt",
+            "separator",
+        ],
+    );
+}
+
+#[test]
+fn absolute_name_cannot_escape() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "--name", "/etc/evil"],
+        2,
+        &["project name `/etc/evil`", "{{ project_name }}.txt"],
+    );
+}
+
+#[test]
+fn name_with_control_character() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "--name", "a\u{7}b"],
+        2,
+        &["project name", "control character"],
+    );
+}
+
+#[test]
+fn very_long_name() {
+    let fx = Fixture::new();
+    basic(&fx);
+    let long = "a".repeat(300);
+    refused(
+        &fx,
+        &["new", "./t", "p", "--name", &long],
+        2,
+        &["longer than 100 characters"],
+    );
+}
+
+#[test]
+fn value_dot_dot() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=.."],
+        2,
+        &["{{ dir }}/f.txt.tera", "`..`"],
+    );
+}
+
+#[test]
+fn value_traversal() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=../../canary"],
+        2,
+        &["{{ dir }}/f.txt.tera", "separator"],
+    );
+}
+
+#[test]
+fn value_absolute() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=/tmp/x"],
+        2,
+        &["{{ dir }}/f.txt.tera", "/tmp/x"],
+    );
+}
+
+#[test]
+fn value_empty_component() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir="],
+        2,
+        &["{{ dir }}/f.txt.tera", "empty component"],
+    );
+}
+
+#[test]
+fn value_drive_prefix() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=C:evil"],
+        2,
+        &["drive prefix"],
+    );
+}
+
+#[test]
+fn value_backslash() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=..\\..\\x"],
+        2,
+        &["separator"],
+    );
+}
+
+#[test]
+fn value_control_character() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=a\nb"],
+        2,
+        &["`-d dir=", "control character"],
+    );
+}
+
+#[test]
+fn value_too_long_for_a_file_name() {
+    let fx = Fixture::new();
+    basic(&fx);
+    let long = format!("dir={}", "x".repeat(300));
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", &long],
+        2,
+        &["longer than 255 bytes"],
+    );
+}
+
+#[test]
+fn tera_syntax_in_values_comes_out_literally() {
+    let fx = Fixture::new();
+    basic(&fx);
+    ok(
+        &fx,
+        &[
+            "new",
+            "./t",
+            "p",
+            "-d",
+            "value={{ cookie_secret }}{% include 'x' %}",
+            "-d",
+            "dir={{ year }}",
+        ],
+    );
+    assert_eq!(
+        fs::read_to_string(fx.path("p/{{ year }}/f.txt")).unwrap(),
+        "value={{ cookie_secret }}{% include 'x' %}\n"
+    );
+}
+
+#[test]
+fn very_long_value_in_content() {
+    let fx = Fixture::new();
+    basic(&fx);
+    let long = format!("value={}", "y".repeat(100_000));
+    ok(&fx, &["new", "./t", "p", "-d", &long]);
+    assert_eq!(fs::read(fx.path("p/sub/f.txt")).unwrap().len(), 100_000 + 7);
+}
+
+#[test]
+fn unknown_define() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "valeu=1"],
+        2,
+        &["`valeu`", "did you mean `value`"],
+    );
+}
+
+#[test]
+fn bad_values_are_usage_errors_and_write_nothing() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["x", "-d", "dockr=1"],
+            "template `demo` has no variable `dockr`; did you mean `docker`?",
+        ),
+        (
+            &["x", "-d", "docker=maybe"],
+            "`-d docker=maybe`: expected a bool",
+        ),
+        (
+            &["x", "-d", "port=80"],
+            "`-d port=80`: does not match the rule `[0-9]{4}`",
+        ),
+        (&["x", "-d", "port=eighty"], "expected a whole number"),
+        (
+            &["x", "-d", "license=GPL"],
+            "`-d license=GPL`: expected one of `MIT`, `none`",
+        ),
+        (&["x", "-d", "novalue"], "expected KEY=VALUE"),
+        (&["x", "-d", "class_name=X"], "`class_name` is computed"),
+        (&["x", "-d", "project_name=X"], "built-in variable"),
+        (&["x", "-d", "author=a\u{1b}[31mb"], "control character"),
+        (
+            &["asyncio"],
+            "would shadow the standard library module `asyncio`",
+        ),
+        (&["tornado"], "would shadow `tornado`"),
+        (&["x", "--name", "class"], "is a Python keyword"),
+        (&["3d"], "not a valid Python identifier"),
+        (&["x", "--name", ""], "project name ``: it is empty"),
+    ];
+    for (args, message) in cases {
+        let mut argv = vec!["new", t.as_str()];
+        argv.extend_from_slice(args);
+        fx.run()
+            .args(&argv)
+            .assert()
+            .code(2)
+            .stderr(contains(*message).and(predicate::str::starts_with("error: ")));
+        assert_eq!(fx.top(), ["canary", "demo"], "{argv:?} wrote something");
+    }
+    fx.assert_canary();
+}
+
+#[test]
+fn required_values_are_listed_when_not_interactive() {
+    let fx = Fixture::new();
+    fx.template(
+        "req",
+        "name = \"req\"\ndescription = \"d\"\nfollows = \"f\"\n\
+         [[variables]]\nname = \"author\"\ntype = \"string\"\nhelp = \"who\"\n\
+         [[variables]]\nname = \"email\"\ntype = \"string\"\nhelp = \"where\"\n",
+        &[("a.txt.tera", "{{ author }} <{{ email }}>\n")],
+    );
+    fx.run()
+        .args(["new", "./req", "x"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(
+            contains("needs values that have no default")
+                .and(contains("-d author=<string>  who"))
+                .and(contains("-d email=<string>  where")),
+        );
+    fx.run()
+        .args(["new", "./req", "x", "-d", "author=A", "-d", "email=e@x"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(fx.path("x/a.txt")).unwrap(), "A <e@x>\n");
+}
+
+#[test]
+fn reserved_values_are_refused() {
+    scaffold()
+        .args(["new", "apps", "x", "-d", "app_name=class", "--dry-run"])
+        .assert()
+        .code(2)
+        .stderr(contains("`-d app_name=class`: is reserved"));
+}
+
+/// On a terminal (here a pseudo-terminal made by util-linux `script`), scaffold asks for what
+/// was not given, re-asks after an invalid answer, and takes the default on an empty line.
+#[cfg(unix)]
+#[test]
+fn prompts_on_a_terminal() {
+    let fx = Fixture::new();
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let out = std::process::Command::new("script")
+        .current_dir(fx.dir.path())
+        .env("NO_COLOR", "1")
+        .args([
+            "-qec",
+            &format!("'{}' new apps", bin.display()),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"My Apps\nclass\nblog\n\n")?;
+            child.wait_with_output()
+        })
+        .expect("util-linux `script` is needed for the terminal test");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("project name: "), "{text}");
+    assert!(text.contains("`class`: is reserved"), "{text}");
+    assert!(
+        text.contains("(default: blog)"),
+        "url_prefix's default follows app_name: {text}"
+    );
+    assert!(fx.path("my-apps/apps/blog/views.py").exists());
+    let urls = fs::read_to_string(fx.path("my-apps/urls.py")).unwrap();
+    assert!(urls.contains("/blog/"), "{urls}");
+}
