@@ -60,6 +60,31 @@ pub(crate) fn describe_error(err: &tera::Error, one_off: bool) -> String {
     }
 }
 
+/// What a condition (a `when` expression) is wrapped in to be evaluated.
+const CONDITION_OPEN: &str = "{% if ";
+
+/// A condition as a Tera text that renders `1` when it holds.
+pub(crate) fn condition(expr: &str) -> String {
+    format!("{CONDITION_OPEN}{expr} %}}1{{% endif %}}")
+}
+
+/// Formats an error in a condition, with columns counted in the expression as written.
+pub(crate) fn describe_condition_error(err: &tera::Error) -> String {
+    let text = describe_error(err, true);
+    let Some((place, message)) = text.split_once(": ") else {
+        return text;
+    };
+    match place.split_once(':') {
+        Some(("1", col)) => match col.parse::<usize>() {
+            Ok(c) if c > CONDITION_OPEN.len() => {
+                format!("1:{}: {message}", c - CONDITION_OPEN.len())
+            }
+            _ => text,
+        },
+        _ => text,
+    }
+}
+
 /// Turns Tera's terminal reports (`error: MSG` / ` --> FILE:LINE:COL` / source excerpt) into
 /// one `FILE:LINE:COL: MSG` line each.
 fn reports(text: &str) -> Vec<String> {
@@ -199,7 +224,7 @@ impl Engine {
 
     /// Evaluates a Tera expression as a condition.
     pub(crate) fn holds(&self, expr: &str, ctx: &Context) -> Result<bool, String> {
-        let out = self.render_str(&format!("{{% if {expr} %}}1{{% endif %}}"), ctx)?;
+        let out = self.render_str(&condition(expr), ctx)?;
         Ok(out == "1")
     }
 

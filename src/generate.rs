@@ -72,7 +72,7 @@ pub(crate) fn render(
     )?;
     let mut ctx = answers.context();
     let files = render::render_all(engine, &loaded.source, &loaded.manifest, &ctx)
-        .map_err(|e| blame(e, req))?;
+        .map_err(|e| blame(e, loaded, engine, req))?;
     let next_steps = match &loaded.manifest.next_steps {
         Some(text) => {
             ctx.insert("dest", req.dest_label);
@@ -93,46 +93,49 @@ pub(crate) fn render(
 
 /// A file name made unsafe by the user's input (the project name, or a `-d` value) is the
 /// user's input error (exit 2), named as such; one made unsafe by the template alone is the
-/// template's (exit 1).
-fn blame(err: anyhow::Error, req: &Request<'_>) -> anyhow::Error {
+/// template's (exit 1). The culprit is found by asking what would happen without it: the path
+/// is rendered again with that `-d` left out, or with a neutral project name.
+fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>) -> anyhow::Error {
     let Some(path) = err.downcast_ref::<PathError>() else {
         return err;
     };
-    let why = path.why.trim_start_matches("which ");
-    let contains = |value: &str| {
-        if value.is_empty() {
-            path.rendered.is_empty()
-        } else {
-            path.rendered.contains(value)
-        }
+    let still_fails = |inputs: &Inputs, defines: &[(String, String)]| {
+        answers::resolve(
+            engine,
+            &loaded.manifest,
+            Answers {
+                values: builtins::values(inputs),
+            },
+            defines,
+            Input::Defaults,
+            &mut answers::NoPrompt,
+        )
+        .map_or(true, |a| {
+            render::render_path(engine, &path.source, &a.context()).is_err()
+        })
     };
-    // The variable the file name uses, else (a computed value) one whose value shows in it.
-    let culprit = req
-        .defines
-        .iter()
-        .find(|(k, v)| path.source.contains(k.as_str()) && contains(v))
-        .or_else(|| req.defines.iter().find(|(_, v)| contains(v)));
-    if let Some((key, value)) = culprit {
-        return crate::usage!(
-            "`-d {key}={}`: the value is used in the file name `{}`, which then {why}",
-            crate::text::shown(value),
-            path.source
-        );
+    let why = path.why.trim_start_matches("which ");
+    for (i, (key, value)) in req.defines.iter().enumerate() {
+        let mut without = req.defines.to_vec();
+        without.remove(i);
+        if !still_fails(req.inputs, &without) {
+            return crate::usage!(
+                "`-d {key}={}`: the value is used in the file name `{}`, which then {why}",
+                crate::text::shown(value),
+                path.source
+            );
+        }
     }
-    let name = &req.inputs.project_name;
-    let derived = [
-        name.clone(),
-        heck::ToKebabCase::to_kebab_case(name.as_str()),
-    ];
-    let uses_name = crate::builtins::BUILTINS
-        .iter()
-        .filter(|b| b.set_by.is_some())
-        .any(|b| path.source.contains(b.name));
-    if uses_name && derived.iter().any(|v| !v.is_empty() && contains(v)) {
+    let neutral = Inputs {
+        project_name: "x".into(),
+        package_name: "x".into(),
+        ..req.inputs.clone()
+    };
+    if !still_fails(&neutral, req.defines) {
         return crate::usage!(
             "project name `{}` (from --name or DEST) is used in the file name `{}`, which then \
              {why}; choose another name",
-            crate::text::shown(name),
+            crate::text::shown(&req.inputs.project_name),
             path.source
         );
     }

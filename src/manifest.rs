@@ -448,13 +448,18 @@ impl Checker {
     /// Checks that a Tera text (or expression) parses and names only earlier variables.
     fn references(&mut self, at: &str, text: &str, expression: bool, known: &HashSet<String>) {
         let source = if expression {
-            format!("{{% if {text} %}}{{% endif %}}")
+            crate::engine::condition(text)
         } else {
             text.to_string()
         };
         let tera = self.tera.get_or_insert_with(crate::engine::new_tera);
         if let Err(e) = tera.add_raw_template(CHECKED, &source) {
-            self.add(format!("{at}: {}", crate::engine::describe_error(&e, true)));
+            let why = if expression {
+                crate::engine::describe_condition_error(&e)
+            } else {
+                crate::engine::describe_error(&e, true)
+            };
+            self.add(format!("{at}: {why}"));
             return;
         }
         if let Ok(vars) = tera.get_template_variables(CHECKED) {
@@ -493,6 +498,9 @@ impl Checker {
             self.name(at, name, known);
         }
         let help = self.string(t, at, "help", false).unwrap_or_default();
+        if help.contains('\n') {
+            self.add(format!("{at}.help: must be one line"));
+        }
         let kind = match self.string(t, at, "type", true) {
             Some(name) => {
                 let kind = Kind::from_name(&name);
@@ -626,6 +634,113 @@ impl Checker {
                 ));
                 None
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Origin, SourceFile};
+
+    fn problems(manifest: &str) -> Vec<String> {
+        let t = TemplateSource {
+            name: "t".into(),
+            origin: Origin::Embedded,
+            manifest_text: format!(
+                "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n{manifest}"
+            ),
+            files: vec![SourceFile {
+                path: "a.txt".into(),
+                contents: std::borrow::Cow::Borrowed(b"a"),
+                executable: false,
+            }],
+        };
+        match parse(&t) {
+            Ok(_) => Vec::new(),
+            Err(p) => p.list,
+        }
+    }
+
+    /// Broken manifests and exactly what is said about them.
+    #[test]
+    fn every_problem_is_reported_in_words() {
+        let var = |body: &str| format!("[[variables]]\n{body}\n");
+        let cases: Vec<(String, Vec<&str>)> = vec![
+            (String::new(), vec![]),
+            ("hooks = []\n".into(), vec!["`hooks`: unknown key"]),
+            (
+                "descriptio = \"x\"\n".into(),
+                vec!["`descriptio`: unknown key (did you mean `description`?)"],
+            ),
+            (
+                "executable = [\"nope\"]\n".into(),
+                vec!["`executable` names `nope`, which is not a file of the template"],
+            ),
+            (
+                var("name = \"Bad\"\ntype = \"string\""),
+                vec!["variables[0].name: `Bad` is not a lowercase identifier ([a-z][a-z0-9_]*)"],
+            ),
+            (
+                var("name = \"year\"\ntype = \"string\""),
+                vec!["variables[0].name: `year` is a built-in variable"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"float\""),
+                vec!["variables[0].type: `float` is not one of `string`, `bool`, `int`, `choice`"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"int\""),
+                vec!["variables[0].default: missing (only strings may omit it)"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"bool\"\ndefault = \"yes\""),
+                vec!["variables[0].default: expected a bool for a `bool` variable, found a string"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"choice\"\nchoices = [\"a\", \"a\"]\ndefault = \"b\""),
+                vec![
+                    "variables[0].choices: `a` is listed twice",
+                    "variables[0].default: `b` expected one of `a`, `a`",
+                ],
+            ),
+            (
+                var("name = \"v\"\ntype = \"string\"\nregex = \"(\""),
+                vec!["variables[0].regex: not a valid regex: found open group without closing ')'"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"string\"\nrule_help = \"x\""),
+                vec!["variables[0].rule_help: describes a `regex`, and there is none"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"string\"\nhelp = \"a\\nb\""),
+                vec!["variables[0].help: must be one line"],
+            ),
+            (
+                var("name = \"v\"\ntype = \"string\"\ndefault = \"{{ later }}\""),
+                vec![
+                    "variables[0].default: refers to `later`, which is not a built-in or an earlier variable",
+                ],
+            ),
+            (
+                var("name = \"v\"\ntype = \"string\"\nwhen = \"{{\""),
+                vec![
+                    "variables[0].when: 1:2: Found `{` but expected `...`, a string, an integer or a bool",
+                ],
+            ),
+            (
+                "[[conditional]]\nwhen = \"true\"\npaths = [\"missing\"]\n".into(),
+                vec!["conditional[0].paths: `missing` is not a file or directory of the template"],
+            ),
+            (
+                "[[computed]]\nname = \"c\"\n".into(),
+                vec!["computed[0].value: missing"],
+            ),
+        ];
+        for (manifest, want) in cases {
+            let got = problems(&manifest);
+            let got: Vec<&str> = got.iter().map(String::as_str).collect();
+            assert_eq!(got, want, "{manifest}");
         }
     }
 }

@@ -265,16 +265,23 @@ pub(crate) fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Whether `dest` holds nothing but abandoned leftovers.
+/// Whether `dest` is empty, or holds nothing but abandoned leftovers (and the directories
+/// they are in): the remains of a killed run, which count as an empty destination.
 fn is_empty_but(dest: &Path, leftovers: &[Leftover]) -> Result<bool> {
-    let entries =
-        fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.display()))?;
-    for entry in entries {
+    if !leftovers.iter().any(|l| l.abandoned) {
+        let mut entries =
+            fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.display()))?;
+        return Ok(entries.next().is_none());
+    }
+    for entry in walkdir::WalkDir::new(dest).min_depth(1).follow_links(false) {
         let entry = entry.with_context(|| format!("cannot read `{}`", dest.display()))?;
-        let name = entry.file_name();
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dest).unwrap_or(entry.path());
         let abandoned = leftovers
             .iter()
-            .any(|l| l.abandoned && std::ffi::OsStr::new(&l.path) == name);
+            .any(|l| l.abandoned && Path::new(&l.path) == rel);
         if !abandoned {
             return Ok(false);
         }
@@ -443,18 +450,8 @@ fn find_leftovers(dest: &Path, dir: &str) -> Result<Vec<Leftover>> {
 static MODE_OK: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
 
 /// Creates a file that did not exist (never following a symlink at its name) and writes it.
-/// On failure the file is removed again.
+/// If writing fails, the file this call created is removed again.
 fn create_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
-    let result = write_new(path, contents, executable);
-    if result.is_err() && fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
-        // Only reached after this call created the file (create_new fails on an existing one).
-        let _ = fs::remove_file(path);
-    }
-    result
-}
-
-fn write_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
-    use std::io::Write;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     let mode = if executable { 0o755 } else { 0o644 };
@@ -463,17 +460,25 @@ fn write_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(mode);
     }
-    let mut file = match options.open(path) {
-        Ok(f) => f,
-        Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", path.display())),
-    };
+    let file = options
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let result = fill(file, path, contents, mode);
+    if result.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    result
+}
+
+fn fill(mut file: fs::File, path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    use std::io::Write;
     file.write_all(contents)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     #[cfg(unix)]
     {
         // The mode given at creation is reduced by the umask; set it exactly, on the open file.
         use std::os::unix::fs::PermissionsExt;
-        let known = &MODE_OK[usize::from(executable)];
+        let known = &MODE_OK[usize::from(mode == 0o755)];
         if !known.load(Ordering::Relaxed) {
             let current = file
                 .metadata()
@@ -800,6 +805,25 @@ mod tests {
         fs::write(d.join("other/notes.txt"), "mine").unwrap();
         let other = plan(&d.join("other"), files()).unwrap();
         assert_eq!(other.refusal(false), Some(Refusal::NotEmpty));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_never_written_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "victim").unwrap();
+        let planted = dir.path().join(temp_name());
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let err = create_new(&planted, b"evil", false).unwrap_err();
+        assert!(format!("{err:#}").contains("File exists"), "{err:#}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "victim");
+        assert!(
+            fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     #[test]

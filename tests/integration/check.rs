@@ -57,3 +57,31 @@ fn check_fills_required_values_and_judges_each_render_alone() {
         .assert()
         .success();
 }
+
+/// `check` reports every stage that can still run: manifest problems and syntax problems
+/// together, and renders of the files that parse.
+#[test]
+fn check_reports_every_stage_at_once() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\nbogus = 1\n",
+        &[("a.txt.tera", "{% if %}"), ("b.txt.tera", "ok")],
+    );
+    fx.run()
+        .args(["check", "./t"])
+        .assert()
+        .code(1)
+        .stderr(contains("template.toml: `bogus`: unknown key").and(contains("a.txt.tera:1:")));
+    fx.template(
+        "u",
+        "name = \"u\"\ndescription = \"d\"\nfollows = \"f\"\n",
+        &[("a.txt.tera", "{% if %}"), ("b.txt.tera", "{{ missing }}")],
+    );
+    fx.run().args(["check", "./u"]).assert().code(1).stderr(
+        contains("has 2 problems")
+            .and(contains("a.txt.tera:1:"))
+            .and(contains("with the defaults: "))
+            .and(contains("missing")),
+    );
+}

@@ -4,7 +4,7 @@ use crate::fixture::{Fixture, basic, demo, ok, refused, rustix_is_root, scaffold
 use predicates::prelude::*;
 use predicates::str::contains;
 use std::fs;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[test]
 fn destination_exists() {
@@ -170,18 +170,17 @@ fn read_only_destination() {
     fs::set_permissions(fx.path("p"), fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// A run killed (SIGKILL) while it writes its staging folder leaves at most that folder,
+/// marked with its process id; the next run removes it (its process is gone), and leaves
+/// folders that only look like one alone.
 #[cfg(unix)]
 #[test]
-fn interrupted_run_leaves_at_most_a_named_staging_folder() {
+fn interrupted_run_leaves_at_most_a_marked_staging_folder() {
     let fx = Fixture::new();
-    // Enough output that the write takes a moment.
-    let files: Vec<(String, String)> = (0..200)
-        .map(|i| {
-            (
-                format!("f{i}.txt.tera"),
-                "{% for i in range(end=6000) %}0123456789{% endfor %}".to_string(),
-            )
-        })
+    // Plain files (no rendering): 300 of 200 KB, so the write takes a while.
+    let big = "0123456789".repeat(20_000);
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("f{i:03}.txt"), big.clone()))
         .collect();
     let refs: Vec<(&str, &str)> = files
         .iter()
@@ -189,73 +188,199 @@ fn interrupted_run_leaves_at_most_a_named_staging_folder() {
         .collect();
     with(&fx, "", &refs);
     let bin = assert_cmd::cargo::cargo_bin("scaffold");
-    let mut child = std::process::Command::new(&bin)
-        .current_dir(fx.dir.path())
-        .args(["new", "./t", "p", "-q"])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(150));
-    let _ = child.kill();
-    let _ = child.wait();
-    let top = fx.top();
-    // Either it finished (the whole project), or nothing but a staging folder is left.
-    if fx.path("p").exists() {
-        assert_eq!(fx.tree("p").len(), 200);
+    let staging = || {
+        fs::read_dir(fx.dir.path())
+            .unwrap()
+            .flatten()
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".scaffold-staging-")
+            })
+            .map(|e| e.path())
+    };
+    let mut killed_mid_write = false;
+    for _ in 0..20 {
+        let _ = fs::remove_dir_all(fx.path("p"));
+        let mut child = std::process::Command::new(&bin)
+            .current_dir(fx.dir.path())
+            .args(["new", "./t", "p", "-q"])
+            .spawn()
+            .unwrap();
+        // Wait until the staging folder exists and holds some files, then kill.
+        let start = Instant::now();
+        let mut seen = false;
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Some(dir) = staging() {
+                if fs::read_dir(&dir).map_or(0, Iterator::count) > 5 {
+                    seen = true;
+                    break;
+                }
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if seen && !fx.path("p").exists() {
+            killed_mid_write = true;
+            break;
+        }
     }
-    for name in &top {
+    assert!(
+        killed_mid_write,
+        "never caught the run while it was writing"
+    );
+    let left = staging().expect("the staging folder of the killed run");
+    let marker = fs::read_to_string(left.join(".scaffold-staging")).unwrap();
+    assert!(marker.starts_with("pid "), "{marker}");
+    for name in fx.top() {
         assert!(
-            ["canary", "t", "p"].contains(&name.as_str())
-                || name.starts_with(".p.scaffold-staging."),
+            ["canary", "t"].contains(&name.as_str()) || name.starts_with(".scaffold-staging-"),
             "left behind: {name}"
         );
     }
-    // A leftover from a killed run (its marker names a dead process) is removed by the next
-    // run; a folder that merely has a similar name, without the marker, is the user's: kept.
-    fx.write(
-        ".scaffold-staging-0123456789abcdef/.scaffold-staging",
-        "pid 4000000000\n",
-    );
-    fx.write(".scaffold-staging-0123456789abcdef/f0.txt", "partial");
+    // The next run removes the dead run's folder, and keeps one without the marker.
     fx.write(".scaffold-staging-mine/notes.txt", "mine\n");
     ok(&fx, &["new", "./t", "q", "-q"]);
-    assert!(!fx.path(".scaffold-staging-0123456789abcdef").exists());
+    assert!(
+        !left.exists(),
+        "the killed run's staging folder is still there"
+    );
     assert_eq!(
         fs::read_to_string(fx.path(".scaffold-staging-mine/notes.txt")).unwrap(),
         "mine\n"
     );
-    assert_eq!(fx.tree("q").len(), 200);
+    assert_eq!(fx.tree("q").len(), 300);
     fx.assert_canary();
 }
 
+/// Temporary files are created exclusively under random names, so a symlink planted in the
+/// destination is never written through; files that only look like scaffold's temporary
+/// files (another scheme, no process id) are the user's and stay.
 #[cfg(unix)]
 #[test]
-fn a_planted_symlink_at_a_temp_name_is_never_followed() {
-    // Temp names are random and created exclusively; plant links at every name the old
-    // scheme would have used and check nothing outside the destination changes.
+fn planted_links_and_lookalike_temp_files_are_left_alone() {
     let fx = Fixture::new();
     basic(&fx);
     fx.write("victim.txt", "victim\n");
     fx.write("p/p.txt", "mine\n");
-    for pid in 0..200 {
-        let _ = std::os::unix::fs::symlink(
-            fx.path("victim.txt"),
-            fx.path(&format!("p/.p.txt.scaffold-tmp.{pid}")),
-        );
-    }
+    fx.write("p/.scaffold-tmp-notes", "mine\n");
+    fx.write("p/.scaffold-tmp-12-short", "mine\n");
+    std::os::unix::fs::symlink(fx.path("victim.txt"), fx.path("p/.scaffold-tmp-link")).unwrap();
     ok(&fx, &["new", "./t", "p", "--force", "-q"]);
     assert_eq!(
         fs::read_to_string(fx.path("victim.txt")).unwrap(),
         "victim\n"
     );
     assert_eq!(fs::read_to_string(fx.path("p/p.txt")).unwrap(), "plain\n");
-    assert!(
-        fs::symlink_metadata(fx.path("p/p.txt"))
-            .unwrap()
-            .file_type()
-            .is_file()
+    for kept in [
+        ".scaffold-tmp-notes",
+        ".scaffold-tmp-12-short",
+        ".scaffold-tmp-link",
+    ] {
+        assert!(
+            fs::symlink_metadata(fx.path(&format!("p/{kept}"))).is_ok(),
+            "{kept}"
+        );
+    }
+}
+
+/// Leftovers of a killed in-place run: abandoned ones (their process is gone) are removed,
+/// and a destination holding only those counts as empty (never "no file in it would be
+/// overwritten"); those of a live run are named and refused, even with --force.
+#[cfg(unix)]
+#[test]
+fn leftovers_of_killed_runs_are_recognised() {
+    let fx = Fixture::new();
+    basic(&fx);
+    let dead = ".scaffold-tmp-4000000000-0123456789abcdef";
+    fx.write(&format!("p/{dead}"), "partial");
+    fx.write(&format!("p/sub/{dead}"), "partial");
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    assert!(!fx.path(&format!("p/{dead}")).exists());
+    assert!(!fx.path(&format!("p/sub/{dead}")).exists());
+    assert_eq!(fx.tree("p"), ["p.txt", "sub", "sub/f.txt"]);
+    // A live process's temporary file (this test's own pid): named, nothing done.
+    let live = format!(".scaffold-tmp-{}-0123456789abcdef", std::process::id());
+    fx.write(&format!("q/{live}"), "busy");
+    refused(
+        &fx,
+        &["new", "./t", "q", "--force"],
+        1,
+        &[&live, "still running"],
     );
-    // Files that only look like scaffold's temporary files are the user's: kept.
-    assert!(fx.path("p/.p.txt.scaffold-tmp.7").exists());
+    refused(&fx, &["new", "./t", "q"], 1, &[&live]);
+}
+
+/// When writing in place fails half-way (here: a file size limit, as on a full disk), every
+/// temporary file the run created is removed and every file is as it was.
+#[cfg(unix)]
+#[test]
+fn a_failed_in_place_write_leaves_everything_as_it_was() {
+    let fx = Fixture::new();
+    let big = "x".repeat(200 * 1024);
+    with(
+        &fx,
+        "",
+        &[
+            ("a.txt", "small\n"),
+            ("b/big.txt", &big),
+            ("c.txt", "small\n"),
+        ],
+    );
+    fx.write("p/a.txt", "old a\n");
+    fx.write("p/notes.txt", "mine\n");
+    let before = state(fx.dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    // 100 KiB per file; SIGXFSZ ignored so the write fails with EFBIG instead of killing.
+    let out = std::process::Command::new("sh")
+        .current_dir(fx.dir.path())
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 200 && exec \"$0\" new ./t p --force")
+        .arg(&bin)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("big.txt") || stderr.contains("File too large"),
+        "{stderr}"
+    );
+    assert_eq!(
+        state(fx.dir.path()),
+        before,
+        "something changed or was left behind"
+    );
+}
+
+/// `--force` into a directory that contains the template (its parent, say) must not write any
+/// file of the template.
+#[test]
+fn the_template_is_never_a_destination() {
+    let fx = Fixture::new();
+    with(
+        &fx,
+        "",
+        &[
+            ("t/template.toml", "name = \"overwritten\"\n"),
+            ("x.txt", "x"),
+        ],
+    );
+    refused(
+        &fx,
+        &["new", "./t", ".", "--force", "--name", "proj"],
+        2,
+        &["contains the template directory", "t/template.toml"],
+    );
+    // The same through a path that names the template differently.
+    refused(
+        &fx,
+        &["new", "./canary/../t", ".", "--force", "--name", "proj"],
+        2,
+        &["t/template.toml"],
+    );
 }
 
 #[test]

@@ -151,7 +151,7 @@ pub(crate) fn with(fx: &Fixture, manifest: &str, files: &[(&str, &str)]) {
     );
 }
 
-/// Every file and directory below the fixture except the template, with contents.
+/// Every file and directory below the fixture (templates included), with contents.
 pub(crate) fn state(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
     let mut out = BTreeMap::new();
     for e in walkdir::WalkDir::new(root)
@@ -160,7 +160,7 @@ pub(crate) fn state(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
         .flatten()
     {
         let rel = e.path().strip_prefix(root).unwrap().display().to_string();
-        if rel.is_empty() || rel == "t" || rel.starts_with("t/") {
+        if rel.is_empty() {
             continue;
         }
         let contents = if e.file_type().is_file() {
@@ -202,6 +202,29 @@ pub(crate) fn refused(fx: &Fixture, args: &[&str], code: i32, culprits: &[&str])
     );
 }
 
+/// Parses a command's stdout as JSON.
+pub(crate) fn json(stdout: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)))
+}
+
+/// `scaffold ARGS` in the fixture under `ulimit -v KIB` (so that a regression cannot take the
+/// machine's memory), with its output.
+#[cfg(unix)]
+pub(crate) fn run_limited(fx: &Fixture, kib: u64, args: &[&str]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    std::process::Command::new("sh")
+        .current_dir(fx.dir.path())
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(&bin)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs `scaffold ARGS` in the fixture and expects success.
 pub(crate) fn ok(fx: &Fixture, args: &[&str]) {
     let out = fx
         .run()

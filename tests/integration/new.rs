@@ -91,6 +91,41 @@ fn dest_defaults_to_the_kebab_name() {
         .stderr(contains("no project name: give DEST or --name"));
 }
 
+/// The plan shows the refusal that the real run would meet, decided by the same rule.
+#[test]
+fn dry_run_shows_the_refusal() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    fx.write("p/notes.txt", "mine\n");
+    fx.run()
+        .args(["new", &t, "p", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(
+            contains("Would refuse to write `p`")
+                .and(contains("is not empty; no file in it would be overwritten"))
+                .and(contains("Would write").not()),
+        );
+    fx.run()
+        .args(["new", &t, "p"])
+        .assert()
+        .code(1)
+        .stderr(contains("is not empty; no file in it would be overwritten"));
+    let out = fx
+        .run()
+        .args(["new", &t, "p", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    let plan = crate::fixture::json(&out.stdout);
+    assert_eq!(plan["refused_without_force"], true);
+    assert!(plan["refused"].as_str().unwrap().contains("not empty"));
+    fx.run()
+        .args(["new", &t, "p", "--dry-run", "--force"])
+        .assert()
+        .success()
+        .stdout(contains("Would write `p`"));
+}
+
 #[test]
 fn dry_run_json_writes_nothing() {
     let fx = Fixture::new();

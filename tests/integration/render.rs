@@ -1,6 +1,8 @@
 //! Rendering: errors named by file, line and column; bounded size, time and memory; bytes kept.
 
-use crate::fixture::{Fixture, ok, refused, with};
+#[cfg(unix)]
+use crate::fixture::run_limited;
+use crate::fixture::{Fixture, ok, refused, state, with};
 use predicates::prelude::*;
 use predicates::str::contains;
 use std::fs;
@@ -79,10 +81,19 @@ fn recursive_component() {
         "",
         &[(
             "a.txt.tera",
-            "{% component Rec(n: Integer) %}{{ Rec(n=n+1) }}{% endcomponent Rec %}{{ Rec(n=1) }}",
+            "{% component rec(n) %}{{<rec n={n + 1}/>}}{% endcomponent rec %}{{<rec n={1}/>}}",
         )],
     );
-    refused(&fx, &["new", "./t", "p"], 1, &["a.txt.tera"]);
+    // It really recurses: Tera stops it at its depth limit, named with the file.
+    refused(
+        &fx,
+        &["new", "./t", "p"],
+        1,
+        &[
+            "a.txt.tera",
+            "Maximum render recursion depth for components exceeded",
+        ],
+    );
 }
 
 #[test]
@@ -230,4 +241,90 @@ fn template_errors_name_file_line_and_column() {
         .code(1)
         .stderr(contains("undef/u.txt.tera:2:").and(contains("nope")));
     assert!(!fx.path("x").exists());
+}
+
+/// A template that doubles a string again and again, or chains `replace`, ends with a clear
+/// error naming the file and the limit well before 1 GiB, in `new` and in `check`. Run under
+/// `ulimit -v` so that a regression fails the test instead of taking the machine down.
+#[cfg(unix)]
+#[test]
+fn memory_bombs_end_with_a_clear_error() {
+    let bombs = [
+        (
+            "double.txt.tera",
+            "{% set_global s = \"xxxxxxxxxxxxxxxx\" %}{% for i in range(end=34) %}{% set_global s = s ~ s %}{% endfor %}{{ s | length }}",
+        ),
+        (
+            "replace.txt.tera",
+            "{{ \"x\" | replace(from=\"x\", to=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\") | replace(from=\"x\", to=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\") | replace(from=\"x\", to=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\") | replace(from=\"x\", to=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\") | replace(from=\"x\", to=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\") | length }}",
+        ),
+    ];
+    for (name, text) in bombs {
+        let fx = Fixture::new();
+        with(&fx, "", &[(name, text)]);
+        let before = state(fx.dir.path());
+        for args in [&["new", "./t", "p"][..], &["check", "./t"][..]] {
+            // 2 GiB of address space: the heap limit (512 MiB) must end it first.
+            let out = run_limited(&fx, 2 * 1024 * 1024, args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name} {args:?}: {stderr}");
+            assert!(stderr.contains(name), "{name} {args:?}: {stderr}");
+            assert!(
+                stderr.contains("512 MiB of memory"),
+                "{name} {args:?}: {stderr}"
+            );
+            assert!(!stderr.contains("memory allocation of"), "{stderr}");
+            assert_eq!(state(fx.dir.path()), before, "{args:?} changed something");
+        }
+    }
+}
+
+/// 25,000 variables fit in the 1 MiB manifest; resolving them is linear (it took 63 s when
+/// each one rebuilt the whole context).
+#[test]
+fn many_variables_resolve_at_once() {
+    use std::fmt::Write as _;
+    let fx = Fixture::new();
+    let mut manifest = String::from("variables = [\n");
+    for i in 0..25_000 {
+        let _ = writeln!(manifest, "{{name=\"v{i}\",type=\"bool\",default=true}},");
+    }
+    manifest.push_str("]\n");
+    assert!(manifest.len() < 1024 * 1024);
+    with(&fx, &manifest, &[("a.txt.tera", "{{ v24999 }}")]);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    assert_eq!(fs::read_to_string(fx.path("p/a.txt")).unwrap(), "true");
+}
+
+/// A validation rule is bounded in size, and checking values against one is inside the run's
+/// time budget.
+#[test]
+fn rules_are_bounded() {
+    let fx = Fixture::new();
+    let long_rule = format!(
+        "[[variables]]\nname = \"v\"\ntype = \"string\"\ndefault = \"a\"\nregex = '{}'\n",
+        "a?".repeat(3000)
+    );
+    with(&fx, &long_rule, &[]);
+    refused(
+        &fx,
+        &["new", "./t", "p"],
+        1,
+        &["variables[0].regex", "more than the 4096"],
+    );
+    // A rule at the size limit over a default near the manifest's: slow to match, so the
+    // budget ends it with a message naming the stage.
+    let fx = Fixture::new();
+    let slow = format!(
+        "[[variables]]\nname = \"v\"\ntype = \"string\"\ndefault = \"{}\"\nregex = '{}'\n",
+        "a".repeat(900_000),
+        "(a|aa|aaa|b)*".repeat(300)
+    );
+    with(&fx, &slow, &[]);
+    refused(
+        &fx,
+        &["new", "./t", "p"],
+        1,
+        &["reading the manifest of `./t`", "took more than 10 s"],
+    );
 }

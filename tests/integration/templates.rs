@@ -237,3 +237,81 @@ fn a_name_in_two_places_is_ambiguous() {
         .success();
     assert_eq!(fx.tree("y"), ["a.txt"]);
 }
+
+/// A search directory that does not exist is a warning naming it and where it came from; it
+/// does not break other commands (the README's own example names two such directories).
+#[test]
+fn missing_search_directories_are_warnings() {
+    let fx = Fixture::new();
+    fx.run()
+        .env("SCAFFOLD_TEMPLATES", "/no/such/templates:/srv/none")
+        .args(["--templates", "./gone", "new", "flat", "my-site", "-q"])
+        .assert()
+        .success()
+        .stderr(
+            contains("warning: template search directory `./gone` (from --templates) cannot be read (it does not exist)")
+                .and(contains("`/no/such/templates` (from SCAFFOLD_TEMPLATES)"))
+                .and(contains("`/srv/none` (from SCAFFOLD_TEMPLATES)")),
+        );
+    assert!(fx.path("my-site/app.py").exists());
+}
+
+/// `list` shows where each template comes from in its own column and marks names found in
+/// more than one place.
+#[test]
+fn list_shows_origins_and_marks_clashes() {
+    let fx = Fixture::new();
+    fx.template(
+        "flat",
+        "name = \"flat\"\ndescription = \"mine\"\nfollows = \"f\"\n",
+        &[],
+    );
+    fx.template(
+        "hello",
+        "name = \"hello\"\ndescription = \"hi\"\nfollows = \"f\"\n",
+        &[],
+    );
+    let out = fx
+        .run()
+        .args(["--templates", ".", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |start: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(start))
+            .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("flat"), ["flat* embedded", "flat* ./flat"], "{text}");
+    assert_eq!(line("hello"), ["hello ./hello"], "{text}");
+    assert!(text.contains("* found in more than one place"), "{text}");
+    let out = fx
+        .run()
+        .args(["--templates", ".", "list", "--json"])
+        .output()
+        .unwrap();
+    let list = crate::fixture::json(&out.stdout);
+    let flat: Vec<&serde_json::Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "flat")
+        .collect();
+    assert_eq!(flat.len(), 2);
+    assert!(flat.iter().all(|t| t["ambiguous"] == true));
+}
+
+/// A TEMPLATE that is a URL is said to be one.
+#[test]
+fn git_urls_are_recognised() {
+    let fx = Fixture::new();
+    for url in [
+        "https://git.example.com/acme/templates.git",
+        "git@git.example.com:acme/templates.git",
+        "ssh://git@host/t.git",
+        "file:///srv/templates.git",
+    ] {
+        refused(&fx, &["new", url, "p"], 2, &["URL", "not supported yet"]);
+    }
+}

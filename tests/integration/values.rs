@@ -322,3 +322,133 @@ fn prompts_on_a_terminal() {
     let urls = fs::read_to_string(fx.path("my-apps/urls.py")).unwrap();
     assert!(urls.contains("/blog/"), "{urls}");
 }
+
+#[test]
+fn the_same_define_twice_is_a_usage_error() {
+    let fx = Fixture::new();
+    basic(&fx);
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "dir=a", "-d", "dir=b"],
+        2,
+        &["`-d dir` is given twice (`a` and `b`)"],
+    );
+}
+
+/// A variable without a default whose `when` is false is not asked, so it is not demanded.
+#[test]
+fn a_required_value_that_does_not_apply_is_not_demanded() {
+    let fx = Fixture::new();
+    crate::fixture::with(
+        &fx,
+        "[[variables]]\nname = \"docker\"\ntype = \"bool\"\ndefault = false\n\
+         [[variables]]\nname = \"image\"\ntype = \"string\"\nwhen = \"docker\"\n",
+        &[("a.txt.tera", "[{{ image }}]")],
+    );
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    assert_eq!(fs::read_to_string(fx.path("p/a.txt")).unwrap(), "[]");
+    refused(
+        &fx,
+        &["new", "./t", "q", "-d", "docker=yes"],
+        2,
+        &["-d image=<string>"],
+    );
+    ok(
+        &fx,
+        &[
+            "new",
+            "./t",
+            "q",
+            "-d",
+            "docker=yes",
+            "-d",
+            "image=py:3",
+            "-q",
+        ],
+    );
+    assert_eq!(fs::read_to_string(fx.path("q/a.txt")).unwrap(), "[py:3]");
+}
+
+/// A rule's sentence (`rule_help`) stands in for its regex in messages and `info`; `info
+/// --json` keeps the regex.
+#[test]
+fn rules_are_explained_in_words() {
+    let fx = Fixture::new();
+    crate::fixture::with(
+        &fx,
+        "[[variables]]\nname = \"port\"\ntype = \"int\"\ndefault = 8000\nregex = '[0-9]{4}'\n\
+         rule_help = \"four digits, like 8000\"\n",
+        &[],
+    );
+    refused(
+        &fx,
+        &["new", "./t", "p", "-d", "port=80"],
+        2,
+        &["`-d port=80`: does not follow the rule: four digits, like 8000"],
+    );
+    fx.run()
+        .args(["info", "./t"])
+        .assert()
+        .success()
+        .stdout(contains("rule: four digits, like 8000").and(contains("[0-9]{4}").not()));
+    let out = fx.run().args(["info", "./t", "--json"]).output().unwrap();
+    let info = crate::fixture::json(&out.stdout);
+    assert_eq!(info["variables"][0]["regex"], "[0-9]{4}");
+    assert_eq!(info["variables"][0]["rule_help"], "four digits, like 8000");
+}
+
+/// On a terminal, a choice is a numbered list (a number, the name in any case, or a
+/// suggestion on a miss) and a bool shows its default as `[y/N]`.
+#[cfg(unix)]
+#[test]
+fn choices_and_bools_at_a_terminal_prompt() {
+    let fx = Fixture::new();
+    crate::fixture::with(
+        &fx,
+        "[[variables]]\nname = \"db\"\ntype = \"choice\"\nchoices = [\"sqlite\", \"postgres\"]\n\
+         default = \"sqlite\"\nhelp = \"the database\"\n\
+         [[variables]]\nname = \"docker\"\ntype = \"bool\"\ndefault = false\n",
+        &[("a.txt.tera", "{{ db }} {{ docker }}")],
+    );
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let out = std::process::Command::new("script")
+        .current_dir(fx.dir.path())
+        .env("NO_COLOR", "1")
+        .args([
+            "-qec",
+            &format!("'{}' new ./t p", bin.display()),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"postgre\n3\nPOSTGRES\ny\n")?;
+            child.wait_with_output()
+        })
+        .expect("util-linux `script` is needed for the terminal test");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    // Long lines are wrapped to the terminal's width: compare with spaces normalised.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for part in [
+        "1) sqlite",
+        "2) postgres",
+        "db (the database) [1-2, default 1 = sqlite]: ",
+        "`postgre` is not one of the choices (type 1-2 or a name); did you mean `postgres`?",
+        "`3` is not one of the choices",
+        "docker [y/N]:",
+    ] {
+        let part = part.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&part), "{part:?} not in {text}");
+    }
+    assert_eq!(
+        fs::read_to_string(fx.path("p/a.txt")).unwrap(),
+        "postgres true"
+    );
+}
