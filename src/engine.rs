@@ -99,9 +99,36 @@ fn reports(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Words that make one template file depend on another (includes, inheritance, imported or
-/// global components): files that might use them are parsed into one Tera instance.
-const LINKING_WORDS: &[&str] = &["include", "extends", "import", "component", "macro"];
+/// Tags that make one template file depend on another (includes, inheritance, imports, and
+/// components, which are global): files that use them are parsed into one Tera instance.
+const LINKING_TAGS: &[&str] = &["include", "extends", "import", "component", "macro"];
+
+/// Whether a template text may depend on other files: a linking tag, or a component call
+/// (`{{<`), outside `{% raw %}` blocks. Conservative: when unsure, it says yes.
+fn links(text: &str) -> bool {
+    let mut rest = text;
+    let mut raw = false;
+    while let Some(i) = rest.find('{') {
+        rest = &rest[i + 1..];
+        if !raw && rest.starts_with("{<") {
+            return true;
+        }
+        let Some(tag) = rest.strip_prefix('%') else {
+            continue;
+        };
+        let tag = tag.trim_start_matches(['-', '+']).trim_start();
+        let word: &str = &tag[..tag
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(tag.len())];
+        match word {
+            "raw" => raw = true,
+            "endraw" => raw = false,
+            w if !raw && LINKING_TAGS.contains(&w) => return true,
+            _ => {}
+        }
+    }
+    false
+}
 
 /// The parsed `.tera` files of one template, ready to render.
 pub(crate) struct Engine {
@@ -148,9 +175,7 @@ impl Engine {
             }
         }
         limits::stage(format!("parsing template `{label}`"));
-        let linked = sources
-            .iter()
-            .any(|(_, text)| LINKING_WORDS.iter().any(|w| text.contains(w)));
+        let linked = sources.iter().any(|(_, text)| links(text));
         let groups = if linked {
             1
         } else {
@@ -392,6 +417,26 @@ mod tests {
             .render_str("{{ nope }}", &Context::new())
             .unwrap_err();
         assert!(err.starts_with("1:4: "), "{err}");
+    }
+
+    #[test]
+    fn links_between_files_are_found_outside_raw_blocks() {
+        for (text, want) in [
+            ("plain {{ x }}", false),
+            ("{% include \"b\" %}", true),
+            ("{%- extends \"b\" %}", true),
+            ("{% import \"m\" as m %}", true),
+            ("{{<button/>}}", true),
+            ("{% component c() %}{% endcomponent c %}", true),
+            (
+                "{% raw %}{% extends \"base.html\" %}{{<x/>}}{% endraw %} {{ y }}",
+                false,
+            ),
+            ("{% raw %}x{% endraw %}{% include \"b\" %}", true),
+            ("{% if included %}{% endif %}", false),
+        ] {
+            assert_eq!(links(text), want, "{text}");
+        }
     }
 
     #[test]

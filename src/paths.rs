@@ -19,6 +19,10 @@ fn is_ignorable(c: char) -> bool {
 /// (macOS, Windows), without trailing dots and spaces (Windows drops them) and without
 /// ignorable code points (macOS), and the NTFS short name `GIT~1`.
 pub(crate) fn is_vcs_dir(component: &str) -> bool {
+    // Most names are plain ASCII that neither starts with a dot nor holds a `~`: not one.
+    if component.is_ascii() && !component.starts_with('.') && !component.contains('~') {
+        return false;
+    }
     let folded: String = component
         .chars()
         .filter(|c| !is_ignorable(*c))

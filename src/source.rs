@@ -79,7 +79,8 @@ impl TemplateSource {
 pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
     check_root(dir)?;
     let manifest_text = read_manifest(dir)?;
-    let mut files = Vec::new();
+    // Walk first (names, sizes, kinds), then read the regular files on every core.
+    let mut found: Vec<(std::path::PathBuf, String, bool)> = Vec::new();
     let mut total: u64 = 0;
     let mut refused = Vec::new();
     let walk = walkdir::WalkDir::new(dir)
@@ -117,7 +118,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
             refused.push(format!("`{path}` {why}"));
             continue;
         }
-        if files.len() >= MAX_TEMPLATE_FILES {
+        if found.len() >= MAX_TEMPLATE_FILES {
             bail!(
                 "template `{}` has more than {MAX_TEMPLATE_FILES} files",
                 dir.display()
@@ -134,13 +135,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
                 MAX_TEMPLATE_BYTES / 1024 / 1024
             );
         }
-        let contents = std::fs::read(entry.path())
-            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
-        files.push(SourceFile {
-            path,
-            contents: Cow::Owned(contents),
-            executable: is_executable(&meta),
-        });
+        found.push((entry.into_path(), path, is_executable(&meta)));
     }
     if !refused.is_empty() {
         bail!(
@@ -149,6 +144,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
             refused.join("\n  ")
         );
     }
+    let mut files = read_all(found)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let name = std::fs::canonicalize(dir)
         .ok()
@@ -159,6 +155,48 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
         origin: Origin::Directory(dir.to_path_buf()),
         manifest_text,
         files,
+    })
+}
+
+/// Reads the walked files, on every core when there are many; the first error in walk order
+/// is reported.
+fn read_all(found: Vec<(std::path::PathBuf, String, bool)>) -> Result<Vec<SourceFile>> {
+    let read = |(full, path, executable): (std::path::PathBuf, String, bool)| {
+        let contents =
+            std::fs::read(&full).with_context(|| format!("cannot read `{}`", full.display()))?;
+        Ok(SourceFile {
+            path,
+            contents: Cow::Owned(contents),
+            executable,
+        })
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(found.len().div_ceil(128))
+        .max(1);
+    if workers == 1 {
+        return found.into_iter().map(read).collect();
+    }
+    let chunk = found.len().div_ceil(workers);
+    let mut parts: Vec<Vec<(std::path::PathBuf, String, bool)>> = Vec::new();
+    let mut rest = found;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(chunk));
+        parts.push(std::mem::replace(&mut rest, tail));
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.into_iter().map(read).collect::<Result<Vec<_>>>()))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.extend(
+                h.join()
+                    .map_err(|_| anyhow!("a reading thread panicked"))??,
+            );
+        }
+        Ok(out)
     })
 }
 

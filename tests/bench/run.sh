@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times `scaffold list` and `scaffold new` for every embedded template with hyperfine.
+# Times `scaffold list`, `scaffold new` for every embedded template, and `scaffold new` of a
+# synthetic 1,000-file template, each beside `cp -r` of the same output, with hyperfine.
 # A benchmark, not a test: it prints figures and asserts nothing about time.
 #
 #   tests/bench/run.sh            (needs hyperfine: apt-get install hyperfine)
@@ -29,6 +30,19 @@ for t in "${TEMPLATES[@]}"; do
     --prepare "rm -rf $WORK/$t-copy" --command-name "cp -r (the $t tree)" \
     "cp -r $WORK/$t-tree $WORK/$t-copy"
 done
+# A synthetic template of 1,000 small rendered files (tests/bench/scale_template.py also writes
+# the exact expected output, which is both the correctness check and the `cp -r` floor).
+python3 "$ROOT/tests/bench/scale_template.py" 1000 "$WORK/scale" >/dev/null
+"$BIN" new "$WORK/scale/scale-bench" "$WORK/scale-check/demo-app" --no-input --quiet
+diff -r "$WORK/scale/expected/demo-app" "$WORK/scale-check/demo-app" >/dev/null \
+  || { echo "scaffold's output of the 1,000-file template differs from the expected tree" >&2; exit 1; }
+mkdir -p "$WORK/scale-out" "$WORK/scale-copy"
+hyperfine --warmup 5 --min-runs 50 -N --export-markdown "$OUT/new-scale-1000.md" \
+  --prepare "rm -rf $WORK/scale-out/demo-app" --command-name "scaffold new (1,000 files)" \
+  "$BIN new $WORK/scale/scale-bench $WORK/scale-out/demo-app --no-input --quiet"
+hyperfine --warmup 5 --min-runs 50 -N --export-markdown "$OUT/cp-scale-1000.md" \
+  --prepare "rm -rf $WORK/scale-copy/demo-app" --command-name "cp -r (the 1,000-file tree)" \
+  "cp -r $WORK/scale/expected/demo-app $WORK/scale-copy/demo-app"
 echo
 echo "files per template:"
 for t in "${TEMPLATES[@]}"; do

@@ -1,5 +1,5 @@
-//! A global allocator over the system allocator that counts the live heap and calls a hook
-//! the first time an allocation would take it past a limit.
+//! A global allocator over another one (the system's, or any `GlobalAlloc`) that counts the
+//! live heap and calls a hook the first time an allocation takes it past a limit.
 //!
 //! `scaffold` renders untrusted templates, and a template engine can be made to build strings
 //! of any size (`{% set s = s ~ s %}` in a loop). Rust aborts the process when an allocation
@@ -10,27 +10,49 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+
+/// Each thread counts its own allocations and adds them to the shared count in steps of at
+/// most this many bytes, so that threads allocating at once do not contend on one counter.
+/// The shared count is therefore exact to within this much per thread.
+const STEP: isize = 256 * 1024;
+
+thread_local! {
+    // Const-initialised and without a destructor: usable at any point of a thread's life,
+    // and never allocates.
+    static UNCOUNTED: Cell<isize> = const { Cell::new(0) };
+}
 
 /// Called once, with the live heap size the failing request would have reached. It should
 /// not return (print a message and exit); if it does, the allocation proceeds.
 pub type Hook = fn(usize);
 
-/// The allocator. Declare it with `#[global_allocator]`, then arm it with [`Capped::arm`].
-pub struct Capped {
-    live: AtomicUsize,
-    limit: AtomicUsize,
+/// The allocator over `A`. Declare it with `#[global_allocator]`, then arm it with
+/// [`Capped::arm`].
+pub struct Capped<A = System> {
+    inner: A,
+    live: AtomicIsize,
+    limit: AtomicIsize,
     hook: OnceLock<Hook>,
     tripped: AtomicBool,
 }
 
-impl Capped {
-    /// An allocator with no limit yet.
-    pub const fn new() -> Capped {
+impl Capped<System> {
+    /// The system allocator, with no limit yet.
+    pub const fn new() -> Capped<System> {
+        Capped::over(System)
+    }
+}
+
+impl<A> Capped<A> {
+    /// `inner`, with no limit yet.
+    pub const fn over(inner: A) -> Capped<A> {
         Capped {
-            live: AtomicUsize::new(0),
-            limit: AtomicUsize::new(usize::MAX),
+            inner,
+            live: AtomicIsize::new(0),
+            limit: AtomicIsize::new(isize::MAX),
             hook: OnceLock::new(),
             tripped: AtomicBool::new(false),
         }
@@ -40,46 +62,70 @@ impl Capped {
     /// is set once; later calls only change the limit.
     pub fn arm(&self, limit: usize, hook: Hook) {
         let _ = self.hook.set(hook);
-        self.limit.store(limit, Ordering::SeqCst);
+        self.limit.store(
+            isize::try_from(limit).unwrap_or(isize::MAX),
+            Ordering::SeqCst,
+        );
     }
 
-    /// Bytes of heap currently allocated through this allocator.
+    /// Bytes of heap currently allocated through this allocator (to within the per-thread
+    /// step).
     pub fn live(&self) -> usize {
-        self.live.load(Ordering::Relaxed)
+        usize::try_from(self.live.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
-    fn grow(&self, by: usize) {
-        let now = self
-            .live
-            .fetch_add(by, Ordering::Relaxed)
-            .saturating_add(by);
-        if now > self.limit.load(Ordering::Relaxed) && !self.tripped.swap(true, Ordering::SeqCst) {
+    /// Counts `by` bytes more (or fewer) for this thread; past a step, for everyone.
+    fn count(&self, by: isize) {
+        let flush = UNCOUNTED
+            .try_with(|c| {
+                let v = c.get() + by;
+                if v.abs() >= STEP {
+                    c.set(0);
+                    Some(v)
+                } else {
+                    c.set(v);
+                    None
+                }
+            })
+            .unwrap_or(Some(by));
+        let Some(delta) = flush else {
+            return;
+        };
+        let now = self.live.fetch_add(delta, Ordering::Relaxed) + delta;
+        if delta > 0
+            && now > self.limit.load(Ordering::Relaxed)
+            && !self.tripped.swap(true, Ordering::SeqCst)
+        {
             if let Some(hook) = self.hook.get() {
                 // The hook may allocate (to format its message): `tripped` is already set,
                 // so those allocations pass through without calling it again.
-                hook(now);
+                hook(usize::try_from(now).unwrap_or(usize::MAX));
             }
         }
     }
 
+    fn grow(&self, by: usize) {
+        self.count(isize::try_from(by).unwrap_or(isize::MAX));
+    }
+
     fn shrink(&self, by: usize) {
-        self.live.fetch_sub(by, Ordering::Relaxed);
+        self.count(-isize::try_from(by).unwrap_or(isize::MAX));
     }
 }
 
-impl Default for Capped {
+impl Default for Capped<System> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// counter is bookkeeping only and never affects what is returned.
-unsafe impl GlobalAlloc for Capped {
+// SAFETY: every method forwards to the inner allocator with the caller's arguments
+// unchanged; the counter is bookkeeping only and never affects what is returned.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Capped<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.grow(layout.size());
         // SAFETY: forwarded unchanged.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { self.inner.alloc(layout) };
         if p.is_null() {
             self.shrink(layout.size());
         }
@@ -89,7 +135,7 @@ unsafe impl GlobalAlloc for Capped {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         self.grow(layout.size());
         // SAFETY: forwarded unchanged.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { self.inner.alloc_zeroed(layout) };
         if p.is_null() {
             self.shrink(layout.size());
         }
@@ -98,7 +144,7 @@ unsafe impl GlobalAlloc for Capped {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded unchanged.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { self.inner.dealloc(ptr, layout) };
         self.shrink(layout.size());
     }
 
@@ -107,7 +153,7 @@ unsafe impl GlobalAlloc for Capped {
             self.grow(new_size - layout.size());
         }
         // SAFETY: forwarded unchanged.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
         if p.is_null() {
             if new_size > layout.size() {
                 self.shrink(new_size - layout.size());
@@ -132,28 +178,48 @@ mod tests {
 
     #[test]
     fn counts_and_calls_the_hook_once() {
+        // Sizes of whole steps, so that every call reaches the shared count at once.
         let cap = Capped::new();
-        cap.arm(1000, record);
-        let layout = Layout::from_size_align(600, 8).unwrap();
+        let step = usize::try_from(STEP).unwrap();
+        cap.arm(3 * step, record);
+        let layout = Layout::from_size_align(2 * step, 8).unwrap();
         // SAFETY: a valid layout; each pointer is freed with the layout it was made with.
         unsafe {
             let a = cap.alloc(layout);
             assert!(!a.is_null());
-            assert_eq!(cap.live(), 600);
+            assert_eq!(cap.live(), 2 * step);
             assert_eq!(SEEN.load(Ordering::SeqCst), 0);
             let b = cap.alloc(layout);
             assert_eq!(
                 SEEN.load(Ordering::SeqCst),
-                1200,
+                4 * step,
                 "the hook saw the new total"
             );
             SEEN.store(0, Ordering::SeqCst);
-            let c = cap.realloc(b, layout, 900);
+            let c = cap.realloc(b, layout, 3 * step);
             assert_eq!(SEEN.load(Ordering::SeqCst), 0, "called once only");
-            assert_eq!(cap.live(), 1500);
+            assert_eq!(cap.live(), 5 * step);
             cap.dealloc(a, layout);
-            cap.dealloc(c, Layout::from_size_align(900, 8).unwrap());
+            cap.dealloc(c, Layout::from_size_align(3 * step, 8).unwrap());
             assert_eq!(cap.live(), 0);
+        }
+    }
+
+    #[test]
+    fn small_allocations_are_counted_in_steps() {
+        let cap = Capped::new();
+        let small = Layout::from_size_align(1024, 8).unwrap();
+        // SAFETY: valid layouts, each freed with the layout it was made with.
+        unsafe {
+            let p = cap.alloc(small);
+            assert_eq!(cap.live(), 0, "below a step, this thread keeps the count");
+            let big = Layout::from_size_align(usize::try_from(STEP).unwrap(), 8).unwrap();
+            let q = cap.alloc(big);
+            assert_eq!(cap.live(), 1024 + usize::try_from(STEP).unwrap());
+            cap.dealloc(q, big);
+            cap.dealloc(p, small);
+            // The freed 1 KiB is this thread's until it adds up to a step.
+            assert_eq!(cap.live(), 1024);
         }
     }
 }
