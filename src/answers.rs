@@ -75,6 +75,32 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
     Ok(())
 }
 
+/// Checks values that came from a file (`label`, for example `--data-file values.toml`) the way
+/// `-d` values are checked, so that a mistake names the file and the key.
+pub(crate) fn check_values(
+    manifest: &Manifest,
+    values: &[(String, String)],
+    label: &str,
+) -> Result<()> {
+    for (key, raw) in values {
+        let shown = crate::text::shown(key);
+        let Some(var) = manifest.variables.iter().find(|v| &v.name == key) else {
+            let hint =
+                crate::text::nearest(key, manifest.variables.iter().map(|v| v.name.as_str()))
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+            return Err(crate::usage!(
+                "{label}: template `{}` has no variable `{shown}`{hint}",
+                manifest.name
+            ));
+        };
+        var.parse(raw).map_err(|why| {
+            crate::usage!("{label}: `{shown}` = `{}`: {why}", crate::text::shown(raw))
+        })?;
+    }
+    Ok(())
+}
+
 /// Asks for one value on a terminal.
 pub(crate) trait Prompter {
     /// Shows `question` and returns the line typed (without the newline), or None at end of
@@ -273,10 +299,10 @@ fn question(var: &Variable, default: Option<&Value>) -> String {
 /// A choice as typed: its number, its exact text, or its text in another letter case.
 fn pick_choice<'a>(var: &'a Variable, line: &str) -> Result<&'a str, String> {
     let typed = line.trim();
-    if let Ok(n) = typed.parse::<usize>() {
-        if (1..=var.choices.len()).contains(&n) {
-            return Ok(&var.choices[n - 1]);
-        }
+    if let Ok(n) = typed.parse::<usize>()
+        && (1..=var.choices.len()).contains(&n)
+    {
+        return Ok(&var.choices[n - 1]);
     }
     if let Some(c) = var.choices.iter().find(|c| c.as_str() == typed) {
         return Ok(c);

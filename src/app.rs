@@ -6,8 +6,8 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::answers::{Prompter, Terminal};
 use crate::builtins::Inputs;
-use crate::cli::{Cli, Command, InfoArgs, ListArgs, NewArgs};
-use crate::config::{self, Env};
+use crate::cli::{Cli, Command, DiffArgs, InfoArgs, ListArgs, NewArgs, StatusArgs};
+use crate::config::{self, Env, Preset};
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
 use crate::registry::{self, Registry};
@@ -36,8 +36,58 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
             let defines = config::parse_defines(&args.define)?;
             output::check(&crate::check::run(&registry, &args.template, &defines)?)
         }
+        Command::Status(args) => status(args),
+        Command::Diff(args) => diff(args),
         Command::Completions(_) => Ok(()),
     }
+}
+
+fn status(args: &StatusArgs) -> Result<()> {
+    let start = args.project.clone().unwrap_or_else(|| ".".into());
+    let project = crate::project::find(&start)?;
+    let files = crate::project::status(&project)?;
+    let template = generate::recorded_template(&project)?.map(|_| ());
+    output::status(&project, &template, &files, args.json);
+    let dirty = files
+        .iter()
+        .any(|(_, s)| *s != crate::project::FileStatus::Unchanged);
+    if args.exit_code && dirty {
+        return Err(anyhow::Error::new(crate::Silent(1)));
+    }
+    Ok(())
+}
+
+fn diff(args: &DiffArgs) -> Result<()> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let mut paths = args.paths.clone();
+    let first_is_project = paths
+        .first()
+        .is_some_and(|p| p.join(crate::record::FILE).is_file());
+    let project = if first_is_project {
+        crate::project::find(&paths.remove(0))?
+    } else {
+        crate::project::find(&cwd)?
+    };
+    // Paths are taken relative to the current directory, as git does, then to the project.
+    let root = std::fs::canonicalize(&project.root).unwrap_or(project.root.clone());
+    let mut wanted = Vec::new();
+    for p in &paths {
+        let absolute = generate::resolve_path(p);
+        let rel = absolute.strip_prefix(&root).map_err(|_| {
+            crate::usage!(
+                "`{}` is not inside the project `{}`",
+                p.display(),
+                root.display()
+            )
+        })?;
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        wanted.push(rel.join("/"));
+    }
+    output::diff(&crate::diff::run(&project, &wanted)?);
+    Ok(())
 }
 
 fn list(registry: &Registry, args: &ListArgs) -> Result<()> {
@@ -89,8 +139,23 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
         stdin_is_tty: std::io::stdin().is_terminal(),
         cwd: std::env::current_dir().context("cannot read the current directory")?,
     };
-    let req = config::resolve_new(args, &env, &mut || ask_project_name(&mut Terminal))?;
+    let (preset, from_files) = preset(args)?;
+    let req = config::resolve_new(args, &env, &preset, &mut || ask_project_name(&mut Terminal))?;
     let loaded = generate::load(registry, &req.template)?;
+    // A file's values are checked as `-d` values are, naming the file; those `-d` overrides
+    // are not used, so not checked.
+    let given: Vec<String> = config::parse_defines(&args.define)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for (label, values) in &from_files {
+        let used: Vec<(String, String)> = values
+            .iter()
+            .filter(|(k, _)| !given.contains(k))
+            .cloned()
+            .collect();
+        crate::answers::check_values(&loaded.manifest, &used, label)?;
+    }
     generate::refuse_overlap(&loaded, &req.dest, &[])?;
     let inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
     let engine = Engine::new(&loaded.source)?;
@@ -106,10 +171,17 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     // rest of a large run: the process ends soon and the system takes the memory back.
     std::mem::forget(engine);
     generate::refuse_overlap(&loaded, &req.dest, &rendered.files)?;
+    generate::refuse_reserved(&rendered.files)?;
+    let record = generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)?;
+    rendered.files.push(generate::record_file(&record));
     if !req.quiet && !req.json {
         for problem in crate::portable::problems(rendered.files.iter().map(|f| f.path.as_str())) {
             term::err(format!("warning: {problem}"));
         }
+    }
+    if req.git {
+        refuse_git_inside_a_work_tree(&req.dest)?;
+        crate::git::check_identity(&req.dest)?;
     }
     let plan = write::plan(&req.dest, std::mem::take(&mut rendered.files))?;
     crate::limits::finish();
@@ -124,8 +196,125 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
         bail!("{message}");
     }
     write::apply(&plan)?;
+    let commit = if req.git {
+        Some(first_commit(&plan, &loaded).inspect_err(|_| {
+            // A destination this run created goes again: nothing is left half-done.
+            if plan.state == write::DestState::Absent {
+                let _ = std::fs::remove_dir_all(&plan.dest);
+            }
+        })?)
+    } else {
+        None
+    };
     output::new_result(&req, &loaded, &rendered, &plan, None);
+    if let Some(id) = commit
+        && !req.quiet
+        && !req.json
+    {
+        term::out(format!(
+            "Initialised a git repository; first commit {}.",
+            &id[..12]
+        ));
+    }
     Ok(())
+}
+
+/// `new --git` makes a repository of its own: inside another one's work tree it is refused,
+/// as `cargo new` does (the files belong in a commit there).
+fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
+    let mut at = generate::resolve_path(dest);
+    while !at.exists() {
+        if !at.pop() {
+            return Ok(());
+        }
+    }
+    if let Some(root) = crate::git::work_tree_of(&at) {
+        return Err(crate::usage!(
+            "`{}` is inside the git work tree `{}`; --git makes a new repository, so leave it \
+             out and commit the new files there",
+            dest.display(),
+            root.display()
+        ));
+    }
+    Ok(())
+}
+
+/// One commit of exactly the files just written (the answers file included).
+fn first_commit(plan: &write::Plan, loaded: &Loaded) -> Result<String> {
+    let files: Vec<(String, bool)> = plan
+        .files
+        .iter()
+        .map(|(f, _)| (f.path.clone(), f.executable))
+        .collect();
+    let version = loaded
+        .manifest
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let message = format!(
+        "Initial commit from template {}{version} (scaffold {})\n",
+        loaded.manifest.name,
+        env!("CARGO_PKG_VERSION")
+    );
+    crate::git::init_commit(&plan.dest, &files, &message).context("cannot make the first commit")
+}
+
+/// Values read from a file, with the label that names the file in messages.
+type FileValues = (String, Vec<(String, String)>);
+
+/// What `--replay` and `--data-file` contribute, and each file's values.
+fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
+    let mut preset = Preset::default();
+    let mut from_files = Vec::new();
+    if let Some(file) = &args.data_file {
+        let label = format!("--data-file `{}`", file.display());
+        let text = read_small(file, crate::record::MAX_BYTES)
+            .map_err(|e| crate::usage!("{label}: {e:#}"))?;
+        let values =
+            crate::record::values_file(&text).map_err(|why| crate::usage!("{label}: {why}"))?;
+        preset.values.extend(values.iter().cloned());
+        from_files.push((label, values));
+    }
+    if let Some(dir) = &args.replay {
+        let project = crate::project::find(dir)?;
+        let r = &project.record;
+        preset.template = Some(match &r.template.source {
+            crate::record::Source::Embedded => {
+                format!("{}{}", registry::EMBEDDED_PREFIX, r.template.name)
+            }
+            crate::record::Source::Path(p) => project.root.join(p).display().to_string(),
+        });
+        preset.project_name = Some(r.project.name.clone());
+        let values: Vec<(String, String)> = r
+            .answers
+            .iter()
+            .map(|a| (a.name.clone(), a.value.to_string()))
+            .collect();
+        preset.values.extend(values.iter().cloned());
+        from_files.push((
+            format!(
+                "--replay `{}`",
+                project.root.join(crate::record::FILE).display()
+            ),
+            values,
+        ));
+    }
+    Ok((preset, from_files))
+}
+
+/// Reads a small file given on the command line, refusing one larger than `max` bytes.
+fn read_small(path: &std::path::Path, max: u64) -> Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).context("cannot open it")?;
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .context("cannot read it as UTF-8 text")?;
+    if text.len() as u64 > max {
+        bail!("it is larger than {} KiB", max / 1024);
+    }
+    Ok(text)
 }
 
 fn ask_project_name(prompter: &mut dyn Prompter) -> Result<String> {
@@ -147,7 +336,18 @@ fn force_command(templates: &[std::path::PathBuf], args: &NewArgs) -> String {
         words.push("--templates".to_string());
         words.push(shell_quote(&dir.display().to_string()));
     }
-    words.extend(["new".to_string(), shell_quote(&args.template)]);
+    words.push("new".to_string());
+    if let Some(dir) = &args.replay {
+        words.push("--replay".into());
+        words.push(shell_quote(&dir.display().to_string()));
+    }
+    if let Some(file) = &args.data_file {
+        words.push("--data-file".into());
+        words.push(shell_quote(&file.display().to_string()));
+    }
+    if let Some(t) = &args.template {
+        words.push(shell_quote(t));
+    }
     if let Some(dest) = &args.dest {
         words.push(shell_quote(&dest.display().to_string()));
     }

@@ -18,6 +18,8 @@ pub(crate) struct Inputs {
     pub(crate) cookie_secret: String,
     /// The year (UTC).
     pub(crate) year: i64,
+    /// The `scaffold_version` value (this scaffold's, except when re-rendering an old project).
+    pub(crate) scaffold_version: String,
 }
 
 impl Inputs {
@@ -28,6 +30,7 @@ impl Inputs {
             package_name: package_name.to_string(),
             cookie_secret: random_secret()?,
             year: current_year(),
+            scaffold_version: env!("CARGO_PKG_VERSION").to_string(),
         })
     }
 }
@@ -79,7 +82,7 @@ pub(crate) const BUILTINS: &[Builtin] = &[
         name: "scaffold_version",
         description: "the version of scaffold that rendered the project",
         set_by: None,
-        value: |_| Value::Str(env!("CARGO_PKG_VERSION").to_string()),
+        value: |i| Value::Str(i.scaffold_version.clone()),
     },
 ];
 
@@ -144,6 +147,7 @@ mod tests {
             package_name: "team_chat".into(),
             cookie_secret: "ab".repeat(32),
             year: 2026,
+            scaffold_version: "9.9.9".into(),
         }
     }
 

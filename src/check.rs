@@ -129,6 +129,7 @@ fn render_variations(
         package_name: "check_project".into(),
         cookie_secret: "0".repeat(64),
         year: 2000,
+        scaffold_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let sets = variations(&loaded.manifest);
     let mut files = 0;

@@ -11,6 +11,8 @@ Examples:
   scaffold new chat my-chat             a long-poll chat in ./my-chat
   scaffold new package shop -d license=Apache-2.0 -d docker=yes
   scaffold new flat my-site --dry-run   show what would be written
+  scaffold status my-chat               which generated files were changed
+  scaffold diff my-chat                 the changes, as a unified diff
 
 Exit codes: 0 ok, 1 failure, 2 usage error.";
 
@@ -34,7 +36,8 @@ impl Cli {
             Command::List(a) => a.json,
             Command::Info(a) => a.json,
             Command::New(a) => a.json,
-            Command::Check(_) | Command::Completions(_) => false,
+            Command::Status(a) => a.json,
+            Command::Check(_) | Command::Diff(_) | Command::Completions(_) => false,
         }
     }
 }
@@ -60,6 +63,10 @@ component of DEST. Without --force, an existing non-empty DEST is refused.")]
     /// Check a template as its users will meet it: manifest, syntax, and renders with every
     /// choice.
     Check(CheckArgs),
+    /// Show which generated files of a project were changed, deleted or left as generated.
+    Status(StatusArgs),
+    /// Show the changes made to a project's generated files, as a unified diff.
+    Diff(DiffArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -86,14 +93,25 @@ pub struct InfoArgs {
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// A template name (see `scaffold list`), `embedded:NAME`, or a path to a template directory.
-    #[arg(index = 1)]
-    pub template: String,
+    /// With --replay, the only positional argument is DEST.
+    #[arg(index = 1, required_unless_present = "replay")]
+    pub template: Option<String>,
     /// Where to create the project [default: the project name in kebab case].
     #[arg(index = 2)]
     pub dest: Option<PathBuf>,
     /// Set a template variable (repeatable), e.g. `-d license=MIT`.
     #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]
     pub define: Vec<String>,
+    /// Values from a TOML file: top-level keys, or the `[answers]` of another project's
+    /// `.scaffold.toml` (`-d` wins over it).
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// The same template and answers as the project in this directory.
+    #[arg(long, value_name = "PROJECT_DIR")]
+    pub replay: Option<PathBuf>,
+    /// Make DEST a git repository whose first commit holds exactly the generated files.
+    #[arg(long)]
+    pub git: bool,
     /// The project's name [default: the last component of DEST].
     #[arg(long)]
     pub name: Option<String>,
@@ -123,6 +141,27 @@ pub struct CheckArgs {
     /// the placeholder `placeholder` fits their rule.
     #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]
     pub define: Vec<String>,
+}
+
+/// `scaffold status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The project (or any folder inside it) [default: the current directory].
+    pub project: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with 1 when a generated file was modified or deleted (for CI).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+/// `scaffold diff`
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The project directory (if the first argument holds a `.scaffold.toml`), then the files
+    /// to show [default: the project of the current directory, every changed file].
+    pub paths: Vec<PathBuf>,
 }
 
 /// `scaffold completions`

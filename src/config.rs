@@ -36,6 +36,8 @@ pub(crate) struct NewRequest {
     pub(crate) force: bool,
     /// Plan only.
     pub(crate) dry_run: bool,
+    /// Make DEST a git repository with one commit.
+    pub(crate) git: bool,
     /// Machine-readable output.
     pub(crate) json: bool,
     /// No output on success.
@@ -117,20 +119,46 @@ fn last_component(dest: &Path, cwd: &Path) -> Result<Option<String>, ()> {
     Ok(parts.pop())
 }
 
+/// What another project (`--replay`) or a values file (`--data-file`) contributes, read by
+/// the caller.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Preset {
+    /// The template to use (from `--replay`).
+    pub(crate) template: Option<String>,
+    /// The project name (from `--replay`), unless `--name` or DEST gives one.
+    pub(crate) project_name: Option<String>,
+    /// Values, already checked, in precedence order: a key's first entry wins, and `-d` wins
+    /// over all of them.
+    pub(crate) values: Vec<(String, String)>,
+}
+
 /// Resolves `scaffold new` arguments. `ask_name` is called when neither DEST nor --name is given
 /// and prompting is allowed.
 pub(crate) fn resolve_new(
     args: &NewArgs,
     env: &Env,
+    preset: &Preset,
     ask_name: &mut dyn FnMut() -> Result<String>,
 ) -> Result<NewRequest> {
-    let defines = parse_defines(&args.define)?;
+    let mut defines = parse_defines(&args.define)?;
+    for (key, value) in &preset.values {
+        if !defines.iter().any(|(k, _)| k == key) {
+            defines.push((key.clone(), value.clone()));
+        }
+    }
     let input = if args.no_input || !env.stdin_is_tty {
         Input::Defaults
     } else {
         Input::Prompt
     };
-    let (project_name, dest) = match (&args.name, &args.dest) {
+    // With --replay the template comes from the project, and the one positional is DEST.
+    let (template, dest_arg) = match (&preset.template, &args.template, &args.dest) {
+        (Some(t), Some(first), None) => (t.clone(), Some(PathBuf::from(first))),
+        (Some(t), _, dest) | (None, Some(t), dest) => (t.clone(), dest.clone()),
+        (None, None, _) => return Err(crate::usage!("no TEMPLATE given")),
+    };
+    let name_arg = args.name.clone().or_else(|| preset.project_name.clone());
+    let (project_name, dest) = match (&name_arg, &dest_arg) {
         (Some(name), Some(dest)) => (name.clone(), dest.clone()),
         (Some(name), None) => (name.clone(), PathBuf::from(name.to_kebab_case())),
         (None, Some(dest)) => {
@@ -157,7 +185,7 @@ pub(crate) fn resolve_new(
             } else {
                 return Err(crate::usage!(
                     "no project name: give DEST or --name (for example `scaffold new {} my-site`)",
-                    args.template
+                    template
                 ));
             }
         }
@@ -185,7 +213,7 @@ pub(crate) fn resolve_new(
         dest
     };
     Ok(NewRequest {
-        template: args.template.clone(),
+        template,
         dest,
         project_name,
         package_name,
@@ -193,6 +221,7 @@ pub(crate) fn resolve_new(
         input,
         force: args.force,
         dry_run: args.dry_run,
+        git: args.git,
         json: args.json,
         quiet: args.quiet,
     })
@@ -267,7 +296,12 @@ mod tests {
             (&["chat", "x", "-d", "=v"], false, Err("expected KEY=VALUE")),
         ];
         for (argv, tty, want) in cases {
-            let got = resolve_new(&args(argv), &env(*tty), &mut || unreachable!());
+            let got = resolve_new(
+                &args(argv),
+                &env(*tty),
+                &Preset::default(),
+                &mut || unreachable!(),
+            );
             match (got, want) {
                 (Ok(r), Ok((name, dest, pkg))) => {
                     assert_eq!(
@@ -289,20 +323,28 @@ mod tests {
         }
     }
 
+    fn resolve_new_(
+        args: &NewArgs,
+        env: &Env,
+        ask_name: &mut dyn FnMut() -> Result<String>,
+    ) -> Result<NewRequest> {
+        resolve_new(args, env, &Preset::default(), ask_name)
+    }
+
     #[test]
     fn input_mode() {
-        let r = resolve_new(&args(&["chat", "x"]), &env(true), &mut || unreachable!()).unwrap();
+        let r = resolve_new_(&args(&["chat", "x"]), &env(true), &mut || unreachable!()).unwrap();
         assert_eq!(r.input, Input::Prompt);
-        let r = resolve_new(&args(&["chat", "x"]), &env(false), &mut || unreachable!()).unwrap();
+        let r = resolve_new_(&args(&["chat", "x"]), &env(false), &mut || unreachable!()).unwrap();
         assert_eq!(r.input, Input::Defaults);
-        let r = resolve_new(
+        let r = resolve_new_(
             &args(&["chat", "x", "--no-input"]),
             &env(true),
             &mut || unreachable!(),
         )
         .unwrap();
         assert_eq!(r.input, Input::Defaults);
-        let r = resolve_new(
+        let r = resolve_new_(
             &args(&["chat"]),
             &env(true),
             &mut || Ok("Asked Name".into()),
@@ -316,7 +358,7 @@ mod tests {
 
     #[test]
     fn defines_keep_order_and_equals_in_values_and_refuse_repeats() {
-        let r = resolve_new(
+        let r = resolve_new_(
             &args(&["chat", "x", "-d", "b=x=y", "-d", "a=1"]),
             &env(false),
             &mut || unreachable!(),
@@ -329,7 +371,7 @@ mod tests {
                 ("a".to_string(), "1".to_string()),
             ]
         );
-        let err = resolve_new(
+        let err = resolve_new_(
             &args(&["chat", "x", "-d", "a=1", "-d", "a=2"]),
             &env(false),
             &mut || unreachable!(),

@@ -11,9 +11,10 @@ use crate::builtins::{self, Inputs};
 use crate::config::Input;
 use crate::engine::Engine;
 use crate::manifest::{self, Manifest};
+use crate::record::{self, Record};
 use crate::registry::Registry;
 use crate::render::{self, OutFile, PathError};
-use crate::source::{Origin, TemplateSource};
+use crate::source::{MANIFEST_FILE, Origin, TemplateSource};
 
 /// A template and its checked manifest.
 pub(crate) struct Loaded {
@@ -181,19 +182,285 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
             dir.display()
         ));
     }
-    if template.starts_with(&dest_real) {
-        if let Some(f) = files
+    if template.starts_with(&dest_real)
+        && let Some(f) = files
             .iter()
             .find(|f| dest_real.join(&f.path).starts_with(&template))
-        {
-            return Err(crate::usage!(
-                "destination `{}` contains the template directory `{}`, and `{}` would be \
+    {
+        return Err(crate::usage!(
+            "destination `{}` contains the template directory `{}`, and `{}` would be \
                  written inside the template; choose a destination outside it",
-                dest.display(),
-                dir.display(),
+            dest.display(),
+            dir.display(),
+            f.path
+        ));
+    }
+    Ok(())
+}
+
+/// What a template is, exactly: the git tree id of its files with `template.toml`.
+pub(crate) fn template_id(source: &TemplateSource) -> Result<String> {
+    let mut entries: Vec<crate::hash::Entry<'_>> = source
+        .files
+        .iter()
+        .map(|f| crate::hash::Entry {
+            path: &f.path,
+            executable: f.executable,
+            contents: &f.contents,
+        })
+        .collect();
+    entries.push(crate::hash::Entry {
+        path: MANIFEST_FILE,
+        executable: false,
+        contents: source.manifest_text.as_bytes(),
+    });
+    crate::hash::tree_id(&entries)
+}
+
+/// Paths scaffold keeps for itself in every project: a template may not produce them.
+pub(crate) fn refuse_reserved(files: &[OutFile]) -> Result<()> {
+    for f in files {
+        if f.path == record::FILE || f.path.starts_with(".scaffold/") || f.path == ".scaffold" {
+            anyhow::bail!(
+                "`{}` renders to `{}`, which scaffold keeps for its own records",
+                f.source,
                 f.path
-            ));
+            );
         }
     }
     Ok(())
+}
+
+/// `to` as a path relative to the directory `from` (both absolute and symlink-free), if they
+/// share a root.
+fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    if from.first() != to.first() {
+        return None;
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    Some(if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    })
+}
+
+/// The answers file for a project just rendered into `dest`.
+pub(crate) fn record_for(
+    loaded: &Loaded,
+    inputs: &Inputs,
+    rendered: &Rendered,
+    files: &[OutFile],
+    dest: &Path,
+) -> Result<Record> {
+    let source = match &loaded.source.origin {
+        Origin::Embedded => record::Source::Embedded,
+        Origin::Directory(dir) => {
+            let template = resolve_path(dir);
+            let at = relative(&resolve_path(dest), &template).unwrap_or(template);
+            record::Source::Path(at.to_string_lossy().into_owned())
+        }
+    };
+    let values: std::collections::HashMap<&str, &crate::values::Value> = rendered
+        .answers
+        .values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v))
+        .collect();
+    let answers = loaded
+        .manifest
+        .variables
+        .iter()
+        .filter_map(|v| {
+            values.get(v.name.as_str()).map(|value| record::Answer {
+                name: v.name.clone(),
+                kind: v.kind,
+                value: (*value).clone(),
+            })
+        })
+        .collect();
+    let secret = inputs.cookie_secret.as_bytes();
+    let holding: Vec<String> = files
+        .iter()
+        .filter(|f| f.contents.windows(secret.len()).any(|w| w == secret))
+        .map(|f| f.path.clone())
+        .collect();
+    let mut entries = Vec::with_capacity(files.len());
+    for f in files {
+        entries.push(record::File {
+            path: f.path.clone(),
+            from: f.source.clone(),
+            blob: crate::hash::blob_id(&f.contents)?,
+            exec: f.executable,
+            state: record::State::Generated,
+        });
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Record {
+        scaffold: env!("CARGO_PKG_VERSION").to_string(),
+        template: record::Template {
+            source,
+            name: loaded.manifest.name.clone(),
+            version: loaded.manifest.version.clone(),
+            id: template_id(&loaded.source)?,
+        },
+        project: record::Project {
+            name: inputs.project_name.clone(),
+            year: inputs.year,
+            scaffold_version: inputs.scaffold_version.clone(),
+            secret: (!holding.is_empty())
+                .then(|| -> Result<record::Secret> {
+                    Ok(record::Secret {
+                        id: crate::hash::secret_id(&inputs.cookie_secret)?,
+                        files: holding,
+                    })
+                })
+                .transpose()?,
+        },
+        answers,
+        files: entries,
+        pending: Vec::new(),
+    })
+}
+
+/// The answers file as one more file to write.
+pub(crate) fn record_file(record: &Record) -> OutFile {
+    OutFile {
+        path: record::FILE.to_string(),
+        contents: record.to_toml().into_bytes(),
+        executable: false,
+        source: record::FILE.to_string(),
+    }
+}
+
+/// What scaffold generated for a project, rendered again: the recorded template version with
+/// the recorded answers and drawn values.
+pub(crate) struct Base {
+    /// Every file it renders, by path.
+    pub(crate) files: std::collections::BTreeMap<String, OutFile>,
+    /// Whether the cookie secret was found in the project (else a stand-in was used, and the
+    /// files holding it do not come out as they were).
+    pub(crate) secret_found: bool,
+}
+
+/// The template a project recorded, if this scaffold can still find that exact version;
+/// otherwise why not.
+pub(crate) fn recorded_template(
+    project: &crate::project::Project,
+) -> Result<Result<TemplateSource, String>> {
+    let t = &project.record.template;
+    let source = match &t.source {
+        record::Source::Embedded => match crate::registry::get(&t.name) {
+            Some(s) => s,
+            None => {
+                return Ok(Err(format!(
+                    "this scaffold has no embedded template `{}`",
+                    t.name
+                )));
+            }
+        },
+        record::Source::Path(p) => {
+            let dir = project.root.join(p);
+            match crate::source::load_dir(&dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "the template directory `{}` cannot be read ({e:#})",
+                        dir.display()
+                    )));
+                }
+            }
+        }
+    };
+    if template_id(&source)? == t.id {
+        Ok(Ok(source))
+    } else {
+        Ok(Err(format!(
+            "template `{}` has changed since the project was generated (it was {}, it is {})",
+            t.name,
+            &t.id[..12],
+            &template_id(&source)?[..12]
+        )))
+    }
+}
+
+/// The project's cookie secret, found again from its recorded id in the files that held it.
+fn find_secret(project: &crate::project::Project) -> Result<Option<String>> {
+    let Some(secret) = &project.record.project.secret else {
+        return Ok(None);
+    };
+    for rel in &secret.files {
+        let crate::project::OnDisk::File { bytes, .. } = crate::project::read(&project.root, rel)?
+        else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let mut start = None;
+        for (i, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
+            match (c.is_ascii_hexdigit(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    if i - s == 64 && crate::hash::secret_id(&text[s..i])? == secret.id {
+                        return Ok(Some(text[s..i].to_string()));
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Renders a project's recorded version again, touching nothing.
+pub(crate) fn rebuild(project: &crate::project::Project, source: TemplateSource) -> Result<Base> {
+    let manifest = manifest::parse(&source)?;
+    let loaded = Loaded { source, manifest };
+    let r = &project.record;
+    let found = find_secret(project)?;
+    let inputs = Inputs {
+        project_name: r.project.name.clone(),
+        package_name: crate::python::package_name(&r.project.name),
+        cookie_secret: match &found {
+            Some(s) => s.clone(),
+            None => builtins::random_secret()?,
+        },
+        year: r.project.year,
+        scaffold_version: r.project.scaffold_version.clone(),
+    };
+    let defines: Vec<(String, String)> = r
+        .answers
+        .iter()
+        .filter(|a| loaded.manifest.variables.iter().any(|v| v.name == a.name))
+        .map(|a| (a.name.clone(), a.value.to_string()))
+        .collect();
+    let engine = Engine::new(&loaded.source)?;
+    let req = Request {
+        inputs: &inputs,
+        defines: &defines,
+        input: Input::Defaults,
+        dest_label: ".",
+    };
+    let rendered = render(&loaded, &engine, &req, &mut answers::NoPrompt)?;
+    let files = rendered
+        .files
+        .into_iter()
+        .map(|f| (f.path.clone(), f))
+        .collect();
+    Ok(Base {
+        files,
+        secret_found: found.is_some() || r.project.secret.is_none(),
+    })
 }

@@ -10,6 +10,9 @@
 //! | `term` | the terminal boundary: every printed line, colour, prompts' raw output |
 //! | `limits` | every bound: sizes, heap, the run's time budget and its watchdog |
 //! | `paths` | the rules every written path passes (no `..`, no `.git`, lengths) |
+//! | `hash` | git blob and tree ids: what a file or a template is |
+//! | `git` | local git repositories, in process (gix): nothing a repository holds can run |
+//! | `merge` | three-way text merges, byte for byte as `git merge-file` makes them |
 //! | `values` | variable types and values |
 //! | [`cli`] | the command line as clap parses it |
 //! | `python` | what makes a good Python package name |
@@ -22,10 +25,13 @@
 //! | `manifest` | `template.toml`: schema and every check |
 //! | `answers` | variable values: `-d`, prompts, defaults |
 //! | `render` | every file and path rendered in memory |
+//! | `record` | the answers file `.scaffold.toml`: writing it, reading it as untrusted input |
 //! | `portable` | names that break on other systems |
 //! | `write` | the plan and the disk: the only module that touches the destination |
-//! | `generate` | the pipeline `new`, `check` and the snapshot tests share |
+//! | `project` | a generated project: its root, its answers file, reading its files safely |
+//! | `generate` | the pipeline `new`, `check`, `diff` and the snapshot tests share |
 //! | `check` | `scaffold check` |
+//! | `diff` | `scaffold diff`: the user's changes against what scaffold generated |
 //! | `output` | what each command prints |
 //! | `app` | dispatching a command |
 
@@ -35,15 +41,21 @@ mod builtins;
 mod check;
 pub mod cli;
 mod config;
+mod diff;
 mod engine;
 mod filters;
 mod generate;
+mod git;
+mod hash;
 mod limits;
 mod manifest;
+mod merge;
 mod output;
 mod paths;
 mod portable;
+mod project;
 mod python;
+mod record;
 mod registry;
 mod render;
 mod source;
@@ -71,9 +83,23 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Exit code for an error: 2 for usage errors, 1 for everything else.
+/// An outcome that ends the run with an exit code and no message (`status --exit-code`).
+#[derive(Debug)]
+pub(crate) struct Silent(pub(crate) u8);
+
+impl std::fmt::Display for Silent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Silent {}
+
+/// Exit code for an error: 2 for usage errors, 1 for everything else (or a [`Silent`] code).
 pub(crate) fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(<dyn std::error::Error>::is::<UsageError>) {
+    if let Some(Silent(code)) = err.downcast_ref::<Silent>() {
+        *code
+    } else if err.chain().any(<dyn std::error::Error>::is::<UsageError>) {
         2
     } else {
         1
@@ -113,7 +139,9 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
         Ok(()) => 0,
         Err(err) => {
             let code = exit_code(&err);
-            output::error(&err, code, cli.wants_json());
+            if err.downcast_ref::<Silent>().is_none() {
+                output::error(&err, code, cli.wants_json());
+            }
             code
         }
     }

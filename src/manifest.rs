@@ -24,6 +24,8 @@ pub(crate) struct Manifest {
     pub(crate) description: String,
     /// The reference layout the template follows.
     pub(crate) follows: String,
+    /// The template's own version (free text, shown by `info`, recorded in projects).
+    pub(crate) version: Option<String>,
     /// Source paths that are written with mode 755.
     pub(crate) executable: Vec<String>,
     /// A Tera text shown after generation.
@@ -142,10 +144,10 @@ impl Variable {
                 });
             }
         }
-        if let Value::Str(s) = value {
-            if let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t') {
-                return Err(format!("contains the control character {c:?}"));
-            }
+        if let Value::Str(s) = value
+            && let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t')
+        {
+            return Err(format!("contains the control character {c:?}"));
         }
         Ok(())
     }
@@ -201,6 +203,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
             "variables",
             "computed",
             "conditional",
+            "version",
         ],
     );
     let name = p.string(&table, "", "name", true).unwrap_or_default();
@@ -217,6 +220,12 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
         p.add("`description` must be one line".to_string());
     }
     let follows = p.string(&table, "", "follows", true).unwrap_or_default();
+    let version = p.string(&table, "", "version", false);
+    if let Some(v) = &version
+        && (v.is_empty() || v.len() > 64 || v.chars().any(|c| c.is_control() || c.is_whitespace()))
+    {
+        p.add("`version`: one word of at most 64 characters, like `1.2.0`".to_string());
+    }
     let next_steps = p.string(&table, "", "next_steps", false);
     let executable = p.strings(&table, "", "executable");
     for path in &executable {
@@ -250,6 +259,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
             name,
             description,
             follows,
+            version,
             executable,
             next_steps,
             variables,
@@ -565,10 +575,10 @@ impl Checker {
             if let Some(Value::Str(text)) = &var.default {
                 self.references(&format!("{at}.default"), text, false, known);
             }
-        } else if let Some(d) = &var.default {
-            if let Err(e) = var.check(d) {
-                self.add(format!("{at}.default: `{d}` {e}"));
-            }
+        } else if let Some(d) = &var.default
+            && let Err(e) = var.check(d)
+        {
+            self.add(format!("{at}.default: `{d}` {e}"));
         }
         Some(var)
     }

@@ -350,6 +350,145 @@ pub(crate) fn check(report: &Report) -> anyhow::Result<()> {
     }
 }
 
+/// `scaffold status`.
+pub(crate) fn status(
+    project: &crate::project::Project,
+    template: &Result<(), String>,
+    files: &[(String, crate::project::FileStatus)],
+    as_json: bool,
+) {
+    use crate::project::FileStatus;
+    let t = &project.record.template;
+    let source = match &t.source {
+        crate::record::Source::Embedded => "embedded".to_string(),
+        crate::record::Source::Path(p) => p.clone(),
+    };
+    if as_json {
+        term::out_json(&json!({
+            "root": project.root.display().to_string(),
+            "template": {
+                "name": t.name,
+                "source": source,
+                "version": t.version,
+                "id": t.id,
+                "available": template.is_ok(),
+                "why_not": template.as_ref().err(),
+            },
+            "files": files.iter().map(|(p, s)| json!({"path": p, "state": s})).collect::<Vec<_>>(),
+        }));
+        return;
+    }
+    let version = t
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    term::out(
+        Line::new()
+            .plain("project ")
+            .styled(Style::Bold, project.record.project.name.clone())
+            .plain(format!(
+                " from template `{}`{version} ({source}, {})",
+                t.name,
+                &t.id[..12]
+            )),
+    );
+    match template {
+        Ok(()) => term::out("  the recorded template version is available"),
+        Err(why) => term::out(format!("  missing template: {why}")),
+    }
+    for (path, state) in files {
+        let style = match state {
+            FileStatus::Unchanged => Style::Dim,
+            FileStatus::Modified => Style::Yellow,
+            FileStatus::Deleted => Style::Red,
+        };
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(style, format!("{:<9}", state.word()))
+                .plain(format!(" {path}")),
+        );
+    }
+    let count = |s: FileStatus| files.iter().filter(|(_, x)| *x == s).count();
+    term::out(format!(
+        "{} unchanged, {} modified, {} deleted",
+        count(FileStatus::Unchanged),
+        count(FileStatus::Modified),
+        count(FileStatus::Deleted)
+    ));
+}
+
+/// Whether bytes are shown as text in a diff: UTF-8 without NUL in the first 8000 bytes.
+fn is_text(bytes: &[u8]) -> bool {
+    !bytes[..bytes.len().min(8000)].contains(&0) && std::str::from_utf8(bytes).is_ok()
+}
+
+/// A unified diff of `old` and `new` under `a/PATH` / `b/PATH` headers, coloured on a
+/// terminal.
+pub(crate) fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) {
+    let (a, b) = (
+        old.map_or("/dev/null".to_string(), |_| format!("a/{path}")),
+        new.map_or("/dev/null".to_string(), |_| format!("b/{path}")),
+    );
+    let (old, new) = (old.unwrap_or_default(), new.unwrap_or_default());
+    if !is_text(old) || !is_text(new) {
+        term::out(Line::new().styled(Style::Bold, format!("Binary files {a} and {b} differ")));
+        return;
+    }
+    let (old, new) = (
+        std::str::from_utf8(old).unwrap_or_default(),
+        std::str::from_utf8(new).unwrap_or_default(),
+    );
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string();
+    // Split on `\n` only: a `\r` stays visible (shown escaped) rather than vanishing.
+    for line in text.strip_suffix('\n').unwrap_or(&text).split('\n') {
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            Style::Bold
+        } else if line.starts_with('+') {
+            Style::Green
+        } else if line.starts_with('-') {
+            Style::Red
+        } else if line.starts_with("@@") {
+            Style::Cyan
+        } else {
+            Style::Plain
+        };
+        term::out(Line::new().styled(style, line));
+    }
+}
+
+/// `scaffold diff`.
+pub(crate) fn diff(report: &crate::diff::Report) {
+    use crate::diff::Base;
+    if report.changes.is_empty() {
+        term::out("no changes: every generated file is as scaffold wrote it");
+        return;
+    }
+    if let Some(why) = &report.no_base {
+        term::err(format!(
+            "note: {why}; the files below are listed without their diffs"
+        ));
+    }
+    for c in &report.changes {
+        match &c.base {
+            Base::Rendered(base) | Base::FromGit(base) => {
+                unified(&c.path, Some(base), c.now.as_deref());
+            }
+            Base::Unknown(why) => term::out(
+                Line::new()
+                    .styled(Style::Yellow, format!("{:<9}", c.status.word()))
+                    .plain(format!(" {} (no diff: {why})", c.path)),
+            ),
+        }
+    }
+}
+
 /// Prints a completion script, with the embedded template names as candidates.
 pub(crate) fn completions(shell: clap_complete::Shell) {
     let names = crate::registry::names();

@@ -43,21 +43,22 @@ pub(crate) fn problems<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Stri
             }
         }
         let nfc: String = path.nfc().collect();
-        if let Some(other) = normal.insert(nfc.clone(), path) {
-            if other != path {
-                out.push(format!(
-                    "`{other}` and `{path}` are the same name after Unicode normalisation"
-                ));
-            }
+        if let Some(other) = normal.insert(nfc.clone(), path)
+            && other != path
+        {
+            out.push(format!(
+                "`{other}` and `{path}` are the same name after Unicode normalisation"
+            ));
         }
         let lower = nfc.to_lowercase();
-        if let Some(other) = folded.insert(lower, path) {
-            if other != path && other.nfc().collect::<String>() != nfc {
-                out.push(format!(
-                    "`{other}` and `{path}` differ only in case: one overwrites the other on \
+        if let Some(other) = folded.insert(lower, path)
+            && other != path
+            && other.nfc().collect::<String>() != nfc
+        {
+            out.push(format!(
+                "`{other}` and `{path}` differ only in case: one overwrites the other on \
                      macOS and Windows"
-                ));
-            }
+            ));
         }
     }
     out

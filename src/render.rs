@@ -136,10 +136,10 @@ pub(crate) fn render_path(engine: &Engine, source: &str, ctx: &Context) -> Resul
         } else {
             component.to_string()
         };
-        if i + 1 == count {
-            if let Some(stripped) = rendered.strip_suffix(RENDER_SUFFIX) {
-                rendered = stripped.to_string();
-            }
+        if i + 1 == count
+            && let Some(stripped) = rendered.strip_suffix(RENDER_SUFFIX)
+        {
+            rendered = stripped.to_string();
         }
         paths::check_component(&rendered).map_err(|why| PathError {
             source: source.to_string(),

@@ -19,6 +19,10 @@ pub(crate) enum Style {
     Success,
     /// Yellow (changed).
     Yellow,
+    /// Red (removed).
+    Red,
+    /// Cyan (diff hunks).
+    Cyan,
 }
 
 impl Style {
@@ -30,6 +34,8 @@ impl Style {
             Style::Green => Some("32"),
             Style::Success => Some("1;32"),
             Style::Yellow => Some("33"),
+            Style::Red => Some("31"),
+            Style::Cyan => Some("36"),
         }
     }
 }

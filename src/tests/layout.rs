@@ -86,10 +86,11 @@ fn modules_only_use_modules_before_them() {
             .collect::<Vec<_>>()
             .join("\n");
         for r in references(&code) {
-            if let Some(used) = flow.iter().position(|m| *m == r) {
-                if used >= at && r != module {
-                    problems.push(format!("{module} uses {r}, which comes later in the flow"));
-                }
+            if let Some(used) = flow.iter().position(|m| *m == r)
+                && used >= at
+                && r != module
+            {
+                problems.push(format!("{module} uses {r}, which comes later in the flow"));
             }
         }
     }

@@ -169,13 +169,12 @@ proptest! {
         let Ok(m) = crate::manifest::parse(&t) else { return Ok(()) };
         let Ok(engine) = Engine::new(&t) else { return Ok(()) };
         let defines: Vec<(String, String)> = defines.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        if let Ok(answers) = crate::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) {
-            if let Ok(files) = render_all(&engine, &t, &m, &answers.context()) {
+        if let Ok(answers) = crate::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt)
+            && let Ok(files) = render_all(&engine, &t, &m, &answers.context()) {
                 RENDERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for f in files {
                     prop_assert!(f.path.split('/').all(|c| crate::paths::check_component(c).is_ok()));
                 }
             }
-        }
     }
 }

@@ -3,7 +3,8 @@
 //! Each template is rendered with fixed built-ins (project name, secret, year) for its
 //! `default` variant and for every other line of `tests/generated/<template>/variants.txt`,
 //! the same variants CI runs for real. Every file of the default rendering is snapshotted; for
-//! other variants, the files that differ from the default or appear only there. Each
+//! other variants, the files that differ from the default or appear only there (the answers
+//! file `.scaffold.toml` always differs). Each
 //! rendering's sorted file list (with modes) is snapshotted as well. Stale snapshot files fail
 //! the test, so none can linger unreviewed.
 
@@ -57,13 +58,20 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         stdin_is_tty: false,
         cwd: root().to_path_buf(),
     };
-    let req = resolve_new(&args, &env, &mut || unreachable!()).unwrap();
+    let req = resolve_new(
+        &args,
+        &env,
+        &crate::config::Preset::default(),
+        &mut || unreachable!(),
+    )
+    .unwrap();
     let loaded = generate::load(&crate::registry::Registry::default(), template).unwrap();
     let inputs = Inputs {
         project_name: req.project_name.clone(),
         package_name: req.package_name.clone(),
         cookie_secret: "0123456789abcdef".repeat(4),
         year: 2026,
+        scaffold_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let engine = Engine::new(&loaded.source).unwrap();
     let request = Request {
@@ -72,8 +80,12 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         input: Input::Defaults,
         dest_label: "DEST",
     };
-    let rendered = generate::render(&loaded, &engine, &request, &mut NoPrompt)
+    let mut rendered = generate::render(&loaded, &engine, &request, &mut NoPrompt)
         .unwrap_or_else(|e| panic!("{template} {extra:?}: {e:#}"));
+    // The answers file, as `new` writes it beside the rendered files.
+    let record =
+        generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest).unwrap();
+    rendered.files.push(generate::record_file(&record));
     rendered
         .files
         .into_iter()
@@ -140,10 +152,10 @@ fn every_file_of_every_template() {
     let mut stale = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if let Some(name) = file.strip_suffix(".snap") {
-            if !expected.contains(name) {
-                stale.push(file);
-            }
+        if let Some(name) = file.strip_suffix(".snap")
+            && !expected.contains(name)
+        {
+            stale.push(file);
         }
     }
     assert!(

@@ -71,6 +71,7 @@ fn missing_parents_are_created_and_removed_again_on_failure() {
         [
             "such",
             "such/p",
+            "such/p/.scaffold.toml",
             "such/p/p.txt",
             "such/p/sub",
             "such/p/sub/f.txt"
@@ -211,11 +212,11 @@ fn interrupted_run_leaves_at_most_a_marked_staging_folder() {
         let start = Instant::now();
         let mut seen = false;
         while start.elapsed() < Duration::from_secs(10) {
-            if let Some(dir) = staging() {
-                if fs::read_dir(&dir).map_or(0, Iterator::count) > 5 {
-                    seen = true;
-                    break;
-                }
+            if let Some(dir) = staging()
+                && fs::read_dir(&dir).map_or(0, Iterator::count) > 5
+            {
+                seen = true;
+                break;
             }
             if child.try_wait().unwrap().is_some() {
                 break;
@@ -252,7 +253,7 @@ fn interrupted_run_leaves_at_most_a_marked_staging_folder() {
         fs::read_to_string(fx.path(".scaffold-staging-mine/notes.txt")).unwrap(),
         "mine\n"
     );
-    assert_eq!(fx.tree("q").len(), 300);
+    assert_eq!(fx.tree("q").len(), 301, "300 files and .scaffold.toml");
     fx.assert_canary();
 }
 
@@ -301,7 +302,10 @@ fn leftovers_of_killed_runs_are_recognised() {
     ok(&fx, &["new", "./t", "p", "-q"]);
     assert!(!fx.path(&format!("p/{dead}")).exists());
     assert!(!fx.path(&format!("p/sub/{dead}")).exists());
-    assert_eq!(fx.tree("p"), ["p.txt", "sub", "sub/f.txt"]);
+    assert_eq!(
+        fx.tree("p"),
+        [".scaffold.toml", "p.txt", "sub", "sub/f.txt"]
+    );
     // A live process's temporary file (this test's own pid): named, nothing done.
     let live = format!(".scaffold-tmp-{}-0123456789abcdef", std::process::id());
     fx.write(&format!("q/{live}"), "busy");

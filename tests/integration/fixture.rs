@@ -173,6 +173,20 @@ pub(crate) fn state(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
     out
 }
 
+/// Fails, naming the paths that differ, when the fixture is not as `before` found it.
+pub(crate) fn assert_unchanged(
+    before: &BTreeMap<String, Option<Vec<u8>>>,
+    after: &BTreeMap<String, Option<Vec<u8>>>,
+    what: &str,
+) {
+    let differ: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert!(differ.is_empty(), "{what} changed or left: {differ:?}");
+}
+
 /// Runs `scaffold ARGS` in the fixture and checks a refusal: exit code, culprit, nothing changed.
 pub(crate) fn refused(fx: &Fixture, args: &[&str], code: i32, culprits: &[&str]) {
     let before = state(fx.dir.path());
@@ -193,7 +207,7 @@ pub(crate) fn refused(fx: &Fixture, args: &[&str], code: i32, culprits: &[&str])
         );
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(state(fx.dir.path()), before, "{args:?} changed something");
+    assert_unchanged(&before, &state(fx.dir.path()), &format!("{args:?}"));
     fx.assert_canary();
     assert!(
         start.elapsed() < Duration::from_secs(20),

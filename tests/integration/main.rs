@@ -9,6 +9,7 @@ mod manifest;
 mod new;
 mod output;
 mod paths;
+mod project;
 mod readme;
 mod render;
 mod templates;

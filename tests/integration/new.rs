@@ -14,12 +14,13 @@ fn new_renders_everything() {
         .assert()
         .success()
         .stdout(
-            contains("Created `my-proj` from template `demo` (6 created)")
+            contains("Created `my-proj` from template `demo` (7 created)")
                 .and(contains("Next steps:\n  cd my-proj\n  ./run.sh")),
         );
     assert_eq!(
         fx.tree("my-proj"),
         [
+            ".scaffold.toml",
             "Dockerfile",
             "LICENSE",
             "README.md",
@@ -156,6 +157,7 @@ fn dry_run_json_writes_nothing() {
     assert_eq!(
         paths,
         [
+            ".scaffold.toml",
             "LICENSE",
             "README.md",
             "p/page.html",

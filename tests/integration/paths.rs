@@ -167,7 +167,7 @@ fn the_templates_own_repository_is_not_copied_and_a_destination_repository_is_un
     fx.write("t/.git/config", "[core]\n\tfsmonitor = touch pwned\n");
     fx.write("t/.git/hooks/post-checkout", "#!/bin/sh\ntouch pwned\n");
     ok(&fx, &["new", "./t", "p", "-q"]);
-    assert_eq!(fx.tree("p"), ["app.py"]);
+    assert_eq!(fx.tree("p"), [".scaffold.toml", "app.py"]);
     fx.write("q/.git/config", "[core]\n\tbare = false\n");
     fx.write("q/.git/HEAD", "ref: refs/heads/main\n");
     let before = fx.tree("q/.git");

@@ -16,10 +16,8 @@ fn readme_examples_run() {
             in_block = line.trim() == "```console";
             continue;
         }
-        if in_block {
-            if let Some(cmd) = line.strip_prefix("$ scaffold ") {
-                commands.push(cmd.to_string());
-            }
+        if in_block && let Some(cmd) = line.strip_prefix("$ scaffold ") {
+            commands.push(cmd.to_string());
         }
     }
     assert!(
@@ -42,10 +40,10 @@ fn readme_example_template_passes_check_and_renders() {
     for line in readme.lines() {
         match &mut current {
             None => {
-                if let Some(rest) = line.strip_prefix("```") {
-                    if let Some(path) = rest.split("title=\"").nth(1) {
-                        current = Some((path.trim_end_matches('"').to_string(), String::new()));
-                    }
+                if let Some(rest) = line.strip_prefix("```")
+                    && let Some(path) = rest.split("title=\"").nth(1)
+                {
+                    current = Some((path.trim_end_matches('"').to_string(), String::new()));
                 }
             }
             Some((path, text)) => {

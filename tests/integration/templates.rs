@@ -235,7 +235,7 @@ fn a_name_in_two_places_is_ambiguous() {
         .args(["--templates", ".", "new", "./flat", "y", "-q"])
         .assert()
         .success();
-    assert_eq!(fx.tree("y"), ["a.txt"]);
+    assert_eq!(fx.tree("y"), [".scaffold.toml", "a.txt"]);
 }
 
 /// A search directory that does not exist is a warning naming it and where it came from; it

@@ -95,12 +95,11 @@ impl<A> Capped<A> {
         if delta > 0
             && now > self.limit.load(Ordering::Relaxed)
             && !self.tripped.swap(true, Ordering::SeqCst)
+            && let Some(hook) = self.hook.get()
         {
-            if let Some(hook) = self.hook.get() {
-                // The hook may allocate (to format its message): `tripped` is already set,
-                // so those allocations pass through without calling it again.
-                hook(usize::try_from(now).unwrap_or(usize::MAX));
-            }
+            // The hook may allocate (to format its message): `tripped` is already set, so
+            // those allocations pass through without calling it again.
+            hook(usize::try_from(now).unwrap_or(usize::MAX));
         }
     }
 

@@ -1,0 +1,130 @@
+//! Content identities, as git computes them: blob ids of file contents and tree ids of whole
+//! templates. One hash serves both "did the user change this file?" and "find it in the
+//! project's git history", and a directory template's id is the id git gives the same tree.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, anyhow};
+
+/// The git blob id (SHA-1, 40 hex digits) of `bytes`: the hash of `blob <len>\0` + bytes.
+pub(crate) fn blob_id(bytes: &[u8]) -> Result<String> {
+    object_id("blob", bytes)
+}
+
+fn object_id(kind: &str, bytes: &[u8]) -> Result<String> {
+    let mut h = gix_hash::hasher(gix_hash::Kind::Sha1);
+    h.update(format!("{kind} {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    let id = h
+        .try_finalize()
+        .map_err(|_| anyhow!("content crafted to collide under SHA-1 is refused"))?;
+    Ok(id.to_hex().to_string())
+}
+
+/// The hash of a secret, recorded so that the secret can be recognised again without being
+/// written down: SHA-1 of a fixed prefix and the secret (the secret has 256 random bits, so it
+/// cannot be recovered from this).
+pub(crate) fn secret_id(secret: &str) -> Result<String> {
+    object_id("scaffold-secret", secret.as_bytes())
+}
+
+/// One file of a tree: its `/`-separated path, whether it is executable, its contents.
+pub(crate) struct Entry<'a> {
+    /// Path relative to the tree's root.
+    pub(crate) path: &'a str,
+    /// Mode 100755 rather than 100644.
+    pub(crate) executable: bool,
+    /// The bytes.
+    pub(crate) contents: &'a [u8],
+}
+
+enum Node<'a> {
+    File(&'a Entry<'a>),
+    Dir(BTreeMap<&'a str, Node<'a>>),
+}
+
+/// The git tree id of these files: what `git write-tree` gives for the same files and modes.
+pub(crate) fn tree_id(entries: &[Entry<'_>]) -> Result<String> {
+    let mut root: BTreeMap<&str, Node<'_>> = BTreeMap::new();
+    for e in entries {
+        let mut dir = &mut root;
+        let parts: Vec<&str> = e.path.split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            if i + 1 == parts.len() {
+                dir.insert(part, Node::File(e));
+            } else {
+                let node = dir
+                    .entry(part)
+                    .or_insert_with(|| Node::Dir(BTreeMap::new()));
+                match node {
+                    Node::Dir(d) => dir = d,
+                    Node::File(_) => return Err(anyhow!("`{part}` is both a file and a folder")),
+                }
+            }
+        }
+    }
+    write_tree(&root)
+}
+
+fn write_tree(dir: &BTreeMap<&str, Node<'_>>) -> Result<String> {
+    // git sorts entries by name, a directory's name as if it ended with `/`.
+    let mut items: Vec<(String, &str, String)> = Vec::with_capacity(dir.len());
+    for (name, node) in dir {
+        let (mode, id, key) = match node {
+            Node::File(e) => (
+                if e.executable { "100755" } else { "100644" },
+                blob_id(e.contents)?,
+                (*name).to_string(),
+            ),
+            Node::Dir(d) => ("40000", write_tree(d)?, format!("{name}/")),
+        };
+        items.push((key, mode, id));
+    }
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut body = Vec::new();
+    for (key, mode, id) in items {
+        body.extend_from_slice(mode.as_bytes());
+        body.push(b' ');
+        body.extend_from_slice(key.trim_end_matches('/').as_bytes());
+        body.push(0);
+        let raw = gix_hash::ObjectId::from_hex(id.as_bytes())
+            .map_err(|e| anyhow!("bad object id: {e}"))?;
+        body.extend_from_slice(raw.as_bytes());
+    }
+    object_id("tree", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_gits() {
+        // `printf 'hello\n' | git hash-object --stdin`, and the empty blob.
+        assert_eq!(
+            blob_id(b"hello\n").unwrap(),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert_eq!(
+            blob_id(b"").unwrap(),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
+        // `git init; printf 'hello\n' > a; mkdir d d.e; printf x > d/b; chmod +x d/b;
+        // printf y > d.e/c; printf z > d-f; git add -A; git write-tree`: `d-f` and `d.e`
+        // sort before `d/` in git's order.
+        let file = |path, executable, contents| Entry {
+            path,
+            executable,
+            contents,
+        };
+        let tree = tree_id(&[
+            file("a", false, b"hello\n"),
+            file("d/b", true, b"x"),
+            file("d.e/c", false, b"y"),
+            file("d-f", false, b"z"),
+        ])
+        .unwrap();
+        assert_eq!(tree, "ce12c639e935afe7675a81ec4b8a9b3310eacf28");
+        assert_ne!(secret_id("a").unwrap(), secret_id("b").unwrap());
+    }
+}

@@ -1,0 +1,763 @@
+//! The answers file, `.scaffold.toml`: what a generated project records about where it came
+//! from (the template and its content id, every answer with its type, the values drawn at
+//! generation time) and what scaffold wrote (each file's blob id, source and mode).
+//!
+//! Written deterministically (same inputs, same bytes: no time stamps, no user names, sorted,
+//! one line per file) so that it diffs and merges well. Read as untrusted input: a project
+//! cloned from someone else may carry a hostile one, so its size is bounded, every key and type
+//! is checked, and every path in it must pass the same rules as a rendered path.
+
+use std::fmt::Write as _;
+
+use toml::{Table, Value as Toml};
+
+use crate::paths;
+use crate::values::{Kind, Value, is_identifier};
+
+/// The file's name, at the project's root.
+pub(crate) const FILE: &str = ".scaffold.toml";
+/// The format this scaffold writes and reads.
+pub(crate) const FORMAT: i64 = 1;
+/// The most bytes an answers file may hold.
+pub(crate) const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where the template came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Built into scaffold, by name.
+    Embedded,
+    /// A directory: as written in the file (relative to the project's root when it could be).
+    Path(String),
+}
+
+/// The template a project was generated from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    /// Where it came from.
+    pub(crate) source: Source,
+    /// Its name.
+    pub(crate) name: String,
+    /// Its manifest's `version`, if it has one.
+    pub(crate) version: Option<String>,
+    /// The git tree id of its files, manifest included: what it was, exactly.
+    pub(crate) id: String,
+}
+
+/// Where the secret is, without the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Secret {
+    /// [`crate::hash::secret_id`] of the secret.
+    pub(crate) id: String,
+    /// The generated files that hold it.
+    pub(crate) files: Vec<String>,
+}
+
+/// The inputs of the built-in values that a re-render needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Project {
+    /// The project's name.
+    pub(crate) name: String,
+    /// The year it was generated (UTC).
+    pub(crate) year: i64,
+    /// The `scaffold_version` value the files were rendered with.
+    pub(crate) scaffold_version: String,
+    /// Where the cookie secret is.
+    pub(crate) secret: Option<Secret>,
+}
+
+/// One answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    /// The variable's name.
+    pub(crate) name: String,
+    /// Its type.
+    pub(crate) kind: Kind,
+    /// Its value.
+    pub(crate) value: Value,
+}
+
+/// What became of a generated file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Written by scaffold (the user may have changed it since).
+    Generated,
+    /// The user deleted it, and it stays deleted.
+    Deleted,
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct File {
+    /// Its path in the project.
+    pub(crate) path: String,
+    /// The template file it came from.
+    pub(crate) from: String,
+    /// The git blob id of exactly the bytes scaffold wrote.
+    pub(crate) blob: String,
+    /// Whether it was written with mode 755.
+    pub(crate) exec: bool,
+    /// Generated, or deleted by the user.
+    pub(crate) state: State,
+}
+
+/// The whole answers file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    /// The scaffold version that last wrote it (informational).
+    pub(crate) scaffold: String,
+    /// The template.
+    pub(crate) template: Template,
+    /// The built-ins' inputs.
+    pub(crate) project: Project,
+    /// Every answer, sorted by name.
+    pub(crate) answers: Vec<Answer>,
+    /// Every generated file, sorted by path.
+    pub(crate) files: Vec<File>,
+    /// Files an update left with conflicts (markers or a side file), while unresolved.
+    pub(crate) pending: Vec<String>,
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_value(v: &Value) -> String {
+    match v {
+        Value::Str(s) => quoted(s),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+    }
+}
+
+impl Record {
+    /// The file's text.
+    pub(crate) fn to_toml(&self) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# Written by scaffold: the template and answers this project came from, and what\n\
+             # scaffold wrote. Commit it. `scaffold status` and `scaffold diff` compare with it;\n\
+             # change answers with `scaffold update -d NAME=VALUE`, not by editing this file.\n",
+        );
+        let _ = writeln!(out, "format = {FORMAT}");
+        let _ = writeln!(out, "scaffold = {}", quoted(&self.scaffold));
+        out.push_str("\n[template]\n");
+        match &self.template.source {
+            Source::Embedded => out.push_str("source = \"embedded\"\n"),
+            Source::Path(p) => {
+                out.push_str("source = \"path\"\n");
+                let _ = writeln!(out, "path = {}", quoted(p));
+            }
+        }
+        let _ = writeln!(out, "name = {}", quoted(&self.template.name));
+        if let Some(v) = &self.template.version {
+            let _ = writeln!(out, "version = {}", quoted(v));
+        }
+        let _ = writeln!(out, "id = {}", quoted(&self.template.id));
+        out.push_str("\n[project]\n");
+        let _ = writeln!(out, "name = {}", quoted(&self.project.name));
+        let _ = writeln!(out, "year = {}", self.project.year);
+        let _ = writeln!(
+            out,
+            "scaffold_version = {}",
+            quoted(&self.project.scaffold_version)
+        );
+        if let Some(s) = &self.project.secret {
+            let files: Vec<String> = s.files.iter().map(|f| quoted(f)).collect();
+            let _ = writeln!(
+                out,
+                "secret = {{ id = {}, files = [{}] }}",
+                quoted(&s.id),
+                files.join(", ")
+            );
+        }
+        out.push_str("\n[answers]\n");
+        let mut answers: Vec<&Answer> = self.answers.iter().collect();
+        answers.sort_by(|a, b| a.name.cmp(&b.name));
+        for a in answers {
+            let _ = writeln!(
+                out,
+                "{} = {{ type = \"{}\", value = {} }}",
+                a.name,
+                a.kind,
+                toml_value(&a.value)
+            );
+        }
+        out.push_str("\n[files]\n");
+        let mut files: Vec<&File> = self.files.iter().collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        for f in files {
+            let mut fields = vec![
+                format!("blob = {}", quoted(&f.blob)),
+                format!("from = {}", quoted(&f.from)),
+            ];
+            if f.exec {
+                fields.push("exec = true".into());
+            }
+            if f.state == State::Deleted {
+                fields.push("state = \"deleted\"".into());
+            }
+            let _ = writeln!(out, "{} = {{ {} }}", quoted(&f.path), fields.join(", "));
+        }
+        if !self.pending.is_empty() {
+            out.push_str("\n[pending]\n");
+            let list: Vec<String> = self.pending.iter().map(|p| quoted(p)).collect();
+            let _ = writeln!(out, "conflicts = [{}]", list.join(", "));
+        }
+        out
+    }
+
+    /// Reads and checks an answers file; every problem is reported, each naming its key.
+    pub(crate) fn parse(text: &str) -> Result<Record, Vec<String>> {
+        let table: Table = text.parse().map_err(|e: toml::de::Error| {
+            vec![format!(
+                "not valid TOML: {}",
+                crate::text::shown(e.message())
+            )]
+        })?;
+        let mut r = Reader::default();
+        r.keys(
+            "",
+            &table,
+            &[
+                "format", "scaffold", "template", "project", "answers", "files", "pending",
+            ],
+        );
+        match table.get("format") {
+            Some(Toml::Integer(FORMAT)) => {}
+            Some(Toml::Integer(n)) => {
+                return Err(vec![format!(
+                    "`format`: {n} is not a format this scaffold reads (it reads {FORMAT}); a \
+                     newer scaffold may have written it"
+                )]);
+            }
+            Some(_) => r.add("`format`: expected an integer".into()),
+            None => r.add("`format`: missing".into()),
+        }
+        let scaffold = r.string(&table, "", "scaffold").unwrap_or_default();
+        let template = r.template(&table);
+        let project = r.project(&table);
+        let answers = r.answers(&table);
+        let files = r.files(&table);
+        let pending = r.pending(&table);
+        if r.problems.is_empty() {
+            Ok(Record {
+                scaffold,
+                template: template.ok_or_else(|| vec!["`template`: missing".to_string()])?,
+                project: project.ok_or_else(|| vec!["`project`: missing".to_string()])?,
+                answers,
+                files,
+                pending,
+            })
+        } else {
+            Err(r.problems)
+        }
+    }
+
+    /// The answer named `name`.
+    #[cfg(test)]
+    pub(crate) fn answer(&self, name: &str) -> Option<&Answer> {
+        self.answers.iter().find(|a| a.name == name)
+    }
+}
+
+/// The values of a `--data-file`: its top-level keys, or, in another project's answers file,
+/// its `[answers]` table (plain values, or `{ type = ..., value = ... }` as this file writes
+/// them). Each value is given as text, to be typed and checked like a `-d` value.
+pub(crate) fn values_file(text: &str) -> Result<Vec<(String, String)>, String> {
+    let table: Table = text.parse().map_err(|e: toml::de::Error| {
+        format!("not valid TOML: {}", crate::text::shown(e.message()))
+    })?;
+    let values = match table.get("answers") {
+        Some(Toml::Table(answers)) => answers,
+        _ => &table,
+    };
+    let mut out = Vec::with_capacity(values.len());
+    for (key, v) in values {
+        let v = match v {
+            Toml::Table(t) if t.contains_key("value") => &t["value"],
+            v => v,
+        };
+        let text = match v {
+            Toml::String(s) => s.clone(),
+            Toml::Boolean(b) => b.to_string(),
+            Toml::Integer(i) => i.to_string(),
+            _ => {
+                return Err(format!(
+                    "`{}`: expected a string, a bool or an integer",
+                    crate::text::shown(key)
+                ));
+            }
+        };
+        out.push((key.clone(), text));
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Reader {
+    problems: Vec<String>,
+}
+
+fn at(table: &str, key: &str) -> String {
+    if table.is_empty() {
+        format!("`{}`", crate::text::shown(key))
+    } else {
+        format!("`{table}.{}`", crate::text::shown(key))
+    }
+}
+
+fn is_object_id(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl Reader {
+    fn add(&mut self, p: String) {
+        self.problems.push(p);
+    }
+
+    fn keys(&mut self, table: &str, t: &Table, allowed: &[&str]) {
+        for key in t.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.add(format!("{}: unknown key", at(table, key)));
+            }
+        }
+    }
+
+    fn table<'t>(&mut self, t: &'t Table, key: &str) -> Option<&'t Table> {
+        match t.get(key) {
+            Some(Toml::Table(inner)) => Some(inner),
+            Some(_) => {
+                self.add(format!("`{key}`: expected a table"));
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn string(&mut self, t: &Table, table: &str, key: &str) -> Option<String> {
+        match t.get(key) {
+            Some(Toml::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.add(format!("{}: expected a string", at(table, key)));
+                None
+            }
+            None => {
+                self.add(format!("{}: missing", at(table, key)));
+                None
+            }
+        }
+    }
+
+    /// A path in the project: it must pass the rendered-path rules.
+    fn path(&mut self, key: &str, path: &str) -> bool {
+        if path == FILE {
+            self.add(format!("{key}: `{FILE}` cannot list itself"));
+            return false;
+        }
+        match paths::check_relative(path) {
+            Ok(()) => true,
+            Err(why) => {
+                self.add(format!(
+                    "{key}: `{}` is not a path inside the project: it {}",
+                    crate::text::shown(path),
+                    why.trim_start_matches("which ")
+                ));
+                false
+            }
+        }
+    }
+
+    fn template(&mut self, root: &Table) -> Option<Template> {
+        let t = self.table(root, "template")?;
+        self.keys("template", t, &["source", "path", "name", "version", "id"]);
+        let name = self.string(t, "template", "name")?;
+        let source = match self.string(t, "template", "source")?.as_str() {
+            "embedded" => Source::Embedded,
+            "path" => {
+                let path = self.string(t, "template", "path")?;
+                if path.is_empty() || path.chars().any(char::is_control) {
+                    self.add("`template.path`: not a usable path".into());
+                    return None;
+                }
+                Source::Path(path)
+            }
+            other => {
+                self.add(format!(
+                    "`template.source`: `{}` is not `embedded` or `path`",
+                    crate::text::shown(other)
+                ));
+                return None;
+            }
+        };
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            || name.is_empty()
+        {
+            self.add(format!(
+                "`template.name`: `{}` is not a template name",
+                crate::text::shown(&name)
+            ));
+        }
+        let version = match t.get("version") {
+            None => None,
+            Some(Toml::String(v)) => Some(v.clone()),
+            Some(_) => {
+                self.add("`template.version`: expected a string".into());
+                None
+            }
+        };
+        let id = self.string(t, "template", "id")?;
+        if !is_object_id(&id) {
+            self.add("`template.id`: expected 40 hex digits".into());
+        }
+        Some(Template {
+            source,
+            name,
+            version,
+            id,
+        })
+    }
+
+    fn project(&mut self, root: &Table) -> Option<Project> {
+        let t = self.table(root, "project")?;
+        self.keys(
+            "project",
+            t,
+            &["name", "year", "scaffold_version", "secret"],
+        );
+        let name = self.string(t, "project", "name")?;
+        if let Err(why) = crate::config::check_project_name(&name) {
+            self.add(format!("`project.name`: {why}"));
+        }
+        let year = if let Some(Toml::Integer(y)) = t.get("year") {
+            *y
+        } else {
+            self.add("`project.year`: expected an integer".into());
+            0
+        };
+        let scaffold_version = self.string(t, "project", "scaffold_version")?;
+        let secret = match t.get("secret") {
+            None => None,
+            Some(Toml::Table(s)) => {
+                self.keys("project.secret", s, &["id", "files"]);
+                let id = self.string(s, "project.secret", "id").unwrap_or_default();
+                if !is_object_id(&id) {
+                    self.add("`project.secret.id`: expected 40 hex digits".into());
+                }
+                let mut files = Vec::new();
+                match s.get("files") {
+                    Some(Toml::Array(items)) => {
+                        for item in items {
+                            match item {
+                                Toml::String(p) if self.path("`project.secret.files`", p) => {
+                                    files.push(p.clone());
+                                }
+                                Toml::String(_) => {}
+                                _ => self.add("`project.secret.files`: expected strings".into()),
+                            }
+                        }
+                    }
+                    _ => self.add("`project.secret.files`: expected an array".into()),
+                }
+                Some(Secret { id, files })
+            }
+            Some(_) => {
+                self.add("`project.secret`: expected a table".into());
+                None
+            }
+        };
+        Some(Project {
+            name,
+            year,
+            scaffold_version,
+            secret,
+        })
+    }
+
+    fn answers(&mut self, root: &Table) -> Vec<Answer> {
+        let Some(t) = self.table(root, "answers") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, entry) in t {
+            let key = at("answers", name);
+            if !is_identifier(name) {
+                self.add(format!("{key}: not a variable name"));
+                continue;
+            }
+            let Toml::Table(e) = entry else {
+                self.add(format!("{key}: expected {{ type = ..., value = ... }}"));
+                continue;
+            };
+            self.keys(&format!("answers.{name}"), e, &["type", "value"]);
+            let Some(kind) = (match e.get("type") {
+                Some(Toml::String(k)) => Kind::from_name(k),
+                _ => None,
+            }) else {
+                self.add(format!("{key}: `type` must be string, bool, int or choice"));
+                continue;
+            };
+            let value = match (kind, e.get("value")) {
+                (Kind::String | Kind::Choice, Some(Toml::String(s))) => Value::Str(s.clone()),
+                (Kind::Bool, Some(Toml::Boolean(b))) => Value::Bool(*b),
+                (Kind::Int, Some(Toml::Integer(i))) => Value::Int(*i),
+                _ => {
+                    self.add(format!("{key}: `value` is missing or not a {kind}"));
+                    continue;
+                }
+            };
+            out.push(Answer {
+                name: name.clone(),
+                kind,
+                value,
+            });
+        }
+        out
+    }
+
+    fn files(&mut self, root: &Table) -> Vec<File> {
+        let Some(t) = self.table(root, "files") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (path, entry) in t {
+            let key = at("files", path);
+            if !self.path(&key, path) {
+                continue;
+            }
+            let Toml::Table(e) = entry else {
+                self.add(format!("{key}: expected {{ blob = ..., from = ... }}"));
+                continue;
+            };
+            self.keys(
+                &format!("files.{path}"),
+                e,
+                &["blob", "from", "exec", "state"],
+            );
+            let blob = match e.get("blob") {
+                Some(Toml::String(b)) if is_object_id(b) => b.clone(),
+                _ => {
+                    self.add(format!("{key}: `blob` must be 40 hex digits"));
+                    continue;
+                }
+            };
+            let from = match e.get("from") {
+                Some(Toml::String(f)) if !f.is_empty() && !f.chars().any(char::is_control) => {
+                    f.clone()
+                }
+                _ => {
+                    self.add(format!("{key}: `from` must name a template file"));
+                    continue;
+                }
+            };
+            let exec = match e.get("exec") {
+                None => false,
+                Some(Toml::Boolean(b)) => *b,
+                Some(_) => {
+                    self.add(format!("{key}: `exec` must be true or false"));
+                    false
+                }
+            };
+            let state = match e.get("state") {
+                None => State::Generated,
+                Some(Toml::String(s)) if s == "deleted" => State::Deleted,
+                Some(_) => {
+                    self.add(format!("{key}: `state` can only be \"deleted\""));
+                    State::Generated
+                }
+            };
+            out.push(File {
+                path: path.clone(),
+                from,
+                blob,
+                exec,
+                state,
+            });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    fn pending(&mut self, root: &Table) -> Vec<String> {
+        let Some(t) = self.table(root, "pending") else {
+            return Vec::new();
+        };
+        self.keys("pending", t, &["conflicts"]);
+        let mut out = Vec::new();
+        match t.get("conflicts") {
+            Some(Toml::Array(items)) => {
+                for item in items {
+                    if let Toml::String(p) = item {
+                        if self.path("`pending.conflicts`", p) {
+                            out.push(p.clone());
+                        }
+                    } else {
+                        self.add("`pending.conflicts`: expected strings".into());
+                    }
+                }
+            }
+            _ => self.add("`pending.conflicts`: expected an array of paths".into()),
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Record {
+        Record {
+            scaffold: "0.1.0".into(),
+            template: Template {
+                source: Source::Path("../tpl \"x\"".into()),
+                name: "chat".into(),
+                version: Some("2".into()),
+                id: "a".repeat(40),
+            },
+            project: Project {
+                name: "Team Chat".into(),
+                year: 2026,
+                scaffold_version: "0.1.0".into(),
+                secret: Some(Secret {
+                    id: "b".repeat(40),
+                    files: vec!["app.py".into()],
+                }),
+            },
+            answers: vec![
+                Answer {
+                    name: "port".into(),
+                    kind: Kind::Int,
+                    value: Value::Int(8000),
+                },
+                Answer {
+                    name: "backend".into(),
+                    kind: Kind::Choice,
+                    value: Value::Str("memory".into()),
+                },
+                Answer {
+                    name: "docker".into(),
+                    kind: Kind::Bool,
+                    value: Value::Bool(true),
+                },
+            ],
+            files: vec![
+                File {
+                    path: "z/app.py".into(),
+                    from: "z/app.py.tera".into(),
+                    blob: "c".repeat(40),
+                    exec: true,
+                    state: State::Generated,
+                },
+                File {
+                    path: "README.md".into(),
+                    from: "README.md.tera".into(),
+                    blob: "d".repeat(40),
+                    exec: false,
+                    state: State::Deleted,
+                },
+            ],
+            pending: vec![],
+        }
+    }
+
+    #[test]
+    fn round_trips_sorted_and_deterministic() {
+        let text = sample().to_toml();
+        assert_eq!(text, sample().to_toml());
+        let back = Record::parse(&text).unwrap();
+        let mut want = sample();
+        want.files.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(back.files, want.files);
+        assert_eq!(back.template, want.template);
+        assert_eq!(back.project, want.project);
+        assert_eq!(
+            back.answer("port").map(|a| &a.value),
+            Some(&Value::Int(8000))
+        );
+        let files_at = text.find("[files]").unwrap();
+        let readme = text.find("\"README.md\"").unwrap();
+        let app = text.find("\"z/app.py\"").unwrap();
+        assert!(
+            files_at < readme && readme < app,
+            "one sorted line per file:\n{text}"
+        );
+        assert!(text.contains("\"README.md\" = { blob = \"dddd"), "{text}");
+        let answers = &text[text.find("[answers]").unwrap()..files_at];
+        assert!(answers.find("backend").unwrap() < answers.find("port").unwrap());
+    }
+
+    /// Hostile files, each with the one problem said about it.
+    #[test]
+    fn hostile_files_are_refused_with_the_key() {
+        let good = sample().to_toml();
+        let cases: Vec<(String, &str)> = vec![
+            (
+                good.replace("format = 1", "format = 9"),
+                "`format`: 9 is not a format",
+            ),
+            (
+                good.replace("\"z/app.py\" =", "\"../escape\" ="),
+                "`files.../escape`: `../escape` is not a path inside the project",
+            ),
+            (
+                good.replace("\"z/app.py\" =", "\"/etc/passwd\" ="),
+                "is not a path inside the project",
+            ),
+            (
+                good.replace("\"z/app.py\" =", "\".git/hooks/pre-commit\" ="),
+                "version-control",
+            ),
+            (
+                good.replace("\"z/app.py\" =", "\".scaffold.toml\" ="),
+                "cannot list itself",
+            ),
+            (
+                good.replace("files = [\"app.py\"]", "files = [\"../../x\"]"),
+                "`project.secret.files`",
+            ),
+            (
+                good.replace("value = 8000", "value = \"8000\""),
+                "`answers.port`: `value` is missing or not a int",
+            ),
+            (
+                good.replace("exec = true", "exec = \"yes\""),
+                "`exec` must be true or false",
+            ),
+            (
+                good.replace("source = \"path\"", "source = \"ext::sh\""),
+                "`template.source`",
+            ),
+            (
+                good.replace("year = 2026", "year = \"x\""),
+                "`project.year`",
+            ),
+            (
+                format!("{good}\n[hooks]\nrun = \"rm\"\n"),
+                "`hooks`: unknown key",
+            ),
+            ("format = ".to_string(), "not valid TOML"),
+        ];
+        for (text, want) in cases {
+            let err = Record::parse(&text).expect_err(want);
+            assert!(err.iter().any(|p| p.contains(want)), "{want}: {err:?}");
+        }
+    }
+}
