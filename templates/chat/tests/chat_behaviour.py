@@ -440,7 +440,7 @@ class ChatBehaviour:
         with self.assertLogs("chat", "WARNING") as logs:  # type: ignore[attr-defined]
             await asyncio.wait_for(self.shutdown(grace=0.3), 5)
         assert time.monotonic() - started < 3
-        assert "1 requests still running after 0.3 s" in logs.output[0]
+        assert "1 request(s) still running after 0.3 s" in logs.output[0]
         try:
             await asyncio.wait_for(slow, 5)
         except tornado.httpclient.HTTPClientError as exc:
