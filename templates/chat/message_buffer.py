@@ -66,7 +66,13 @@ class MessageBuffer(Protocol):
         Raises :class:`BufferUnavailable` when the message cannot be stored."""
 
     def since(self, cursor: str | None) -> Updates:
-        """Messages after ``cursor`` (None: the whole cache). Never blocks."""
+        """Messages after ``cursor`` (None: the whole cache), from this process's copy.
+        Never blocks."""
+
+    async def updates(self, cursor: str | None) -> Updates:
+        """What a poll is answered: :meth:`since`, after making sure a cursor this process
+        cannot place yet is judged right (Redis: a cursor ahead of this process's copy is
+        either another process's newest message or from a stream Redis lost)."""
 
     def is_valid_cursor(self, cursor: str) -> bool:
         """Whether ``cursor`` is well formed for this backend."""
@@ -74,6 +80,9 @@ class MessageBuffer(Protocol):
     def wait(self, cursor: str, timeout: float) -> asyncio.Future:
         """A future that resolves when there is news after ``cursor``, or after ``timeout``
         seconds, whichever comes first. Cancelling it removes the waiter at once."""
+
+    def wake_all(self) -> None:
+        """Answer every waiting poll now (at shutdown, before requests in flight finish)."""
 
     @property
     def waiter_count(self) -> int:
@@ -149,6 +158,9 @@ class MemoryMessageBuffer:
         self._closed = True
         self._waiters.notify_all()
 
+    def wake_all(self) -> None:
+        self._waiters.notify_all()
+
     @property
     def cursor(self) -> str:
         return f"{self.epoch}-{self.sequence}"
@@ -182,6 +194,9 @@ class MemoryMessageBuffer:
             return Updates(list(self.cache), self.cursor, missed=True)
         start = seen - first + 1
         return Updates(list(itertools.islice(self.cache, start, None)), self.cursor)
+
+    async def updates(self, cursor: str | None) -> Updates:
+        return self.since(cursor)  # this process holds every message: nothing to check
 
     def wait(self, cursor: str, timeout: float) -> asyncio.Future:
         updates = self.since(cursor)

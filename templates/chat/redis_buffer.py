@@ -8,6 +8,9 @@
 * When Redis is unreachable the process keeps serving (pages, polls from the local copy) and
   logs one clear error; ``add`` raises :class:`BufferUnavailable` (a 503). The reader retries
   with a capped backoff and reloads the stream when Redis is back.
+* When Redis comes back without its data (it ran without persistence), cursors handed out
+  before are no ids of the stream any more: their clients are told ``missed: true``, as the
+  memory backend tells a client whose cursor comes from an earlier server process.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import urllib.parse
 
 import redis.asyncio
 import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from message_buffer import BufferUnavailable, Message, Updates, WaiterSet, parse_cursor
 
@@ -69,6 +74,7 @@ class RedisMessageBuffer:
         self.client: redis.asyncio.Redis | None = None  # commands: XADD, XRANGE, XINFO
         self.reader: redis.asyncio.Redis | None = None  # the one blocking XREAD per process
         self.cache: collections.deque = collections.deque(maxlen=cache_size)
+        self._ids: collections.deque = collections.deque(maxlen=cache_size)  # cache's ids, parsed
         self.last_id = "0-0"  # newest entry this process has seen
         # Every entry with an id up to this one is gone from the stream (trimmed).
         self.trimmed_up_to = (0, 0)
@@ -82,13 +88,25 @@ class RedisMessageBuffer:
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        # Commands and the blocking reader use separate connections.
+        # Commands and the blocking reader use separate connections, named after the stream
+        # so that CLIENT LIST shows whose they are. The client library's own retries are off:
+        # a retried XADD could store a message twice, and the reader must notice a lost
+        # connection (it reloads the stream then, which is how it sees Redis lost its data).
         self.client = redis.asyncio.Redis.from_url(
-            self.url, decode_responses=True, socket_connect_timeout=2, socket_timeout=5
+            self.url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            client_name=f"{self.stream}/commands",
+            retry=Retry(NoBackoff(), 0),
         )
         self.reader = redis.asyncio.Redis.from_url(
-            self.url, decode_responses=True, socket_connect_timeout=2,
+            self.url,
+            decode_responses=True,
+            socket_connect_timeout=2,
             socket_timeout=self.block_ms / 1000 + 5,
+            client_name=f"{self.stream}/reader",
+            retry=Retry(NoBackoff(), 0),
         )
         self._first_attempt = asyncio.Event()
         self._reader_task = asyncio.ensure_future(self._read_forever())
@@ -98,6 +116,8 @@ class RedisMessageBuffer:
             pass
 
     async def close(self) -> None:
+        if self._closed:
+            return
         self._closed = True
         if self._reader_task is not None:
             self._reader_task.cancel()
@@ -110,6 +130,9 @@ class RedisMessageBuffer:
         for client in (self.client, self.reader):
             if client is not None:
                 await client.aclose()
+
+    def wake_all(self) -> None:
+        self._waiters.notify_all()
 
     # --- the interface ---------------------------------------------------------------------
 
@@ -132,29 +155,48 @@ class RedisMessageBuffer:
             raise BufferUnavailable(f"Redis at {redacted(self.url)}: {exc}") from exc
         # Read your own writes: wait (briefly) until the reader has the entry, so a page
         # rendered right after this (the no-script form's redirect) shows the message.
-        deadline = time.monotonic() + 2
-        while _id(self.last_id) < _id(entry_id) and not self._closed:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            await self._progress.wait(remaining)
+        await self._caught_up(_id(entry_id), 2.0)
         return dict(message, cursor=entry_id)
 
     def since(self, cursor: str | None) -> Updates:
         if cursor is None:
             return Updates(list(self.cache), self.last_id)
         seen = _id(cursor)
-        last = _id(self.last_id)
-        if seen >= last:
+        if seen >= _id(self.last_id):
             if seen[0] > time.time() * 1000 + FUTURE_TOLERANCE_MS:
                 # Not from this stream: far ahead of any id Redis could have given out.
-                return Updates(list(self.cache), self.last_id, missed=True)
-            # Current, or written by another process a moment before our reader saw it.
+                return self._missed()
+            # Current, or ahead: another process's newest entry that our reader has not
+            # seen yet, or a cursor from a stream Redis lost. updates() asks Redis which.
             return Updates([], max(cursor, self.last_id, key=_id))
-        if seen < self.trimmed_up_to:
-            return Updates(list(self.cache), self.last_id, missed=True)
-        newer = [m for m in self.cache if _id(m["cursor"]) > seen]
-        return Updates(newer, self.last_id)
+        # Behind: the messages after it, if it names an entry this process still has.
+        newer: list[Message] = []
+        for message, entry in zip(reversed(self.cache), reversed(self._ids)):
+            if entry == seen:
+                newer.reverse()
+                return Updates(newer, self.last_id)
+            if entry < seen:
+                return self._missed()  # between two entries: not an id of this stream
+            newer.append(message)
+        # Older than everything cached: trimmed away, or from a stream Redis lost. Only a
+        # client that saw the stream empty ("0-0") and nothing trimmed since has all of it.
+        if seen == (0, 0) and self.trimmed_up_to == (0, 0):
+            return Updates(list(self.cache), self.last_id)
+        return self._missed()
+
+    async def updates(self, cursor: str | None) -> Updates:
+        local = self.since(cursor)
+        if cursor is None or local.missed or _id(cursor) <= _id(self.last_id):
+            return local
+        seen = _id(cursor)
+        try:
+            newest = await self._newest_in_redis()
+        except redis.exceptions.RedisError:
+            return local  # cannot tell now: treat it as current, the next poll asks again
+        if newest < seen:
+            return self._missed()  # Redis never gave out this id: it lost the stream
+        await self._caught_up(seen, 2.0)  # another process's entry: our reader gets it soon
+        return self.since(cursor)
 
     def wait(self, cursor: str, timeout: float) -> asyncio.Future:
         updates = self.since(cursor)
@@ -164,15 +206,42 @@ class RedisMessageBuffer:
             return future
         return self._waiters.wait(timeout)
 
+    def _missed(self) -> Updates:
+        return Updates(list(self.cache), self.last_id, missed=True)
+
+    async def _newest_in_redis(self) -> tuple[int, int]:
+        """The newest id the stream has ever given out, as Redis says now."""
+        if self.client is None:
+            raise redis.exceptions.ConnectionError("not started")
+        try:
+            info = await self.client.xinfo_stream(self.stream)
+        except redis.exceptions.ResponseError:  # no such key: nothing posted since it was lost
+            return (0, 0)
+        return _id(info.get("last-generated-id") or "0-0")
+
+    async def _caught_up(self, entry: tuple[int, int], timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until the reader has seen ``entry``."""
+        deadline = time.monotonic() + timeout
+        while _id(self.last_id) < entry and not self._closed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            await self._progress.wait(remaining)
+
     # --- the reader ------------------------------------------------------------------------
 
     def _remember(self, entry_id: str, fields: dict) -> None:
         if len(self.cache) == self.cache.maxlen:
-            self.trimmed_up_to = max(self.trimmed_up_to, _id(self.cache[0]["cursor"]))
+            self.trimmed_up_to = max(self.trimmed_up_to, self._ids[0])
         self.cache.append(
-            {"id": fields.get("id", ""), "body": fields.get("body", ""),
-             "html": fields.get("html", ""), "cursor": entry_id}
+            {
+                "id": fields.get("id", ""),
+                "body": fields.get("body", ""),
+                "html": fields.get("html", ""),
+                "cursor": entry_id,
+            }
         )
+        self._ids.append(_id(entry_id))
         self.last_id = entry_id
 
     async def _load(self) -> None:
@@ -185,6 +254,7 @@ class RedisMessageBuffer:
         entries = await self.client.xrevrange(self.stream, count=self.cache_size)
         entries.reverse()
         self.cache.clear()
+        self._ids.clear()
         self.trimmed_up_to = (0, 0)
         deleted = info.get("max-deleted-entry-id")  # Redis >= 7
         if deleted:
@@ -196,7 +266,16 @@ class RedisMessageBuffer:
         for entry_id, fields in entries:
             self._remember(entry_id, fields)
         if not entries:
-            self.last_id = info.get("last-generated-id") or previous
+            self.last_id = info.get("last-generated-id") or "0-0"
+        if _id(self.last_id) < _id(previous):
+            log.warning(
+                "Redis at %s: stream %r ends at %s, before %s that this process had seen: "
+                "Redis lost its data; clients with older cursors are told they missed messages",
+                redacted(self.url),
+                self.stream,
+                self.last_id,
+                previous,
+            )
         if self.last_id != previous:
             self._waiters.notify_all()
             self._progress.notify_all()
@@ -215,8 +294,12 @@ class RedisMessageBuffer:
             try:
                 await self._load()
                 if not self.connected:
-                    log.info("Redis at %s: connected, stream %r, %d messages",
-                             redacted(self.url), self.stream, len(self.cache))
+                    log.info(
+                        "Redis at %s: connected, stream %r, %d messages",
+                        redacted(self.url),
+                        self.stream,
+                        len(self.cache),
+                    )
                 self.connected = True
                 self._tried()
                 delay = 0.5
@@ -235,7 +318,9 @@ class RedisMessageBuffer:
                     log.error(
                         "cannot reach Redis at %s (%s). Still serving: new messages get 503 "
                         "until Redis is back; retrying every %.0f s at most.",
-                        redacted(self.url), exc, self.max_retry_s,
+                        redacted(self.url),
+                        exc,
+                        self.max_retry_s,
                     )
                 self.connected = False
                 self._tried()

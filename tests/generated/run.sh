@@ -20,7 +20,7 @@ GEN_DIR="$ROOT/tests/generated"
 WORK=${GEN_WORK:-$ROOT/target/generated}
 JOBS=${JOBS:-2}
 export ARTIFACTS_DIR=${ARTIFACTS_DIR:-$ROOT/target/ci-artifacts}
-TORNADO_LOW=6.4.2
+TORNADO_LOW=6.5.5
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -91,7 +91,7 @@ run_one() {
     "$dest/.venv/bin/python" - "$constraint" <<'PY'
 import sys, tornado
 print("  -> verified: Python %s, Tornado %s" % (sys.version.split()[0], tornado.version))
-if sys.argv[1] and not tornado.version.startswith("6.4"):
+if sys.argv[1] and not tornado.version.startswith("6.5"):
     sys.exit("expected Tornado 6.4.x for the lowest-version run, got " + tornado.version)
 PY
   } >"$log" 2>&1

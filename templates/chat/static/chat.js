@@ -3,8 +3,11 @@
 (function () {
   "use strict";
 
-  var FIRST_RETRY_MS = 500; // first delay after a failed poll
-  var MAX_RETRY_MS = 30000; // the backoff doubles up to this cap
+  var FIRST_RETRY_MS = 500; // the backoff's first ceiling after a failed poll
+  var MAX_RETRY_MS = 30000; // the ceiling doubles up to this cap
+  var POLL_MARGIN_MS = 5000; // a poll this much older than the server's poll timeout is stuck
+  var SEND_TIMEOUT_MS = 15000; // a send (or a token request) that takes longer has failed
+  var NOTICE_MS = 5000; // how long "Reconnected" and similar notices stay
 
   var inbox = document.getElementById("inbox");
   var form = document.getElementById("messageform");
@@ -12,8 +15,12 @@
   var button = document.getElementById("send");
   var statusLine = document.getElementById("status");
   var updatesUrl = form.getAttribute("data-updates");
+  var xsrfUrl = form.getAttribute("data-xsrf");
+  var pollTimeoutMs = parseFloat(form.getAttribute("data-poll-timeout")) * 1000 || 30000;
   var cursor = inbox.getAttribute("data-cursor");
-  var retryMs = FIRST_RETRY_MS;
+  var noticeTimer = null;
+  var errorShowing = false; // a failed send is on the status line: let it be read
+  var wakeUp = null; // ends the current backoff wait early (the browser went back online)
 
   function getCookie(name) {
     var parts = document.cookie.split(";");
@@ -26,78 +33,173 @@
     return "";
   }
 
-  function post(url, fields) {
-    return fetch(url, {
+  // fetch() that gives up after timeoutMs, body included (a proxy can hold either), and
+  // resolves to {status, ok, data} with the JSON body parsed (data is null otherwise).
+  async function request(url, options, timeoutMs) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, timeoutMs);
+    try {
+      var response = await fetch(url, Object.assign({ signal: controller.signal }, options));
+      var text = await response.text();
+      var data = null;
+      try {
+        data = JSON.parse(text);
+      } catch (ignored) {
+        // not JSON (an HTML error page from a proxy, say)
+      }
+      return { status: response.status, ok: response.ok, data: data };
+    } catch (error) {
+      if (error && error.name === "AbortError") {
+        throw new Error("no answer within " + Math.round(timeoutMs / 1000) + " s");
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function postOnce(url, fields, timeoutMs) {
+    return request(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-XSRFToken": getCookie("_xsrf") },
       body: new URLSearchParams(fields),
-    });
+    }, timeoutMs);
+  }
+
+  // A 403 means the _xsrf cookie is gone or stale (cleared, expired): ask the server for a
+  // fresh one and try once more. The server refused the first attempt before doing anything,
+  // so repeating it is safe.
+  async function post(url, fields, timeoutMs) {
+    var answer = await postOnce(url, fields, timeoutMs);
+    if (answer.status === 403) {
+      var fresh = await request(xsrfUrl, { credentials: "same-origin", cache: "no-store" },
+                                SEND_TIMEOUT_MS);
+      if (fresh.ok) {
+        answer = await postOnce(url, fields, timeoutMs);
+      }
+    }
+    return answer;
+  }
+
+  function errorText(answer) {
+    return (answer.data && answer.data.error) || "HTTP " + answer.status;
   }
 
   function setStatus(text, isError) {
+    clearTimeout(noticeTimer);
+    noticeTimer = null;
+    errorShowing = false;
     statusLine.textContent = text;
     statusLine.className = isError ? "status error" : "status";
   }
 
-  function sleep(ms) {
-    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  // A status line that clears itself after a while.
+  function notice(text, isError) {
+    setStatus(text, isError);
+    errorShowing = isError;
+    noticeTimer = setTimeout(function () { setStatus("", false); }, NOTICE_MS);
   }
 
-  // Insert one server-rendered message unless an element with its id is already there
-  // (the sender's own echo, the history and a poll can all deliver the same message).
-  function showMessage(html) {
+  // "Connection lost" and "Reconnecting" do not hide a failed send until it clears.
+  function connectionStatus(text) {
+    if (!errorShowing) {
+      setStatus(text, true);
+    }
+  }
+
+  // Wait ms, or less if the browser comes back online meanwhile.
+  function backoff(ms) {
+    return new Promise(function (resolve) {
+      var timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  window.addEventListener("online", function () {
+    if (wakeUp) {
+      wakeUp();
+    }
+  });
+
+  // Cursors are "<number>-<number>" and grow with every message (server order). The numbers
+  // may be too big for exact floats, so compare them as digit strings.
+  function compareNumbers(a, b) {
+    if (a.length !== b.length) {
+      return a.length < b.length ? -1 : 1;
+    }
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  function compareCursors(a, b) {
+    var x = a.split("-");
+    var y = b.split("-");
+    return compareNumbers(x[0], y[0]) || compareNumbers(x[1] || "", y[1] || "");
+  }
+
+  // Insert one server-rendered message in server order (by its cursor), unless an element
+  // with its id is already there (the sender's own echo, the history and a poll can all
+  // deliver the same message, in any order).
+  function showMessage(message) {
     var holder = document.createElement("template");
-    holder.innerHTML = html.trim();
+    holder.innerHTML = message.html.trim();
     var node = holder.content.firstElementChild;
     if (!node || !node.id || document.getElementById(node.id)) {
       return;
     }
+    node.setAttribute("data-cursor", message.cursor);
+    var before = null;
+    for (var el = inbox.lastElementChild; el; el = el.previousElementSibling) {
+      var other = el.getAttribute("data-cursor");
+      if (!other || compareCursors(other, message.cursor) <= 0) {
+        break;
+      }
+      before = el;
+    }
     var atBottom = inbox.scrollTop + inbox.clientHeight >= inbox.scrollHeight - 20;
-    inbox.appendChild(node);
+    inbox.insertBefore(node, before);
     if (atBottom) {
       inbox.scrollTop = inbox.scrollHeight;
     }
   }
 
-  async function errorText(response) {
-    try {
-      var data = await response.json();
-      if (data && data.error) {
-        return data.error;
-      }
-    } catch (ignored) {
-      // not JSON
-    }
-    return "HTTP " + response.status;
-  }
-
   async function pollForever() {
-    var failed = false;
+    var failures = 0; // failed polls in a row
     for (;;) {
       try {
         // After a failure, ask without waiting, to learn at once that the server is back.
-        var response = await post(updatesUrl, { cursor: cursor, wait: failed ? "0" : "1" });
-        if (!response.ok) {
-          throw new Error(await errorText(response));
+        var answer = await post(updatesUrl, { cursor: cursor, wait: failures ? "0" : "1" },
+                                pollTimeoutMs + POLL_MARGIN_MS);
+        if (!answer.ok) {
+          throw new Error(errorText(answer));
         }
-        var data = await response.json();
-        data.messages.forEach(function (message) { showMessage(message.html); });
+        var data = answer.data;
+        if (!data || !Array.isArray(data.messages) || typeof data.cursor !== "string") {
+          throw new Error("unexpected answer");
+        }
+        data.messages.forEach(showMessage);
         cursor = data.cursor;
-        retryMs = FIRST_RETRY_MS;
-        failed = false;
         if (data.missed) {
-          setStatus("Reconnected; some earlier messages may be missing.", false);
-        } else if (statusLine.className === "status error") {
-          setStatus("", false);
+          notice("Reconnected; some earlier messages may be missing.", false);
+        } else if (failures) {
+          notice("Reconnected.", false);
         }
+        failures = 0;
       } catch (error) {
-        failed = true;
-        setStatus("Connection lost, reconnecting in " + Math.round(retryMs / 1000) +
-                  " s\u2026", true);
-        await sleep(retryMs);
-        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-        setStatus("Reconnecting\u2026", true);
+        // Exponential backoff with full jitter: a random wait up to a ceiling that doubles,
+        // so that clients cut off together (a server restart) do not come back together.
+        var ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, failures));
+        var delay = Math.random() * ceiling;
+        failures += 1;
+        connectionStatus("Connection lost (" + error.message + "), reconnecting in " +
+                         Math.ceil(delay / 1000) + " s\u2026");
+        await backoff(delay);
+        connectionStatus("Reconnecting\u2026");
       }
     }
   }
@@ -110,15 +212,14 @@
     }
     button.disabled = true;
     try {
-      var response = await post(form.action, { body: body });
-      if (!response.ok) {
-        throw new Error(await errorText(response));
+      var answer = await post(form.action, { body: body }, SEND_TIMEOUT_MS);
+      if (!answer.ok || !answer.data || typeof answer.data.html !== "string") {
+        throw new Error(errorText(answer));
       }
-      var message = await response.json();
-      showMessage(message.html);
+      showMessage(answer.data);
       input.value = "";
     } catch (error) {
-      setStatus("Could not send: " + error.message, true);
+      notice("Could not send: " + error.message, true);
     } finally {
       button.disabled = false;
       input.focus();

@@ -5,14 +5,34 @@ from __future__ import annotations
 import asyncio
 import http.cookies
 import json
+import re
 import time
 import urllib.parse
 from typing import Any, Callable
 
+import tornado.httpclient
 import tornado.web
 from tornado.testing import gen_test
 
 import app as chat_app
+
+
+class SlowHandler(chat_app.BaseHandler):
+    """Test-only: GET /test/slow?s=SECONDS answers "done" after that long (and stops early
+    when its connection is cut)."""
+
+    cut: asyncio.Event | None = None
+
+    async def get(self) -> None:
+        self.cut = asyncio.Event()
+        try:
+            await asyncio.wait_for(self.cut.wait(), float(self.get_query_argument("s")))
+        except asyncio.TimeoutError:
+            self.write("done")
+
+    def on_connection_close(self) -> None:
+        if self.cut is not None:
+            self.cut.set()
 
 
 class ChatBehaviour:
@@ -35,9 +55,13 @@ class ChatBehaviour:
         self.buffer = self.make_buffer()
         return chat_app.make_app(
             message_buffer=self.buffer,
+            extra_routes=[(r"/test/slow", SlowHandler)],
             cache_size=self.CACHE_SIZE,
             poll_timeout=self.POLL_TIMEOUT,
         )
+
+    def get_httpserver_options(self) -> dict[str, Any]:
+        return {"max_body_size": chat_app.MAX_BODY_SIZE}  # as main() listens
 
     def setUp(self) -> None:
         super().setUp()  # type: ignore[misc]
@@ -54,10 +78,7 @@ class ChatBehaviour:
         """The _xsrf cookie value that GET / sets (also sent back as X-XSRFToken)."""
         if not self._token:
             response = await self.http_client.fetch(self.get_url("/"))
-            cookies: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
-            for header in response.headers.get_list("Set-Cookie"):
-                cookies.load(header)
-            self._token = cookies["_xsrf"].value
+            self._token = self.cookies(response)["_xsrf"].value
         return self._token
 
     async def post(self, path: str, xsrf: bool = True, **fields: str) -> Any:
@@ -97,6 +118,12 @@ class ChatBehaviour:
     def bodies(self, messages: list[dict[str, Any]]) -> list[str]:
         return [m["body"] for m in messages]
 
+    def cookies(self, response: Any) -> http.cookies.SimpleCookie:
+        jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        for header in response.headers.get_list("Set-Cookie"):
+            jar.load(header)
+        return jar
+
     # --- the page -------------------------------------------------------------------------
 
     def test_index_is_200_and_sets_xsrf_cookie(self) -> None:
@@ -108,11 +135,66 @@ class ChatBehaviour:
         assert "/static/chat.js?v=" in page and "/static/chat.css?v=" in page
 
     @gen_test
-    async def test_history_is_rendered_escaped_with_cursor(self) -> None:
-        await self.say("<b>hello</b>")
+    async def test_history_is_rendered_escaped_with_cursors(self) -> None:
+        first = await self.say("<b>hello</b>")
+        second = await self.say("again")
         page = (await self.http_client.fetch(self.get_url("/"))).body.decode()
         assert "&lt;b&gt;hello&lt;/b&gt;" in page and "<b>hello" not in page
         assert f'data-cursor="{self.cursor()}"' in page
+        # Each message carries its cursor, so chat.js can insert later ones in server order.
+        for message in (first, second):
+            assert f'id="m{message["id"]}" data-cursor="{message["cursor"]}"' in page
+
+    def test_page_has_no_inline_script_or_style(self) -> None:
+        # What lets the Content-Security-Policy be default-src 'self'.
+        page = self.fetch("/").body.decode()  # type: ignore[attr-defined]
+        scripts = re.findall(r"<script\b[^>]*>", page)
+        assert scripts and all(" src=" in tag for tag in scripts), scripts
+        assert "<style" not in page and " style=" not in page
+        assert not re.search(r"\son[a-z]+=", page), "inline event handler"
+
+    def test_security_headers_on_pages_static_files_and_errors(self) -> None:
+        for path in ("/", "/static/chat.js", "/static/chat.css", "/nowhere", "/a/nowhere"):
+            response = self.fetch(path)  # type: ignore[attr-defined]
+            for name, value in chat_app.SECURITY_HEADERS.items():
+                assert response.headers.get(name) == value, (path, name)
+        csp = chat_app.SECURITY_HEADERS["Content-Security-Policy"]
+        assert csp.startswith("default-src 'self';") and "frame-ancestors 'none'" in csp
+
+    def test_xsrf_cookie_is_samesite_lax(self) -> None:
+        response = self.fetch("/")  # type: ignore[attr-defined]
+        morsel = self.cookies(response)["_xsrf"]
+        assert morsel["samesite"] == "Lax"
+
+    def test_head_is_answered_wherever_get_is(self) -> None:
+        for path, status in (("/", 200), ("/a/xsrf", 204), ("/static/chat.js", 200)):
+            response = self.fetch(path, method="HEAD")  # type: ignore[attr-defined]
+            assert response.code == status, path
+            assert response.body == b"", path
+
+    def test_page_links_a_favicon_that_is_served(self) -> None:
+        page = self.fetch("/").body.decode()  # type: ignore[attr-defined]
+        match = re.search(r'<link rel="icon" href="([^"]+)"', page)
+        assert match, "no favicon link: browsers would ask for /favicon.ico and get 404"
+        icon = self.fetch(match.group(1))  # type: ignore[attr-defined]
+        assert icon.code == 200 and icon.body.startswith(b"<svg")
+
+    def test_unknown_paths_are_404_also_for_post(self) -> None:
+        assert self.fetch("/nowhere").code == 404  # type: ignore[attr-defined]
+        response = self.fetch("/a/nowhere", method="POST", body="x=1")  # type: ignore[attr-defined]
+        assert response.code == 404  # not 403: there is nothing to protect
+        assert json.loads(response.body) == {"error": "Not Found", "status": 404}
+
+    @gen_test
+    async def test_xsrf_endpoint_gives_a_page_without_cookie_a_working_one(self) -> None:
+        # What chat.js does after a 403 (the _xsrf cookie was cleared or expired).
+        response = await self.http_client.fetch(self.get_url("/a/xsrf"))
+        assert response.code == 204
+        assert response.headers["Cache-Control"] == "no-store"
+        fresh = self.cookies(response)["_xsrf"]
+        assert fresh["samesite"] == "Lax"
+        self._token = fresh.value
+        assert (await self.say("with a fresh token"))["body"] == "with a fresh token"
 
     # --- XSRF and bad input ---------------------------------------------------------------
 
@@ -140,11 +222,13 @@ class ChatBehaviour:
 
     @gen_test
     async def test_request_body_over_the_server_limit_is_rejected(self) -> None:
-        # main() caps request bodies at MAX_BODY_SIZE; the test server has Tornado's default,
-        # so check the cap is set and the handler limit holds for big bodies too.
-        assert chat_app.MAX_BODY_SIZE <= 1024 * 1024
-        response = await self.post("/a/message/new", body="x" * 100_000)
+        # This test server listens with max_body_size=MAX_BODY_SIZE, as main() does. Tornado
+        # refuses the body before any handler runs: a bare 400, not the handler's JSON one.
+        before = self.cursor()
+        response = await self.post("/a/message/new", body="x" * chat_app.MAX_BODY_SIZE)
         assert response.code == 400
+        assert b"error" not in response.body
+        assert self.cursor() == before
 
     @gen_test
     async def test_malformed_cursor_is_400(self) -> None:
@@ -156,8 +240,16 @@ class ChatBehaviour:
     @gen_test
     async def test_unsafe_next_is_400_and_adds_nothing(self) -> None:
         before = self.cursor()
-        for bad in ("//evil.example", "/\\evil.example", "http://evil.example", "evil",
-                    "", "/\t/evil.example", " /x", "/a\\b"):
+        for bad in (
+            "//evil.example",
+            "/\\evil.example",
+            "http://evil.example",
+            "evil",
+            "",
+            "/\t/evil.example",
+            " /x",
+            "/a\\b",
+        ):
             response = await self.post("/a/message/new", body="hi", next=bad)
             assert response.code == 400, repr(bad)
         assert self.cursor() == before
@@ -184,7 +276,7 @@ class ChatBehaviour:
         html = message["html"]
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-        assert '<a href="https://example.com/a?b=1&amp;c=2">' in html
+        assert '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener ugc">' in html
 
     # --- polling ---------------------------------------------------------------------------
 
@@ -303,6 +395,66 @@ class ChatBehaviour:
         await self.until(lambda: self.buffer.waiter_count == 1)
         await self.say("still here")
         assert self.bodies(json.loads((await polling).body)["messages"]) == ["still here"]
+        # And no departed request is still counted as in flight (shutdown waits for those).
+        await self.until(lambda: len(self._app.in_flight) == 0, seconds=2)
+
+    # --- shutdown ----------------------------------------------------------------------------
+
+    def shutdown(self, grace: float) -> asyncio.Future:
+        server = self.http_server  # type: ignore[attr-defined]
+        return asyncio.ensure_future(chat_app.shutdown(server, self._app, grace))
+
+    @gen_test(timeout=20)
+    async def test_shutdown_answers_polls_at_once_and_lets_a_slow_request_finish(self) -> None:
+        cursor = self.cursor()
+        waiting = asyncio.ensure_future(self.poll(cursor))
+        slow = asyncio.ensure_future(
+            self.http_client.fetch(self.get_url("/test/slow?s=1.5"), raise_error=False)
+        )
+        await self.until(lambda: self.buffer.waiter_count == 1 and len(self._app.in_flight) == 2)
+        started = time.monotonic()
+        with self.assertLogs("chat", "INFO") as logs:  # type: ignore[attr-defined]
+            stopping = self.shutdown(grace=10)
+            poll = await asyncio.wait_for(waiting, 5)
+            answered = time.monotonic() - started
+            response = await asyncio.wait_for(slow, 10)
+            await asyncio.wait_for(stopping, 10)
+        assert poll.code == 200 and answered < 1, answered  # answered at once, not at timeout
+        assert json.loads(poll.body) == {"messages": [], "cursor": cursor, "missed": False}
+        assert poll.headers["Connection"] == "close"
+        assert response.code == 200 and response.body == b"done"  # the slow one finished
+        assert [r.getMessage() for r in logs.records] == ["Shutting down", "Stopped"]
+        # And the server accepts no new connection.
+        try:
+            await self.http_client.fetch(self.get_url("/"))
+        except ConnectionRefusedError:
+            pass
+        else:
+            raise AssertionError("the server still accepts connections after shutdown")
+
+    @gen_test(timeout=20)
+    async def test_shutdown_cuts_a_request_that_outlives_the_grace_period(self) -> None:
+        slow = asyncio.ensure_future(self.http_client.fetch(self.get_url("/test/slow?s=8")))
+        await self.until(lambda: len(self._app.in_flight) == 1)
+        started = time.monotonic()
+        with self.assertLogs("chat", "WARNING") as logs:  # type: ignore[attr-defined]
+            await asyncio.wait_for(self.shutdown(grace=0.3), 5)
+        assert time.monotonic() - started < 3
+        assert "1 request(s) still running after 0.3 s" in logs.output[0]
+        try:
+            await asyncio.wait_for(slow, 5)
+        except tornado.httpclient.HTTPClientError as exc:
+            assert exc.code == 599  # cut: no response at all
+        else:
+            raise AssertionError("the request outlived the grace period and still got an answer")
+
+    @gen_test
+    async def test_a_poll_arriving_during_shutdown_is_refused_with_503(self) -> None:
+        self._app.shutting_down = True  # what shutdown() sets first
+        response = await self.poll(self.cursor())
+        assert response.code == 503
+        assert response.headers["Connection"] == "close"
+        assert json.loads(response.body)["error"] == "the server is shutting down"
 
     def test_stats_endpoint_is_off_by_default(self) -> None:
         assert self.fetch("/a/stats").code == 404  # type: ignore[attr-defined]

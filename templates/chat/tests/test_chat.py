@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import pytest
 import tornado.testing
 
 import app as chat_app
@@ -57,6 +61,73 @@ def test_is_safe_next() -> None:
     assert chat_app.is_safe_next("/room/1?x=y#z")
     for bad in ("", "x", "//a", "/\\a", "http://a", "/a b", "/\x00", "/a\\b"):
         assert not chat_app.is_safe_next(bad), repr(bad)
+
+
+def test_state_lives_on_the_application_not_in_settings() -> None:
+    buffer = MemoryMessageBuffer()
+    app = chat_app.make_app(message_buffer=buffer)
+    assert app.buffer is buffer
+    assert "message_buffer" not in app.settings
+    assert app.last_updates is None and len(app.in_flight) == 0
+
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_app(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+FORM = "options take the form --name=value, for example"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--port=abc"],
+            "bad value in --port=abc: invalid literal for int() with base 10: 'abc' (see --help)",
+        ),
+        (["--nope"], "unknown option '--nope' (see --help)"),
+        (["--nope=1"], "unknown option '--nope' (see --help)"),
+        (["--port", "8000"], f"Option 'port' requires a value; {FORM} --port=8000"),
+        (["--port", "--debug"], "Option 'port' requires a value (see --help)"),
+        (["8000"], f"unexpected argument '8000'; {FORM} --port=8000"),
+        (["--debug", "8000"], f"unexpected argument '8000'; {FORM} --port=8000"),
+    ],
+)
+def test_bad_command_lines_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run_app(*args)
+    assert result.returncode == 2, result
+    assert result.stderr.splitlines() == [f"error: {message}"], result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_good_command_line_values_are_parsed() -> None:
+    code = (
+        "import app; "
+        "app.parse_options(['app.py', '--port=8000', '--debug', '--poll_timeout=2.5', "
+        "'--shutdown_grace=1', '--address=0.0.0.0']); "
+        "o = app.options; print(o.port, o.debug, o.poll_timeout, o.shutdown_grace, o.address)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["8000", "True", "2.5", "1.0", "0.0.0.0"]
+
+
+def test_help_lists_the_options() -> None:
+    result = run_app("--help")
+    assert result.returncode == 0
+    for name in ("--port", "--poll-timeout", "--shutdown-grace", "--max-message-length"):
+        assert name in result.stdout + result.stderr
 
 
 def test_options_are_not_parsed_at_import() -> None:

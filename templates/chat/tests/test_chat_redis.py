@@ -42,8 +42,9 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
         require_redis()
         self.stream = f"test-chat:{uuid.uuid4().hex}"
         self.addCleanup(drop, self.stream)
-        return RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream,
-                                  block_ms=1000)
+        return RedisMessageBuffer(
+            REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream, block_ms=1000
+        )
 
     def setUp(self) -> None:
         super().setUp()
@@ -97,6 +98,84 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
         finally:
             await client.aclose()
 
+    async def kill_reader_connection(self) -> None:
+        """What a Redis restart does to this process: its blocking XREAD connection drops."""
+        client = redis.asyncio.Redis.from_url(REDIS_URL, decode_responses=True)
+        try:
+            killed = 0
+            for info in await client.client_list():
+                if info.get("name") == f"{self.stream}/reader":
+                    await client.client_kill_filter(_id=info["id"])
+                    killed += 1
+            assert killed == 1, "the buffer's reader connection was not found"
+        finally:
+            await client.aclose()
+
+    @gen_test(timeout=20)
+    async def test_a_process_started_after_redis_lost_its_data_says_missed(self) -> None:
+        await self.say("a")
+        cursor = (await self.say("b"))["cursor"]
+        drop(self.stream)  # Redis restarted without persistence: the stream is gone
+        fresh = RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream)
+        await fresh.start()
+        try:
+            updates = await fresh.updates(cursor)
+            assert updates.missed is True  # ahead of the stream: like an unknown epoch
+            assert updates.messages == [] and updates.cursor == "0-0"
+        finally:
+            await fresh.close()
+
+    @gen_test(timeout=20)
+    async def test_a_waiting_poll_is_told_it_missed_messages_when_redis_lost_its_data(self) -> None:
+        await self.say("before the loss")
+        cursor = self.cursor()
+        polling = asyncio.ensure_future(self.poll(cursor))
+        await self.until(lambda: self.buffer.waiter_count == 1)
+        drop(self.stream)
+        with self.assertLogs("chat.redis", "WARNING") as logs:
+            await self.kill_reader_connection()
+            response = await asyncio.wait_for(polling, 10)
+        assert any("Redis lost its data" in line for line in logs.output), logs.output
+        data = json.loads(response.body)
+        assert data == {"messages": [], "cursor": "0-0", "missed": True}
+        # The chat goes on from the new stream, and the new cursor works.
+        await self.say("after the loss")
+        data = json.loads((await self.poll(data["cursor"])).body)
+        assert self.bodies(data["messages"]) == ["after the loss"] and data["missed"] is False
+
+    @gen_test(timeout=20)
+    async def test_a_cursor_from_a_lost_stream_says_missed_after_new_messages(self) -> None:
+        cursor = (await self.say("lost"))["cursor"]
+        drop(self.stream)
+        other = RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream)
+        await other.start()
+        try:
+            await other.add({"id": "n1", "body": "new stream", "html": "<p>n</p>"})
+        finally:
+            await other.close()
+        fresh = RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream)
+        await fresh.start()
+        try:
+            updates = await fresh.updates(cursor)  # older than the new stream, not in it
+            assert updates.missed is True
+            assert self.bodies(updates.messages) == ["new stream"]
+        finally:
+            await fresh.close()
+
+    @gen_test(timeout=20)
+    async def test_a_cursor_from_another_process_is_never_missed(self) -> None:
+        other = RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream)
+        await other.start()
+        try:
+            for i in range(3):
+                sent = await other.add({"id": f"o{i}", "body": f"o{i}", "html": "<p>o</p>"})
+                # Asked at once: this process's reader may not have the entry yet.
+                updates = await self.buffer.updates(sent["cursor"])
+                assert updates.missed is False and updates.messages == []
+                assert updates.cursor == sent["cursor"]
+        finally:
+            await other.close()
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -129,7 +208,9 @@ class TestRedisDown(tornado.testing.AsyncHTTPTestCase):
         assert page.code == 200
         token = page.headers["Set-Cookie"].split("_xsrf=", 1)[1].split(";", 1)[0]
         response = self.fetch(
-            "/a/message/new", method="POST", body="body=hello",
+            "/a/message/new",
+            method="POST",
+            body="body=hello",
             headers={"Cookie": "_xsrf=" + token, "X-XSRFToken": token},
         )
         assert response.code == 503

@@ -85,8 +85,9 @@ class Target:
     async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         return await asyncio.open_connection(self.host, self.port)
 
-    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    async def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> tuple[int, dict[str, str], bytes]:
         reader, writer = await self.connect()
         try:
             writer.write(http_request(method, path, self.host, headers or {}, body, close=True))
@@ -97,13 +98,15 @@ class Target:
     async def waiters(self) -> int:
         status, _, body = await self.request("GET", "/a/stats")
         if status != 200:
-            raise LoadTestError(f"GET /a/stats on port {self.port} is {status}: start the "
-                                "server with --stats")
+            raise LoadTestError(
+                f"GET /a/stats on port {self.port} is {status}: start the server with --stats"
+            )
         return json.loads(body)["waiters"]
 
 
-def http_request(method: str, path: str, host: str, headers: dict[str, str], body: bytes,
-                 close: bool = False) -> bytes:
+def http_request(
+    method: str, path: str, host: str, headers: dict[str, str], body: bytes, close: bool = False
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     if body or method == "POST":
@@ -208,12 +211,15 @@ async def wait_waiters(targets: list[Target], want: int, seconds: float, what: s
     raise LoadTestError(f"{what}: {last} waiting polls after {seconds:.0f} s, expected {want}")
 
 
-async def open_pollers(targets: list[Target], session: Session, count: int, ramp: int,
-                       arrivals: dict[str, list[float]]) -> list[Poller]:
+async def open_pollers(
+    targets: list[Target], session: Session, count: int, ramp: int, arrivals: dict[str, list[float]]
+) -> list[Poller]:
     pollers: list[Poller] = []
     for start in range(0, count, ramp):
-        batch = [Poller(targets[i % len(targets)], session, arrivals)
-                 for i in range(start, min(start + ramp, count))]
+        batch = [
+            Poller(targets[i % len(targets)], session, arrivals)
+            for i in range(start, min(start + ramp, count))
+        ]
         connections = await asyncio.gather(*(p.target.connect() for p in batch))
         for poller, (reader, writer) in zip(batch, connections):
             poller.task = asyncio.ensure_future(poller.run(reader, writer))
@@ -256,17 +262,21 @@ async def run(args: argparse.Namespace) -> dict:
     pollers = await open_pollers(targets, session, args.clients, args.ramp, arrivals)
     took = await wait_waiters(targets, args.clients, args.settle, f"{args.clients} polls")
     result["connect_s"] = round(time.monotonic() - started, 2)
-    print(f"  {args.clients} long polls waiting after {result['connect_s']} s "
-          f"(last {took:.1f} s waiting for the server to register them)")
+    print(
+        f"  {args.clients} long polls waiting after {result['connect_s']} s "
+        f"(last {took:.1f} s waiting for the server to register them)"
+    )
     rss_during = [t.rss_kib() for t in targets]
     if all(r is not None for r in rss_before + rss_during):
         grown = sum(rss_during) - sum(rss_before)  # type: ignore[arg-type]
         result["rss_kib_before"] = rss_before
         result["rss_kib_with_waiters"] = rss_during
         result["kib_per_waiting_client"] = round(grown / args.clients, 2)
-        print(f"  server RSS {', '.join(map(str, rss_before))} KiB -> "
-              f"{', '.join(map(str, rss_during))} KiB: "
-              f"{result['kib_per_waiting_client']} KiB per waiting client")
+        print(
+            f"  server RSS {', '.join(map(str, rss_before))} KiB -> "
+            f"{', '.join(map(str, rss_during))} KiB: "
+            f"{result['kib_per_waiting_client']} KiB per waiting client"
+        )
 
     # 2. Messages to all of them.
     per_message = []
@@ -293,8 +303,10 @@ async def run(args: argparse.Namespace) -> dict:
             "max_s": round(max(latencies), 4),
         }
         per_message.append(stats)
-        print(f"  message {n + 1} to {args.clients} pollers: median {stats['median_s']} s, "
-              f"p99 {stats['p99_s']} s, max {stats['max_s']} s")
+        print(
+            f"  message {n + 1} to {args.clients} pollers: median {stats['median_s']} s, "
+            f"p99 {stats['p99_s']} s, max {stats['max_s']} s"
+        )
         await wait_waiters(targets, args.clients, args.settle, "polls after a message")
     result["messages"] = per_message
     if all_latencies:
@@ -320,29 +332,45 @@ async def run(args: argparse.Namespace) -> dict:
         done += size
     result["cycles"] = done
     result["waiters_after_cycles"] = await total_waiters(targets)
-    print(f"  {done} connect/disconnect cycles in {time.monotonic() - started:.1f} s: "
-          f"{result['waiters_after_cycles']} waiting polls left")
+    print(
+        f"  {done} connect/disconnect cycles in {time.monotonic() - started:.1f} s: "
+        f"{result['waiters_after_cycles']} waiting polls left"
+    )
     return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", action="append", required=True,
-                        help="a server (loopback only), repeat for several processes")
-    parser.add_argument("--server-pid", type=int, action="append",
-                        help="the server's pid, to read its memory (repeat, in --url order)")
+    parser.add_argument(
+        "--url",
+        action="append",
+        required=True,
+        help="a server (loopback only), repeat for several processes",
+    )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        help="the server's pid, to read its memory (repeat, in --url order)",
+    )
     parser.add_argument("--clients", type=int, default=1000, help="concurrent long polls")
     parser.add_argument("--messages", type=int, default=3, help="messages to post")
-    parser.add_argument("--cycles", type=int, default=1000,
-                        help="connect/disconnect cycles after the main test")
+    parser.add_argument(
+        "--cycles", type=int, default=1000, help="connect/disconnect cycles after the main test"
+    )
     parser.add_argument("--ramp", type=int, default=500, help="connections opened at once")
-    parser.add_argument("--settle", type=float, default=120,
-                        help="longest wait for any one step, seconds")
+    parser.add_argument(
+        "--settle", type=float, default=120, help="longest wait for any one step, seconds"
+    )
     parser.add_argument("--deadline", type=float, default=900, help="whole run, seconds")
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     args = parser.parse_args()
-    if not (1 <= args.clients <= 50_000 and 0 <= args.messages <= 100
-            and 0 <= args.cycles <= 200_000 and 1 <= args.ramp <= 5000):
+    if not (
+        1 <= args.clients <= 50_000
+        and 0 <= args.messages <= 100
+        and 0 <= args.cycles <= 200_000
+        and 1 <= args.ramp <= 5000
+    ):
         parser.error("out of bounds: clients 1..50000, messages 0..100, cycles 0..200000")
     try:
         result = asyncio.run(asyncio.wait_for(run(args), args.deadline))

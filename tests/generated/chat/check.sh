@@ -34,7 +34,7 @@ if [ -f redis_buffer.py ]; then
   RPORT=$(free_port)
   step "redis-server --port $RPORT --save '' --appendonly no"
   redis-server --port "$RPORT" --save '' --appendonly no >redis.log 2>&1 &
-  EXTRA_PIDS+=($!)
+  RPID=$!; EXTRA_PIDS+=("$RPID")
   for _ in $(seq 1 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$RPORT" ping >/dev/null || fail "redis-server did not start: $(cat redis.log)"
   # README: the Redis tests use REDIS_URL.
@@ -45,6 +45,10 @@ else
 fi
 
 # README "Test it": python3 -m venv .venv && . .venv/bin/activate; pip install -r requirements-dev.txt
+for line in "python app.py --port=8888" "pip install -r requirements-dev.txt" "python -m pytest" \
+            "ruff check ." "ruff format --check ."; do
+  readme_has "$line"
+done
 make_venv
 pip_install -r requirements.txt
 pip_install -r requirements-dev.txt
@@ -52,6 +56,15 @@ report_versions
 [ -x app.py ] || fail "app.py is not executable"
 run_pytest
 run_ruff
+step "ruff format --check ."
+ruff format --check --no-cache . || fail "ruff format --check found files to reformat"
+
+# README: "--port 8888" is a one-line error with exit status 2.
+step "python app.py --port 8888 -> one-line error, exit 2"
+rc=0; err=$(python app.py --port 8888 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] || fail "python app.py --port 8888 exited $rc, expected 2: $err"
+[ "$(wc -l <<<"$err")" = 1 ] && grep -q '^error: .*--port=8888' <<<"$err" \
+  || fail "not a one-line error naming --port=8888: $err"
 
 # README "Run it": python app.py --port=8888 (on our free port)
 BASE="http://127.0.0.1:$PORT"
@@ -61,11 +74,27 @@ fetch "$BASE/" 200 'id="inbox"'
 fetch "$BASE/static/chat.js" 200 'X-XSRFToken'
 fetch "$BASE/a/stats" 404   # off unless --stats
 
+step "HEAD / and security headers on the page and on a static file"
+for path in / /static/chat.js; do
+  headers=$(curl -s -I "$BASE$path") || fail "HEAD $path failed"
+  grep -q '^HTTP/1.1 200' <<<"$headers" || fail "HEAD $path: $headers"
+  for h in "X-Content-Type-Options: nosniff" "X-Frame-Options: DENY" \
+           "Content-Security-Policy: default-src 'self'"; do
+    grep -qiF "$h" <<<"$headers" || fail "HEAD $path lacks $h: $headers"
+  done
+done
+step "a request body over the server's limit is refused before any handler (bare 400)"
+big=$(mktemp); head -c 70000 /dev/zero | tr '\0' x >"$big"
+# curl reports the 400, then exits non-zero: the server closes without reading the body.
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$big" "$BASE/a/message/new") || true
+rm -f "$big"
+[ "$code" = 400 ] || fail "a 70,000-byte body got $code, expected 400"
+
 jar=$(mktemp)
 curl -s -c "$jar" -o /dev/null "$BASE/" || fail "GET / failed"
 token=$(awk '$6 == "_xsrf" {print $7}' "$jar")
 [ -n "$token" ] || fail "GET / set no _xsrf cookie"
-cursor=$(curl -s "$BASE/" | grep -o 'data-cursor="[0-9]*-[0-9]*"' | cut -d'"' -f2)
+cursor=$(curl -s "$BASE/" | sed -n 's/.*id="inbox"[^>]*data-cursor="\([0-9]*-[0-9]*\)".*/\1/p')
 [ -n "$cursor" ] || fail "the page carries no cursor"
 post() { # post PATH FIELDS... -> prints "STATUS BODY"
   local path=$1; shift
@@ -88,7 +117,7 @@ kill -0 "$pollpid" 2>/dev/null || fail "the poll answered before any message: $(
 out=$(post /a/message/new "body=<script>alert(1)</script> hi https://example.com")
 [ "$(status_of "$out")" = 200 ] || fail "POST /a/message/new: $out"
 grep -q '&lt;script&gt;' <<<"$out" || fail "message not escaped: $out"
-grep -q '<a href=\\"https://example.com\\">' <<<"$out" || fail "message not linkified: $out"
+grep -q '<a href=\\"https://example.com\\" rel=\\"nofollow noopener ugc\\">' <<<"$out" || fail "message not linkified with rel=nofollow: $out"
 wait "$pollpid" || fail "the poll failed"
 grep -q 'hi' "$pollout" && [ "$(tail -n 1 "$pollout")" = 200 ] || fail "poll did not get the message: $(cat "$pollout")"
 
@@ -120,7 +149,7 @@ if [ "$REDIS" = yes ]; then
   count_bodies() { # JSON answer (status line stripped) -> the message bodies, one a line
     head -n -1 | python -c 'import json, sys; [print(m["body"]) for m in json.load(sys.stdin)["messages"]]'
   }
-  cur2=$(curl -s "http://127.0.0.1:$PORT2/" | grep -o 'data-cursor="[0-9]*-[0-9]*"' | cut -d'"' -f2)
+  cur2=$(curl -s "http://127.0.0.1:$PORT2/" | sed -n 's/.*id="inbox"[^>]*data-cursor="\([0-9]*-[0-9]*\)".*/\1/p')
   [ -n "$cur2" ] || fail "process 2's page carries no cursor"
   pollout=$(mktemp)
   ( poll2 "$cur2" >"$pollout" ) &
@@ -151,6 +180,19 @@ if [ "$REDIS" = yes ]; then
   step "a client resuming its cursor on the restarted process got exactly the 3 messages"
   kill -TERM "$pid2"; wait "$pid2" || fail "process 2 exited non-zero on SIGTERM"
 
+  step "Redis restarts without its data: an old cursor is told it missed messages"
+  cursor=$(head -n -1 <<<"$(post /a/message/updates wait=0)" | python -c 'import json, sys; print(json.load(sys.stdin)["cursor"])')
+  kill -TERM "$RPID"; wait "$RPID" || true
+  redis-server --port "$RPORT" --save '' --appendonly no >redis.log 2>&1 &
+  RPID=$!; EXTRA_PIDS+=("$RPID")
+  for _ in $(seq 1 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  out=$(curl -s -m 45 -b "$jar" -H "X-XSRFToken: $token" -w '\n%{http_code}' \
+        --data-urlencode "cursor=$cursor" "$BASE/a/message/updates")
+  [ "$(status_of "$out")" = 200 ] || fail "poll after the Redis restart: $out"
+  grep -q '"missed": true' <<<"$out" || fail "a cursor from the lost stream was not told it missed messages: $out"
+  grep -q "Redis lost its data" server.log || fail "process 1 did not log the data loss: $(tail -n 5 server.log)"
+  step "the poll with the old cursor got \"missed\": true after the Redis restart"
+
   step "Redis unreachable at start-up: clear error, keeps serving, recovers"
   RPORT2=$(free_port); PORT3=$(free_port)
   python app.py --port="$PORT3" --redis-url="redis://127.0.0.1:$RPORT2/0" >server3.log 2>&1 &
@@ -174,8 +216,22 @@ if [ "$REDIS" = yes ]; then
   kill -TERM "$pid3"; wait "$pid3" || fail "process 3 exited non-zero on SIGTERM"
   step "503 while Redis was down, 200 once it came back, no traceback"
 fi
-rm -f "$jar" "$pollout"
+step "SIGTERM with a poll waiting: the poll is answered at once, the server exits 0"
+cursor=$(head -n -1 <<<"$(post /a/message/updates wait=0)" | python -c 'import json, sys; print(json.load(sys.stdin)["cursor"])')
+pollout=$(mktemp)
+( post /a/message/updates "cursor=$cursor" >"$pollout" ) &
+pollpid=$!
+sleep 0.5
+kill -0 "$pollpid" 2>/dev/null || fail "the poll answered before SIGTERM: $(cat "$pollout")"
+started=$(date +%s.%N)
 check_stopped
+wait "$pollpid" || fail "the waiting poll failed at shutdown"
+python -c "import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) < 3 else 1)" "$started" "$(date +%s.%N)" \
+  || fail "the waiting poll was not answered at once at shutdown"
+[ "$(tail -n 1 "$pollout")" = 200 ] || fail "the waiting poll got: $(cat "$pollout")"
+grep -q "Shutting down" server.log && grep -q "Stopped" server.log \
+  || fail "no 'Shutting down' / 'Stopped' in the log: $(tail -n 5 server.log)"
+rm -f "$jar" "$pollout"
 
 # README "Load test", at small N.
 step "load test: 200 concurrent polls, 3 messages, 400 connect/disconnect cycles"
@@ -202,7 +258,7 @@ check_stopped
 
 # Two real browser pages (Debian chromium via playwright; never `playwright install`).
 pip_install playwright
-step "browser test (two pages, script message, server restart)"
+step "browser test (see browser_test.py: basic, order, xsrf, stuck, online, restart, favicon)"
 BROWSER_ARGS=()
 for arg in "${SERVER_ARGS[@]}"; do BROWSER_ARGS+=("--server-arg=$arg"); done
 python "$GEN_DIR/chat/browser_test.py" --port "$PORT" "${BROWSER_ARGS[@]}" \
