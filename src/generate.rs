@@ -14,7 +14,7 @@ use crate::manifest::{self, Manifest};
 use crate::record::{self, Record};
 use crate::registry::Registry;
 use crate::render::{self, OutFile, PathError};
-use crate::source::{MANIFEST_FILE, Origin, TemplateSource};
+use crate::source::{Origin, TemplateSource};
 
 /// A template and its checked manifest.
 pub(crate) struct Loaded {
@@ -198,25 +198,6 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
     Ok(())
 }
 
-/// What a template is, exactly: the git tree id of its files with `template.toml`.
-pub(crate) fn template_id(source: &TemplateSource) -> Result<String> {
-    let mut entries: Vec<crate::hash::Entry<'_>> = source
-        .files
-        .iter()
-        .map(|f| crate::hash::Entry {
-            path: &f.path,
-            executable: f.executable,
-            contents: &f.contents,
-        })
-        .collect();
-    entries.push(crate::hash::Entry {
-        path: MANIFEST_FILE,
-        executable: false,
-        contents: source.manifest_text.as_bytes(),
-    });
-    crate::hash::tree_id(&entries)
-}
-
 /// Paths scaffold keeps for itself in every project: a template may not produce them.
 pub(crate) fn refuse_reserved(files: &[OutFile]) -> Result<()> {
     for f in files {
@@ -310,8 +291,8 @@ pub(crate) fn record_for(
         template: record::Template {
             source,
             name: loaded.manifest.name.clone(),
-            version: loaded.manifest.version.clone(),
-            id: template_id(&loaded.source)?,
+            version: version_of(loaded)?,
+            id: loaded.source.id()?,
         },
         project: record::Project {
             name: inputs.project_name.clone(),
@@ -330,6 +311,19 @@ pub(crate) fn record_for(
         files: entries,
         pending: Vec::new(),
     })
+}
+
+/// A template's version label: its manifest's `version`, or for an embedded template kept
+/// without one, the label its history gives it.
+pub(crate) fn version_of(loaded: &Loaded) -> Result<Option<String>> {
+    if loaded.manifest.version.is_some() || loaded.source.origin != Origin::Embedded {
+        return Ok(loaded.manifest.version.clone());
+    }
+    let id = loaded.source.id()?;
+    Ok(crate::registry::kept_versions()
+        .into_iter()
+        .find(|k| k.template == loaded.manifest.name && k.id == id)
+        .map(|k| k.version))
 }
 
 /// The answers file as one more file to write.
@@ -359,12 +353,20 @@ pub(crate) fn recorded_template(
 ) -> Result<Result<TemplateSource, String>> {
     let t = &project.record.template;
     let source = match &t.source {
-        record::Source::Embedded => match crate::registry::get(&t.name) {
-            Some(s) => s,
-            None => {
+        record::Source::Embedded => match crate::registry::embedded_by_id(&t.name, &t.id) {
+            Some(s) => return Ok(Ok(s)),
+            None if crate::registry::get(&t.name).is_none() => {
                 return Ok(Err(format!(
                     "this scaffold has no embedded template `{}`",
                     t.name
+                )));
+            }
+            None => {
+                return Ok(Err(format!(
+                    "this scaffold does not keep the version of `{}` the project was made from \
+                     ({})",
+                    t.name,
+                    &t.id[..12]
                 )));
             }
         },
@@ -381,14 +383,14 @@ pub(crate) fn recorded_template(
             }
         }
     };
-    if template_id(&source)? == t.id {
+    if source.id()? == t.id {
         Ok(Ok(source))
     } else {
         Ok(Err(format!(
             "template `{}` has changed since the project was generated (it was {}, it is {})",
             t.name,
             &t.id[..12],
-            &template_id(&source)?[..12]
+            &source.id()?[..12]
         )))
     }
 }

@@ -63,6 +63,25 @@ impl TemplateSource {
             .any(|f| crate::paths::covers(path, &f.path))
     }
 
+    /// What the template is, exactly: the git tree id of its files with `template.toml`.
+    pub(crate) fn id(&self) -> Result<String> {
+        let mut entries: Vec<crate::hash::Entry<'_>> = self
+            .files
+            .iter()
+            .map(|f| crate::hash::Entry {
+                path: &f.path,
+                executable: f.executable,
+                contents: &f.contents,
+            })
+            .collect();
+        entries.push(crate::hash::Entry {
+            path: MANIFEST_FILE,
+            executable: false,
+            contents: self.manifest_text.as_bytes(),
+        });
+        crate::hash::tree_id(&entries)
+    }
+
     /// A label for messages: the name, and the directory for templates on disk.
     pub(crate) fn label(&self) -> String {
         match &self.origin {
