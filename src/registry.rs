@@ -128,7 +128,8 @@ fn rebuild_kept(k: &Kept) -> Option<TemplateSource> {
     let mut files = Vec::new();
     for (path, blob) in &table {
         let blob = blob.as_str()?;
-        let object = TEMPLATES.get_file(format!("{HISTORY}/objects/{}/{}", &blob[..2], &blob[2..]))?;
+        let object =
+            TEMPLATES.get_file(format!("{HISTORY}/objects/{}/{}", &blob[..2], &blob[2..]))?;
         if path == MANIFEST_FILE {
             manifest_text = Some(String::from_utf8_lossy(object.contents()).into_owned());
         } else {
@@ -153,10 +154,10 @@ fn rebuild_kept(k: &Kept) -> Option<TemplateSource> {
 /// The embedded template `name` in the version with this tree id: the current one, or a kept
 /// one.
 pub(crate) fn embedded_by_id(name: &str, id: &str) -> Option<TemplateSource> {
-    if let Some(current) = get(name) {
-        if current.id().ok().as_deref() == Some(id) {
-            return Some(current);
-        }
+    if let Some(current) = get(name)
+        && current.id().ok().as_deref() == Some(id)
+    {
+        return Some(current);
     }
     kept_versions()
         .iter()
@@ -295,10 +296,10 @@ impl Registry {
             ));
         }
         if let Some(name) = arg.strip_prefix(EMBEDDED_PREFIX) {
-            if let Some((name, version)) = name.split_once('@') {
-                if get(name).is_some() {
-                    return embedded_version(name, version);
-                }
+            if let Some((name, version)) = name.split_once('@')
+                && get(name).is_some()
+            {
+                return embedded_version(name, version);
             }
             return get(name).ok_or_else(|| {
                 crate::usage!(
