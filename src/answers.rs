@@ -19,6 +19,8 @@ use crate::values::{Kind, Value};
 pub(crate) struct Answers {
     /// Name and value pairs.
     pub(crate) values: Vec<(String, Value)>,
+    /// Variables whose `when` did not hold: not asked, and not recorded.
+    pub(crate) skipped: Vec<String>,
 }
 
 impl Answers {
@@ -193,6 +195,9 @@ pub(crate) fn resolve(
                 })?,
                 None => true,
             };
+            if !applies {
+                answers.skipped.push(var.name.clone());
+            }
             let default = default_value(engine, manifest, var, &ctx)?;
             match (input, applies, default) {
                 (Input::Prompt, true, default) => ask(prompter, var, default.as_ref())?,
@@ -424,6 +429,7 @@ value = "{{ author | shouty_snake_case }}"
     fn builtins() -> Answers {
         Answers {
             values: vec![("project_name".into(), Value::Str("my-app".into()))],
+            skipped: Vec::new(),
         }
     }
 

@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::answers::{Prompter, Terminal};
 use crate::builtins::Inputs;
-use crate::cli::{Cli, Command, DiffArgs, InfoArgs, ListArgs, NewArgs, StatusArgs};
+use crate::cli::{Cli, Command, DiffArgs, InfoArgs, ListArgs, NewArgs, StatusArgs, UpdateArgs};
 use crate::config::{self, Env, Preset};
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
@@ -38,6 +38,7 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
         }
         Command::Status(args) => status(args),
         Command::Diff(args) => diff(args),
+        Command::Update(args) => update(args),
         Command::Completions(_) => Ok(()),
     }
 }
@@ -55,6 +56,86 @@ fn status(args: &StatusArgs) -> Result<()> {
         return Err(anyhow::Error::new(crate::Silent(1)));
     }
     Ok(())
+}
+
+fn update(args: &UpdateArgs) -> Result<()> {
+    let start = args.project.clone().unwrap_or_else(|| ".".into());
+    if args.recover {
+        let project = crate::project::find(&start);
+        let root = match &project {
+            Ok(p) => p.root.clone(),
+            Err(_) => start.clone(),
+        };
+        return match crate::update::recover(&root)? {
+            Some(n) => {
+                term::out(format!(
+                    "Put {n} file{} back as they were before the interrupted update.",
+                    crate::text::plural(n)
+                ));
+                Ok(())
+            }
+            None => Err(crate::usage!(
+                "`{}` has no interrupted update to recover from",
+                root.display()
+            )),
+        };
+    }
+    crate::limits::start();
+    let project = crate::project::find(&start)?;
+    let mut defines = config::parse_defines(&args.define)?;
+    if let Some(file) = &args.data_file {
+        let label = format!("--data-file `{}`", file.display());
+        let text = read_small(file, crate::record::MAX_BYTES)
+            .map_err(|e| crate::usage!("{label}: {e:#}"))?;
+        let values =
+            crate::record::values_file(&text).map_err(|why| crate::usage!("{label}: {why}"))?;
+        for (k, v) in values {
+            if !defines.iter().any(|(dk, _)| *dk == k) {
+                defines.push((k, v));
+            }
+        }
+    }
+    let input = if args.no_input || !std::io::stdin().is_terminal() {
+        config::Input::Defaults
+    } else {
+        config::Input::Prompt
+    };
+    let request = crate::update::Request {
+        defines,
+        input,
+        template: args.template.clone(),
+        restore: args.restore.iter().cloned().collect(),
+        allow_dirty: args.allow_dirty,
+    };
+    let prepared = crate::update::prepare(&project, &request, &mut Terminal)?;
+    crate::limits::finish();
+    if crate::update::is_noop(&prepared, &project.record) && !args.dry_run {
+        if !args.quiet && !args.json {
+            term::out(format!(
+                "Up to date: template {}, nothing to change.",
+                prepared.to
+            ));
+        }
+        if args.json {
+            output::update_plan(&prepared, false, false, true);
+        }
+        return Ok(());
+    }
+    if args.dry_run || (!args.quiet) {
+        output::update_plan(&prepared, args.dry_run, args.diff, args.json);
+    }
+    if args.dry_run {
+        return Ok(());
+    }
+    let backup = crate::update::apply(&project, &prepared, !args.no_backup)?;
+    if !args.json {
+        output::update_done(&prepared, backup.as_deref(), args.quiet);
+    }
+    if prepared.record.pending.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow::Error::new(crate::Silent(3)))
+    }
 }
 
 fn diff(args: &DiffArgs) -> Result<()> {

@@ -37,6 +37,7 @@ impl Cli {
             Command::Info(a) => a.json,
             Command::New(a) => a.json,
             Command::Status(a) => a.json,
+            Command::Update(a) => a.json,
             Command::Check(_) | Command::Diff(_) | Command::Completions(_) => false,
         }
     }
@@ -67,6 +68,17 @@ component of DEST. Without --force, an existing non-empty DEST is refused.")]
     Status(StatusArgs),
     /// Show the changes made to a project's generated files, as a unified diff.
     Diff(DiffArgs),
+    /// Bring a project up to its template's current version, or to new answers, merging your
+    /// edits (three-way, in process; nothing is overwritten silently).
+    #[command(after_help = "\
+Examples:
+  scaffold update                          apply the template's current version
+  scaffold update -d backend=redis         change an answer: its files appear, nothing else moves
+  scaffold update --dry-run --diff         the plan, one line per file, and every change
+  scaffold update --template ../tpl-v2     another (or moved) template directory
+
+Exit codes: 0 done, 1 failure, 2 usage error, 3 done with conflicts to resolve.")]
+    Update(UpdateArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -154,6 +166,50 @@ pub struct StatusArgs {
     /// Exit with 1 when a generated file was modified or deleted (for CI).
     #[arg(long)]
     pub exit_code: bool,
+}
+
+/// `scaffold update`
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The project (or any folder inside it) [default: the current directory].
+    pub project: Option<PathBuf>,
+    /// Set a variable to a new value (repeatable).
+    #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]
+    pub define: Vec<String>,
+    /// New values from a TOML file (as for `new`; `-d` wins over it).
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Update to the template in this directory (a moved or another one).
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
+    /// Show the plan, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also show every planned change as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+    /// Never prompt: new variables take their defaults; an answer the template no longer
+    /// accepts is an error.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Bring back a generated file you deleted (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub restore: Vec<String>,
+    /// Proceed although files the update changes have uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Outside git, do not keep the previous contents in `.scaffold/backup/`.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Put back a project whose update was interrupted, as it was before it.
+    #[arg(long)]
+    pub recover: bool,
+    /// Print the plan (and the result) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `scaffold diff`

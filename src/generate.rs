@@ -66,6 +66,7 @@ pub(crate) fn render(
         &loaded.manifest,
         Answers {
             values: builtins::values(req.inputs),
+            skipped: Vec::new(),
         },
         req.defines,
         req.input,
@@ -106,6 +107,7 @@ fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>
             &loaded.manifest,
             Answers {
                 values: builtins::values(inputs),
+                skipped: Vec::new(),
             },
             defines,
             Input::Defaults,
@@ -214,7 +216,7 @@ pub(crate) fn refuse_reserved(files: &[OutFile]) -> Result<()> {
 
 /// `to` as a path relative to the directory `from` (both absolute and symlink-free), if they
 /// share a root.
-fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+pub(crate) fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
     let from: Vec<_> = from.components().collect();
     let to: Vec<_> = to.components().collect();
     if from.first() != to.first() {
@@ -261,6 +263,8 @@ pub(crate) fn record_for(
         .manifest
         .variables
         .iter()
+        // A question that did not apply was not answered: it is not recorded.
+        .filter(|v| !rendered.answers.skipped.contains(&v.name))
         .filter_map(|v| {
             values.get(v.name.as_str()).map(|value| record::Answer {
                 name: v.name.clone(),
@@ -344,6 +348,8 @@ pub(crate) struct Base {
     /// Whether the cookie secret was found in the project (else a stand-in was used, and the
     /// files holding it do not come out as they were).
     pub(crate) secret_found: bool,
+    /// The secret found, if it was.
+    pub(crate) secret: Option<String>,
 }
 
 /// The template a project recorded, if this scaffold can still find that exact version;
@@ -396,7 +402,7 @@ pub(crate) fn recorded_template(
 }
 
 /// The project's cookie secret, found again from its recorded id in the files that held it.
-fn find_secret(project: &crate::project::Project) -> Result<Option<String>> {
+pub(crate) fn find_secret(project: &crate::project::Project) -> Result<Option<String>> {
     let Some(secret) = &project.record.project.secret else {
         return Ok(None);
     };
@@ -464,5 +470,6 @@ pub(crate) fn rebuild(project: &crate::project::Project, source: TemplateSource)
     Ok(Base {
         files,
         secret_found: found.is_some() || r.project.secret.is_none(),
+        secret: found,
     })
 }

@@ -257,6 +257,52 @@ fn check_path(path: &str) -> Result<(), String> {
 ///
 /// Fails before creating anything when git has no identity for the user; on any later failure
 /// the new `.git` is removed again. Returns the commit id.
+/// The blob ids that the last commit (`HEAD`) of the git work tree containing `dir` holds for
+/// these paths (relative to `dir`): `None` when `dir` is not in a work tree; a path missing
+/// from the map is not in the commit. Used to tell whether a file has uncommitted changes.
+pub(crate) fn committed_blobs(
+    dir: &Path,
+    paths: &[String],
+) -> Result<Option<std::collections::HashMap<String, String>>> {
+    let Ok(repo) = discover(dir) else {
+        return Ok(None);
+    };
+    let Some(root) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+        return Ok(None);
+    };
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read `{}`", dir.display()))?;
+    let Ok(prefix) = dir.strip_prefix(&root) else {
+        return Ok(None);
+    };
+    let prefix: Vec<String> = prefix
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    let Ok(commit) = repo.head_commit() else {
+        // A repository without a commit yet: nothing is committed.
+        return Ok(Some(out));
+    };
+    let tree = commit
+        .tree()
+        .with_context(|| format!("cannot read the last commit of `{}`", root.display()))?;
+    for path in paths {
+        let full: Vec<&str> = prefix
+            .iter()
+            .map(String::as_str)
+            .chain(path.split('/'))
+            .collect();
+        if let Ok(Some(entry)) = tree.lookup_entry(full) {
+            if entry.mode().is_blob() {
+                out.insert(path.clone(), entry.object_id().to_hex().to_string());
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// Fails, saying what is missing, when the user's git configuration has no identity to commit
 /// a new repository at `dir` with (checked before anything is written).
 pub(crate) fn check_identity(dir: &Path) -> Result<()> {

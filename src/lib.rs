@@ -32,6 +32,7 @@
 //! | `generate` | the pipeline `new`, `check`, `diff` and the snapshot tests share |
 //! | `check` | `scaffold check` |
 //! | `diff` | `scaffold diff`: the user's changes against what scaffold generated |
+//! | `update` | `scaffold update`: the three-way plan, decided per file |
 //! | `output` | what each command prints |
 //! | `app` | dispatching a command |
 
@@ -60,6 +61,7 @@ mod registry;
 mod render;
 mod source;
 mod term;
+mod update;
 mod text;
 mod values;
 mod write;

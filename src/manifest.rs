@@ -36,6 +36,9 @@ pub(crate) struct Manifest {
     pub(crate) computed: Vec<Computed>,
     /// Source paths that exist only when a condition holds.
     pub(crate) conditional: Vec<Conditional>,
+    /// Source files an earlier version of the template had under another name (`from`, `to`),
+    /// so that `update` moves the user's edits with them.
+    pub(crate) renames: Vec<(String, String)>,
 }
 
 /// A question a template asks.
@@ -204,6 +207,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
             "computed",
             "conditional",
             "version",
+            "renames",
         ],
     );
     let name = p.string(&table, "", "name", true).unwrap_or_default();
@@ -246,6 +250,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
             variables.push(v);
         }
     }
+    let renames = p.renames(&table, template);
     let computed = p.computed(&table, &mut known);
     let conditional = p.conditional(&table, template, &known);
     if let Some(text) = &next_steps {
@@ -265,6 +270,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
             variables,
             computed,
             conditional,
+            renames,
         })
     } else {
         Err(Problems {
@@ -320,6 +326,32 @@ impl Checker {
             }
         }
         computed
+    }
+
+    fn renames(&mut self, table: &Table, template: &TemplateSource) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, t) in self.tables(table, "renames").into_iter().enumerate() {
+            let at = format!("renames[{i}]");
+            self.keys(&at, t, &["from", "to"]);
+            let from = self.string(t, &at, "from", true);
+            let to = self.string(t, &at, "to", true);
+            if let (Some(from), Some(to)) = (from, to) {
+                if !template.files.iter().any(|f| f.path == to) {
+                    self.add(format!("{at}.to: `{to}` is not a file of the template"));
+                }
+                if template.files.iter().any(|f| f.path == from) {
+                    self.add(format!(
+                        "{at}.from: `{from}` is still a file of the template; a rename names \
+                         the file's old path"
+                    ));
+                }
+                if out.iter().any(|(f, _): &(String, String)| f == &from) {
+                    self.add(format!("{at}.from: `{from}` is renamed twice"));
+                }
+                out.push((from, to));
+            }
+        }
+        out
     }
 
     fn conditional(

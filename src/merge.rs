@@ -18,12 +18,6 @@
 //! Binary content is the caller's business: check [`is_binary`] first and never text-merge
 //! such files. Inputs are bounded ([`MAX_MERGE_BYTES`], [`MAX_MERGE_LINES`]) so that a
 //! hostile or accidental huge file ends in a [`TooLarge`] error instead of a long merge.
-#![cfg_attr(
-    not(test),
-    expect(dead_code, reason = "used by `scaffold update`, next")
-)]
-
-// Wired into `scaffold update` by a later change; until then only the tests use this module.
 
 use anyhow::{Result, bail};
 use gix_imara_diff::{

@@ -489,6 +489,121 @@ pub(crate) fn diff(report: &crate::diff::Report) {
     }
 }
 
+/// `scaffold update`: the plan (with `--diff`, every change), then what was done.
+pub(crate) fn update_plan(p: &crate::update::Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
+    use crate::update::Verdict;
+    if as_json {
+        let files: Vec<Json> = p
+            .steps
+            .iter()
+            .map(|s| {
+                json!({
+                    "path": s.path,
+                    "action": s.verdict.word(),
+                    "renamed_from": s.renamed_from,
+                    "note": s.verdict.note(),
+                })
+            })
+            .collect();
+        term::out_json(&json!({
+            "from": p.from,
+            "to": p.to,
+            "dry_run": dry_run,
+            "answers": p.answer_notes,
+            "base": p.base_note,
+            "files": files,
+            "conflicts": p.record.pending,
+        }));
+        return;
+    }
+    let head = if dry_run { "Would update" } else { "Updating" };
+    term::out(
+        Line::new()
+            .styled(Style::Bold, head)
+            .plain(format!(" from template {} to {}:", p.from, p.to)),
+    );
+    for n in &p.answer_notes {
+        term::out(format!("  answer    {n}"));
+    }
+    if let Some(why) = &p.base_note {
+        term::out(format!("  note      {why}"));
+    }
+    for s in &p.steps {
+        let style = match s.verdict {
+            Verdict::Unchanged | Verdict::Forget | Verdict::Same | Verdict::Adopt => Style::Dim,
+            Verdict::Conflict(_) => Style::Red,
+            Verdict::Remove | Verdict::KeepDeleted { .. } => Style::Yellow,
+            _ => Style::Green,
+        };
+        let word = if s.renamed_from.is_some() && s.verdict != Verdict::Unchanged {
+            format!("rename, {}", s.verdict.word())
+        } else {
+            s.verdict.word().to_string()
+        };
+        let path = match &s.renamed_from {
+            Some(from) => format!("{from} -> {}", s.path),
+            None => s.path.clone(),
+        };
+        let mut line = Line::new()
+            .plain("  ")
+            .styled(style, format!("{word:<9}"))
+            .plain(format!(" {path}"));
+        if let Some(note) = s.verdict.note() {
+            line = line.plain("  ").styled(Style::Dim, format!("({note})"));
+        }
+        term::out(line);
+        if with_diff {
+            if let Some((bytes, _)) = &s.write {
+                if s.yours.as_deref() != Some(bytes.as_slice()) {
+                    unified(&s.path, s.yours.as_deref(), Some(bytes));
+                }
+            }
+            if s.verdict == Verdict::Remove {
+                unified(&s.path, s.yours.as_deref(), None);
+            }
+        }
+    }
+}
+
+/// What an update did, and what is left to do.
+pub(crate) fn update_done(
+    p: &crate::update::Prepared,
+    backup: Option<&std::path::Path>,
+    quiet: bool,
+) {
+    let conflicts = &p.record.pending;
+    if quiet && conflicts.is_empty() {
+        return;
+    }
+    let changed = crate::update::changes(&p.steps).len();
+    term::out(Line::new().styled(Style::Success, "Updated").plain(format!(
+        " to template {} ({changed} change{}).",
+        p.to,
+        crate::text::plural(changed)
+    )));
+    if let Some(dir) = backup {
+        term::out(format!(
+            "The previous contents of every changed file are in `{}`.",
+            dir.display()
+        ));
+    }
+    if !conflicts.is_empty() {
+        term::out("");
+        term::out(
+            Line::new()
+                .styled(Style::Red, format!("{} file{} with conflicts:", conflicts.len(), crate::text::plural(conflicts.len()))),
+        );
+        for c in conflicts {
+            term::out(format!("  {c}"));
+        }
+        term::out(
+            "Edit the blocks between <<<<<<< yours and >>>>>>> template (both sides usually \
+             matter), and for a binary file take what you need from PATH.scaffold-new and delete \
+             it; then commit. The next update refuses to run until they are resolved.",
+        );
+    }
+}
+
 /// Prints a completion script, with the embedded template names as candidates.
 pub(crate) fn completions(shell: clap_complete::Shell) {
     let names = crate::registry::names();

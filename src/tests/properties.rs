@@ -40,6 +40,7 @@ fn builtins() -> Answers {
             ("year".into(), Value::Int(2026)),
             ("package_name".into(), Value::Str("p".into())),
         ],
+        skipped: Vec::new(),
     }
 }
 

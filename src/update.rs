@@ -1,0 +1,874 @@
+//! `scaffold update`: bring a project up to a newer template, or to new answers, without
+//! losing a line of the user's work.
+//!
+//! Three versions of every file: the **base** (what scaffold generated last time: the recorded
+//! template version with the recorded answers, or the recorded bytes from the project's git
+//! history), **theirs** (the new template with the new answers) and **yours** (the disk). A
+//! pure decision table ([`plan`]) says per file what happens; text changes on both sides are
+//! merged three-way in process ([`crate::merge`]); nothing is ever overwritten silently: where
+//! the base is unknown, both-sided changes are conflicts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::answers::Prompter;
+use crate::builtins::{self, Inputs};
+use crate::config::Input;
+use crate::engine::Engine;
+use crate::generate::{self, Loaded, Request as RenderRequest};
+use crate::merge::{self, Labels};
+use crate::project::{self, OnDisk, Project};
+use crate::record::{self, Record, State};
+use crate::render::OutFile;
+use crate::source::TemplateSource;
+use crate::write::Change;
+
+/// What happens to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Neither side changed it.
+    Unchanged,
+    /// Only the template changed it: the new version is written.
+    Update,
+    /// Only you changed it: yours stays.
+    KeepYours,
+    /// Both sides made the same change.
+    Same,
+    /// Both sides changed it, in different places: merged.
+    Merge,
+    /// Both sides changed the same lines (markers written), or a binary file (yours kept, the
+    /// template's beside it), or no base to merge from.
+    Conflict(Conflict),
+    /// New in the template.
+    Add,
+    /// New in the template, and an identical file is already there.
+    Adopt,
+    /// The template dropped it (or its condition turned off) and you never edited it.
+    Remove,
+    /// The template dropped it but you edited it: kept, no longer tracked.
+    KeepUntracked,
+    /// Recorded, gone from the template and from the disk.
+    Forget,
+    /// You deleted it: it stays deleted (`changed`: the template changed it meanwhile).
+    KeepDeleted {
+        /// Whether the template's version differs from what you deleted.
+        changed: bool,
+    },
+    /// You deleted it and asked for it back (`--restore`).
+    Restore,
+    /// Not a regular file on disk (a symlink, a directory): left alone.
+    Skipped,
+}
+
+/// Why a file conflicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conflict {
+    /// The same lines changed on both sides: this many marked regions.
+    Lines(usize),
+    /// Binary on some side: yours kept, the template's version written beside it.
+    Binary,
+    /// Changed on both sides, and the version both started from is unknown: markers around
+    /// every difference (this many regions), never a silent overwrite.
+    NoBase(usize),
+    /// You have a file where the template now adds a different one: this many regions.
+    AddAdd(usize),
+}
+
+impl Verdict {
+    /// The word the plan shows.
+    pub(crate) fn word(&self) -> &'static str {
+        match self {
+            Verdict::Unchanged => "unchanged",
+            Verdict::Update => "update",
+            Verdict::KeepYours | Verdict::KeepUntracked => "keep",
+            Verdict::Same => "same",
+            Verdict::Merge => "merge",
+            Verdict::Conflict(_) => "CONFLICT",
+            Verdict::Add => "add",
+            Verdict::Adopt => "adopt",
+            Verdict::Remove => "remove",
+            Verdict::Forget => "forget",
+            Verdict::KeepDeleted { .. } => "keep deleted",
+            Verdict::Restore => "restore",
+            Verdict::Skipped => "skipped",
+        }
+    }
+
+    /// A few words on why, where the word alone does not say it.
+    pub(crate) fn note(&self) -> Option<String> {
+        match self {
+            Verdict::KeepYours => Some("yours: the template did not change it".into()),
+            Verdict::KeepUntracked => {
+                Some("the template dropped it, but you edited it: kept, no longer tracked".into())
+            }
+            Verdict::Same => Some("you and the template made the same change".into()),
+            Verdict::KeepDeleted { changed: true } => Some(
+                "you deleted it, and the template changed it since; `--restore PATH` brings \
+                 back the new version"
+                    .into(),
+            ),
+            Verdict::Conflict(Conflict::Lines(n)) => {
+                Some(format!("{n} conflicting region{}", crate::text::plural(*n)))
+            }
+            Verdict::Conflict(Conflict::Binary) => {
+                Some("binary: yours kept, the template's version beside it as .scaffold-new".into())
+            }
+            Verdict::Conflict(Conflict::NoBase(_)) => Some(
+                "changed by you and by the template, and the version you started from is not \
+                 available: both kept between markers"
+                    .into(),
+            ),
+            Verdict::Conflict(Conflict::AddAdd(_)) => {
+                Some("you already have a different file here".into())
+            }
+            Verdict::Skipped => Some("not a regular file: left alone".into()),
+            _ => None,
+        }
+    }
+}
+
+/// One file of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Step {
+    /// Where the file is after the update.
+    pub(crate) path: String,
+    /// What happens.
+    pub(crate) verdict: Verdict,
+    /// The path it had, when a rename moves it (your edits move with it).
+    pub(crate) renamed_from: Option<String>,
+    /// The bytes on disk now, if any (for `--diff` and backups).
+    pub(crate) yours: Option<Vec<u8>>,
+    /// The bytes it will hold, when they change (or for a rename, move there).
+    pub(crate) write: Option<(Vec<u8>, bool)>,
+    /// The template's version written beside yours (`PATH.scaffold-new`).
+    pub(crate) side_file: Option<Vec<u8>>,
+    /// Whether an old path is removed (a removed file, or the old path of a rename).
+    pub(crate) remove: Option<String>,
+    /// What the new answers file records for it (`None`: no longer tracked).
+    pub(crate) record: Option<record::File>,
+}
+
+/// Everything [`plan`] decides from.
+pub(crate) struct Sides<'a> {
+    /// What scaffold wrote last time.
+    pub(crate) recorded: &'a [record::File],
+    /// The bytes scaffold wrote last time, by recorded path, where known.
+    pub(crate) base: &'a BTreeMap<String, Vec<u8>>,
+    /// The new template's files with the new answers.
+    pub(crate) theirs: &'a [OutFile],
+    /// What is on disk at every path involved.
+    pub(crate) yours: &'a BTreeMap<String, OnDisk>,
+    /// Renames: (recorded path, new path), from answers that move a templated path and from
+    /// the template's `[[renames]]`.
+    pub(crate) renames: &'a [(String, String)],
+    /// Deleted files to bring back (`--restore`).
+    pub(crate) restore: &'a BTreeSet<String>,
+    /// Conflict marker labels.
+    pub(crate) labels: Labels<'a>,
+}
+
+/// The suffix of the template's version written beside a binary file that conflicts.
+pub(crate) const SIDE_SUFFIX: &str = ".scaffold-new";
+
+fn blob(bytes: &[u8]) -> Result<String> {
+    crate::hash::blob_id(bytes)
+}
+
+/// `bytes` with every CRLF made LF.
+fn lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `bytes` with every lone LF made CRLF.
+fn crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 20);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' && (i == 0 || bytes[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// How yours compares with what scaffold wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Yours {
+    /// The same bytes.
+    Same,
+    /// The same but for line endings turned to CRLF (git's `autocrlf` on checkout): not an
+    /// edit; what is written keeps your line endings.
+    SameButCrlf,
+    /// Edited.
+    Edited,
+}
+
+fn compare(o: &[u8], r_blob: &str, base: Option<&Vec<u8>>) -> Result<Yours> {
+    if blob(o)? == r_blob {
+        return Ok(Yours::Same);
+    }
+    if let Some(b) = base {
+        if o != b.as_slice() && lf(o) == lf(b) && o.windows(2).any(|w| w == b"\r\n") {
+            return Ok(Yours::SameButCrlf);
+        }
+    }
+    Ok(Yours::Edited)
+}
+
+/// A three-way merge of text, or `None` when some side is binary or too large to merge.
+fn merge_text(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    labels: &Labels<'_>,
+) -> Result<Option<merge::Merged>> {
+    if merge::is_binary(base) || merge::is_binary(ours) || merge::is_binary(theirs) {
+        return Ok(None);
+    }
+    match merge::merge3(base, ours, theirs, labels) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.downcast_ref::<merge::TooLarge>().is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The file's new record: the template's version (for a conflict too, so that the next
+/// update's base is the pristine render whatever you make of the markers).
+fn record_of(t: &OutFile, state: State) -> Result<record::File> {
+    Ok(record::File {
+        path: t.path.clone(),
+        from: t.source.clone(),
+        blob: blob(&t.contents)?,
+        exec: t.executable,
+        state,
+    })
+}
+
+/// Decides, for every file involved, what the update does. Pure: nothing is read or written.
+#[allow(clippy::too_many_lines)] // the decision table, one arm per row, reads best whole
+pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
+    let theirs: BTreeMap<&str, &OutFile> = s.theirs.iter().map(|t| (t.path.as_str(), t)).collect();
+    let recorded: BTreeMap<&str, &record::File> =
+        s.recorded.iter().map(|r| (r.path.as_str(), r)).collect();
+    let disk = |p: &str| s.yours.get(p).cloned().unwrap_or(OnDisk::Missing);
+    // A rename applies when its old path leaves the template, its new path is not recorded,
+    // and nothing of yours stands at the new path.
+    let renames: BTreeMap<&str, &str> = s
+        .renames
+        .iter()
+        .filter(|(from, to)| {
+            !theirs.contains_key(from.as_str())
+                && !recorded.contains_key(to.as_str())
+                && theirs.contains_key(to.as_str())
+                && disk(to) == OnDisk::Missing
+        })
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    let renamed_to: BTreeSet<&str> = renames.values().copied().collect();
+    let mut steps = Vec::new();
+
+    for r in s.recorded {
+        let base = s.base.get(&r.path);
+        let (path, t, renamed_from) = match renames.get(r.path.as_str()) {
+            Some(to) => (to.to_string(), theirs.get(to).copied(), Some(r.path.clone())),
+            None => (r.path.clone(), theirs.get(r.path.as_str()).copied(), None),
+        };
+        let remove_old = renamed_from.clone();
+        let yours = disk(&r.path);
+        let step = |verdict, write, side_file, remove, record| Step {
+            path: path.clone(),
+            verdict,
+            renamed_from: renamed_from.clone(),
+            yours: match &yours {
+                OnDisk::File { bytes, .. } => Some(bytes.clone()),
+                _ => None,
+            },
+            write,
+            side_file,
+            remove,
+            record,
+        };
+        let Some(t) = t else {
+            // The template no longer has it.
+            steps.push(match &yours {
+                OnDisk::Missing => step(Verdict::Forget, None, None, None, None),
+                OnDisk::Other(_) => step(Verdict::Skipped, None, None, None, None),
+                OnDisk::File { bytes, .. } => match compare(bytes, &r.blob, base)? {
+                    Yours::Same | Yours::SameButCrlf if r.state == State::Generated => step(
+                        Verdict::Remove,
+                        None,
+                        None,
+                        Some(r.path.clone()),
+                        None,
+                    ),
+                    _ => step(Verdict::KeepUntracked, None, None, None, None),
+                },
+            });
+            continue;
+        };
+        let t_blob = blob(&t.contents)?;
+        match yours {
+            OnDisk::Missing => {
+                let (verdict, write) = if s.restore.contains(&path) {
+                    (Verdict::Restore, Some((t.contents.clone(), t.executable)))
+                } else {
+                    (
+                        Verdict::KeepDeleted {
+                            changed: t_blob != r.blob,
+                        },
+                        None,
+                    )
+                };
+                let state = if verdict == Verdict::Restore {
+                    State::Generated
+                } else {
+                    State::Deleted
+                };
+                steps.push(step(verdict, write, None, None, Some(record_of(t, state)?)));
+            }
+            OnDisk::Other(_) => {
+                steps.push(step(Verdict::Skipped, None, None, None, Some((*r).clone())));
+            }
+            OnDisk::File {
+                ref bytes,
+                executable,
+            } => {
+                let o = bytes;
+                // The mode, three-way: the template's change applies unless you changed it.
+                let exec = if executable == r.exec {
+                    t.executable
+                } else {
+                    executable
+                };
+                let moved = renamed_from.is_some();
+                let verdict_write = match compare(o, &r.blob, base)? {
+                    Yours::Same | Yours::SameButCrlf if t_blob == r.blob => {
+                        if exec == executable && !moved {
+                            (Verdict::Unchanged, None, None)
+                        } else {
+                            (Verdict::Update, Some((o.clone(), exec)), None)
+                        }
+                    }
+                    same @ (Yours::Same | Yours::SameButCrlf) => {
+                        let bytes = if same == Yours::SameButCrlf {
+                            crlf(&t.contents)
+                        } else {
+                            t.contents.clone()
+                        };
+                        (Verdict::Update, Some((bytes, exec)), None)
+                    }
+                    Yours::Edited if t_blob == r.blob => {
+                        if moved || exec != executable {
+                            (Verdict::KeepYours, Some((o.clone(), exec)), None)
+                        } else {
+                            (Verdict::KeepYours, None, None)
+                        }
+                    }
+                    Yours::Edited if o == &t.contents => {
+                        (Verdict::Same, moved.then(|| (o.clone(), exec)), None)
+                    }
+                    Yours::Edited => {
+                        let merged = match base {
+                            Some(b) => merge_text(b, o, &t.contents, &s.labels)?
+                                .map(|m| (m, false)),
+                            None => merge_text(b"", o, &t.contents, &s.labels)?.map(|m| (m, true)),
+                        };
+                        match merged {
+                            Some((m, false)) if m.conflicts == 0 => {
+                                (Verdict::Merge, Some((m.bytes, exec)), None)
+                            }
+                            Some((m, no_base)) => {
+                                let kind = if no_base {
+                                    Conflict::NoBase(m.conflicts.max(1))
+                                } else {
+                                    Conflict::Lines(m.conflicts)
+                                };
+                                (Verdict::Conflict(kind), Some((m.bytes, exec)), None)
+                            }
+                            None => (
+                                Verdict::Conflict(Conflict::Binary),
+                                moved.then(|| (o.clone(), executable)),
+                                Some(t.contents.clone()),
+                            ),
+                        }
+                    }
+                };
+                let (verdict, write, side) = verdict_write;
+                steps.push(step(
+                    verdict,
+                    write,
+                    side,
+                    remove_old,
+                    Some(record_of(t, State::Generated)?),
+                ));
+            }
+        }
+    }
+
+    // Files the template adds.
+    for t in s.theirs {
+        if recorded.contains_key(t.path.as_str()) || renamed_to.contains(t.path.as_str()) {
+            continue;
+        }
+        let yours = disk(&t.path);
+        let mut step = Step {
+            path: t.path.clone(),
+            verdict: Verdict::Add,
+            renamed_from: None,
+            yours: None,
+            write: None,
+            side_file: None,
+            remove: None,
+            record: Some(record_of(t, State::Generated)?),
+        };
+        match yours {
+            OnDisk::Missing => step.write = Some((t.contents.clone(), t.executable)),
+            OnDisk::Other(_) => {
+                step.verdict = Verdict::Skipped;
+                step.record = None;
+            }
+            OnDisk::File { bytes, .. } => {
+                step.yours = Some(bytes.clone());
+                if bytes == t.contents {
+                    step.verdict = Verdict::Adopt;
+                } else {
+                    match merge_text(b"", &bytes, &t.contents, &s.labels)? {
+                        Some(m) => {
+                            step.verdict = Verdict::Conflict(Conflict::AddAdd(m.conflicts.max(1)));
+                            step.write = Some((m.bytes, t.executable));
+                        }
+                        None => {
+                            step.verdict = Verdict::Conflict(Conflict::Binary);
+                            step.side_file = Some(t.contents.clone());
+                        }
+                    }
+                }
+            }
+        }
+        steps.push(step);
+    }
+    steps.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(steps)
+}
+
+/// The writes and removals a plan makes, in order (side files included).
+pub(crate) fn changes(steps: &[Step]) -> Vec<Change> {
+    let mut out = Vec::new();
+    for s in steps {
+        if let Some((bytes, executable)) = &s.write {
+            out.push(Change::Write {
+                path: s.path.clone(),
+                bytes: bytes.clone(),
+                executable: *executable,
+            });
+        }
+        if let Some(side) = &s.side_file {
+            out.push(Change::Write {
+                path: format!("{}{SIDE_SUFFIX}", s.path),
+                bytes: side.clone(),
+                executable: false,
+            });
+        }
+        if let Some(old) = &s.remove {
+            out.push(Change::Remove { path: old.clone() });
+        }
+    }
+    out
+}
+
+/// The files left with conflicts: marked files and binary files with a side file.
+pub(crate) fn conflicts(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .filter(|s| matches!(s.verdict, Verdict::Conflict(_)))
+        .map(|s| s.path.clone())
+        .collect()
+}
+
+/// Whether a file still holds conflict markers this update wrote (with these labels): lines
+/// that begin `<<<<<<< {ours}` and `>>>>>>> {theirs-prefix}`.
+pub(crate) fn has_markers(bytes: &[u8], ours: &str) -> bool {
+    let start = format!("<<<<<<< {ours}");
+    let text = String::from_utf8_lossy(bytes);
+    let mut open = false;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line == start {
+            open = true;
+        } else if open && line.starts_with(">>>>>>> template") {
+            return true;
+        }
+    }
+    false
+}
+
+/// What `scaffold update` was asked.
+pub(crate) struct Request {
+    /// New values (`-d`, then `--data-file`), each key once.
+    pub(crate) defines: Vec<(String, String)>,
+    /// Prompt for new and no longer valid answers, or take defaults (and fail for invalid ones).
+    pub(crate) input: Input,
+    /// Another template directory to update to (`--template`).
+    pub(crate) template: Option<PathBuf>,
+    /// Deleted files to bring back.
+    pub(crate) restore: BTreeSet<String>,
+    /// Proceed although files the update touches have uncommitted changes.
+    pub(crate) allow_dirty: bool,
+}
+
+/// Everything an update will do, decided before anything is written.
+pub(crate) struct Prepared {
+    /// The plan, one step per file.
+    pub(crate) steps: Vec<Step>,
+    /// Notes on the answers: changed, new (and how they were set), dropped.
+    pub(crate) answer_notes: Vec<String>,
+    /// Why some files have no base, if the recorded version could not be rendered again.
+    pub(crate) base_note: Option<String>,
+    /// The template before and after, as shown (`chat 1` -> `chat 2`).
+    pub(crate) from: String,
+    /// See `from`.
+    pub(crate) to: String,
+    /// The answers file after the update.
+    pub(crate) record: Record,
+    /// Whether the project is in a git work tree (else previous contents are backed up).
+    pub(crate) in_git: bool,
+}
+
+/// The conflict labels: yours, and the template's version.
+pub(crate) const OURS: &str = "yours";
+
+fn shown_version(name: &str, version: Option<&str>, id: &str) -> String {
+    match version {
+        Some(v) => format!("{name} {v}"),
+        None => format!("{name} {}", &id[..12]),
+    }
+}
+
+/// Refuses while the last update's conflicts are unresolved (markers or side files there).
+fn refuse_pending(project: &Project) -> Result<()> {
+    let mut open = Vec::new();
+    for path in &project.record.pending {
+        if let OnDisk::File { bytes, .. } = project::read(&project.root, path)? {
+            if has_markers(&bytes, OURS) {
+                open.push(format!("{path} (conflict markers)"));
+            }
+        }
+        let side = format!("{path}{SIDE_SUFFIX}");
+        if project::read(&project.root, &side)? != OnDisk::Missing {
+            open.push(format!("{side} (the template's version, beside yours)"));
+        }
+    }
+    if !open.is_empty() {
+        bail!(
+            "the last update left conflicts that are not resolved yet:\n  {}\nedit the marked \
+             blocks (both sides usually matter), delete each .scaffold-new file once you have \
+             taken what you need from it, then run the update again",
+            open.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// The template to update to, and how the new answers file names its source.
+fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource, record::Source)> {
+    let t = &project.record.template;
+    if let Some(dir) = &request.template {
+        let source = crate::source::load_dir(dir)?;
+        let at = generate::resolve_path(dir);
+        let root = generate::resolve_path(&project.root);
+        let rel = generate::relative(&root, &at).unwrap_or(at);
+        return Ok((source, record::Source::Path(rel.to_string_lossy().into_owned())));
+    }
+    match &t.source {
+        record::Source::Embedded => {
+            let source = crate::registry::get(&t.name).ok_or_else(|| {
+                crate::usage!("this scaffold has no embedded template `{}`", t.name)
+            })?;
+            Ok((source, record::Source::Embedded))
+        }
+        record::Source::Path(p) => {
+            let dir = project.root.join(p);
+            let source = crate::source::load_dir(&dir).with_context(|| {
+                format!(
+                    "the project's template `{}` cannot be read; give its new place with \
+                     --template DIR",
+                    dir.display()
+                )
+            })?;
+            Ok((source, record::Source::Path(p.clone())))
+        }
+    }
+}
+
+/// The answers for the new template: the recorded ones that it still accepts, the new values
+/// asked for, and for the rest a prompt or, without one, the default; a recorded answer the
+/// new template no longer accepts is asked again or, without a prompt, an error. Returns the
+/// defines to render with and notes for the plan.
+fn new_answers(
+    project: &Project,
+    loaded: &Loaded,
+    request: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let mut defines = request.defines.clone();
+    let mut notes = Vec::new();
+    for (k, v) in &request.defines {
+        match project.record.answers.iter().find(|a| &a.name == k) {
+            Some(a) if a.value.to_string() == *v => {}
+            Some(a) => notes.push(format!(
+                "{k}: {} -> {}",
+                crate::text::shown(&a.value.to_string()),
+                crate::text::shown(v)
+            )),
+            None => notes.push(format!("{k} = {}", crate::text::shown(v))),
+        }
+    }
+    for a in &project.record.answers {
+        if defines.iter().any(|(k, _)| k == &a.name) {
+            continue;
+        }
+        let Some(var) = loaded.manifest.variables.iter().find(|v| v.name == a.name) else {
+            notes.push(format!(
+                "{}: dropped (the template no longer asks it)",
+                a.name
+            ));
+            continue;
+        };
+        let raw = a.value.to_string();
+        match var.parse(&raw) {
+            Ok(_) => defines.push((a.name.clone(), raw)),
+            Err(why) => {
+                let reason = format!(
+                    "your previous answer `{}` for `{}` is no longer valid: it {why}",
+                    crate::text::shown(&raw),
+                    a.name
+                );
+                if request.input == Input::Defaults {
+                    return Err(crate::usage!(
+                        "{reason}; give a new one with -d {}=...",
+                        a.name
+                    ));
+                }
+                prompter.tell(&reason);
+                notes.push(format!("{}: asked again ({why})", a.name));
+            }
+        }
+    }
+    for v in &loaded.manifest.variables {
+        if !defines.iter().any(|(k, _)| k == &v.name)
+            && project.record.answers.iter().all(|a| a.name != v.name)
+        {
+            notes.push(match (request.input, &v.default) {
+                (Input::Defaults, Some(d)) => format!("new variable {} = {d} (default)", v.name),
+                (Input::Defaults, None) => format!("new variable {} (no default)", v.name),
+                (Input::Prompt, _) => format!("new variable {} (asked)", v.name),
+            });
+        }
+    }
+    Ok((defines, notes))
+}
+
+/// Renames the update applies: a recorded file whose template file now renders elsewhere
+/// (an answer moved a templated folder), and the template's `[[renames]]`.
+fn renames(recorded: &[record::File], theirs: &[OutFile], declared: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in recorded {
+        let from = declared
+            .iter()
+            .find(|(f, _)| *f == r.from)
+            .map_or(r.from.as_str(), |(_, to)| to.as_str());
+        let same_source: Vec<&OutFile> = theirs.iter().filter(|t| t.source == from).collect();
+        if let [t] = same_source.as_slice() {
+            if t.path != r.path {
+                out.push((r.path.clone(), t.path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Decides the whole update, reading the project but writing nothing.
+#[allow(clippy::too_many_lines)] // the update's stages, in order, each a few lines
+pub(crate) fn prepare(
+    project: &Project,
+    request: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<Prepared> {
+    refuse_pending(project)?;
+    let record = &project.record;
+    // Theirs: the new template with the new answers.
+    let (source, new_source) = new_template(project, request)?;
+    let manifest = crate::manifest::parse(&source)?;
+    let loaded = Loaded { source, manifest };
+    let new_id = loaded.source.id()?;
+    let new_version = generate::version_of(&loaded)?;
+    let from = shown_version(&record.template.name, record.template.version.as_deref(), &record.template.id);
+    let to = shown_version(&loaded.manifest.name, new_version.as_deref(), &new_id);
+    crate::answers::check_defines(&loaded.manifest, &request.defines)?;
+    let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
+
+    // The base: the recorded version again, or the recorded bytes from git.
+    let mut base_note = None;
+    let mut base: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut secret = None;
+    match generate::recorded_template(project)? {
+        Ok(old) => {
+            let rebuilt = generate::rebuild(project, old)?;
+            secret = rebuilt.secret.clone();
+            for r in &record.files {
+                if let Some(f) = rebuilt.files.get(&r.path) {
+                    if crate::hash::blob_id(&f.contents)? == r.blob {
+                        base.insert(r.path.clone(), f.contents.clone());
+                    }
+                }
+            }
+        }
+        Err(why) => base_note = Some(why),
+    }
+    for r in &record.files {
+        if !base.contains_key(&r.path) {
+            if let Ok(Some(bytes)) =
+                crate::git::find_blob(&project.root, &r.blob, project::MAX_COMPARED_BYTES)
+            {
+                base.insert(r.path.clone(), bytes);
+            }
+        }
+    }
+    if secret.is_none() {
+        secret = generate::find_secret(project)?;
+    }
+    let inputs = Inputs {
+        project_name: record.project.name.clone(),
+        package_name: crate::python::package_name(&record.project.name),
+        cookie_secret: match &secret {
+            Some(s) => s.clone(),
+            None => builtins::random_secret()?,
+        },
+        year: record.project.year,
+        scaffold_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let engine = Engine::new(&loaded.source)?;
+    let render_request = RenderRequest {
+        inputs: &inputs,
+        defines: &defines,
+        input: request.input,
+        dest_label: ".",
+    };
+    let rendered = generate::render(&loaded, &engine, &render_request, prompter)?;
+    std::mem::forget(engine);
+    generate::refuse_reserved(&rendered.files)?;
+
+    // Yours: every path involved, as it is on disk.
+    let renames = renames(&record.files, &rendered.files, &loaded.manifest.renames);
+    let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
+    paths.extend(rendered.files.iter().map(|f| f.path.clone()));
+    let mut yours = BTreeMap::new();
+    for p in paths {
+        let on_disk = project::read(&project.root, &p)?;
+        yours.insert(p, on_disk);
+    }
+    let labels_theirs = format!("template {}", to.split_once(' ').map_or(to.as_str(), |(_, v)| v));
+    let labels = Labels {
+        ours: OURS,
+        base: "base",
+        theirs: &labels_theirs,
+    };
+    let steps = plan(&Sides {
+        recorded: &record.files,
+        base: &base,
+        theirs: &rendered.files,
+        yours: &yours,
+        renames: &renames,
+        restore: &request.restore,
+        labels,
+    })?;
+    for r in &request.restore {
+        if !steps.iter().any(|s| &s.path == r && s.verdict == Verdict::Restore) {
+            return Err(crate::usage!(
+                "--restore `{}`: not a generated file that you deleted",
+                crate::text::shown(r)
+            ));
+        }
+    }
+
+    // Uncommitted changes in what the update touches.
+    let touched: Vec<String> = changes(&steps)
+        .iter()
+        .map(|c| c.path().to_string())
+        .filter(|p| !matches!(yours.get(p), None | Some(OnDisk::Missing)))
+        .collect();
+    let committed = crate::git::committed_blobs(&project.root, &touched)?;
+    let in_git = committed.is_some();
+    if let Some(committed) = committed {
+        let mut dirty = Vec::new();
+        for p in &touched {
+            if let Some(OnDisk::File { bytes, .. }) = yours.get(p) {
+                if committed.get(p) != Some(&crate::hash::blob_id(bytes)?) {
+                    dirty.push(p.clone());
+                }
+            }
+        }
+        if !dirty.is_empty() && !request.allow_dirty {
+            return Err(crate::usage!(
+                "these files have uncommitted changes, and the update would change them:\n  {}\n\
+                 commit (or stash) them first, or run again with --allow-dirty",
+                dirty.join("\n  ")
+            ));
+        }
+    }
+
+    // The answers file after the update.
+    let mut new_record =
+        generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &project.root)?;
+    new_record.template.source = new_source;
+    new_record.project.year = record.project.year;
+    new_record.files = steps.iter().filter_map(|s| s.record.clone()).collect();
+    new_record.files.sort_by(|a, b| a.path.cmp(&b.path));
+    new_record.pending = conflicts(&steps);
+    if secret.is_none() && record.project.secret.is_some() {
+        base_note.get_or_insert_with(|| {
+            "the cookie secret is no longer in the files that held it: a new one is used".into()
+        });
+    }
+    Ok(Prepared {
+        steps,
+        answer_notes,
+        base_note,
+        from,
+        to,
+        record: new_record,
+        in_git,
+    })
+}
+
+/// Whether a prepared update changes nothing at all (files, modes, answers file).
+pub(crate) fn is_noop(p: &Prepared, old: &Record) -> bool {
+    changes(&p.steps).is_empty() && p.record.to_toml() == old.to_toml()
+}
+
+/// Writes a prepared update into the project, all or nothing; returns where the previous
+/// contents were kept (outside git).
+pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
+    let record_file = generate::record_file(&p.record);
+    crate::write::apply_update(&project.root, &changes(&p.steps), &record_file, backup && !p.in_git)
+}
+
+/// Puts back a project whose update was interrupted.
+pub(crate) fn recover(root: &Path) -> Result<Option<usize>> {
+    crate::write::recover(root)
+}
+
+#[cfg(test)]
+mod tests;
