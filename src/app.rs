@@ -109,7 +109,8 @@ fn update(args: &UpdateArgs) -> Result<()> {
     };
     let prepared = crate::update::prepare(&project, &request, &mut Terminal)?;
     crate::limits::finish();
-    if crate::update::is_noop(&prepared, &project.record) && !args.dry_run {
+    if crate::update::is_noop(&prepared) && !args.dry_run {
+        crate::update::apply(&project, &prepared, false)?;
         if !args.quiet && !args.json {
             term::out(format!(
                 "Up to date: template {}, nothing to change.",

@@ -853,16 +853,24 @@ pub(crate) fn prepare(
     })
 }
 
-/// Whether a prepared update changes nothing at all (files, modes, answers file).
-pub(crate) fn is_noop(p: &Prepared, old: &Record) -> bool {
-    changes(&p.steps).is_empty() && p.record.to_toml() == old.to_toml()
+/// Whether a prepared update changes no file (the answers file may still change: resolved
+/// conflicts leave it, a new scaffold rewrites it).
+pub(crate) fn is_noop(p: &Prepared) -> bool {
+    changes(&p.steps).is_empty()
 }
 
 /// Writes a prepared update into the project, all or nothing; returns where the previous
 /// contents were kept (outside git).
 pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
     let record_file = generate::record_file(&p.record);
-    crate::write::apply_update(&project.root, &changes(&p.steps), &record_file, backup && !p.in_git)
+    let changes = changes(&p.steps);
+    if changes.is_empty() {
+        if p.record != project.record {
+            crate::write::apply_update(&project.root, &[], &record_file, false)?;
+        }
+        return Ok(None);
+    }
+    crate::write::apply_update(&project.root, &changes, &record_file, backup && !p.in_git)
 }
 
 /// Puts back a project whose update was interrupted.

@@ -13,4 +13,5 @@ mod project;
 mod readme;
 mod render;
 mod templates;
+mod update;
 mod values;

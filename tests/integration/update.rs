@@ -1,0 +1,567 @@
+//! `scaffold update` end to end: a template directory in two versions (v1: generate, edit;
+//! v2: update), every row of the decision table and the hard cases, and the embedded
+//! templates' own updates.
+
+use std::fs;
+use std::path::Path;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::fixture::{Fixture, assert_unchanged, json, ok, state};
+
+const HEAD: &str = "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n";
+
+/// Version 1 of template `t`: a variable `dir` (a templated folder), a bool `extra` (a
+/// conditional file), and files for each row of the table.
+fn v1(fx: &Fixture) {
+    fx.template(
+        "t",
+        &format!(
+            "{HEAD}version = \"1\"\n\
+             [[variables]]\nname = \"dir\"\ntype = \"string\"\ndefault = \"pkg\"\n\
+             [[variables]]\nname = \"extra\"\ntype = \"bool\"\ndefault = true\n\
+             [[conditional]]\nwhen = \"extra\"\npaths = [\"extra.txt\", \"extra-edited.txt\"]\n"
+        ),
+        &[
+            ("same.txt", "same\n"),
+            ("theirs.txt", "1\n2\n3\n4\n5\n"),
+            ("yours.txt", "1\n2\n3\n4\n5\n"),
+            ("both.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n"),
+            ("clash.txt", "1\n2\n3\n"),
+            ("dropped.txt", "dropped\n"),
+            ("dropped-edited.txt", "dropped\n"),
+            ("deleted.txt", "v1\n"),
+            ("extra.txt", "extra\n"),
+            ("extra-edited.txt", "extra\n"),
+            ("old-name.txt", "a\nb\nc\nd\ne\n"),
+            ("{{ dir }}/mod.py", "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n"),
+        ],
+    );
+}
+
+/// Version 2 (in `t2`, beside version 1, as `update --template ../t2` takes it): changes, a
+/// rename, a drop, an addition.
+fn v2(fx: &Fixture) {
+    fx.template(
+        "v2/t",
+        &format!(
+            "{HEAD}version = \"2\"\n\
+             [[variables]]\nname = \"dir\"\ntype = \"string\"\ndefault = \"pkg\"\n\
+             [[variables]]\nname = \"extra\"\ntype = \"bool\"\ndefault = true\n\
+             [[conditional]]\nwhen = \"extra\"\npaths = [\"extra.txt\", \"extra-edited.txt\"]\n\
+             [[renames]]\nfrom = \"old-name.txt\"\nto = \"new-name.txt\"\n"
+        ),
+        &[
+            ("same.txt", "same\n"),
+            ("theirs.txt", "1\n2\nTHREE\n4\n5\n"),
+            ("yours.txt", "1\n2\n3\n4\n5\n"),
+            ("both.txt", "ONE\n2\n3\n4\n5\n6\n7\n8\n9\n"),
+            ("clash.txt", "1\nTHEIRS\n3\n"),
+            ("deleted.txt", "v2\n"),
+            ("extra.txt", "extra\n"),
+            ("extra-edited.txt", "extra\n"),
+            ("new-name.txt", "A\nb\nc\nd\ne\n"),
+            ("added.txt", "added\n"),
+            ("{{ dir }}/mod.py", "a = 1\nb = 2\nc = 3\nd = 4\ne = 50\n"),
+        ],
+    );
+}
+
+fn read(fx: &Fixture, p: &str) -> String {
+    fs::read_to_string(fx.path(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+/// `scaffold update ARGS` in the project `p`, with no terminal.
+fn update(fx: &Fixture, args: &[&str]) -> std::process::Output {
+    fx.run()
+        .current_dir(fx.path("p"))
+        .arg("update")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The edits the user makes to a v1 project.
+fn edit(fx: &Fixture) {
+    fx.write("p/yours.txt", "1\n2\n3\n4\nFIVE\n");
+    fx.write("p/both.txt", "1\n2\n3\n4\n5\n6\n7\n8\nNINE\n");
+    fx.write("p/clash.txt", "1\nYOURS\n3\n");
+    fx.write("p/dropped-edited.txt", "dropped, and edited\n");
+    fx.write("p/extra-edited.txt", "extra, edited\n");
+    fx.write("p/old-name.txt", "a\nb\nc\nd\nmine\n");
+    fx.write("p/pkg/mod.py", "A = 1\nb = 2\nc = 3\nd = 4\ne = 5\n");
+    fs::remove_file(fx.path("p/deleted.txt")).unwrap();
+    fx.write("p/added.txt", "mine, before the template had it\n");
+    fx.write("p/notes.txt", "not generated\n");
+}
+
+#[test]
+fn every_row_of_the_table_from_v1_to_v2() {
+    let fx = Fixture::new();
+    v1(&fx);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    edit(&fx);
+    v2(&fx);
+    // The plan first: one line per file, and nothing written.
+    let before = state(fx.dir.path());
+    let out = update(&fx, &["--dry-run", "--template", "../v2/t"]);
+    let plan = text(&out);
+    assert!(out.status.success(), "{plan}");
+    assert_unchanged(&before, &state(fx.dir.path()), "--dry-run");
+    for line in [
+        "Would update from template t 1 to t 2:",
+        "unchanged same.txt",
+        "update    theirs.txt",
+        "keep      yours.txt",
+        "merge     both.txt",
+        "CONFLICT  clash.txt",
+        "remove    dropped.txt",
+        "keep      dropped-edited.txt",
+        "keep deleted deleted.txt",
+        "rename, merge old-name.txt -> new-name.txt",
+        "CONFLICT  added.txt",
+        "merge     pkg/mod.py",
+    ] {
+        assert!(plan.contains(line), "{line:?} not in\n{plan}");
+    }
+    assert!(!plan.contains("notes.txt"), "files the template never made are not listed");
+    // The update: exit 3, conflicts listed.
+    let out = update(&fx, &["--template", "../v2/t"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("2 files with conflicts:\n  added.txt\n  clash.txt"), "{said}");
+    assert_eq!(read(&fx, "p/same.txt"), "same\n");
+    assert_eq!(read(&fx, "p/theirs.txt"), "1\n2\nTHREE\n4\n5\n");
+    assert_eq!(read(&fx, "p/yours.txt"), "1\n2\n3\n4\nFIVE\n");
+    assert_eq!(read(&fx, "p/both.txt"), "ONE\n2\n3\n4\n5\n6\n7\n8\nNINE\n");
+    assert_eq!(
+        read(&fx, "p/clash.txt"),
+        "1\n<<<<<<< yours\nYOURS\n=======\nTHEIRS\n>>>>>>> template 2\n3\n"
+    );
+    assert!(!fx.path("p/dropped.txt").exists());
+    assert_eq!(read(&fx, "p/dropped-edited.txt"), "dropped, and edited\n");
+    assert!(!fx.path("p/deleted.txt").exists(), "a file you deleted stays deleted");
+    assert!(!fx.path("p/old-name.txt").exists());
+    assert_eq!(read(&fx, "p/new-name.txt"), "A\nb\nc\nd\nmine\n");
+    assert_eq!(read(&fx, "p/pkg/mod.py"), "A = 1\nb = 2\nc = 3\nd = 4\ne = 50\n");
+    assert_eq!(read(&fx, "p/notes.txt"), "not generated\n");
+    let record = read(&fx, "p/.scaffold.toml");
+    assert!(record.contains("version = \"2\""), "{record}");
+    assert!(record.contains("path = \"../v2/t\""), "the new template is recorded: {record}");
+    assert!(record.contains("conflicts = [\"added.txt\", \"clash.txt\"]"), "{record}");
+    assert!(record.contains("\"deleted.txt\" = { blob"), "{record}");
+    assert!(record.contains("state = \"deleted\""), "{record}");
+    assert!(!record.contains("dropped-edited.txt"), "no longer tracked");
+    // Outside git, the previous contents are kept.
+    assert_eq!(read(&fx, "p/.scaffold/backup/1/clash.txt"), "1\nYOURS\n3\n");
+    assert_eq!(read(&fx, "p/.scaffold/backup/1/old-name.txt"), "a\nb\nc\nd\nmine\n");
+    // While the conflicts are there, another update is refused, naming them.
+    let out = update(&fx, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("clash.txt (conflict markers)"), "{}", text(&out));
+    // Resolved: the next update finds nothing to do (the base is the pristine v2 render, so
+    // the resolution is yours and nothing conflicts again).
+    fx.write("p/clash.txt", "1\nYOURS and THEIRS\n3\n");
+    fx.write("p/added.txt", "mine, and the template's\n");
+    let out = update(&fx, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Up to date"), "{}", text(&out));
+    // --restore brings back a deleted file (in its new version).
+    let out = update(&fx, &["--restore", "deleted.txt"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(read(&fx, "p/deleted.txt"), "v2\n");
+    fx.assert_canary();
+}
+
+#[test]
+fn answer_changes_move_and_switch_files() {
+    let fx = Fixture::new();
+    v1(&fx);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write("p/pkg/mod.py", "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n# mine\n");
+    fx.write("p/extra-edited.txt", "extra, edited\n");
+    // A templated folder renamed by an answer: the edits move with it.
+    let out = update(&fx, &["-d", "dir=app", "-d", "extra=no"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("answer    dir: pkg -> app"), "{said}");
+    assert!(said.contains("rename, keep pkg/mod.py -> app/mod.py"), "{said}");
+    assert!(!fx.path("p/pkg").exists(), "the old folder is gone: {:?}", fx.tree("p"));
+    assert_eq!(read(&fx, "p/app/mod.py"), "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n# mine\n");
+    // The condition turned off: the untouched file goes, the edited one stays (untracked).
+    assert!(!fx.path("p/extra.txt").exists());
+    assert_eq!(read(&fx, "p/extra-edited.txt"), "extra, edited\n");
+    // And back on: the file is added again; the edited one now differs: an add/add conflict.
+    let out = update(&fx, &["-d", "extra=yes"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(read(&fx, "p/extra.txt"), "extra\n");
+    assert!(read(&fx, "p/extra-edited.txt").contains("<<<<<<< yours"));
+}
+
+/// Answers: a new variable takes its default with --no-input (and the plan says so); a
+/// recorded answer the new template no longer accepts fails with --no-input, naming `-d`.
+#[test]
+fn answers_the_new_template_asks_differently() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        &format!("{HEAD}[[variables]]\nname = \"db\"\ntype = \"choice\"\nchoices = [\"mysql\", \"sqlite\"]\ndefault = \"mysql\"\n"),
+        &[("db.txt.tera", "{{ db }}\n")],
+    );
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write(
+        "t/template.toml",
+        &format!(
+            "{HEAD}[[variables]]\nname = \"db\"\ntype = \"choice\"\nchoices = [\"sqlite\", \"postgres\"]\ndefault = \"sqlite\"\n\
+             [[variables]]\nname = \"port\"\ntype = \"int\"\ndefault = 8888\n"
+        ),
+    );
+    fx.write("t/port.txt.tera", "{{ port }}\n");
+    let before = state(fx.dir.path());
+    let out = update(&fx, &["--no-input"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("your previous answer `mysql` for `db` is no longer valid")
+            && text(&out).contains("-d db=..."),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(&before, &state(fx.dir.path()), "a refused update");
+    let out = update(&fx, &["--no-input", "-d", "db=postgres"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("new variable port = 8888 (default)"), "{said}");
+    assert_eq!(read(&fx, "p/db.txt"), "postgres\n");
+    assert_eq!(read(&fx, "p/port.txt"), "8888\n");
+}
+
+/// Same lines changed on both sides in a CRLF file and in a file without a final newline:
+/// the markers are byte for byte what `git merge-file` writes.
+#[test]
+fn conflict_markers_are_gits() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        HEAD,
+        &[("crlf.txt", "one\r\ntwo\r\nthree\r\n"), ("noeol.txt", "one\ntwo\nthree")],
+    );
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write("p/crlf.txt", "one\r\nYOURS\r\nthree\r\n");
+    fx.write("p/noeol.txt", "one\ntwo\nYOURS");
+    fx.template(
+        "v2/t",
+        HEAD,
+        &[("crlf.txt", "one\r\nTHEIRS\r\nthree\r\n"), ("noeol.txt", "one\ntwo\nTHEIRS")],
+    );
+    let out = update(&fx, &["--template", "../v2/t"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, base, ours, theirs) in [
+        ("crlf.txt", "one\r\ntwo\r\nthree\r\n", "one\r\nYOURS\r\nthree\r\n", "one\r\nTHEIRS\r\nthree\r\n"),
+        ("noeol.txt", "one\ntwo\nthree", "one\ntwo\nYOURS", "one\ntwo\nTHEIRS"),
+    ] {
+        for (side, text) in [("base", base), ("ours", ours), ("theirs", theirs)] {
+            fs::write(dir.path().join(side), text).unwrap();
+        }
+        let git = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir.path())
+            .args(["merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", "ours", "base", "theirs"])
+            .output()
+            .expect("git is needed for this test (CI installs it)");
+        assert_eq!(git.status.code(), Some(1));
+        // The theirs label is `template <version>`; here the template has no version.
+        let got = read(&fx, &format!("p/{name}"));
+        let want = String::from_utf8(git.stdout).unwrap();
+        let got = got.replacen(">>>>>>> template ", ">>>>>>> template#", 1);
+        let got = got
+            .split_once('#')
+            .map(|(a, b)| format!("{a}{}", &b[b.find(['\r', '\n']).unwrap_or(b.len())..]))
+            .unwrap();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+/// Binary files: yours replaced and the template unchanged keeps yours; both changed keeps
+/// yours with the template's beside it.
+#[test]
+fn binary_files_keep_yours() {
+    let fx = Fixture::new();
+    fx.template("t", HEAD, &[("a.bin", "A\0v1"), ("b.bin", "B\0v1")]);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write("p/a.bin", "A\0mine");
+    fx.write("p/b.bin", "B\0mine");
+    fx.template("v2/t", HEAD, &[("a.bin", "A\0v1"), ("b.bin", "B\0v2")]);
+    let out = update(&fx, &["--template", "../v2/t"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(read(&fx, "p/a.bin"), "A\0mine");
+    assert_eq!(read(&fx, "p/b.bin"), "B\0mine");
+    assert_eq!(read(&fx, "p/b.bin.scaffold-new"), "B\0v2");
+    // Deleting the side file resolves it.
+    fs::remove_file(fx.path("p/b.bin.scaffold-new")).unwrap();
+    assert!(update(&fx, &[]).status.success());
+}
+
+/// The template changed in place, and the project is not in git: no base for a file changed
+/// on both sides, so it is a conflict, never an overwrite. In git, the base comes from the
+/// project's history.
+#[test]
+fn without_a_base_both_sided_changes_conflict_and_git_history_is_a_base() {
+    for in_git in [false, true] {
+        let fx = Fixture::new();
+        fx.template("t", HEAD, &[("f.txt", "1\n2\n3\n4\n5\n6\n7\n")]);
+        ok(&fx, &["new", "./t", "p", "-q"]);
+        if in_git {
+            git(&fx.path("p"), &["init", "-q"]);
+            git(&fx.path("p"), &["add", "-A"]);
+            git(&fx.path("p"), &["commit", "-qm", "generated"]);
+        }
+        fx.write("p/f.txt", "ONE\n2\n3\n4\n5\n6\n7\n");
+        if in_git {
+            git(&fx.path("p"), &["commit", "-qam", "mine"]);
+        }
+        fx.write("t/f.txt", "1\n2\n3\n4\n5\n6\nSEVEN\n");
+        let out = update(&fx, &[]);
+        let said = text(&out);
+        if in_git {
+            assert!(out.status.success(), "{said}");
+            assert!(said.contains("merge     f.txt"), "{said}");
+            assert_eq!(read(&fx, "p/f.txt"), "ONE\n2\n3\n4\n5\n6\nSEVEN\n");
+        } else {
+            assert_eq!(out.status.code(), Some(3), "{said}");
+            assert!(said.contains("has changed since"), "{said}");
+            let f = read(&fx, "p/f.txt");
+            assert!(f.contains("ONE") && f.contains("SEVEN") && f.contains("<<<<<<< yours"), "{f}");
+        }
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git is needed for this test (CI installs it)");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+}
+
+/// In a git work tree, an update refuses to touch files with uncommitted changes (unless
+/// --allow-dirty); unrelated dirty files are fine. A project in a subfolder of a bigger
+/// repository works the same.
+#[test]
+fn dirty_files_the_update_touches_are_refused() {
+    let fx = Fixture::new();
+    fx.template("t", HEAD, &[("a.txt", "a\n"), ("b.txt", "b\n")]);
+    fs::create_dir(fx.path("repo")).unwrap();
+    git(&fx.path("repo"), &["init", "-q"]);
+    ok(&fx, &["new", "./t", "repo/sub/p", "-q"]);
+    git(&fx.path("repo"), &["add", "-A"]);
+    git(&fx.path("repo"), &["commit", "-qm", "generated"]);
+    fx.write("t/a.txt", "a2\n");
+    fx.write("repo/sub/p/a.txt", "dirty\n");
+    fx.write("repo/sub/p/b.txt", "dirty but untouched\n");
+    let run = |args: &[&str]| {
+        fx.run()
+            .current_dir(fx.path("repo/sub/p"))
+            .arg("update")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("uncommitted changes") && text(&out).contains("a.txt"));
+    assert!(!text(&out).contains("b.txt"), "{}", text(&out));
+    let out = run(&["--allow-dirty"]);
+    assert!(out.status.code() == Some(3) || out.status.success(), "{}", text(&out));
+    assert!(!fx.path("repo/sub/p/.scaffold/backup").exists(), "in git: no backup folder");
+}
+
+/// Without git on PATH the update works in process.
+#[test]
+fn no_git_needed() {
+    let fx = Fixture::new();
+    fx.template("t", HEAD, &[("a.txt", "1\n2\n3\n4\n")]);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write("p/a.txt", "ONE\n2\n3\n4\n");
+    fx.template("v2/t", HEAD, &[("a.txt", "1\n2\n3\nFOUR\n")]);
+    let out = fx
+        .run()
+        .current_dir(fx.path("p"))
+        .env("PATH", "")
+        .args(["update", "--template", "../v2/t"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(read(&fx, "p/a.txt"), "ONE\n2\n3\nFOUR\n");
+}
+
+/// A run killed mid-update leaves the project as it was, or recoverable with
+/// `scaffold update --recover`.
+#[cfg(unix)]
+#[test]
+fn a_killed_update_is_recovered() {
+    let fx = Fixture::new();
+    let big = "x\n".repeat(100_000);
+    let files: Vec<(String, String)> = (0..200).map(|i| (format!("f{i:03}.txt"), big.clone())).collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    fx.template("t", HEAD, &refs);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    let before = state(&fx.path("p"));
+    for (name, _) in &files {
+        fx.write(&format!("t/{name}"), &"y\n".repeat(100_000));
+    }
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let pristine = fx.path("p-v1");
+    copy_tree(&fx.path("p"), &pristine);
+    let mut killed = false;
+    for _ in 0..30 {
+        let mut child = std::process::Command::new(&bin)
+            .current_dir(fx.path("p"))
+            .args(["update", "-q", "--no-backup"])
+            .spawn()
+            .unwrap();
+        let journal = fx.path("p/.scaffold/journal");
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(20) {
+            if journal.join("changes").exists() || child.try_wait().unwrap().is_some() {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if journal.exists() {
+            killed = true;
+            break;
+        }
+        // It finished first: start again from the v1 project.
+        fs::remove_dir_all(fx.path("p")).unwrap();
+        copy_tree(&pristine, &fx.path("p"));
+    }
+    assert!(killed, "never caught the update while it was writing");
+    let out = update(&fx, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("scaffold update --recover"), "{}", text(&out));
+    let out = update(&fx, &["--recover"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_unchanged(&before, &state(&fx.path("p")), "a recovered update");
+}
+
+/// Every embedded template and variant: `new` then `update` changes nothing; switching each
+/// choice and bool with `update -d` gives exactly the files a fresh `new` with those answers
+/// gives (secret aside), and switching back leaves no stale file.
+#[test]
+fn embedded_templates_update_like_a_fresh_new() {
+    let fx = Fixture::new();
+    let out = fx.run().args(["info", "chat", "--json"]).output().unwrap();
+    let info = json(&out.stdout);
+    assert_eq!(info["variables"][0]["name"], "backend");
+    for template in crate::fixture::embedded_names() {
+        let out = fx.run().args(["info", &template, "--json"]).output().unwrap();
+        let info = json(&out.stdout);
+        let dest = format!("{template}-p");
+        ok(&fx, &["new", &template, &dest, "--no-input", "-q"]);
+        let noop = fx
+            .run()
+            .current_dir(fx.path(&dest))
+            .args(["update", "--no-input"])
+            .output()
+            .unwrap();
+        assert!(text(&noop).contains("Up to date"), "{template}: {}", text(&noop));
+        for v in info["variables"].as_array().unwrap() {
+            let name = v["name"].as_str().unwrap();
+            let values: Vec<String> = match v["type"].as_str().unwrap() {
+                "bool" => vec!["true".into(), "false".into()],
+                "choice" => v["choices"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_string())
+                    .collect(),
+                _ => continue,
+            };
+            let default = v["default"].to_string().trim_matches('"').to_string();
+            for value in values.iter().filter(|x| **x != default).chain([&default]) {
+                let d = format!("{name}={value}");
+                let out = fx
+                    .run()
+                    .current_dir(fx.path(&dest))
+                    .args(["update", "--no-input", "-q", "-d", &d])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{template} {d}: {}", text(&out));
+                let fresh = format!("{template}-fresh");
+                let _ = fs::remove_dir_all(fx.path(&fresh));
+                ok(&fx, &["new", &template, &fresh, "--name", &dest, "--no-input", "-q", "-d", &d]);
+                let files = |dir: &str| -> Vec<(String, Vec<u8>)> {
+                    fx.tree(dir)
+                        .into_iter()
+                        .filter(|p| fx.path(&format!("{dir}/{p}")).is_file())
+                        .filter(|p| p != ".scaffold.toml" && !p.starts_with(".scaffold/"))
+                        .map(|p| {
+                            let bytes = fs::read(fx.path(&format!("{dir}/{p}"))).unwrap();
+                            (p, bytes)
+                        })
+                        .collect()
+                };
+                let (got, want) = (files(&dest), files(&fresh));
+                let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+                assert_eq!(names(&got), names(&want), "{template} {d}: the same files");
+                let secret = |b: &[u8]| {
+                    let t = String::from_utf8_lossy(b);
+                    t.contains("cookie_secret") || t.contains("COOKIE_SECRET")
+                };
+                for ((p, a), (_, b)) in got.iter().zip(&want) {
+                    if a != b {
+                        assert!(secret(a), "{template} {d}: {p} differs from a fresh new");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn update_outside_a_project_and_recover_without_an_interruption() {
+    let fx = Fixture::new();
+    fx.run()
+        .current_dir(fx.path("canary"))
+        .args(["update"])
+        .assert()
+        .code(2)
+        .stderr(contains("not in a project made by scaffold"));
+    let t = crate::fixture::demo(&fx);
+    ok(&fx, &["new", &t, "p", "-q"]);
+    fx.run()
+        .current_dir(fx.path("p"))
+        .args(["update", "--recover"])
+        .assert()
+        .code(2)
+        .stderr(contains("has no interrupted update"));
+}
