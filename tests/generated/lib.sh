@@ -50,10 +50,13 @@ run_pytest() {
   rm -f "$out"
 }
 
-# run_ruff: ruff check must be clean with the project's own configuration.
+# run_ruff: ruff check and ruff format --check must both be clean with the project's own
+# configuration.
 run_ruff() {
   step "ruff check ."
   ruff check --no-cache . || fail "ruff check found problems"
+  step "ruff format --check ."
+  ruff format --check --no-cache . || fail "ruff format --check: files would be reformatted"
 }
 
 # serve LOGFILE CMD...: start a server in the background; its pid goes to SERVER_PID.
