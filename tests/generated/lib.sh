@@ -206,11 +206,11 @@ check_security_headers() {
   local url=$1 csp=${2:-} headers
   headers=$(curl -s -D - -o /dev/null "$url" | tr -d '\r') || fail "GET $url failed"
   step "security headers of $url"
-  echo "$headers" | grep -iqx 'x-content-type-options: nosniff' || { echo "$headers" >&2; fail "$url: no X-Content-Type-Options: nosniff"; }
-  echo "$headers" | grep -iqx 'x-frame-options: deny' || { echo "$headers" >&2; fail "$url: no X-Frame-Options: DENY"; }
-  echo "$headers" | grep -iq '^referrer-policy: ' || { echo "$headers" >&2; fail "$url: no Referrer-Policy"; }
+  grep -iqx 'x-content-type-options: nosniff' <<<"$headers" || { echo "$headers" >&2; fail "$url: no X-Content-Type-Options: nosniff"; }
+  grep -iqx 'x-frame-options: deny' <<<"$headers" || { echo "$headers" >&2; fail "$url: no X-Frame-Options: DENY"; }
+  grep -iq '^referrer-policy: ' <<<"$headers" || { echo "$headers" >&2; fail "$url: no Referrer-Policy"; }
   if [ "$csp" = csp ]; then
-    echo "$headers" | grep -iq "^content-security-policy: default-src 'self'" \
+    grep -iq "^content-security-policy: default-src 'self'" <<<"$headers" \
       || { echo "$headers" >&2; fail "$url: no Content-Security-Policy with default-src 'self'"; }
   fi
   return 0
@@ -229,7 +229,7 @@ check_xsrf_samesite() {
   local cookie
   cookie=$(curl -s -D - -o /dev/null "$1" | tr -d '\r' | grep -i '^set-cookie: _xsrf=') || true
   step "_xsrf cookie: ${cookie:-none}"
-  echo "$cookie" | grep -iq 'samesite=lax' || fail "$1: the _xsrf cookie is not SameSite=Lax"
+  grep -iq 'samesite=lax' <<<"$cookie" || fail "$1: the _xsrf cookie is not SameSite=Lax"
 }
 
 # check_body_limit URL: a 2 MiB request body is refused (max_body_size is 1 MiB).

@@ -116,10 +116,12 @@ expect "POST /login, next=/admin" \
      --data-urlencode "password=$password" --data-urlencode "next=/admin" "$base/login")" "302 $base/admin"
 grep -q "#HttpOnly_127.0.0.1.*[[:space:]]session[[:space:]]" "$jar" || { cat "$jar" >&2; fail "no HttpOnly session cookie"; }
 expect "GET /admin (logged in)" "$(status_of "$base/admin")" "200 "
-curl -s -D - -o /dev/null -b "$jar" "$base/admin" | tr -d '\r' | grep -iqx 'cache-control: no-store' \
+headers=$(curl -s -D - -o /dev/null -b "$jar" "$base/admin" | tr -d '\r')
+grep -iqx 'cache-control: no-store' <<<"$headers" \
   || fail "/admin is not sent with Cache-Control: no-store"
 expect "HEAD /admin (logged in)" "$(status_of -I "$base/admin")" "200 "
-curl -s -b "$jar" "$base/no/such/page" | grep -Fq "Log out admin" \
+page=$(curl -s -b "$jar" "$base/no/such/page")
+grep -Fq "Log out admin" <<<"$page" \
   || fail "a logged-in user's 404 page does not show them logged in"
 step "a logged-in user's 404 page shows 'Log out admin'"
 
@@ -156,8 +158,8 @@ done
 step "9 more failed logins -> 403 each"
 headers=$(curl -s -D - -o "$jar.body" -b "$jar" -c "$jar" --data-urlencode "_xsrf=$xsrf" \
   --data-urlencode name=admin --data-urlencode "password=$password" "$base/login" | tr -d '\r')
-echo "$headers" | head -n 1 | grep -q ' 429' || { echo "$headers" >&2; fail "the 11th login was not 429"; }
-echo "$headers" | grep -iq '^retry-after: [1-9]' || { echo "$headers" >&2; fail "the 429 has no Retry-After"; }
+head -n 1 <<<"$headers" | grep -q ' 429' || { echo "$headers" >&2; fail "the 11th login was not 429"; }
+grep -iq '^retry-after: [1-9]' <<<"$headers" || { echo "$headers" >&2; fail "the 429 has no Retry-After"; }
 grep -Fq "Too many failed logins" "$jar.body" || fail "the 429 page does not say why"
 step "the 11th login (right password) -> 429 with Retry-After"
 rm -f "$jar" "$jar.body"

@@ -29,8 +29,8 @@ run_ruff
 
 step "python tasks.py test"
 out=$(python tasks.py test -q -p no:cacheprovider 2>&1) || { echo "$out" >&2; fail "python tasks.py test failed"; }
-echo "$out" | grep -Eq '[0-9]+ passed' || { echo "$out" >&2; fail "python tasks.py test ran no test"; }
-echo "$out" | grep -Eq '[0-9]+ (failed|skipped|error)' && { echo "$out" >&2; fail "python tasks.py test: failures or skips"; }
+grep -Eq '[0-9]+ passed' <<<"$out" || { echo "$out" >&2; fail "python tasks.py test ran no test"; }
+grep -Eq '[0-9]+ (failed|skipped|error)' <<<"$out" && { echo "$out" >&2; fail "python tasks.py test: failures or skips"; }
 step "python tasks.py lint"
 python tasks.py lint --no-cache || fail "python tasks.py lint failed"
 
@@ -72,7 +72,8 @@ fetch "$BASE$js" 200 'X-XSRFToken'
 fetch "$BASE/no/such/page" 404 '404: Not Found'
 fetch "$BASE/api/nope" 404 '"status": 404'
 fetch "$BASE/healthz" 200 '^\{"status": "ok"\}$'
-curl -s -D - -o /dev/null "$BASE/healthz" | tr -d '\r' | grep -iqx 'cache-control: no-store' \
+headers=$(curl -s -D - -o /dev/null "$BASE/healthz" | tr -d '\r')
+grep -iqx 'cache-control: no-store' <<<"$headers" \
   || fail "/healthz is not Cache-Control: no-store"
 for path in / /healthz "$css"; do check_head "$BASE$path"; done
 for path in / "$css" "$js" /no/such/page; do check_security_headers "$BASE$path" csp; done
@@ -96,7 +97,7 @@ got=$(api '{"message": "hello"}')
 [ "$got" = '200 {"echo": "hello", "length": 5}' ] || fail "POST /api/echo answered: $got"
 step "POST /api/echo with bad JSON"
 got=$(api '{"message": ')
-echo "$got" | grep -Eq '^400 \{"error": \{"status": 400, "message": "Invalid JSON body' \
+grep -Eq '^400 \{"error": \{"status": 400, "message": "Invalid JSON body' <<<"$got" \
   || fail "bad JSON was answered: $got"
 step "POST /api/echo without the XSRF token"
 status=$(curl -s -o "$WORK/api.json" -w '%{http_code}' -H 'Content-Type: application/json' \

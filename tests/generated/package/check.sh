@@ -122,7 +122,8 @@ check_site() {
   fetch "$BASE/nope" 404 'Page not found'
   fetch "$BASE/" 200 "Change this page in $PKG/templates/index\\.html\\."
   fetch "$BASE/healthz" 200 '^\{"status": "ok"\}$'
-  curl -s -D - -o /dev/null "$BASE/healthz" | tr -d '\r' | grep -iqx 'cache-control: no-store' \
+  headers=$(curl -s -D - -o /dev/null "$BASE/healthz" | tr -d '\r')
+  grep -iqx 'cache-control: no-store' <<<"$headers" \
     || fail "/healthz is not Cache-Control: no-store"
   for path in / /healthz "$css" /robots.txt; do check_head "$BASE$path"; done
   for path in / "$css" /robots.txt /nope; do check_security_headers "$BASE$path" csp; done
