@@ -294,10 +294,10 @@ pub(crate) fn committed_blobs(
             .map(String::as_str)
             .chain(path.split('/'))
             .collect();
-        if let Ok(Some(entry)) = tree.lookup_entry(full) {
-            if entry.mode().is_blob() {
-                out.insert(path.clone(), entry.object_id().to_hex().to_string());
-            }
+        if let Ok(Some(entry)) = tree.lookup_entry(full)
+            && entry.mode().is_blob()
+        {
+            out.insert(path.clone(), entry.object_id().to_hex().to_string());
         }
     }
     Ok(Some(out))

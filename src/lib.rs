@@ -61,8 +61,8 @@ mod registry;
 mod render;
 mod source;
 mod term;
-mod update;
 mod text;
+mod update;
 mod values;
 mod write;
 

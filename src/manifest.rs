@@ -177,23 +177,21 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
         tera: None,
     };
     let file = format!("{}/template.toml", template.label());
-    let table: Table = match template.manifest_text.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(Problems {
-                file,
-                list: vec![format!(
-                    "not valid TOML: {}",
-                    e.to_string()
-                        .trim_end()
-                        .lines()
-                        .map(crate::text::shown)
-                        .collect::<Vec<_>>()
-                        .join("\n    ")
-                )],
-            });
-        }
-    };
+    let table: Table = template
+        .manifest_text
+        .parse()
+        .map_err(|e: toml::de::Error| Problems {
+            file: file.clone(),
+            list: vec![format!(
+                "not valid TOML: {}",
+                e.to_string()
+                    .trim_end()
+                    .lines()
+                    .map(crate::text::shown)
+                    .collect::<Vec<_>>()
+                    .join("\n    ")
+            )],
+        })?;
     p.keys(
         "",
         &table,
@@ -224,12 +222,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
         p.add("`description` must be one line".to_string());
     }
     let follows = p.string(&table, "", "follows", true).unwrap_or_default();
-    let version = p.string(&table, "", "version", false);
-    if let Some(v) = &version
-        && (v.is_empty() || v.len() > 64 || v.chars().any(|c| c.is_control() || c.is_whitespace()))
-    {
-        p.add("`version`: one word of at most 64 characters, like `1.2.0`".to_string());
-    }
+    let version = p.version(&table);
     let next_steps = p.string(&table, "", "next_steps", false);
     let executable = p.strings(&table, "", "executable");
     for path in &executable {
@@ -326,6 +319,18 @@ impl Checker {
             }
         }
         computed
+    }
+
+    fn version(&mut self, table: &Table) -> Option<String> {
+        let version = self.string(table, "", "version", false);
+        if let Some(v) = &version
+            && (v.is_empty()
+                || v.len() > 64
+                || v.chars().any(|c| c.is_control() || c.is_whitespace()))
+        {
+            self.add("`version`: one word of at most 64 characters, like `1.2.0`".to_string());
+        }
+        version
     }
 
     fn renames(&mut self, table: &Table, template: &TemplateSource) -> Vec<(String, String)> {

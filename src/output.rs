@@ -490,7 +490,12 @@ pub(crate) fn diff(report: &crate::diff::Report) {
 }
 
 /// `scaffold update`: the plan (with `--diff`, every change), then what was done.
-pub(crate) fn update_plan(p: &crate::update::Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
+pub(crate) fn update_plan(
+    p: &crate::update::Prepared,
+    dry_run: bool,
+    with_diff: bool,
+    as_json: bool,
+) {
     use crate::update::Verdict;
     if as_json {
         let files: Vec<Json> = p
@@ -553,10 +558,10 @@ pub(crate) fn update_plan(p: &crate::update::Prepared, dry_run: bool, with_diff:
         }
         term::out(line);
         if with_diff {
-            if let Some((bytes, _)) = &s.write {
-                if s.yours.as_deref() != Some(bytes.as_slice()) {
-                    unified(&s.path, s.yours.as_deref(), Some(bytes));
-                }
+            if let Some((bytes, _)) = &s.write
+                && s.yours.as_deref() != Some(bytes.as_slice())
+            {
+                unified(&s.path, s.yours.as_deref(), Some(bytes));
             }
             if s.verdict == Verdict::Remove {
                 unified(&s.path, s.yours.as_deref(), None);
@@ -589,10 +594,14 @@ pub(crate) fn update_done(
     }
     if !conflicts.is_empty() {
         term::out("");
-        term::out(
-            Line::new()
-                .styled(Style::Red, format!("{} file{} with conflicts:", conflicts.len(), crate::text::plural(conflicts.len()))),
-        );
+        term::out(Line::new().styled(
+            Style::Red,
+            format!(
+                "{} file{} with conflicts:",
+                conflicts.len(),
+                crate::text::plural(conflicts.len())
+            ),
+        ));
         for c in conflicts {
             term::out(format!("  {c}"));
         }

@@ -219,10 +219,12 @@ fn compare(o: &[u8], r_blob: &str, base: Option<&Vec<u8>>) -> Result<Yours> {
     if blob(o)? == r_blob {
         return Ok(Yours::Same);
     }
-    if let Some(b) = base {
-        if o != b.as_slice() && lf(o) == lf(b) && o.windows(2).any(|w| w == b"\r\n") {
-            return Ok(Yours::SameButCrlf);
-        }
+    if let Some(b) = base
+        && o != b.as_slice()
+        && lf(o) == lf(b)
+        && o.windows(2).any(|w| w == b"\r\n")
+    {
+        return Ok(Yours::SameButCrlf);
     }
     Ok(Yours::Edited)
 }
@@ -282,7 +284,11 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
     for r in s.recorded {
         let base = s.base.get(&r.path);
         let (path, t, renamed_from) = match renames.get(r.path.as_str()) {
-            Some(to) => (to.to_string(), theirs.get(to).copied(), Some(r.path.clone())),
+            Some(to) => (
+                to.to_string(),
+                theirs.get(to).copied(),
+                Some(r.path.clone()),
+            ),
             None => (r.path.clone(), theirs.get(r.path.as_str()).copied(), None),
         };
         let remove_old = renamed_from.clone();
@@ -306,13 +312,9 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                 OnDisk::Missing => step(Verdict::Forget, None, None, None, None),
                 OnDisk::Other(_) => step(Verdict::Skipped, None, None, None, None),
                 OnDisk::File { bytes, .. } => match compare(bytes, &r.blob, base)? {
-                    Yours::Same | Yours::SameButCrlf if r.state == State::Generated => step(
-                        Verdict::Remove,
-                        None,
-                        None,
-                        Some(r.path.clone()),
-                        None,
-                    ),
+                    Yours::Same | Yours::SameButCrlf if r.state == State::Generated => {
+                        step(Verdict::Remove, None, None, Some(r.path.clone()), None)
+                    }
                     _ => step(Verdict::KeepUntracked, None, None, None, None),
                 },
             });
@@ -381,8 +383,9 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                     }
                     Yours::Edited => {
                         let merged = match base {
-                            Some(b) => merge_text(b, o, &t.contents, &s.labels)?
-                                .map(|m| (m, false)),
+                            Some(b) => {
+                                merge_text(b, o, &t.contents, &s.labels)?.map(|m| (m, false))
+                            }
                             None => merge_text(b"", o, &t.contents, &s.labels)?.map(|m| (m, true)),
                         };
                         match merged {
@@ -443,17 +446,12 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                 step.yours = Some(bytes.clone());
                 if bytes == t.contents {
                     step.verdict = Verdict::Adopt;
+                } else if let Some(m) = merge_text(b"", &bytes, &t.contents, &s.labels)? {
+                    step.verdict = Verdict::Conflict(Conflict::AddAdd(m.conflicts.max(1)));
+                    step.write = Some((m.bytes, t.executable));
                 } else {
-                    match merge_text(b"", &bytes, &t.contents, &s.labels)? {
-                        Some(m) => {
-                            step.verdict = Verdict::Conflict(Conflict::AddAdd(m.conflicts.max(1)));
-                            step.write = Some((m.bytes, t.executable));
-                        }
-                        None => {
-                            step.verdict = Verdict::Conflict(Conflict::Binary);
-                            step.side_file = Some(t.contents.clone());
-                        }
-                    }
+                    step.verdict = Verdict::Conflict(Conflict::Binary);
+                    step.side_file = Some(t.contents.clone());
                 }
             }
         }
@@ -560,10 +558,10 @@ fn shown_version(name: &str, version: Option<&str>, id: &str) -> String {
 fn refuse_pending(project: &Project) -> Result<()> {
     let mut open = Vec::new();
     for path in &project.record.pending {
-        if let OnDisk::File { bytes, .. } = project::read(&project.root, path)? {
-            if has_markers(&bytes, OURS) {
-                open.push(format!("{path} (conflict markers)"));
-            }
+        if let OnDisk::File { bytes, .. } = project::read(&project.root, path)?
+            && has_markers(&bytes, OURS)
+        {
+            open.push(format!("{path} (conflict markers)"));
         }
         let side = format!("{path}{SIDE_SUFFIX}");
         if project::read(&project.root, &side)? != OnDisk::Missing {
@@ -589,7 +587,10 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
         let at = generate::resolve_path(dir);
         let root = generate::resolve_path(&project.root);
         let rel = generate::relative(&root, &at).unwrap_or(at);
-        return Ok((source, record::Source::Path(rel.to_string_lossy().into_owned())));
+        return Ok((
+            source,
+            record::Source::Path(rel.to_string_lossy().into_owned()),
+        ));
     }
     match &t.source {
         record::Source::Embedded => {
@@ -616,12 +617,15 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
 /// asked for, and for the rest a prompt or, without one, the default; a recorded answer the
 /// new template no longer accepts is asked again or, without a prompt, an error. Returns the
 /// defines to render with and notes for the plan.
+/// `-d`-style values to render with, and notes for the plan.
+type Resolved = (Vec<(String, String)>, Vec<String>);
+
 fn new_answers(
     project: &Project,
     loaded: &Loaded,
     request: &Request,
     prompter: &mut dyn Prompter,
-) -> Result<(Vec<(String, String)>, Vec<String>)> {
+) -> Result<Resolved> {
     let mut defines = request.defines.clone();
     let mut notes = Vec::new();
     for (k, v) in &request.defines {
@@ -682,7 +686,11 @@ fn new_answers(
 
 /// Renames the update applies: a recorded file whose template file now renders elsewhere
 /// (an answer moved a templated folder), and the template's `[[renames]]`.
-fn renames(recorded: &[record::File], theirs: &[OutFile], declared: &[(String, String)]) -> Vec<(String, String)> {
+fn renames(
+    recorded: &[record::File],
+    theirs: &[OutFile],
+    declared: &[(String, String)],
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for r in recorded {
         let from = declared
@@ -690,10 +698,10 @@ fn renames(recorded: &[record::File], theirs: &[OutFile], declared: &[(String, S
             .find(|(f, _)| *f == r.from)
             .map_or(r.from.as_str(), |(_, to)| to.as_str());
         let same_source: Vec<&OutFile> = theirs.iter().filter(|t| t.source == from).collect();
-        if let [t] = same_source.as_slice() {
-            if t.path != r.path {
-                out.push((r.path.clone(), t.path.clone()));
-            }
+        if let [t] = same_source.as_slice()
+            && t.path != r.path
+        {
+            out.push((r.path.clone(), t.path.clone()));
         }
     }
     out
@@ -714,7 +722,11 @@ pub(crate) fn prepare(
     let loaded = Loaded { source, manifest };
     let new_id = loaded.source.id()?;
     let new_version = generate::version_of(&loaded)?;
-    let from = shown_version(&record.template.name, record.template.version.as_deref(), &record.template.id);
+    let from = shown_version(
+        &record.template.name,
+        record.template.version.as_deref(),
+        &record.template.id,
+    );
     let to = shown_version(&loaded.manifest.name, new_version.as_deref(), &new_id);
     crate::answers::check_defines(&loaded.manifest, &request.defines)?;
     let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
@@ -726,24 +738,23 @@ pub(crate) fn prepare(
     match generate::recorded_template(project)? {
         Ok(old) => {
             let rebuilt = generate::rebuild(project, old)?;
-            secret = rebuilt.secret.clone();
+            secret.clone_from(&rebuilt.secret);
             for r in &record.files {
-                if let Some(f) = rebuilt.files.get(&r.path) {
-                    if crate::hash::blob_id(&f.contents)? == r.blob {
-                        base.insert(r.path.clone(), f.contents.clone());
-                    }
+                if let Some(f) = rebuilt.files.get(&r.path)
+                    && crate::hash::blob_id(&f.contents)? == r.blob
+                {
+                    base.insert(r.path.clone(), f.contents.clone());
                 }
             }
         }
         Err(why) => base_note = Some(why),
     }
     for r in &record.files {
-        if !base.contains_key(&r.path) {
-            if let Ok(Some(bytes)) =
+        if !base.contains_key(&r.path)
+            && let Ok(Some(bytes)) =
                 crate::git::find_blob(&project.root, &r.blob, project::MAX_COMPARED_BYTES)
-            {
-                base.insert(r.path.clone(), bytes);
-            }
+        {
+            base.insert(r.path.clone(), bytes);
         }
     }
     if secret.is_none() {
@@ -779,7 +790,10 @@ pub(crate) fn prepare(
         let on_disk = project::read(&project.root, &p)?;
         yours.insert(p, on_disk);
     }
-    let labels_theirs = format!("template {}", to.split_once(' ').map_or(to.as_str(), |(_, v)| v));
+    let labels_theirs = format!(
+        "template {}",
+        to.split_once(' ').map_or(to.as_str(), |(_, v)| v)
+    );
     let labels = Labels {
         ours: OURS,
         base: "base",
@@ -795,7 +809,10 @@ pub(crate) fn prepare(
         labels,
     })?;
     for r in &request.restore {
-        if !steps.iter().any(|s| &s.path == r && s.verdict == Verdict::Restore) {
+        if !steps
+            .iter()
+            .any(|s| &s.path == r && s.verdict == Verdict::Restore)
+        {
             return Err(crate::usage!(
                 "--restore `{}`: not a generated file that you deleted",
                 crate::text::shown(r)
@@ -814,10 +831,10 @@ pub(crate) fn prepare(
     if let Some(committed) = committed {
         let mut dirty = Vec::new();
         for p in &touched {
-            if let Some(OnDisk::File { bytes, .. }) = yours.get(p) {
-                if committed.get(p) != Some(&crate::hash::blob_id(bytes)?) {
-                    dirty.push(p.clone());
-                }
+            if let Some(OnDisk::File { bytes, .. }) = yours.get(p)
+                && committed.get(p) != Some(&crate::hash::blob_id(bytes)?)
+            {
+                dirty.push(p.clone());
             }
         }
         if !dirty.is_empty() && !request.allow_dirty {

@@ -919,7 +919,8 @@ fn finish(root: &Path, backup: bool) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     let backups = root.join(BACKUPS);
-    fs::create_dir_all(&backups).with_context(|| format!("cannot create `{}`", backups.display()))?;
+    fs::create_dir_all(&backups)
+        .with_context(|| format!("cannot create `{}`", backups.display()))?;
     let mut n = 1;
     while backups.join(n.to_string()).exists() {
         n += 1;
@@ -953,16 +954,16 @@ fn undo(root: &Path) -> Result<usize> {
         }
         let target = root.join(path);
         // Files staged but not yet renamed go too.
-        if let Some(dir) = target.parent() {
-            if let Ok(entries) = fs::read_dir(dir) {
-                for e in entries.flatten() {
-                    let name = e.file_name();
-                    let name = name.to_string_lossy();
-                    if temp_pid(&name) == Some(std::process::id())
-                        || temp_pid(&name).is_some_and(is_dead)
-                    {
-                        let _ = fs::remove_file(e.path());
-                    }
+        if let Some(dir) = target.parent()
+            && let Ok(entries) = fs::read_dir(dir)
+        {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if temp_pid(&name) == Some(std::process::id())
+                    || temp_pid(&name).is_some_and(is_dead)
+                {
+                    let _ = fs::remove_file(e.path());
                 }
             }
         }
@@ -978,16 +979,15 @@ fn undo(root: &Path) -> Result<usize> {
                     n += 1;
                 }
             }
-            "new" => {
-                if fs::remove_file(&target).is_ok() {
-                    remove_empty_parents(root, path);
-                    n += 1;
-                }
+            "new" if fs::remove_file(&target).is_ok() => {
+                remove_empty_parents(root, path);
+                n += 1;
             }
             _ => {}
         }
     }
-    fs::remove_dir_all(&journal).with_context(|| format!("cannot remove `{}`", journal.display()))?;
+    fs::remove_dir_all(&journal)
+        .with_context(|| format!("cannot remove `{}`", journal.display()))?;
     let _ = fs::remove_dir(root.join(".scaffold"));
     Ok(n)
 }

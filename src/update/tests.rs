@@ -67,11 +67,36 @@ fn written(step: &Step) -> Option<String> {
 fn the_decision_table() {
     let base = "a\nb\nc\nd\ne\n";
     // (base (recorded), theirs, yours, verdict, what is written)
-    let cases: Vec<(Option<&str>, Option<&str>, OnDisk, Verdict, Option<&str>)> = vec![
+    type Case<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        OnDisk,
+        Verdict,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
         (Some(base), Some(base), file(base), Verdict::Unchanged, None),
-        (Some(base), Some("a\nB\nc\nd\ne\n"), file(base), Verdict::Update, Some("a\nB\nc\nd\ne\n")),
-        (Some(base), Some(base), file("a\nb\nc\nd\nE\n"), Verdict::KeepYours, None),
-        (Some(base), Some("A\nb\nc\nd\ne\n"), file("A\nb\nc\nd\ne\n"), Verdict::Same, None),
+        (
+            Some(base),
+            Some("a\nB\nc\nd\ne\n"),
+            file(base),
+            Verdict::Update,
+            Some("a\nB\nc\nd\ne\n"),
+        ),
+        (
+            Some(base),
+            Some(base),
+            file("a\nb\nc\nd\nE\n"),
+            Verdict::KeepYours,
+            None,
+        ),
+        (
+            Some(base),
+            Some("A\nb\nc\nd\ne\n"),
+            file("A\nb\nc\nd\ne\n"),
+            Verdict::Same,
+            None,
+        ),
         (
             Some(base),
             Some("A\nb\nc\nd\ne\n"),
@@ -86,7 +111,13 @@ fn the_decision_table() {
             Verdict::Conflict(Conflict::Lines(1)),
             Some("a\n<<<<<<< yours\nYOURS\n=======\nTHEIRS\n>>>>>>> template 2\nc\nd\ne\n"),
         ),
-        (None, Some("new\n"), OnDisk::Missing, Verdict::Add, Some("new\n")),
+        (
+            None,
+            Some("new\n"),
+            OnDisk::Missing,
+            Verdict::Add,
+            Some("new\n"),
+        ),
         (None, Some("new\n"), file("new\n"), Verdict::Adopt, None),
         (
             None,
@@ -96,11 +127,35 @@ fn the_decision_table() {
             Some("<<<<<<< yours\ny\n=======\nx\n>>>>>>> template 2\nnew\n"),
         ),
         (Some(base), None, file(base), Verdict::Remove, None),
-        (Some(base), None, file("edited\n"), Verdict::KeepUntracked, None),
+        (
+            Some(base),
+            None,
+            file("edited\n"),
+            Verdict::KeepUntracked,
+            None,
+        ),
         (Some(base), None, OnDisk::Missing, Verdict::Forget, None),
-        (Some(base), Some(base), OnDisk::Missing, Verdict::KeepDeleted { changed: false }, None),
-        (Some(base), Some("new\n"), OnDisk::Missing, Verdict::KeepDeleted { changed: true }, None),
-        (Some(base), Some("new\n"), OnDisk::Other("a symlink".into()), Verdict::Skipped, None),
+        (
+            Some(base),
+            Some(base),
+            OnDisk::Missing,
+            Verdict::KeepDeleted { changed: false },
+            None,
+        ),
+        (
+            Some(base),
+            Some("new\n"),
+            OnDisk::Missing,
+            Verdict::KeepDeleted { changed: true },
+            None,
+        ),
+        (
+            Some(base),
+            Some("new\n"),
+            OnDisk::Other("a symlink".into()),
+            Verdict::Skipped,
+            None,
+        ),
     ];
     for (b, t, y, verdict, write) in cases {
         let step = one(b, t, y.clone());
@@ -122,8 +177,9 @@ fn a_removed_file_is_removed_and_an_edited_one_untracked() {
 fn no_base_means_a_conflict_never_an_overwrite() {
     let recorded = vec![rec("f", "a\nb\nc\n")];
     let theirs = vec![out("f", "a\nTHEIRS\nc\n")];
-    let yours: BTreeMap<String, OnDisk> =
-        [("f".to_string(), file("a\nYOURS\nc\n"))].into_iter().collect();
+    let yours: BTreeMap<String, OnDisk> = [("f".to_string(), file("a\nYOURS\nc\n"))]
+        .into_iter()
+        .collect();
     let steps = plan(&Sides {
         recorded: &recorded,
         base: &BTreeMap::new(),
@@ -134,7 +190,10 @@ fn no_base_means_a_conflict_never_an_overwrite() {
         labels: LABELS,
     })
     .unwrap();
-    assert!(matches!(steps[0].verdict, Verdict::Conflict(Conflict::NoBase(_))));
+    assert!(matches!(
+        steps[0].verdict,
+        Verdict::Conflict(Conflict::NoBase(_))
+    ));
     let text = written(&steps[0]).unwrap();
     assert!(text.contains("YOURS") && text.contains("THEIRS"), "{text}");
     // Without a base, only a file that changed on one side is decided without markers.
@@ -159,7 +218,10 @@ fn binary_files_are_never_text_merged() {
     assert_eq!(step.write, None, "yours stays as it is");
     assert_eq!(step.side_file.as_deref(), Some(&b"v2\0"[..]));
     // Changed by you only: yours kept.
-    assert_eq!(one(Some("v1\0"), Some("v1\0"), file("mine\0")).verdict, Verdict::KeepYours);
+    assert_eq!(
+        one(Some("v1\0"), Some("v1\0"), file("mine\0")).verdict,
+        Verdict::KeepYours
+    );
     // A text file that became binary in the template, edited by you: a conflict too.
     let step = one(Some("text\n"), Some("bin\0"), file("edited text\n"));
     assert_eq!(step.verdict, Verdict::Conflict(Conflict::Binary));
@@ -175,8 +237,9 @@ fn crlf_checkouts_are_not_edits_and_keep_their_line_endings() {
 #[test]
 fn a_rename_moves_your_edits() {
     let recorded = vec![rec("old/app.py", "a\nb\nc\nd\ne\n")];
-    let base: BTreeMap<String, Vec<u8>> =
-        [("old/app.py".to_string(), b"a\nb\nc\nd\ne\n".to_vec())].into_iter().collect();
+    let base: BTreeMap<String, Vec<u8>> = [("old/app.py".to_string(), b"a\nb\nc\nd\ne\n".to_vec())]
+        .into_iter()
+        .collect();
     let theirs = vec![out("new/app.py", "A\nb\nc\nd\ne\n")];
     let yours: BTreeMap<String, OnDisk> = [
         ("old/app.py".to_string(), file("a\nb\nc\nd\nmine\n")),
@@ -208,7 +271,8 @@ fn a_rename_moves_your_edits() {
 fn restore_brings_a_deleted_file_back() {
     let recorded = vec![rec("f", "old\n")];
     let theirs = vec![out("f", "new\n")];
-    let yours: BTreeMap<String, OnDisk> = [("f".to_string(), OnDisk::Missing)].into_iter().collect();
+    let yours: BTreeMap<String, OnDisk> =
+        [("f".to_string(), OnDisk::Missing)].into_iter().collect();
     let restore: BTreeSet<String> = ["f".to_string()].into_iter().collect();
     let steps = plan(&Sides {
         recorded: &recorded,
@@ -226,8 +290,17 @@ fn restore_brings_a_deleted_file_back() {
 
 #[test]
 fn markers_are_found_only_as_written() {
-    assert!(has_markers(b"a\n<<<<<<< yours\nx\n=======\ny\n>>>>>>> template 2\n", "yours"));
-    assert!(has_markers(b"<<<<<<< yours\r\nx\r\n>>>>>>> template 1.2\r\n", "yours"));
-    assert!(!has_markers(b"a\n<<<<<<< mine\nx\n>>>>>>> template 2\n", "yours"));
+    assert!(has_markers(
+        b"a\n<<<<<<< yours\nx\n=======\ny\n>>>>>>> template 2\n",
+        "yours"
+    ));
+    assert!(has_markers(
+        b"<<<<<<< yours\r\nx\r\n>>>>>>> template 1.2\r\n",
+        "yours"
+    ));
+    assert!(!has_markers(
+        b"a\n<<<<<<< mine\nx\n>>>>>>> template 2\n",
+        "yours"
+    ));
     assert!(!has_markers(b"print('<<<<<<< yours')\n", "yours"));
 }

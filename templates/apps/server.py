@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Run the web server: ``python server.py [--port 8888] [--address 127.0.0.1] [--debug]``.
+"""Run the web server: ``python server.py [--port=8888] [--address=127.0.0.1] [--debug]
+[--shutdown_grace=10]``.
 
 ``make_app()`` builds the application from ``settings.settings`` and the route table in
 ``urls.py``; the tests and ``shell.py`` use it too. Command-line options are parsed only in
 ``main()``, so importing this module (from pytest or the shell) never reads ``sys.argv``.
 """
+
+from __future__ import annotations
 
 import asyncio
 import logging
@@ -14,71 +17,72 @@ import sys
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
-from tornado.options import Error as OptionsError
-from tornado.options import define, options, parse_command_line
+from tornado.options import options
 
-from settings import settings
+from handlers import InFlight
+from settings import parse_options, settings
 from urls import urls
-
-define("port", default=8888, type=int, help="port to listen on (0 picks a free one)")
-define("address", default="127.0.0.1", help="address to bind; 0.0.0.0 listens on all interfaces")
-define("debug", default=False, type=bool, help="reload on code changes and show tracebacks")
 
 log = logging.getLogger("server")
 
-# How long shutdown waits for open connections before giving up on them.
-SHUTDOWN_TIMEOUT = 5.0
+# The largest request body the server reads (Tornado's default is 100 MB, all in memory).
+MAX_BODY_SIZE = 1024 * 1024
 
 
-def make_app(**overrides) -> tornado.web.Application:
-    """Build the application; ``overrides`` replace entries of ``settings.settings``."""
-    return tornado.web.Application(urls, **{**settings, **overrides})
+def make_app(handlers: list | None = None, **overrides) -> tornado.web.Application:
+    """Build the application; ``overrides`` replace entries of ``settings.settings``.
 
-
-def with_equals(args: list) -> list:
-    """Rewrite ``--name value`` as ``--name=value``, the only spelling tornado.options reads.
-
-    Only options that are defined and not boolean take the next argument as their value
-    (``--debug`` never does); everything from ``--`` or the first non-option on is left alone.
+    ``handlers`` are routes added before ``urls`` (the tests add a slow page). The application
+    counts the requests it is handling in ``app.in_flight``.
     """
-    args = list(args)
-    out = args[:1]
-    i = 1
-    while i < len(args):
-        arg = args[i]
-        if arg == "--" or not arg.startswith("--"):
-            out.extend(args[i:])
-            break
-        name = arg[2:]
-        if (
-            "=" not in name
-            and name in options
-            and not isinstance(getattr(options, name), bool)
-            and i + 1 < len(args)
-            and not args[i + 1].startswith("--")
-        ):
-            arg = f"{arg}={args[i + 1]}"
-            i += 1
-        out.append(arg)
-        i += 1
-    return out
+    app = tornado.web.Application([*(handlers or []), *urls], **{**settings, **overrides})
+    app.in_flight = InFlight()
+    return app
 
 
-async def main() -> None:
-    try:
-        parse_command_line(with_equals(sys.argv))
-    except (OptionsError, ValueError) as exc:  # unknown option, or e.g. --port=abc
-        sys.exit(f"{sys.argv[0]}: {exc} (see --help)")
+def make_server(app: tornado.web.Application) -> HTTPServer:
+    """The HTTP server for ``app``, with its body size limit."""
+    return HTTPServer(app, max_body_size=MAX_BODY_SIZE)
+
+
+def _ignore_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
+
+
+async def shutdown(server: HTTPServer, app: tornado.web.Application, grace: float) -> None:
+    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds,
+    then close every connection that is left."""
+    log.info("Shutting down")
+    server.stop()
+    if not await app.in_flight.wait_idle(grace):
+        log.warning(
+            "%d request(s) still running after %.1f s; closing their connections",
+            app.in_flight.count,
+            grace,
+        )
+        # asyncio.run() cancels those handlers when main() returns. Their clients are gone
+        # already, so the cancellation is expected: no "Exception in callback" traceback.
+        asyncio.get_running_loop().set_exception_handler(_ignore_cancelled)
+    await server.close_all_connections()
+    log.info("Stopped")
+
+
+async def main(args: list[str] | None = None) -> None:
+    parse_options(args)
     app = make_app(debug=options.debug)
-    sockets = bind_sockets(options.port, options.address)
-    server = HTTPServer(app)
+    try:
+        sockets = bind_sockets(options.port, options.address)
+    except OSError as exc:  # the port is taken, the address is not ours
+        sys.exit(f"error: cannot listen on {options.address}:{options.port}: {exc}")
+    server = make_server(app)
     server.add_sockets(sockets)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:
-        log.info("Received %s, stopping server", signal.Signals(signum).name)
+        log.info("Received %s", signal.Signals(signum).name)
         stop.set()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -94,13 +98,8 @@ async def main() -> None:
     log.info("Listening on http://%s:%d", host, port)
 
     await stop.wait()
-    server.stop()
-    try:
-        await asyncio.wait_for(server.close_all_connections(), SHUTDOWN_TIMEOUT)
-    except asyncio.TimeoutError:
-        log.warning("Connections still open after %.0f s; closing anyway", SHUTDOWN_TIMEOUT)
-    log.info("Server stopped")
+    await shutdown(server, app, options.shutdown_grace)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv))

@@ -32,9 +32,14 @@ def include(prefix: str, module: str, namespace: str | None = None) -> list[URLS
     arguments and route names are kept, so ``reverse_url(name, *args)`` returns the prefixed path.
     With ``namespace="blog"`` the names become ``"blog:<name>"``, which keeps apps that reuse a
     name (``"index"``) apart. Nested includes work: an app's ``urls`` may itself use ``include()``.
+
+    A pattern with a top-level ``|`` (``r"a|b"``) is refused with ValueError: the prefix would
+    only apply to its first alternative. Write ``r"(?:a|b)"`` instead.
     """
     if not prefix.startswith("/"):
         raise ValueError(f"include() prefix must start with '/': {prefix!r}")
+    if has_top_level_alternation(prefix):
+        raise ValueError(f"include() prefix has a top-level '|': {prefix!r}")
     base = prefix.rstrip("/") + "/"
     urls = importlib.import_module(module).urls
     mounted = []
@@ -42,6 +47,14 @@ def include(prefix: str, module: str, namespace: str | None = None) -> list[URLS
         pattern, handler, kwargs, name = _unpack(entry, module)
         if name is not None and namespace:
             name = f"{namespace}:{name}"
+        source = pattern if isinstance(pattern, str) else pattern.pattern
+        if has_top_level_alternation(source):
+            # "/blog/" + "a|b" + Tornado's "$" is "/blog/a|b$": the prefix would go with "a"
+            # only (and the end anchor with "b" only).
+            raise ValueError(
+                f"{module}: pattern {source!r} has a top-level '|', which the prefix would not"
+                f" cover; group the alternatives: '(?:{source})'"
+            )
         if isinstance(pattern, str):
             mounted.append(URLSpec(base + _relative(pattern), handler, kwargs, name))
         else:
@@ -49,6 +62,40 @@ def include(prefix: str, module: str, namespace: str | None = None) -> list[URLS
             joined = re.compile(base + _relative(pattern.pattern), pattern.flags)
             mounted.append(URLSpec(joined, handler, kwargs, name))
     return mounted
+
+
+def has_top_level_alternation(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside every group and character class (``a|b``).
+
+    ``(?:a|b)``, ``[|]`` and ``\\|`` do not count. (A ``|`` inside a comment of a
+    ``re.VERBOSE`` pattern is counted too: group such patterns.)
+    """
+    depth = 0
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2  # an escaped character, whatever it is
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            # A "]" first in the class (after an optional "^") is a literal "]".
+            if pattern.startswith("^", i + 1):
+                i += 1
+            if pattern.startswith("]", i + 1):
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+        i += 1
+    return False
 
 
 def _relative(pattern: str) -> str:

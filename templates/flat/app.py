@@ -1,60 +1,108 @@
 #!/usr/bin/env python3
-"""Run the server: ``python app.py [--port 8888] [--address 127.0.0.1] [--debug] [--syslog]
-[--config FILE]`` (``python app.py --help`` lists every option).
+"""Run the server: ``python app.py [--port=8888] [--address=127.0.0.1] [--debug] [--syslog]
+[--shutdown_grace=10] [--config=FILE]`` (``python app.py --help`` lists every option).
 
 The ``DEPLOYMENT`` environment variable (dev, staging, production) picks the settings; see
 settings.py.
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import os
 import signal
+import sys
 
 import tornado.options
 import tornado.web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 
 import logconfig
 import settings
-from handlers.base import NotFoundHandler
+from handlers.base import InFlight, NotFoundHandler, StaticFileHandler
 from urls import url_patterns
 
 log = logging.getLogger("app")
 
+# The largest request body the server reads (Tornado's default is 100 MB, all in memory).
+MAX_BODY_SIZE = 1024 * 1024
 
-def make_app(**overrides) -> tornado.web.Application:
+
+def make_app(handlers: list | None = None, **overrides) -> tornado.web.Application:
     """Build the application from ``urls.url_patterns`` and ``settings.get_settings()``.
 
-    Keyword arguments override individual settings (the tests pass ``deployment=...``).
+    ``handlers`` are routes added before ``url_patterns`` (the tests add slow or failing pages);
+    keyword arguments override individual settings (the tests pass ``deployment=...``). The
+    application counts the requests it is handling in ``app.in_flight``.
     """
     app_settings = settings.get_settings(overrides.pop("deployment", None))
     app_settings["default_handler_class"] = NotFoundHandler
+    app_settings["static_handler_class"] = StaticFileHandler
     app_settings.update(overrides)
-    return tornado.web.Application(url_patterns, **app_settings)
+    app = tornado.web.Application([*(handlers or []), *url_patterns], **app_settings)
+    app.in_flight = InFlight()
+    return app
 
 
-async def main() -> None:
-    try:
-        settings.parse_command_line()
-    except tornado.options.Error as exc:
-        raise SystemExit(f"error: {exc}") from None
+def make_server(app: tornado.web.Application) -> HTTPServer:
+    """The HTTP server for ``app``, with its body size limit and proxy setting."""
+    return HTTPServer(app, xheaders=app.settings["xheaders"], max_body_size=MAX_BODY_SIZE)
+
+
+def _ignore_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
+
+
+async def shutdown(server: HTTPServer, app: tornado.web.Application, grace: float) -> None:
+    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds,
+    then close every connection that is left."""
+    log.info("Shutting down")
+    server.stop()
+    if not await app.in_flight.wait_idle(grace):
+        log.warning(
+            "%d request(s) still running after %.1f s; closing their connections",
+            app.in_flight.count,
+            grace,
+        )
+        # asyncio.run() cancels those handlers when main() returns. Their clients are gone
+        # already, so the cancellation is expected: no "Exception in callback" traceback.
+        asyncio.get_running_loop().set_exception_handler(_ignore_cancelled)
+    await server.close_all_connections()
+    log.info("Stopped")
+
+
+async def main(args: list[str] | None = None) -> None:
+    settings.parse_options(args)
     options = tornado.options.options
     try:
         app = make_app()
     except ValueError as exc:  # a bad DEPLOYMENT
         raise SystemExit(f"error: {exc}") from None
-    level = "DEBUG" if options.debug else app.settings["log_level"]
-    logconfig.configure(level, syslog=options.syslog, tag=settings.SYSLOG_TAG)
+    default_level = "DEBUG" if options.debug else app.settings["log_level"]
+    try:
+        logconfig.configure_from_options(options, default_level, tag=settings.SYSLOG_TAG)
+    except ValueError as exc:  # --logging=loud, --log_rotate_mode=never
+        settings.usage_error(f"{exc} (see --help)")
 
     deployment = app.settings["deployment"]
     if deployment != settings.DEV and not os.environ.get("COOKIE_SECRET"):
         log.warning("COOKIE_SECRET is not set: using the secret stored in settings.py")
 
-    server = app.listen(options.port, options.address, xheaders=app.settings["xheaders"])
+    try:
+        sockets = bind_sockets(options.port, options.address)
+    except OSError as exc:  # the port is taken, the address is not ours
+        where = f"{options.address}:{options.port}"
+        raise SystemExit(f"error: cannot listen on {where}: {exc}") from None
+    server = make_server(app)
+    server.add_sockets(sockets)
+    host = options.address or "0.0.0.0"
     log.info(
         "Listening on http://%s:%d (deployment: %s, debug: %s)",
-        options.address or "0.0.0.0",
-        options.port,
+        f"[{host}]" if ":" in host else host,
+        sockets[0].getsockname()[1],
         deployment,
         "on" if options.debug else "off",
     )
@@ -67,15 +115,8 @@ async def main() -> None:
         except NotImplementedError:  # Windows
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     await stop.wait()
-
-    log.info("Shutting down")
-    server.stop()
-    try:
-        await asyncio.wait_for(server.close_all_connections(), timeout=5)
-    except asyncio.TimeoutError:
-        log.warning("Some connections were still open after 5 s; closing anyway")
-    log.info("Stopped")
+    await shutdown(server, app, options.shutdown_grace)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv))

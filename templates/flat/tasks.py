@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Development tasks, with nothing to install beyond requirements/dev.txt.
 
-    python tasks.py run [app.py options...]   start the server (e.g. --port=9000 --debug)
-    python tasks.py test [pytest args...]     run the test suite
-    python tasks.py lint [ruff args...]       ruff check .
-    python tasks.py check                     lint, then test
+- ``python tasks.py run [app.py options...]``: start the server (e.g. ``--port=9000 --debug``)
+- ``python tasks.py test [pytest args...]``: run the test suite
+- ``python tasks.py lint [ruff args...]``: ``ruff check .`` and ``ruff format --check .``
+- ``python tasks.py check``: lint, then test
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def test(extra: list[str]) -> int:
 
 
 def lint(extra: list[str]) -> int:
-    return _call([sys.executable, "-m", "ruff", "check", *(extra or ["."])])
+    ruff = [sys.executable, "-m", "ruff"]
+    return _call([*ruff, "check", *(extra or ["."])]) or _call(
+        [*ruff, "format", "--check", *(extra or ["."])]
+    )
 
 
 def check(extra: list[str]) -> int:

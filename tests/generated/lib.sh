@@ -50,10 +50,13 @@ run_pytest() {
   rm -f "$out"
 }
 
-# run_ruff: ruff check must be clean with the project's own configuration.
+# run_ruff: ruff check and ruff format --check must both be clean with the project's own
+# configuration.
 run_ruff() {
   step "ruff check ."
   ruff check --no-cache . || fail "ruff check found problems"
+  step "ruff format --check ."
+  ruff format --check --no-cache . || fail "ruff format --check: files would be reformatted"
 }
 
 # serve LOGFILE CMD...: start a server in the background; its pid goes to SERVER_PID.
@@ -107,17 +110,150 @@ fetch() {
   rm -f "$body"
 }
 
+# await_exit [SECONDS]: wait for the server to exit (default 5 s); it must exit with status 0.
+await_exit() {
+  local secs=${1:-5} i rc=0
+  for i in $(seq 1 $((secs * 10))); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$SERVER_PID" 2>/dev/null && fail "server did not stop within $secs s of SIGTERM"
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=""
+  [ "$rc" = 0 ] || fail "server exited with status $rc after SIGTERM"
+}
+
 # check_stopped: SIGTERM the server and require a clean, prompt exit (status 0).
 check_stopped() {
   step "SIGTERM the server"
   kill -TERM "$SERVER_PID" || fail "server already gone"
-  local i
-  for i in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$SERVER_PID" 2>/dev/null && fail "server did not stop within 5 s of SIGTERM"
-  local rc=0
-  wait "$SERVER_PID" || rc=$?
-  SERVER_PID=""
-  [ "$rc" = 0 ] || fail "server exited with status $rc after SIGTERM"
+  await_exit 5
+}
+
+# wait_log LOG TEXT [SECONDS]: wait until the server log contains TEXT, or fail.
+wait_log() {
+  local log=$1 text=$2 secs=${3:-20} i
+  for i in $(seq 1 $((secs * 10))); do
+    grep -Fq -- "$text" "$log" && return 0
+    if [ -n "${SERVER_PID:-}" ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      cat "$log" >&2; fail "the server exited before logging '$text'"
+    fi
+    sleep 0.1
+  done
+  cat "$log" >&2; fail "the server did not log '$text' within ${secs}s"
+}
+
+# check_graceful_stop LOG URL: SIGTERM the running server while a GET of URL is in flight. URL is
+# a test-only page (see the template's check.sh) that logs "slow request started", takes about
+# two seconds and answers "slow done". The request must still get its complete 200 answer
+# (the grace period is longer), and the server must exit with status 0.
+check_graceful_stop() {
+  local log=$1 url=$2 body status curl_pid
+  body=$(mktemp)
+  curl -s -o "$body" -w '%{http_code}' "$url" >"$body.status" &
+  curl_pid=$!
+  wait_log "$log" "slow request started"
+  step "SIGTERM while GET $url is in flight"
+  kill -TERM "$SERVER_PID" || fail "server already gone"
+  wait "$curl_pid" || true
+  status=$(cat "$body.status")
+  step "the request in flight -> $status $(head -c 100 "$body")"
+  [ "$status" = 200 ] && grep -Fq "slow done" "$body" \
+    || { cat "$log" >&2; fail "the request in flight at SIGTERM got '$status', not a complete 200"; }
+  rm -f "$body" "$body.status"
+  await_exit 10
+  grep -q Traceback "$log" && { cat "$log" >&2; fail "traceback in the server log"; }
+  return 0
+}
+
+# check_grace_ends LOG URL: like check_graceful_stop, but URL takes longer than the server's
+# --shutdown_grace (the caller starts it with a short one): the server must close that
+# connection when the grace period ends and exit promptly with status 0, without a traceback.
+check_grace_ends() {
+  local log=$1 url=$2 status curl_pid
+  curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$url" >"$log.status" &
+  curl_pid=$!
+  wait_log "$log" "slow request started"
+  step "SIGTERM while GET $url is in flight, longer than the grace period"
+  kill -TERM "$SERVER_PID" || fail "server already gone"
+  await_exit 5
+  wait "$curl_pid" || true
+  status=$(cat "$log.status")
+  rm -f "$log.status"
+  step "the request cut at the end of the grace period -> $status"
+  [ "$status" = 000 ] || fail "a request longer than the grace period got '$status', not cut"
+  grep -q Traceback "$log" && { cat "$log" >&2; fail "traceback in the server log"; }
+  return 0
+}
+
+# check_bad_options CMD...: each command-line mistake must be one line on stderr starting with
+# "error:", exit status 2, no traceback and no server started.
+check_bad_options() {
+  local args err rc
+  err=$(mktemp)
+  for args in "--port=abc" "--nope" "--port 8000" "--port --debug"; do
+    rc=0
+    # shellcheck disable=SC2086
+    timeout 30 "$@" $args >/dev/null 2>"$err" || rc=$?
+    step "$* $args -> exit $rc: $(head -c 200 "$err")"
+    [ "$rc" = 2 ] || { cat "$err" >&2; fail "'$* $args' exited with $rc, not 2"; }
+    [ "$(wc -l <"$err")" = 1 ] || { cat "$err" >&2; fail "'$* $args' printed more than one line"; }
+    grep -q '^error: ' "$err" || { cat "$err" >&2; fail "'$* $args' did not print 'error: ...'"; }
+  done
+  rm -f "$err"
+}
+
+# check_security_headers URL [CSP]: the response carries the security headers every template
+# sets (and with CSP=csp, a Content-Security-Policy with default-src 'self').
+check_security_headers() {
+  local url=$1 csp=${2:-} headers
+  headers=$(curl -s -D - -o /dev/null "$url" | tr -d '\r') || fail "GET $url failed"
+  step "security headers of $url"
+  grep -iqx 'x-content-type-options: nosniff' <<<"$headers" || { echo "$headers" >&2; fail "$url: no X-Content-Type-Options: nosniff"; }
+  grep -iqx 'x-frame-options: deny' <<<"$headers" || { echo "$headers" >&2; fail "$url: no X-Frame-Options: DENY"; }
+  grep -iq '^referrer-policy: ' <<<"$headers" || { echo "$headers" >&2; fail "$url: no Referrer-Policy"; }
+  if [ "$csp" = csp ]; then
+    grep -iq "^content-security-policy: default-src 'self'" <<<"$headers" \
+      || { echo "$headers" >&2; fail "$url: no Content-Security-Policy with default-src 'self'"; }
+  fi
+  return 0
+}
+
+# check_head URL: HEAD is answered 200 wherever GET is.
+check_head() {
+  local status
+  status=$(curl -s -I -o /dev/null -w '%{http_code}' "$1") || true
+  step "HEAD $1 -> $status"
+  [ "$status" = 200 ] || fail "HEAD $1 returned $status, expected 200"
+}
+
+# check_xsrf_samesite URL: the _xsrf cookie that URL sets is SameSite=Lax.
+check_xsrf_samesite() {
+  local cookie
+  cookie=$(curl -s -D - -o /dev/null "$1" | tr -d '\r' | grep -i '^set-cookie: _xsrf=') || true
+  step "_xsrf cookie: ${cookie:-none}"
+  grep -iq 'samesite=lax' <<<"$cookie" || fail "$1: the _xsrf cookie is not SameSite=Lax"
+}
+
+# check_body_limit URL: a request announcing a 2 MiB body is refused with 400 as soon as its
+# headers arrive (max_body_size is 1 MiB). A raw request, so that no "Expect: 100-continue"
+# exchange (curl sends one for large bodies) races the server's answer.
+check_body_limit() {
+  local status
+  status=$(python - "$1" <<'PY'
+import socket
+import sys
+from urllib.parse import urlsplit
+
+url = urlsplit(sys.argv[1])
+request = (
+    f"POST {url.path or '/'} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 2097152\r\n\r\n"
+)
+with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+    sock.sendall(request.encode())
+    print(sock.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace"))
+PY
+  ) || true
+  step "POST with Content-Length: 2097152 to $1 -> $status"
+  [[ "$status" == "HTTP/1.1 400 "* ]] || fail "a 2 MiB body to $1 got '$status', expected 400 (max_body_size)"
 }
 
 # readme_has LINE: the generated README must contain LINE exactly (the command the check runs).

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The generated-project check: generate every template (defaults and every variant in
 # tests/generated/<template>/variants.txt) and prove each project works on real Tornado:
-# its README's install command, its own pytest suite, ruff, and its server answering.
+# its README's install command, its own pytest suite, ruff (check and format), and its server
+# answering.
 #
 #   tests/generated/run.sh [TEMPLATE...]
 #
 # Runs on the oldest and newest Python found (pyenv's ~/.pyenv/versions, then python3 on PATH)
-# against the lowest supported Tornado (6.4.x) and the newest from PyPI. Every variant runs
-# on (oldest Python, Tornado 6.4.x) and (newest Python, newest Tornado); the default variant
-# also runs on the two crossed pairs. Nothing is skipped: a missing tool, template check or
-# interpreter is a failure. Ends with one line "generated: N passed, N failed".
+# against the lowest supported Tornado (6.5.5, the templates' floor) and the newest from PyPI.
+# Every variant runs on (oldest Python, Tornado 6.5.5) and (newest Python, newest Tornado); the
+# default variant also runs on the two crossed pairs. Nothing is skipped: a missing tool,
+# template check or interpreter is a failure. Ends with one line "generated: N passed, N failed".
 #
 # Environment: SCAFFOLD_BIN (use this binary instead of building one), JOBS (parallel
 # projects, default 2), GEN_WORK (work folder, default target/generated).
@@ -92,7 +93,7 @@ run_one() {
 import sys, tornado
 print("  -> verified: Python %s, Tornado %s" % (sys.version.split()[0], tornado.version))
 if sys.argv[1] and not tornado.version.startswith("6.5"):
-    sys.exit("expected Tornado 6.4.x for the lowest-version run, got " + tornado.version)
+    sys.exit("expected Tornado 6.5.x for the lowest-version run, got " + tornado.version)
 PY
   } >"$log" 2>&1
 }

@@ -5,7 +5,6 @@
 use std::fs;
 use std::path::Path;
 
-use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::fixture::{Fixture, assert_unchanged, json, ok, state};
@@ -133,12 +132,18 @@ fn every_row_of_the_table_from_v1_to_v2() {
     ] {
         assert!(plan.contains(line), "{line:?} not in\n{plan}");
     }
-    assert!(!plan.contains("notes.txt"), "files the template never made are not listed");
+    assert!(
+        !plan.contains("notes.txt"),
+        "files the template never made are not listed"
+    );
     // The update: exit 3, conflicts listed.
     let out = update(&fx, &["--template", "../v2/t"]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(3), "{said}");
-    assert!(said.contains("2 files with conflicts:\n  added.txt\n  clash.txt"), "{said}");
+    assert!(
+        said.contains("2 files with conflicts:\n  added.txt\n  clash.txt"),
+        "{said}"
+    );
     assert_eq!(read(&fx, "p/same.txt"), "same\n");
     assert_eq!(read(&fx, "p/theirs.txt"), "1\n2\nTHREE\n4\n5\n");
     assert_eq!(read(&fx, "p/yours.txt"), "1\n2\n3\n4\nFIVE\n");
@@ -149,25 +154,44 @@ fn every_row_of_the_table_from_v1_to_v2() {
     );
     assert!(!fx.path("p/dropped.txt").exists());
     assert_eq!(read(&fx, "p/dropped-edited.txt"), "dropped, and edited\n");
-    assert!(!fx.path("p/deleted.txt").exists(), "a file you deleted stays deleted");
+    assert!(
+        !fx.path("p/deleted.txt").exists(),
+        "a file you deleted stays deleted"
+    );
     assert!(!fx.path("p/old-name.txt").exists());
     assert_eq!(read(&fx, "p/new-name.txt"), "A\nb\nc\nd\nmine\n");
-    assert_eq!(read(&fx, "p/pkg/mod.py"), "A = 1\nb = 2\nc = 3\nd = 4\ne = 50\n");
+    assert_eq!(
+        read(&fx, "p/pkg/mod.py"),
+        "A = 1\nb = 2\nc = 3\nd = 4\ne = 50\n"
+    );
     assert_eq!(read(&fx, "p/notes.txt"), "not generated\n");
     let record = read(&fx, "p/.scaffold.toml");
     assert!(record.contains("version = \"2\""), "{record}");
-    assert!(record.contains("path = \"../v2/t\""), "the new template is recorded: {record}");
-    assert!(record.contains("conflicts = [\"added.txt\", \"clash.txt\"]"), "{record}");
+    assert!(
+        record.contains("path = \"../v2/t\""),
+        "the new template is recorded: {record}"
+    );
+    assert!(
+        record.contains("conflicts = [\"added.txt\", \"clash.txt\"]"),
+        "{record}"
+    );
     assert!(record.contains("\"deleted.txt\" = { blob"), "{record}");
     assert!(record.contains("state = \"deleted\""), "{record}");
     assert!(!record.contains("dropped-edited.txt"), "no longer tracked");
     // Outside git, the previous contents are kept.
     assert_eq!(read(&fx, "p/.scaffold/backup/1/clash.txt"), "1\nYOURS\n3\n");
-    assert_eq!(read(&fx, "p/.scaffold/backup/1/old-name.txt"), "a\nb\nc\nd\nmine\n");
+    assert_eq!(
+        read(&fx, "p/.scaffold/backup/1/old-name.txt"),
+        "a\nb\nc\nd\nmine\n"
+    );
     // While the conflicts are there, another update is refused, naming them.
     let out = update(&fx, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("clash.txt (conflict markers)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("clash.txt (conflict markers)"),
+        "{}",
+        text(&out)
+    );
     // Resolved: the next update finds nothing to do (the base is the pristine v2 render, so
     // the resolution is yours and nothing conflicts again).
     fx.write("p/clash.txt", "1\nYOURS and THEIRS\n3\n");
@@ -187,16 +211,29 @@ fn answer_changes_move_and_switch_files() {
     let fx = Fixture::new();
     v1(&fx);
     ok(&fx, &["new", "./t", "p", "-q"]);
-    fx.write("p/pkg/mod.py", "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n# mine\n");
+    fx.write(
+        "p/pkg/mod.py",
+        "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n# mine\n",
+    );
     fx.write("p/extra-edited.txt", "extra, edited\n");
     // A templated folder renamed by an answer: the edits move with it.
     let out = update(&fx, &["-d", "dir=app", "-d", "extra=no"]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("answer    dir: pkg -> app"), "{said}");
-    assert!(said.contains("rename, keep pkg/mod.py -> app/mod.py"), "{said}");
-    assert!(!fx.path("p/pkg").exists(), "the old folder is gone: {:?}", fx.tree("p"));
-    assert_eq!(read(&fx, "p/app/mod.py"), "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n# mine\n");
+    assert!(
+        said.contains("rename, keep pkg/mod.py -> app/mod.py"),
+        "{said}"
+    );
+    assert!(
+        !fx.path("p/pkg").exists(),
+        "the old folder is gone: {:?}",
+        fx.tree("p")
+    );
+    assert_eq!(
+        read(&fx, "p/app/mod.py"),
+        "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n# mine\n"
+    );
     // The condition turned off: the untouched file goes, the edited one stays (untracked).
     assert!(!fx.path("p/extra.txt").exists());
     assert_eq!(read(&fx, "p/extra-edited.txt"), "extra, edited\n");
@@ -239,7 +276,10 @@ fn answers_the_new_template_asks_differently() {
     let out = update(&fx, &["--no-input", "-d", "db=postgres"]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("new variable port = 8888 (default)"), "{said}");
+    assert!(
+        said.contains("new variable port = 8888 (default)"),
+        "{said}"
+    );
     assert_eq!(read(&fx, "p/db.txt"), "postgres\n");
     assert_eq!(read(&fx, "p/port.txt"), "8888\n");
 }
@@ -252,7 +292,10 @@ fn conflict_markers_are_gits() {
     fx.template(
         "t",
         HEAD,
-        &[("crlf.txt", "one\r\ntwo\r\nthree\r\n"), ("noeol.txt", "one\ntwo\nthree")],
+        &[
+            ("crlf.txt", "one\r\ntwo\r\nthree\r\n"),
+            ("noeol.txt", "one\ntwo\nthree"),
+        ],
     );
     ok(&fx, &["new", "./t", "p", "-q"]);
     fx.write("p/crlf.txt", "one\r\nYOURS\r\nthree\r\n");
@@ -260,14 +303,27 @@ fn conflict_markers_are_gits() {
     fx.template(
         "v2/t",
         HEAD,
-        &[("crlf.txt", "one\r\nTHEIRS\r\nthree\r\n"), ("noeol.txt", "one\ntwo\nTHEIRS")],
+        &[
+            ("crlf.txt", "one\r\nTHEIRS\r\nthree\r\n"),
+            ("noeol.txt", "one\ntwo\nTHEIRS"),
+        ],
     );
     let out = update(&fx, &["--template", "../v2/t"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let dir = tempfile::tempdir().unwrap();
     for (name, base, ours, theirs) in [
-        ("crlf.txt", "one\r\ntwo\r\nthree\r\n", "one\r\nYOURS\r\nthree\r\n", "one\r\nTHEIRS\r\nthree\r\n"),
-        ("noeol.txt", "one\ntwo\nthree", "one\ntwo\nYOURS", "one\ntwo\nTHEIRS"),
+        (
+            "crlf.txt",
+            "one\r\ntwo\r\nthree\r\n",
+            "one\r\nYOURS\r\nthree\r\n",
+            "one\r\nTHEIRS\r\nthree\r\n",
+        ),
+        (
+            "noeol.txt",
+            "one\ntwo\nthree",
+            "one\ntwo\nYOURS",
+            "one\ntwo\nTHEIRS",
+        ),
     ] {
         for (side, text) in [("base", base), ("ours", ours), ("theirs", theirs)] {
             fs::write(dir.path().join(side), text).unwrap();
@@ -276,7 +332,19 @@ fn conflict_markers_are_gits() {
             .current_dir(dir.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", dir.path())
-            .args(["merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", "ours", "base", "theirs"])
+            .args([
+                "merge-file",
+                "-p",
+                "-L",
+                "yours",
+                "-L",
+                "base",
+                "-L",
+                "template",
+                "ours",
+                "base",
+                "theirs",
+            ])
             .output()
             .expect("git is needed for this test (CI installs it)");
         assert_eq!(git.status.code(), Some(1));
@@ -341,7 +409,10 @@ fn without_a_base_both_sided_changes_conflict_and_git_history_is_a_base() {
             assert_eq!(out.status.code(), Some(3), "{said}");
             assert!(said.contains("has changed since"), "{said}");
             let f = read(&fx, "p/f.txt");
-            assert!(f.contains("ONE") && f.contains("SEVEN") && f.contains("<<<<<<< yours"), "{f}");
+            assert!(
+                f.contains("ONE") && f.contains("SEVEN") && f.contains("<<<<<<< yours"),
+                "{f}"
+            );
         }
     }
 }
@@ -367,7 +438,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("HOME", dir)
         .output()
         .expect("git is needed for this test (CI installs it)");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
@@ -399,8 +474,15 @@ fn dirty_files_the_update_touches_are_refused() {
     assert!(text(&out).contains("uncommitted changes") && text(&out).contains("a.txt"));
     assert!(!text(&out).contains("b.txt"), "{}", text(&out));
     let out = run(&["--allow-dirty"]);
-    assert!(out.status.code() == Some(3) || out.status.success(), "{}", text(&out));
-    assert!(!fx.path("repo/sub/p/.scaffold/backup").exists(), "in git: no backup folder");
+    assert!(
+        out.status.code() == Some(3) || out.status.success(),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !fx.path("repo/sub/p/.scaffold/backup").exists(),
+        "in git: no backup folder"
+    );
 }
 
 /// Without git on PATH the update works in process.
@@ -429,8 +511,13 @@ fn no_git_needed() {
 fn a_killed_update_is_recovered() {
     let fx = Fixture::new();
     let big = "x\n".repeat(100_000);
-    let files: Vec<(String, String)> = (0..200).map(|i| (format!("f{i:03}.txt"), big.clone())).collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let files: Vec<(String, String)> = (0..200)
+        .map(|i| (format!("f{i:03}.txt"), big.clone()))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     fx.template("t", HEAD, &refs);
     ok(&fx, &["new", "./t", "p", "-q"]);
     let before = state(&fx.path("p"));
@@ -467,7 +554,11 @@ fn a_killed_update_is_recovered() {
     assert!(killed, "never caught the update while it was writing");
     let out = update(&fx, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("scaffold update --recover"), "{}", text(&out));
+    assert!(
+        text(&out).contains("scaffold update --recover"),
+        "{}",
+        text(&out)
+    );
     let out = update(&fx, &["--recover"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_unchanged(&before, &state(&fx.path("p")), "a recovered update");
@@ -483,7 +574,11 @@ fn embedded_templates_update_like_a_fresh_new() {
     let info = json(&out.stdout);
     assert_eq!(info["variables"][0]["name"], "backend");
     for template in crate::fixture::embedded_names() {
-        let out = fx.run().args(["info", &template, "--json"]).output().unwrap();
+        let out = fx
+            .run()
+            .args(["info", &template, "--json"])
+            .output()
+            .unwrap();
         let info = json(&out.stdout);
         let dest = format!("{template}-p");
         ok(&fx, &["new", &template, &dest, "--no-input", "-q"]);
@@ -493,7 +588,11 @@ fn embedded_templates_update_like_a_fresh_new() {
             .args(["update", "--no-input"])
             .output()
             .unwrap();
-        assert!(text(&noop).contains("Up to date"), "{template}: {}", text(&noop));
+        assert!(
+            text(&noop).contains("Up to date"),
+            "{template}: {}",
+            text(&noop)
+        );
         for v in info["variables"].as_array().unwrap() {
             let name = v["name"].as_str().unwrap();
             let values: Vec<String> = match v["type"].as_str().unwrap() {
@@ -518,7 +617,20 @@ fn embedded_templates_update_like_a_fresh_new() {
                 assert!(out.status.success(), "{template} {d}: {}", text(&out));
                 let fresh = format!("{template}-fresh");
                 let _ = fs::remove_dir_all(fx.path(&fresh));
-                ok(&fx, &["new", &template, &fresh, "--name", &dest, "--no-input", "-q", "-d", &d]);
+                ok(
+                    &fx,
+                    &[
+                        "new",
+                        &template,
+                        &fresh,
+                        "--name",
+                        &dest,
+                        "--no-input",
+                        "-q",
+                        "-d",
+                        &d,
+                    ],
+                );
                 let files = |dir: &str| -> Vec<(String, Vec<u8>)> {
                     fx.tree(dir)
                         .into_iter()
@@ -531,7 +643,8 @@ fn embedded_templates_update_like_a_fresh_new() {
                         .collect()
                 };
                 let (got, want) = (files(&dest), files(&fresh));
-                let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+                let names =
+                    |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
                 assert_eq!(names(&got), names(&want), "{template} {d}: the same files");
                 let secret = |b: &[u8]| {
                     let t = String::from_utf8_lossy(b);

@@ -138,3 +138,38 @@ class MountedAppTest(AsyncHTTPTestCase):
         assert app.reverse_url("ns:item", 42, "abc") == "/ns/items/42/abc"
         assert app.reverse_url("ns:user", "ada lovelace") == "/ns/users/ada%20lovelace"
         assert app.reverse_url("quad") == "/api/quad"
+
+
+def mount(pattern):
+    """include("/api/", ...) of a module whose only route has ``pattern``."""
+    module = types.ModuleType("bar_urls")
+    module.urls = [(pattern, EchoHandler)]
+    sys.modules["bar_urls"] = module
+    try:
+        return include("/api/", "bar_urls")
+    finally:
+        del sys.modules["bar_urls"]
+
+
+@pytest.mark.parametrize("pattern", [r"a|b", r"(x)|y", r"[ab]|c", r"\\|a|b"])
+def test_a_top_level_bar_is_refused(pattern):
+    # "/api/a|b$" would match "/api/abc" (no "$" for "a") and "b" (no prefix for "b").
+    with pytest.raises(ValueError, match=r"top-level '\|'.*group the alternatives"):
+        mount(pattern)
+
+
+@pytest.mark.parametrize("pattern", [r"(?:a|b)", r"[|]", r"\|", r"[]|]", r"[^]|]x", r"(a(b|c))"])
+def test_a_bar_inside_a_group_or_class_is_fine(pattern):
+    (spec,) = mount(pattern)
+    assert spec.regex.pattern == "/api/" + pattern + "$"
+
+
+def test_grouped_alternatives_keep_the_prefix():
+    (spec,) = mount(r"(?:a|b)")
+    assert spec.regex.match("/api/a") and spec.regex.match("/api/b")
+    assert not spec.regex.match("b")
+
+
+def test_a_prefix_with_a_top_level_bar_is_refused():
+    with pytest.raises(ValueError, match="prefix has a top-level"):
+        include("/a|b/", "tests.sample_urls")

@@ -12,18 +12,21 @@ from tornado.httpclient import HTTPResponse
 from tornado.testing import AsyncHTTPTestCase
 
 from app.handlers.base import SESSION_COOKIE
-from app.objects import dbobject
+from app.objects import dbobject, user
 from app.objects.user import User
-from web import make_app
+from web import close_app, make_app, make_server
 
 NAME = "ada"
 PASSWORD = "correct horse battery staple"
+# The cost web.py really uses; tests/conftest.py lowers it for speed, test_models checks it.
+REAL_SCRYPT_N = user.SCRYPT_N
 
 
 class BlogTestCase(AsyncHTTPTestCase):
     """Each test gets a fresh database holding one user, NAME with PASSWORD."""
 
     app_settings: dict = {}
+    xheaders = False
 
     def get_app(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -35,9 +38,12 @@ class BlogTestCase(AsyncHTTPTestCase):
         self.app = make_app(db_path=self.db_path, cookie_secret="test-secret", **self.app_settings)
         return self.app
 
+    def get_http_server(self):
+        return make_server(self.app, xheaders=self.xheaders)
+
     def tearDown(self):
         super().tearDown()
-        self.app.db.close()
+        close_app(self.app)
         self.tmp.cleanup()
 
     # A browser, roughly: keeps cookies, never follows redirects (tests look at them).

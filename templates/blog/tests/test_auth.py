@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from unittest import mock
+
+from tornado.testing import ExpectLog
+
 from app.handlers.base import SESSION_COOKIE, safe_next
+from app.objects.user import check_login
 from tests.support import NAME, PASSWORD, BlogTestCase
 
 
@@ -157,3 +164,131 @@ class Logout(BlogTestCase):
         self.login()
         self.assertEqual(self.request("/logout").code, 405)
         self.assertEqual(self.request("/admin").code, 200)
+
+
+class LoginThrottling(BlogTestCase):
+    app_settings = {"login_failures_per_name": (3, 60), "login_failures_per_address": (100, 60)}
+
+    def test_too_many_failures_for_a_name_are_a_clear_429(self):
+        for _ in range(3):
+            self.assertEqual(self.login(password="wrong password").code, 403)
+        checked = []
+        with mock.patch("app.handlers.login.check_login", side_effect=checked.append):
+            # Even the right password is not checked now (no scrypt work for an attacker).
+            with ExpectLog("app.handlers.login", "throttled login for 'ada'"):
+                response = self.login()
+        self.assertEqual(checked, [])
+        self.assertEqual(response.code, 429)
+        self.assertTrue(0 < int(response.headers["Retry-After"]) <= 60)
+        body = response.body.decode()
+        self.assertIn("Too many failed logins. Try again in", body)
+        self.assertNotIn(SESSION_COOKIE, self.cookies)
+        # The name is compared case-insensitively, like user names are.
+        self.assertEqual(self.login(name=NAME.upper()).code, 429)
+        # Other names are not affected.
+        self.assertEqual(self.login(name="grace", password="wrong password").code, 403)
+
+    def test_a_successful_login_counts_nothing(self):
+        for _ in range(5):
+            self.cookies.clear()
+            self.assertEqual(self.login().code, 302)
+
+
+class LoginThrottlingPerAddress(BlogTestCase):
+    app_settings = {"login_failures_per_name": (100, 60), "login_failures_per_address": (3, 60)}
+
+    def test_too_many_failures_from_one_address_are_a_429_for_every_name(self):
+        for name in ("a1", "a2", "a3"):
+            self.assertEqual(self.login(name=name, password="wrong password").code, 403)
+        self.assertEqual(self.login(name="a4", password="wrong password").code, 429)
+        self.assertEqual(self.login().code, 429)
+
+
+class BehindAProxy(BlogTestCase):
+    """With --xheaders the client address and scheme come from the proxy's headers."""
+
+    xheaders = True
+    app_settings = {"login_failures_per_name": (100, 60), "login_failures_per_address": (1, 60)}
+
+    def test_the_client_address_comes_from_x_real_ip(self):
+        first = {"X-Real-Ip": "203.0.113.7"}
+        with ExpectLog("app.handlers.login", "failed login for 'ada' from 203.0.113.7"):
+            self.assertEqual(self.login_from(first, "wrong password").code, 403)
+        # Throttled per client address: the same client again is refused, another one is not.
+        self.assertEqual(self.login_from(first, "wrong password").code, 429)
+        self.assertEqual(self.login_from({"X-Real-Ip": "198.51.100.2"}, "wrong").code, 403)
+
+    def test_https_at_the_proxy_makes_the_session_cookie_secure(self):
+        response = self.login_from({"X-Scheme": "https"}, PASSWORD)
+        self.assertEqual(response.code, 302)
+        session = next(
+            h for h in response.headers.get_list("Set-Cookie") if h.startswith(SESSION_COOKIE)
+        )
+        self.assertIn("Secure", session)
+
+    def login_from(self, headers, password):
+        form = {"name": NAME, "password": password, "_xsrf": self.xsrf_token()}
+        return self.request("/login", "POST", form, headers=headers)
+
+
+class WithoutXheaders(BlogTestCase):
+    def test_proxy_headers_are_ignored(self):
+        form = {"name": NAME, "password": "wrong password", "_xsrf": self.xsrf_token()}
+        headers = {"X-Real-Ip": "203.0.113.7", "X-Scheme": "https"}
+        with ExpectLog("app.handlers.login", "failed login for 'ada' from 127.0.0.1"):
+            self.assertEqual(self.request("/login", "POST", form, headers=headers).code, 403)
+
+
+class HashingPool(BlogTestCase):
+    def test_logins_hash_on_the_bounded_pool(self):
+        threads = []
+
+        def spy(user, password):
+            threads.append(threading.current_thread().name)
+            return check_login(user, password)
+
+        with mock.patch("app.handlers.login.check_login", side_effect=spy):
+            self.assertEqual(self.login().code, 302)
+        self.assertEqual(len(threads), 1)
+        self.assertTrue(threads[0].startswith("scrypt"), threads)
+
+    def test_at_most_two_hashes_at_once(self):
+        lock = threading.Lock()
+        running = [0, 0]  # now, most ever
+
+        def work():
+            with lock:
+                running[0] += 1
+                running[1] = max(running)
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+
+        for future in [self.app.hash_executor.submit(work) for _ in range(8)]:
+            future.result(timeout=10)
+        self.assertEqual(running[1], 2)
+
+
+class SessionOnEveryPage(BlogTestCase):
+    def test_a_logged_in_users_404_page_shows_them_logged_in(self):
+        self.login()
+        response = self.request("/no/such/page")
+        self.assertEqual(response.code, 404)
+        body = response.body.decode()
+        self.assertIn("There is no page at this address.", body)
+        self.assertIn(f"Log out {NAME}", body)
+        self.assertNotIn(">Log in<", body)
+
+    def test_post_to_an_unknown_path_is_404_not_403(self):
+        response = self.request("/no/such/page", "POST", {"x": "1"})
+        self.assertEqual(response.code, 404)
+
+    def test_pages_for_a_logged_in_user_are_not_stored(self):
+        self.assertNotEqual(self.request("/").headers.get("Cache-Control"), "no-store")
+        self.login()
+        for path in ("/admin", "/", "/login", "/no/such/page"):
+            with self.subTest(path=path):
+                self.assertEqual(self.request(path).headers.get("Cache-Control"), "no-store")
+        response = self.post_form("/admin", {"action": "create", "title": "", "url": ""})
+        self.assertEqual(response.code, 400)
+        self.assertEqual(response.headers.get("Cache-Control"), "no-store")

@@ -9,8 +9,9 @@ import threading
 
 import pytest
 
-from app.objects import dbobject
+from app.objects import dbobject, user
 from app.objects.user import User, UserError, check_login, check_password, hash_password
+from tests.support import REAL_SCRYPT_N
 
 
 @pytest.fixture
@@ -30,6 +31,37 @@ def test_password_hash_is_salted_scrypt():
     assert not check_password("s3cret-pasS", first)
     assert not check_password("s3cret-pass", "garbage")
     assert not check_password("s3cret-pass", "md5$x$y$z$00$00")
+
+
+def test_the_real_cost_is_owasps_minimum(monkeypatch):
+    # OWASP's password storage cheat sheet: scrypt with N=2^17, r=8, p=1 at least.
+    assert (REAL_SCRYPT_N, user.SCRYPT_R, user.SCRYPT_P) == (2**17, 8, 1)
+    monkeypatch.setattr(user, "SCRYPT_N", REAL_SCRYPT_N)
+    stored = hash_password("s3cret-pass")  # needs 128 MiB: maxmem is passed
+    assert stored.startswith("scrypt$131072$8$1$")
+    assert check_password("s3cret-pass", stored)
+    assert not check_password("s3cret-pasS", stored)
+
+
+def test_a_hash_made_with_the_old_cost_verifies_after_the_cost_is_raised(monkeypatch):
+    monkeypatch.setattr(user, "SCRYPT_N", 2**14)  # what this template used to store
+    old = hash_password("s3cret-pass")
+    monkeypatch.setattr(user, "SCRYPT_N", REAL_SCRYPT_N)
+    assert old.startswith("scrypt$16384$")
+    assert check_password("s3cret-pass", old)
+    assert not check_password("wrong-pass", old)
+    # And today's hashes keep verifying once SCRYPT_N is raised again (2^18: 256 MiB).
+    current = hash_password("s3cret-pass")
+    monkeypatch.setattr(user, "SCRYPT_N", 2**18)
+    assert check_password("s3cret-pass", current)
+    assert hash_password("x" * 8).startswith("scrypt$262144$")
+
+
+def test_hashes_needing_too_much_memory_are_refused():
+    # 2^24 would need 16 GiB: refused instead of tried.
+    assert user.scrypt_memory(2**24, 8, 1) > user.MAX_SCRYPT_MEMORY
+    assert not check_password("x", "scrypt$16777216$8$1$00$00")
+    assert not check_password("x", "scrypt$1000$8$1$00$00")  # not a power of 2
 
 
 def test_create_user_and_check_login(db_path):

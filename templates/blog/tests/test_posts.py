@@ -7,9 +7,11 @@ import re
 from tornado.escape import xhtml_escape
 from tornado.testing import ExpectLog
 
+from app.handlers.base import SECURITY_HEADERS
 from app.objects import dbobject
 from app.objects.post import Post, validate
 from tests.support import BlogTestCase
+from web import MAX_BODY_SIZE
 
 
 class Pages(BlogTestCase):
@@ -38,6 +40,45 @@ class Pages(BlogTestCase):
         response = self.request("/no/such/page")
         self.assertEqual(response.code, 404)
         self.assertIn("There is no page at this address.", response.body.decode())
+
+
+class Headers(BlogTestCase):
+    def test_pages_and_static_files_carry_the_security_headers(self):
+        self.assertIn("default-src 'self'", SECURITY_HEADERS["Content-Security-Policy"])
+        for path in ("/", "/login", "/static/css/main.css", "/post/1", "/no/such/page"):
+            with self.subTest(path=path):
+                response = self.request(path)
+                for name, value in SECURITY_HEADERS.items():
+                    self.assertEqual(response.headers.get(name), value, name)
+
+    def test_head_is_answered_wherever_get_is(self):
+        for path in ("/", "/login", "/static/css/main.css"):
+            with self.subTest(path=path):
+                response = self.request(path, "HEAD")
+                self.assertEqual(response.code, 200)
+                self.assertEqual(response.body, b"")
+        response = self.request("/admin", "HEAD")  # a visitor is sent to the login page
+        self.assertEqual(response.code, 302)
+        self.assertEqual(response.headers["Location"], "/login?next=%2Fadmin")
+        self.login()
+        self.post_form("/admin", {"action": "create", "title": "T", "url": "https://a.example/"})
+        for path in ("/admin", "/post/1"):
+            with self.subTest(path=path):
+                response = self.request(path, "HEAD")
+                self.assertEqual(response.code, 200)
+                self.assertEqual(response.body, b"")
+        self.assertEqual(self.request("/post/99", "HEAD").code, 404)
+
+    def test_xsrf_cookie_is_samesite_lax_and_httponly(self):
+        cookies = self.request("/login").headers.get_list("Set-Cookie")
+        cookie = next(h for h in cookies if h.startswith("_xsrf="))
+        self.assertIn("SameSite=Lax", cookie)
+        self.assertIn("HttpOnly", cookie)
+
+    def test_a_body_over_the_limit_is_refused(self):
+        with ExpectLog("tornado.general", "Content-Length too long", required=False):
+            response = self.fetch("/login", method="POST", body=b"x" * (MAX_BODY_SIZE + 1))
+        self.assertEqual(response.code, 400)
 
 
 class Posting(BlogTestCase):

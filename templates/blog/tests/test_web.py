@@ -12,10 +12,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tornado.options import OptionParser
 
 from app.objects import dbobject
 from app.objects.user import User, check_login
-from web import PASSWORD_ENV, with_equals
+from tests.terminal import Terminal
+from web import PASSWORD_ENV, define_options, parse_options, read_password
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,11 +40,11 @@ def web(*args: str, password: str | None = None, stdin: str = "") -> subprocess.
 
 def test_init_db_and_create_user(tmp_path):
     db = str(tmp_path / "cli.db")
-    result = web("--db", db, "--init-db")
+    result = web(f"--db={db}", "--init-db")
     assert result.returncode == 0, result.stderr
     assert dbobject.has_schema(db)
 
-    result = web(f"--db={db}", "--create-user", "admin", password="s3cret-password")
+    result = web(f"--db={db}", "--create-user=admin", password="s3cret-password")
     assert result.returncode == 0, result.stderr
     assert "Created the admin user 'admin'" in result.stdout
     assert "s3cret-password" not in result.stdout + result.stderr
@@ -51,7 +53,7 @@ def test_init_db_and_create_user(tmp_path):
     assert check_login(user, "s3cret-password")
     assert "s3cret-password" not in user.password_hash
 
-    again = web("--db", db, "--init-db")  # idempotent: the user survives
+    again = web(f"--db={db}", "--init-db")  # idempotent: the user survives
     assert again.returncode == 0, again.stderr
     with dbobject.connect(db) as conn:
         assert User.by_name(conn, "admin") is not None
@@ -59,7 +61,7 @@ def test_init_db_and_create_user(tmp_path):
 
 def test_init_db_and_create_user_in_one_go(tmp_path):
     db = str(tmp_path / "cli.db")
-    result = web("--db", db, "--init-db", "--create-user", "ada", password="lovelace-1815")
+    result = web(f"--db={db}", "--init-db", "--create-user=ada", password="lovelace-1815")
     assert result.returncode == 0, result.stderr
     with dbobject.connect(db) as conn:
         assert check_login(User.by_name(conn, "ada"), "lovelace-1815")
@@ -67,60 +69,132 @@ def test_init_db_and_create_user_in_one_go(tmp_path):
 
 def test_create_user_errors_are_clear(tmp_path):
     db = str(tmp_path / "cli.db")
-    result = web("--db", db, "--create-user", "admin", password="s3cret-password")
+    result = web(f"--db={db}", "--create-user=admin", password="s3cret-password")
     assert result.returncode == 1
     assert "--init-db" in result.stderr
     assert not os.path.exists(db)
 
-    web("--db", db, "--init-db")
-    no_password = web("--db", db, "--create-user", "admin")  # stdin is not a terminal
+    web(f"--db={db}", "--init-db")
+    no_password = web(f"--db={db}", "--create-user=admin")  # stdin is not a terminal
     assert no_password.returncode == 1
     assert PASSWORD_ENV in no_password.stderr
 
-    short = web("--db", db, "--create-user", "admin", password="short")
+    short = web(f"--db={db}", "--create-user=admin", password="short")
     assert short.returncode == 1
     assert "at least 8 characters" in short.stderr
 
-    web("--db", db, "--create-user", "admin", password="s3cret-password")
-    duplicate = web("--db", db, "--create-user", "ADMIN", password="other-password")
+    bad_name = web(f"--db={db}", "--create-user=no spaces", password="s3cret-password")
+    assert bad_name.returncode == 1
+    assert "user name is 1 to 40" in bad_name.stderr
+
+    web(f"--db={db}", "--create-user=admin", password="s3cret-password")
+    duplicate = web(f"--db={db}", "--create-user=ADMIN", password="other-password")
     assert duplicate.returncode == 1
     assert "already a user" in duplicate.stderr
-    for result in (no_password, short, duplicate):
+    for result in (no_password, short, bad_name, duplicate):
         assert "Traceback" not in result.stderr
 
 
 def test_server_refuses_to_start_without_schema(tmp_path):
-    result = web("--db", str(tmp_path / "none.db"), "--port", "0")
+    result = web(f"--db={tmp_path / 'none.db'}", "--port=0")
     assert result.returncode == 1
     assert "run `python web.py --init-db` first" in result.stderr
 
 
-def test_a_bad_option_is_a_clear_error():
-    result = web("--nope")
-    assert result.returncode == 1
-    assert "Unrecognized command line option: 'nope'" in result.stderr
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("--port=abc", "invalid literal for int() with base 10: 'abc'"),
+        ("--nope", "unknown option '--nope'"),
+        ("--port 8000", "Option 'port' requires a value"),
+        ("--port --debug", "Option 'port' requires a value"),
+        ("--create-user ada", "Option 'create-user' requires a value"),
+        ("--init-db 8000", "unexpected argument '8000'; options take the form --name=value"),
+    ],
+)
+def test_option_mistakes_are_one_line_and_exit_status_2(args, message):
+    result = web(*args.split())
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_options_may_be_written_with_a_space_or_an_equals_sign():
-    argv = ["web.py", "--port", "9000", "--debug", "--db=x.db", "--create-user", "ada"]
-    assert with_equals(argv) == [
-        "web.py",
-        "--port=9000",
-        "--debug",
-        "--db=x.db",
-        "--create-user=ada",
+def test_options_take_the_equals_form():
+    parser = define_options(OptionParser())
+    argv = ["web.py", "--port=9000", "--debug", "--db=x.db", "--xheaders", "--shutdown_grace=3"]
+    assert parse_options(argv, parser) == []
+    assert (parser.port, parser.debug, parser.db, parser.xheaders) == (9000, True, "x.db", True)
+    assert parser.shutdown_grace == 3.0
+    parser = define_options(OptionParser())
+    assert parse_options(["web.py", "--create-user=ada", "--init-db"], parser) == []
+    assert (parser.create_user, parser.init_db, parser.xheaders) == ("ada", True, False)
+    assert parser.shutdown_grace == 10.0
+
+
+def test_the_prompt_asks_again_after_a_short_password(monkeypatch, capsys):
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["short", "long enough 1", "long enough 2", "long enough 3", "long enough 3"])
+    prompts = []
+
+    def ask(prompt):
+        prompts.append(prompt)
+        return next(answers)
+
+    assert read_password("ada", ask) == "long enough 3"
+    assert prompts == ["Password for ada: ", "Password for ada: ", "Again: "] + [
+        "Password for ada: ",
+        "Again: ",
     ]
-    assert with_equals(["w", "--init-db", "--port", "1"]) == ["w", "--init-db", "--port=1"]
-    assert with_equals(["w", "--", "--port", "1"]) == ["w", "--", "--port", "1"]
+    err = capsys.readouterr().err
+    assert "at least 8 characters long. Try again." in err
+    assert "The passwords differ. Try again." in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX terminal")
+def test_ctrl_c_at_the_prompt_is_one_line_and_exit(tmp_path):
+    db = str(tmp_path / "tty.db")
+    assert web(f"--db={db}", "--init-db").returncode == 0
+    with Terminal([sys.executable, "web.py", f"--db={db}", "--create-user=ada"]) as tty:
+        tty.expect("Password for ada: ")
+        tty.send(b"short\r")
+        tty.expect("at least 8 characters long. Try again.")
+        tty.expect("Password for ada: ")
+        tty.send(b"\x03")  # Ctrl-C: the terminal sends SIGINT
+        output = tty.finish()
+    assert tty.returncode == 130, output
+    assert "Traceback" not in output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines[-1] == "Cancelled: no user was created.", output
+    with dbobject.connect(db) as conn:
+        assert User.by_name(conn, "ada") is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX terminal")
+def test_the_prompt_creates_the_user(tmp_path):
+    db = str(tmp_path / "tty.db")
+    assert web(f"--db={db}", "--init-db").returncode == 0
+    with Terminal([sys.executable, "web.py", f"--db={db}", "--create-user=ada"]) as tty:
+        tty.expect("Password for ada: ")
+        tty.send(b"lovelace-1815\r")
+        tty.expect("Again: ")
+        tty.send(b"lovelace-1815\r")
+        output = tty.finish()
+    assert tty.returncode == 0, output
+    assert "Created the admin user 'ada'" in output
+    assert "lovelace-1815" not in output  # no echo
+    with dbobject.connect(db) as conn:
+        assert check_login(User.by_name(conn, "ada"), "lovelace-1815")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_serves_and_stops_on_sigterm(tmp_path):
     db = str(tmp_path / "serve.db")
-    assert web("--db", db, "--init-db").returncode == 0
+    assert web(f"--db={db}", "--init-db").returncode == 0
     proc = subprocess.Popen(
-        [sys.executable, "web.py", "--db", db, "--port", "0"],
+        [sys.executable, "web.py", f"--db={db}", "--port=0"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -145,5 +219,7 @@ def test_serves_and_stops_on_sigterm(tmp_path):
         watchdog.cancel()
         proc.kill()
         proc.stderr.close()
-    assert "Received SIGTERM, stopping server" in rest
-    assert "Server stopped" in rest
+    assert "Received SIGTERM" in rest
+    assert "Shutting down" in rest
+    assert "Stopped" in rest
+    assert "Traceback" not in "".join(seen) + rest

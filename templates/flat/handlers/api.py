@@ -11,5 +11,5 @@ class EchoHandler(ApiHandler):
     def post(self) -> None:
         message = self.get_json_argument("message")
         if not isinstance(message, str):
-            raise tornado.web.HTTPError(400, "message must be a string")
+            raise tornado.web.HTTPError(400, reason="message must be a string")
         self.write_json({"echo": message, "length": len(message)})

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import traceback
 from typing import Any
 
+import tornado.locks
+import tornado.util
 import tornado.web
+from tornado import httputil
 
 from lib import jsonbody
 
@@ -16,7 +20,77 @@ log = logging.getLogger(__name__)
 _NO_JSON = object()
 
 
-class BaseHandler(tornado.web.RequestHandler):
+# Sent with every page, API answer and static file.
+SECURITY_HEADERS = {
+    # Browsers must not guess a different type than Content-Type says (no sniffed scripts).
+    "X-Content-Type-Options": "nosniff",
+    # No other site may show these pages in a frame (clickjacking).
+    "X-Frame-Options": "DENY",
+    # Other sites see only the origin in Referer, never a path or query.
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # Scripts, styles and requests only from this site: the pages have no inline script or style.
+    # data: images are allowed for base.html's empty favicon.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+        "base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+class InFlight:
+    """How many requests are being handled right now, so that shutdown can wait for them.
+
+    ``make_app()`` keeps one as ``application.in_flight``; the handlers count themselves in
+    (``prepare()``) and out (``on_finish()``).
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = tornado.locks.Event()
+        self._idle.set()
+
+    def started(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def finished(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is in flight, at most ``timeout`` seconds; True if none is."""
+        try:
+            await self._idle.wait(timeout=datetime.timedelta(seconds=max(timeout, 0)))
+        except tornado.util.TimeoutError:
+            return False
+        return True
+
+
+class CommonMixin(tornado.web.RequestHandler):
+    """What every handler, static files included, does: security headers, in-flight counting."""
+
+    _counted = False
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+    def prepare(self) -> Any:
+        self.application.in_flight.started()  # type: ignore[attr-defined]
+        self._counted = True
+
+    def on_finish(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.application.in_flight.finished()  # type: ignore[attr-defined]
+
+
+class StaticFileHandler(CommonMixin, tornado.web.StaticFileHandler):
+    """Serves media/ (the ``static_handler_class``) with the same headers as the pages."""
+
+
+class BaseHandler(CommonMixin):
     """Common behaviour for every handler.
 
     - A request body sent as ``Content-Type: application/json`` is decoded once, in
@@ -24,13 +98,18 @@ class BaseHandler(tornado.web.RequestHandler):
       is not valid JSON is answered with 400 before your ``post()`` runs.
     - Errors are rendered as ``templates/error.html``, or as a JSON object
       ``{"error": {"status": ..., "message": ...}}`` when ``json_errors`` is true (API routes).
+      The client is told the HTTPError's ``reason``; its ``log_message`` goes to the log only
+      (Tornado's convention): ``raise HTTPError(400, "detail for the log", reason="For the
+      client")``.
     - Templates get ``site_name``, ``site_description`` and ``deployment`` from the settings.
+    - Security headers (``SECURITY_HEADERS``) on every response.
     """
 
     json_errors = False
     json_body: Any = None
 
     def prepare(self) -> None:
+        super().prepare()
         self.json_body = None
         if self.request.body and jsonbody.is_json_content_type(
             self.request.headers.get("Content-Type")
@@ -38,7 +117,7 @@ class BaseHandler(tornado.web.RequestHandler):
             try:
                 self.json_body = jsonbody.decode(self.request.body)
             except jsonbody.InvalidJSON as exc:
-                raise tornado.web.HTTPError(400, "Invalid JSON body: %s", exc) from exc
+                raise tornado.web.HTTPError(400, reason=f"Invalid JSON body: {exc}") from exc
 
     def get_json_argument(self, name: str, default: Any = _NO_JSON) -> Any:
         """The value of ``name`` in the JSON object body, like ``get_argument`` for forms.
@@ -48,7 +127,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(self.json_body, dict) and name in self.json_body:
             return self.json_body[name]
         if default is _NO_JSON:
-            raise tornado.web.HTTPError(400, "Missing JSON field %r", name)
+            raise tornado.web.HTTPError(400, reason=f"Missing JSON field {name!r}")
         return default
 
     def get_template_namespace(self) -> dict[str, Any]:
@@ -66,16 +145,11 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps(data))
 
-    def error_message(self, status_code: int, exc: BaseException | None) -> str:
-        """What the client is told: the HTTPError's message for 4xx, the reason phrase otherwise."""
-        if isinstance(exc, tornado.web.HTTPError) and exc.log_message and status_code < 500:
-            return exc.log_message % exc.args if exc.args else exc.log_message
-        return self._reason
-
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
-        exc = exc_info[1] if exc_info else None
-        message = self.error_message(status_code, exc)
+        # The reason phrase: the HTTPError's reason= if it had one (send_error() has set it),
+        # else the standard one ("Not Found"). Never the log_message, never the exception.
+        message = self._reason
         details = None
         if exc_info and self.settings.get("serve_traceback"):
             details = "".join(traceback.format_exception(*exc_info))
@@ -90,7 +164,7 @@ class BaseHandler(tornado.web.RequestHandler):
             self.render(
                 "error.html",
                 status_code=status_code,
-                reason=self._reason,
+                reason=httputil.responses.get(status_code, "Error"),
                 message=message,
                 details=details,
             )
@@ -115,7 +189,7 @@ class ApiHandler(BaseHandler):
         if self.request.body and not jsonbody.is_json_content_type(
             self.request.headers.get("Content-Type")
         ):
-            raise tornado.web.HTTPError(415, "Send the request body as application/json")
+            raise tornado.web.HTTPError(415, reason="Send the request body as application/json")
 
 
 class NotFoundHandler(BaseHandler):
@@ -126,5 +200,6 @@ class NotFoundHandler(BaseHandler):
         pass
 
     def prepare(self) -> None:
+        super().prepare()
         self.json_errors = self.request.path.startswith("/api/")
-        raise tornado.web.HTTPError(404, "There is no page at %s", self.request.path)
+        raise tornado.web.HTTPError(404)

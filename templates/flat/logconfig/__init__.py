@@ -5,8 +5,19 @@ Everything logs through the root logger: Tornado's own ``tornado.access``,
 (``logging.getLogger(__name__)``). ``disable_existing_loggers`` is False so that loggers created
 before this runs (Tornado's are created when tornado is imported) keep working.
 
-The console uses Tornado's ``LogFormatter`` (coloured on a terminal). Syslog is added only when
-asked for (``--syslog``) and a local syslog socket exists.
+``configure_from_options()`` honours the logging options that ``python app.py --help`` lists,
+Tornado's own as well as ``--syslog``:
+
+- ``--logging=LEVEL`` (debug, info, warning, error, critical): the level. Without it, the
+  deployment's level (``--debug`` makes it debug); ``--logging=none`` leaves logging alone.
+- ``--log_file_prefix=PATH``: also log to this file, rotated by size (``--log_file_max_size``,
+  ``--log_file_num_backups``) or, with ``--log_rotate_mode=time``, by time
+  (``--log_rotate_when``, ``--log_rotate_interval``).
+- ``--log_to_stderr``: log to the console; by default only when there is no log file.
+- ``--syslog``: also log to the local syslog socket, when one exists.
+
+The console uses Tornado's ``LogFormatter`` (coloured on a terminal), the log file the same
+format without colour.
 """
 
 from __future__ import annotations
@@ -17,8 +28,10 @@ import logging.handlers
 import os
 import socket
 import stat
+from typing import Any
 
 SYSLOG_SOCKETS = ("/dev/log", "/var/run/syslog", "/var/run/log")
+LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 def find_syslog_socket(candidates: tuple[str, ...] | list[str] = SYSLOG_SOCKETS) -> str | None:
@@ -48,29 +61,63 @@ def _is_listening_socket(path: str) -> bool:
     return False
 
 
+def file_handler(options: Any) -> dict | None:
+    """The ``dictConfig`` handler for ``--log_file_prefix`` (None without it).
+
+    ``options`` is ``tornado.options.options`` (or any object with Tornado's logging options).
+    """
+    if not options.log_file_prefix:
+        return None
+    handler: dict[str, Any] = {
+        "filename": options.log_file_prefix,
+        "backupCount": options.log_file_num_backups,
+        "encoding": "utf-8",
+        "formatter": "file",
+    }
+    if options.log_rotate_mode == "size":
+        handler["class"] = "logging.handlers.RotatingFileHandler"
+        handler["maxBytes"] = options.log_file_max_size
+    elif options.log_rotate_mode == "time":
+        handler["class"] = "logging.handlers.TimedRotatingFileHandler"
+        handler["when"] = options.log_rotate_when
+        handler["interval"] = options.log_rotate_interval
+    else:
+        raise ValueError(
+            f"--log_rotate_mode must be 'size' or 'time', not {options.log_rotate_mode!r}"
+        )
+    return handler
+
+
 def build_config(
     level: str = "INFO",
     syslog: bool = False,
     syslog_socket: str | None = None,
     tag: str = "tornado",
+    log_file: dict | None = None,
+    to_stderr: bool | None = None,
 ) -> dict:
     """The ``logging.config.dictConfig`` dictionary.
 
-    ``syslog_socket`` is used only when ``syslog`` is true; without a socket the syslog handler
-    is left out (``configure`` warns about it).
+    ``log_file`` is a handler from ``file_handler()``. ``to_stderr`` None means: log to the
+    console unless there is a log file (Tornado's rule for ``--log_to_stderr``). ``syslog_socket``
+    is used only when ``syslog`` is true; without a socket the syslog handler is left out
+    (``configure`` warns about it).
     """
     config: dict = {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
             "tornado": {"()": "tornado.log.LogFormatter", "color": True},
+            "file": {"()": "tornado.log.LogFormatter", "color": False},
             "syslog": {"format": tag + "[%(process)d]: %(levelname)s %(name)s %(message)s"},
         },
-        "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "tornado"},
-        },
-        "root": {"level": level, "handlers": ["console"]},
+        "handlers": {},
+        "root": {"level": level, "handlers": []},
     }
+    if to_stderr or (to_stderr is None and log_file is None):
+        config["handlers"]["console"] = {"class": "logging.StreamHandler", "formatter": "tornado"}
+    if log_file is not None:
+        config["handlers"]["file"] = log_file
     if syslog and syslog_socket:
         config["handlers"]["syslog"] = {
             "class": "logging.handlers.SysLogHandler",
@@ -78,7 +125,7 @@ def build_config(
             "facility": "user",
             "formatter": "syslog",
         }
-        config["root"]["handlers"].append("syslog")
+    config["root"]["handlers"] = list(config["handlers"])
     return config
 
 
@@ -87,14 +134,16 @@ def configure(
     syslog: bool = False,
     tag: str = "tornado",
     candidates: tuple[str, ...] | list[str] = SYSLOG_SOCKETS,
+    log_file: dict | None = None,
+    to_stderr: bool | None = None,
 ) -> dict:
     """Apply the logging configuration and return it.
 
-    If syslog was asked for but no socket accepts connections, the console handler alone is
+    If syslog was asked for but no socket accepts connections, the other handlers alone are
     configured and a warning says why.
     """
     address = find_syslog_socket(candidates) if syslog else None
-    config = build_config(level, syslog=syslog, syslog_socket=address, tag=tag)
+    config = build_config(level, syslog, address, tag, log_file, to_stderr)
     problem = None
     if syslog and address is None:
         problem = f"no syslog socket accepts connections (tried {', '.join(candidates)})"
@@ -104,8 +153,35 @@ def configure(
         if address is None:
             raise
         problem = f"cannot log to {address}: {exc.__cause__ or exc}"
-        config = build_config(level, tag=tag)
+        config = build_config(level, tag=tag, log_file=log_file, to_stderr=to_stderr)
         logging.config.dictConfig(config)
     if problem:
-        logging.getLogger(__name__).warning("--syslog: %s; logging to the console only", problem)
+        logging.getLogger(__name__).warning("--syslog: %s; not logging to syslog", problem)
     return config
+
+
+def configure_from_options(
+    options: Any,
+    default_level: str,
+    tag: str = "tornado",
+    candidates: tuple[str, ...] | list[str] = SYSLOG_SOCKETS,
+) -> dict | None:
+    """Configure logging from the parsed command-line options (see the module docstring).
+
+    ``options.logging`` is None when ``--logging`` was not given (``settings.parse_options``
+    arranges that); ``default_level`` applies then. Returns the configuration, or None for
+    ``--logging=none``. Raises ValueError for an unknown level or rotate mode.
+    """
+    level = (options.logging or default_level).lower()
+    if level == "none":
+        return None
+    if level not in LEVELS:
+        raise ValueError(f"--logging must be one of {', '.join(LEVELS)} or none, not {level!r}")
+    return configure(
+        level.upper(),
+        syslog=options.syslog,
+        tag=tag,
+        candidates=candidates,
+        log_file=file_handler(options),
+        to_stderr=options.log_to_stderr,
+    )

@@ -1,15 +1,42 @@
 import re
 
-from tornado.testing import AsyncHTTPTestCase
+import tornado.web
+from tornado.testing import AsyncHTTPTestCase, ExpectLog
 
 import app
 import settings
+from handlers.base import SECURITY_HEADERS, BaseHandler
 from helpers import cookies_from
+
+SECRET_DETAIL = "secret detail that must never reach the browser"
+
+
+class BoomHandler(BaseHandler):
+    """A page that fails, to see the 500 page."""
+
+    def get(self):
+        raise RuntimeError(SECRET_DETAIL)
+
+
+class DetailedErrorHandler(BaseHandler):
+    """An HTTPError with both a reason (for the client) and a log_message (for the log)."""
+
+    def get(self):
+        raise tornado.web.HTTPError(409, "internal detail %s", SECRET_DETAIL, reason="Try again")
 
 
 class HomePageTest(AsyncHTTPTestCase):
     def get_app(self):
-        return app.make_app(deployment="dev")
+        return app.make_app(
+            [(r"/boom", BoomHandler), (r"/conflict", DetailedErrorHandler)], deployment="dev"
+        )
+
+    def get_http_server(self):
+        return app.make_server(self._app)
+
+    def assert_security_headers(self, response):
+        for name, value in SECURITY_HEADERS.items():
+            self.assertEqual(response.headers.get(name), value, name)
 
     def test_home_page_renders(self):
         response = self.fetch("/")
@@ -19,11 +46,44 @@ class HomePageTest(AsyncHTTPTestCase):
         self.assertIn('<p class="lead">', body)
         self.assertIn("Deployment: dev", body)
 
+    def test_pages_and_static_files_carry_the_security_headers(self):
+        self.assertIn("default-src 'self'", SECURITY_HEADERS["Content-Security-Policy"])
+        self.assertEqual(SECURITY_HEADERS["X-Frame-Options"], "DENY")
+        for path in ("/", "/media/css/site.css", "/media/js/site.js", "/healthz", "/no/such"):
+            with self.subTest(path=path):
+                self.assert_security_headers(self.fetch(path))
+
+    def test_head_is_answered_wherever_get_is(self):
+        for path, content_type in [
+            ("/", "text/html"),
+            ("/healthz", "application/json"),
+            ("/media/css/site.css", "text/css"),
+        ]:
+            with self.subTest(path=path):
+                response = self.fetch(path, method="HEAD")
+                self.assertEqual(response.code, 200)
+                self.assertEqual(response.body, b"")
+                self.assertIn(content_type, response.headers["Content-Type"])
+                self.assertGreater(int(response.headers["Content-Length"]), 0)
+
+    def test_healthz(self):
+        response = self.fetch("/healthz")
+        self.assertEqual(response.code, 200)
+        self.assertEqual(response.body, b'{"status": "ok"}')
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+
     def test_home_page_sets_the_xsrf_cookie_and_form_field(self):
         response = self.fetch("/")
         token = cookies_from(response).get("_xsrf")
         self.assertTrue(token)
         self.assertIn('name="_xsrf"', response.body.decode())
+
+    def test_xsrf_cookie_is_samesite_lax(self):
+        header = next(
+            h for h in self.fetch("/").headers.get_list("Set-Cookie") if h.startswith("_xsrf=")
+        )
+        self.assertIn("SameSite=Lax", header)
 
     def test_static_files_are_served_from_media_with_a_version_hash(self):
         body = self.fetch("/").body.decode()
@@ -37,6 +97,7 @@ class HomePageTest(AsyncHTTPTestCase):
     def test_named_routes(self):
         application = self.get_app()
         self.assertEqual(application.reverse_url("home"), "/")
+        self.assertEqual(application.reverse_url("healthz"), "/healthz")
         self.assertEqual(application.reverse_url("api-echo"), "/api/echo")
 
     def test_unknown_page_is_a_friendly_404(self):
@@ -56,6 +117,48 @@ class HomePageTest(AsyncHTTPTestCase):
         response = self.fetch("/%3Cscript%3Ealert(1)%3C/script%3E")
         self.assertEqual(response.code, 404)
         self.assertNotIn("<script>alert(1)", response.body.decode())
+
+    def test_the_client_sees_the_reason_and_the_log_gets_the_log_message(self):
+        with ExpectLog("tornado.general", f"409 GET /conflict .*internal detail {SECRET_DETAIL}"):
+            response = self.fetch("/conflict")
+        self.assertEqual(response.code, 409)
+        self.assertEqual(response.reason, "Try again")
+        body = response.body.decode()
+        self.assertIn("Try again", body)
+        self.assertNotIn(SECRET_DETAIL, body)
+
+    def test_500_page_shows_no_traceback(self):
+        with ExpectLog("tornado.application", "Uncaught exception"):
+            response = self.fetch("/boom")
+        self.assertEqual(response.code, 500)
+        body = response.body.decode()
+        self.assertIn("500: Internal Server Error", body)
+        self.assertIn("Something went wrong", body)
+        self.assertNotIn("Traceback", body)
+        self.assertNotIn("RuntimeError", body)
+        self.assertNotIn(SECRET_DETAIL, body)
+
+    def test_a_body_over_the_limit_is_refused(self):
+        with ExpectLog("tornado.general", "Content-Length too long", required=False):
+            response = self.fetch("/", method="POST", body=b"x" * (app.MAX_BODY_SIZE + 1))
+        self.assertEqual(response.code, 400)
+        # Just under the limit the request reaches the application (403: no XSRF token).
+        with ExpectLog("tornado.general", "403 POST /"):
+            response = self.fetch("/", method="POST", body=b"x" * (app.MAX_BODY_SIZE - 1))
+        self.assertEqual(response.code, 403)
+
+
+class DebugErrorPagesTest(AsyncHTTPTestCase):
+    def get_app(self):
+        return app.make_app([(r"/boom", BoomHandler)], deployment="dev", serve_traceback=True)
+
+    def test_500_page_shows_the_traceback_in_debug_mode(self):
+        with ExpectLog("tornado.application", "Uncaught exception"):
+            response = self.fetch("/boom")
+        self.assertEqual(response.code, 500)
+        body = response.body.decode()
+        self.assertIn("Traceback", body)
+        self.assertIn(SECRET_DETAIL, body)
 
 
 class ProductionPagesTest(AsyncHTTPTestCase):

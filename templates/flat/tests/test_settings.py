@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -57,34 +59,57 @@ class OptionsTest(unittest.TestCase):
 
     def test_defaults(self):
         parser = self.parser()
-        parser.parse_command_line(["app.py"], final=False)
+        self.assertEqual(settings.parse_options(["app.py"], parser), [])
         self.assertEqual(parser.port, 8888)
         self.assertEqual(parser.address, "127.0.0.1")
         self.assertFalse(parser.debug)
         self.assertFalse(parser.syslog)
+        self.assertEqual(parser.shutdown_grace, 10.0)
+        self.assertIsNone(parser.logging)  # not given: the deployment's level applies
 
     def test_command_line(self):
         parser = self.parser()
-        parser.parse_command_line(["app.py", "--port=9001", "--debug"], final=False)
+        argv = ["app.py", "--port=9001", "--debug", "--shutdown_grace=2.5", "--logging=warning"]
+        self.assertEqual(settings.parse_options(argv, parser), [])
         self.assertEqual(parser.port, 9001)
         self.assertTrue(parser.debug)
+        self.assertEqual(parser.shutdown_grace, 2.5)
+        self.assertEqual(parser.logging, "warning")
 
-    def test_values_may_follow_the_option_after_a_space(self):
-        parser = self.parser()
-        rest = settings.parse_command_line(
-            ["app.py", "--port", "9003", "--debug", "--address", "0.0.0.0", "extra"], parser
-        )
-        self.assertEqual(parser.port, 9003)
-        self.assertTrue(parser.debug)
-        self.assertEqual(parser.address, "0.0.0.0")
-        self.assertEqual(rest, ["extra"])
+    def test_mistakes_are_one_line_and_exit_status_2(self):
+        cases = {
+            "--port=abc": "invalid literal for int() with base 10: 'abc'",
+            "--nope": "unknown option '--nope'",
+            "--nope=1 --port=1": "unknown option '--nope'",
+            "--port 8000": "Option 'port' requires a value",
+            "--port --debug": "Option 'port' requires a value",
+            "8000": "unexpected argument '8000'; options take the form --name=value",
+            "--debug 8000": "unexpected argument '8000'",
+            "--config=no-such-file.py": "No such file or directory",
+            "--logging=loud": "--logging must be one of",
+        }
+        for args, message in cases.items():
+            with self.subTest(args=args):
+                result = subprocess.run(
+                    [sys.executable, "app.py", *args.split()],
+                    cwd=settings.ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+                self.assertTrue(result.stderr.startswith("error: "), result.stderr)
+                self.assertIn(message, result.stderr)
+                self.assertNotIn("Traceback", result.stderr)
+                self.assertEqual(result.stdout, "")
 
     def test_config_file(self):
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
             f.write('port = 9002\naddress = "0.0.0.0"\n')
         try:
             parser = self.parser()
-            parser.parse_command_line(["app.py", f"--config={f.name}"], final=False)
+            settings.parse_options(["app.py", f"--config={f.name}"], parser)
         finally:
             os.unlink(f.name)
         self.assertEqual(parser.port, 9002)

@@ -1,12 +1,14 @@
-"""The URL table: named routes, so templates and handlers can use reverse_url()."""
+"""The URL table: named routes, so templates and handlers can use reverse_url().
 
-from tornado.web import StaticFileHandler, url
+Static files need no route: Tornado serves static/ at /static/, and static/robots.txt (and a
+favicon.ico, if you add one) at the root.
+"""
 
-from .handlers.home import HomeHandler
-from .settings import STATIC_PATH
+from tornado.web import url
+
+from .handlers.home import HealthHandler, HomeHandler
 
 url_patterns = [
     url(r"/", HomeHandler, name="home"),
-    # Crawlers look for /robots.txt at the root; the file lives in static/.
-    url(r"/(robots\.txt)", StaticFileHandler, {"path": str(STATIC_PATH)}, name="robots"),
+    url(r"/healthz", HealthHandler, name="healthz"),
 ]

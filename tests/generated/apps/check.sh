@@ -18,7 +18,7 @@ esac
 base="http://127.0.0.1:$PORT"
 
 step "layout for app '$app' mounted at /$prefix/"
-for f in server.py settings.py urls.py utils.py shell.py apps/__init__.py \
+for f in server.py settings.py handlers.py urls.py utils.py shell.py apps/__init__.py \
   "apps/$app/__init__.py" "apps/$app/urls.py" "apps/$app/views.py" \
   templates/base.html templates/home.html "templates/$app/index.html" "templates/$app/hello.html" \
   static/style.css requirements.txt requirements-dev.txt pyproject.toml README.md .gitignore; do
@@ -38,12 +38,16 @@ pip_install -r requirements-dev.txt
 report_versions
 
 # README: Test and lint
+readme_has 'python -m pytest'
+readme_has 'ruff check .'
+readme_has 'ruff format --check .'
 run_pytest
 run_ruff
+check_bad_options python server.py
 
 # README: Run (on the port the harness gave us)
 log=$(mktemp)
-serve "$log" python server.py --port "$PORT"
+serve "$log" python server.py --port="$PORT"
 wait_http "$base/"
 grep -q "Listening on http://127.0.0.1:$PORT\$" "$log" || { cat "$log" >&2; fail "no 'Listening on http://127.0.0.1:$PORT' line"; }
 step "logged: Listening on http://127.0.0.1:$PORT"
@@ -53,6 +57,22 @@ fetch "$base/$prefix/hello/scaffold" 200 'Hello, scaffold!'
 fetch "$base/static/style.css" 200 'font-family'
 fetch "$base/hello/scaffold" 404
 fetch "$base/no/such/page" 404
+for path in / "/$prefix/" "/$prefix/hello/scaffold" /static/style.css; do check_head "$base$path"; done
+for path in / "/$prefix/" /static/style.css /no/such/page; do check_security_headers "$base$path" csp; done
+check_xsrf_samesite "$base/$prefix/"
+check_body_limit "$base/$prefix/"
+status=$(curl -s -o /dev/null -w '%{http_code}' -d x=1 "$base/no/such/page") || true
+step "POST /no/such/page -> $status"
+[ "$status" = 404 ] || fail "POST to an unknown page answered $status, not 404"
+# A name of only dots is refused (the browser would resolve hello/.. elsewhere).
+jar=$(mktemp)
+token=$(curl -s -c "$jar" "$base/$prefix/" | sed -n 's/.*name="_xsrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+[ -n "$token" ] || fail "no _xsrf field on /$prefix/"
+status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" --data-urlencode "_xsrf=$token" \
+  --data-urlencode "name=.." "$base/$prefix/") || true
+step "POST /$prefix/ name=.. -> $status"
+[ "$status" = 400 ] || fail "the name '..' was answered $status, not 400"
+rm -f "$jar"
 
 # README: Shell (while the server runs: the shell must not try to start another one)
 step "echo 'print(app.reverse_url(\"hello\", \"Ada\"))' | python shell.py"
@@ -65,8 +85,41 @@ if echo 'app.reverse_url("no-such-route")' | python shell.py 2>/dev/null; then
 fi
 
 check_stopped
-grep -q "Received SIGTERM, stopping server" "$log" || { cat "$log" >&2; fail "no stop line after SIGTERM"; }
-grep -q "Server stopped" "$log" || { cat "$log" >&2; fail "no 'Server stopped' line"; }
+grep -q "Received SIGTERM" "$log" || { cat "$log" >&2; fail "no 'Received SIGTERM' line"; }
+grep -q "Shutting down" "$log" || { cat "$log" >&2; fail "no 'Shutting down' line"; }
+grep -q "Stopped" "$log" || { cat "$log" >&2; fail "no 'Stopped' line"; }
 grep -q Traceback "$log" && { cat "$log" >&2; fail "traceback in the server log"; }
-rm -f "$log"
+
+# Graceful shutdown, for real: server.main() with one test-only page, SIGTERM from outside.
+work=$(mktemp -d)
+cat >"$work/slow_server.py" <<'PY'
+import asyncio
+import logging
+import sys
+
+import server
+from handlers import BaseHandler
+
+
+class SlowHandler(BaseHandler):
+    async def get(self):
+        logging.getLogger("server").info("slow request started")
+        await asyncio.sleep(float(self.get_argument("seconds")))
+        self.write("slow done\n")
+
+
+make_app = server.make_app
+server.make_app = lambda handlers=(), **kw: make_app([(r"/slow", SlowHandler), *handlers], **kw)
+asyncio.run(server.main(sys.argv))
+PY
+: >"$log"
+serve "$log" env PYTHONPATH="$PWD" python "$work/slow_server.py" --port="$PORT"
+wait_log "$log" "Listening on"
+check_graceful_stop "$log" "$base/slow?seconds=2"
+: >"$log"
+serve "$log" env PYTHONPATH="$PWD" python "$work/slow_server.py" --port="$PORT" --shutdown_grace=0.5
+wait_log "$log" "Listening on"
+check_grace_ends "$log" "$base/slow?seconds=20"
+grep -Fq "1 request(s) still running after 0.5 s" "$log" || { cat "$log" >&2; fail "no warning about the request cut"; }
+rm -rf "$work" "$log"
 step "ok"

@@ -10,6 +10,7 @@ readme_has 'pip install -r requirements/dev.txt'
 readme_has 'python app.py'
 readme_has 'python -m pytest'
 readme_has 'ruff check .'
+readme_has 'ruff format --check .'
 readme_has 'python tasks.py test      # pytest; extra arguments go to pytest'
 
 [ -x app.py ] || fail "app.py is not executable"
@@ -28,13 +29,14 @@ run_ruff
 
 step "python tasks.py test"
 out=$(python tasks.py test -q -p no:cacheprovider 2>&1) || { echo "$out" >&2; fail "python tasks.py test failed"; }
-echo "$out" | grep -Eq '[0-9]+ passed' || { echo "$out" >&2; fail "python tasks.py test ran no test"; }
-echo "$out" | grep -Eq '[0-9]+ (failed|skipped|error)' && { echo "$out" >&2; fail "python tasks.py test: failures or skips"; }
+grep -Eq '[0-9]+ passed' <<<"$out" || { echo "$out" >&2; fail "python tasks.py test ran no test"; }
+grep -Eq '[0-9]+ (failed|skipped|error)' <<<"$out" && { echo "$out" >&2; fail "python tasks.py test: failures or skips"; }
 step "python tasks.py lint"
 python tasks.py lint --no-cache || fail "python tasks.py lint failed"
 
 step "python app.py --help"
 python app.py --help >/dev/null 2>&1 || fail "python app.py --help failed"
+check_bad_options python app.py
 
 # What the generated settings say, to compare with what the server serves.
 expected_deployment=$(python -c 'import settings; print(settings.DEFAULT_DEPLOYMENT)')
@@ -44,7 +46,7 @@ escaped_name=$(python -c 'import html, settings; print(html.escape(settings.SITE
 BASE="http://127.0.0.1:$PORT"
 LOG=$(mktemp)
 WORK=$(mktemp -d)
-serve "$LOG" python app.py --port "$PORT"
+serve "$LOG" python app.py --port="$PORT"
 wait_http "$BASE/"
 
 fetch "$BASE/" 200 '<title>'
@@ -69,6 +71,17 @@ fetch "$BASE$js" 200 'X-XSRFToken'
 
 fetch "$BASE/no/such/page" 404 '404: Not Found'
 fetch "$BASE/api/nope" 404 '"status": 404'
+fetch "$BASE/healthz" 200 '^\{"status": "ok"\}$'
+headers=$(curl -s -D - -o /dev/null "$BASE/healthz" | tr -d '\r')
+grep -iqx 'cache-control: no-store' <<<"$headers" \
+  || fail "/healthz is not Cache-Control: no-store"
+for path in / /healthz "$css"; do check_head "$BASE$path"; done
+for path in / "$css" "$js" /no/such/page; do check_security_headers "$BASE$path" csp; done
+check_xsrf_samesite "$BASE/"
+check_body_limit "$BASE/api/echo"
+status=$(curl -s -o /dev/null -w '%{http_code}' -d x=1 "$BASE/no/such/page") || true
+step "POST /no/such/page -> $status"
+[ "$status" = 404 ] || fail "POST to an unknown page answered $status, not 404"
 
 # The JSON API, as the README shows it: XSRF token from the cookie, JSON body.
 TOKEN=$(awk '$6 == "_xsrf" {print $7}' "$WORK/jar.txt")
@@ -84,7 +97,7 @@ got=$(api '{"message": "hello"}')
 [ "$got" = '200 {"echo": "hello", "length": 5}' ] || fail "POST /api/echo answered: $got"
 step "POST /api/echo with bad JSON"
 got=$(api '{"message": ')
-echo "$got" | grep -Eq '^400 \{"error": \{"status": 400, "message": "Invalid JSON body' \
+grep -Eq '^400 \{"error": \{"status": 400, "message": "Invalid JSON body' <<<"$got" \
   || fail "bad JSON was answered: $got"
 step "POST /api/echo without the XSRF token"
 status=$(curl -s -o "$WORK/api.json" -w '%{http_code}' -H 'Content-Type: application/json' \
@@ -97,6 +110,38 @@ grep -Fq "Shutting down" "$LOG" || { cat "$LOG" >&2; fail "no 'Shutting down' li
 grep -Fq "Stopped" "$LOG" || { cat "$LOG" >&2; fail "no 'Stopped' line in the server log"; }
 grep -Fq "200 GET / " "$LOG" || { cat "$LOG" >&2; fail "tornado.access did not log GET /"; }
 grep -q "Traceback" "$LOG" && { cat "$LOG" >&2; fail "the server log has a traceback"; }
+
+
+# Graceful shutdown, for real: app.main() with one test-only page added, SIGTERM from outside.
+cat >"$WORK/slow_server.py" <<'PY'
+import asyncio
+import logging
+import sys
+
+import app
+from handlers.base import BaseHandler
+
+
+class SlowHandler(BaseHandler):
+    async def get(self):
+        logging.getLogger("app").info("slow request started")
+        await asyncio.sleep(float(self.get_argument("seconds")))
+        self.write("slow done\n")
+
+
+make_app = app.make_app
+app.make_app = lambda handlers=(), **kw: make_app([(r"/slow", SlowHandler), *handlers], **kw)
+asyncio.run(app.main(sys.argv))
+PY
+: >"$LOG"
+serve "$LOG" env PYTHONPATH="$PWD" python "$WORK/slow_server.py" --port="$PORT"
+wait_log "$LOG" "Listening on"
+check_graceful_stop "$LOG" "$BASE/slow?seconds=2"
+: >"$LOG"
+serve "$LOG" env PYTHONPATH="$PWD" python "$WORK/slow_server.py" --port="$PORT" --shutdown_grace=0.5
+wait_log "$LOG" "Listening on"
+check_grace_ends "$LOG" "$BASE/slow?seconds=20"
+grep -Fq "1 request(s) still running after 0.5 s" "$LOG" || { cat "$LOG" >&2; fail "no warning about the request cut"; }
 
 rm -rf "$WORK" "$LOG"
 step "flat: all checks passed"

@@ -14,9 +14,10 @@ grep -Fqx "$PKG = \"$PKG.app:main\"" pyproject.toml || fail "the console script 
 # Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port).
 readme_has 'python3 -m venv .venv && . .venv/bin/activate'
 readme_has 'pip install -e ".[dev]"'
-readme_has "$PKG --port 8888"
+readme_has "$PKG --port=8888"
 readme_has 'pytest'
 readme_has 'ruff check .'
+readme_has 'ruff format --check .'
 readme_has 'pip install .'
 [ -x run.py ] || fail "run.py is not executable"
 
@@ -52,7 +53,10 @@ fi
 
 # Docker can't run here (no engine): check the files by reading them, with real parsers.
 if [ -f Dockerfile ]; then
-  grep -Fqx "CMD [\"$PKG\", \"--address=0.0.0.0\", \"--port=8888\"]" Dockerfile || fail "Dockerfile does not CMD the console script"
+  grep -Fqx "CMD [\"$PKG\", \"--address=0.0.0.0\", \"--port=8888\", \"--shutdown_grace=8\"]" Dockerfile \
+    || fail "Dockerfile does not CMD the console script"
+  grep -Fq "urlopen('http://127.0.0.1:8888/healthz', timeout=4)" Dockerfile \
+    || fail "Dockerfile: the HEALTHCHECK does not poll /healthz"
   grep -Eq '^FROM python:[0-9.]+-slim$' Dockerfile || fail "Dockerfile: final image is not a slim Python image"
   grep -Eq '^USER [1-9][0-9]*(:[1-9][0-9]*)?$' Dockerfile || fail "Dockerfile: no non-root USER"
   grep -Fqx 'EXPOSE 8888' Dockerfile || fail "Dockerfile: no EXPOSE 8888"
@@ -68,6 +72,8 @@ run_ruff
 
 step "python run.py --help"
 python run.py --help >/dev/null 2>&1 || fail "python run.py --help failed"
+check_bad_options "$PKG"
+check_bad_options python run.py
 
 if [ -f Dockerfile ]; then
   # hadolint parses every instruction (an unknown or malformed one is an error) and lints.
@@ -94,6 +100,7 @@ job = doc["jobs"]["test"]
 assert job["strategy"]["matrix"]["python-version"] == ["3.9", "3.13"], job
 runs = "\n".join(s.get("run", "") for s in job["steps"])
 assert "pip install -e \".[dev]\"" in runs and "ruff check ." in runs and "pytest" in runs, runs
+assert "ruff format --check ." in runs, runs
 PY
 fi
 
@@ -113,24 +120,68 @@ check_site() {
   fetch "$BASE$css" 200 'font-family'
   fetch "$BASE/robots.txt" 200 'User-agent: \*'
   fetch "$BASE/nope" 404 'Page not found'
+  fetch "$BASE/" 200 "Change this page in $PKG/templates/index\\.html\\."
+  fetch "$BASE/healthz" 200 '^\{"status": "ok"\}$'
+  headers=$(curl -s -D - -o /dev/null "$BASE/healthz" | tr -d '\r')
+  grep -iqx 'cache-control: no-store' <<<"$headers" \
+    || fail "/healthz is not Cache-Control: no-store"
+  for path in / /healthz "$css" /robots.txt; do check_head "$BASE$path"; done
+  for path in / "$css" /robots.txt /nope; do check_security_headers "$BASE$path" csp; done
+  check_body_limit "$BASE/"
+  status=$(curl -s -o /dev/null -w '%{http_code}' -d x=1 "$BASE/no/such/page") || true
+  step "POST /no/such/page -> $status"
+  [ "$status" = 404 ] || fail "POST to an unknown page answered $status, not 404"
   if [ "$I18N" = yes ]; then
-    status=$(curl -s -o "$WORK/es.html" -w '%{http_code}' -H 'Accept-Language: es-ES,es;q=0.9' "$BASE/") || true
-    step "GET $BASE/ (Accept-Language: es-ES) -> $status"
-    [ "$status" = 200 ] && grep -Fq '¡Funciona!' "$WORK/es.html" || fail "no Spanish page for Accept-Language: es-ES"
+    for lang in 'es-MX,es;q=0.9' es-419 es; do
+      status=$(curl -s -o "$WORK/es.html" -w '%{http_code}' -H "Accept-Language: $lang" "$BASE/") || true
+      step "GET $BASE/ (Accept-Language: $lang) -> $status"
+      [ "$status" = 200 ] && grep -Fq '¡Funciona!' "$WORK/es.html" || fail "no Spanish page for Accept-Language: $lang"
+    done
   fi
   check_stopped
   grep -Fq "listening on http://127.0.0.1:$PORT" "$log" || { cat "$log" >&2; fail "no 'listening on' line in the server log"; }
-  grep -Fq "shutting down" "$log" || { cat "$log" >&2; fail "no 'shutting down' line in the server log"; }
+  grep -Fq "Shutting down" "$log" || { cat "$log" >&2; fail "no 'Shutting down' line in the server log"; }
+  grep -Fq "Stopped" "$log" || { cat "$log" >&2; fail "no 'Stopped' line in the server log"; }
   grep -q "Traceback" "$log" && { cat "$log" >&2; fail "the server log has a traceback"; }
   return 0
 }
 
 # 1. The console script of the editable install, as the README runs it.
-start "$WORK/server.log" "$PKG" --port "$PORT"
+start "$WORK/server.log" "$PKG" --port="$PORT"
 check_site "$WORK/server.log"
 # 2. python -m <pkg>.
-start "$WORK/server-m.log" python -m "$PKG" --port "$PORT"
+start "$WORK/server-m.log" python -m "$PKG" --port="$PORT"
 check_site "$WORK/server-m.log"
+
+# Graceful shutdown, for real: the package's main() with one test-only page, SIGTERM from outside.
+cat >"$WORK/slow_server.py" <<PY
+import asyncio
+import logging
+import sys
+
+from $PKG import app
+from $PKG.handlers.base import BaseHandler
+
+
+class SlowHandler(BaseHandler):
+    async def get(self):
+        logging.getLogger("slow").info("slow request started")
+        await asyncio.sleep(float(self.get_argument("seconds")))
+        self.write("slow done\\n")
+
+
+make_app = app.make_app
+app.make_app = lambda handlers=(), **kw: make_app([(r"/slow", SlowHandler), *handlers], **kw)
+app.main(sys.argv)
+PY
+start "$WORK/slow.log" python "$WORK/slow_server.py" --port="$PORT"
+wait_log "$WORK/slow.log" "listening on"
+check_graceful_stop "$WORK/slow.log" "$BASE/slow?seconds=2"
+start "$WORK/slow-cut.log" python "$WORK/slow_server.py" --port="$PORT" --shutdown_grace=0.5
+wait_log "$WORK/slow-cut.log" "listening on"
+check_grace_ends "$WORK/slow-cut.log" "$BASE/slow?seconds=20"
+grep -Fq "1 request(s) still running after 0.5 s" "$WORK/slow-cut.log" \
+  || { cat "$WORK/slow-cut.log" >&2; fail "no warning about the request cut"; }
 deactivate
 
 # 3. A regular (non-editable) install in a second virtualenv: the wheel must carry the
@@ -153,7 +204,7 @@ want = [f"{pkg}/{p}" for p in (
     "templates/base.html", "templates/index.html", "templates/404.html", "templates/500.html",
     "static/css/style.css", "static/robots.txt", "app.py", "__main__.py", "handlers/base.py")]
 if i18n:
-    want.append(f"{pkg}/locale/es_ES.csv")
+    want.append(f"{pkg}/locale/es.csv")
 missing = [w for w in want if w not in names]
 assert not missing, f"missing from {wheels[0]}: {missing}"
 assert not any(n.startswith("tests/") for n in names), "tests/ must not be installed"
@@ -168,7 +219,7 @@ case "$installed" in
   *) fail "$PKG imports from $installed, not from the second virtualenv" ;;
 esac
 report_versions
-start "$WORK/server-wheel.log" "$PKG" --port "$PORT"
+start "$WORK/server-wheel.log" "$PKG" --port="$PORT"
 check_site "$WORK/server-wheel.log"
 cd "$PROJECT"
 rm -rf dist "$WORK"

@@ -12,8 +12,9 @@ from app.objects.post import Post
 class AdminHandler(BaseHandler):
     """The admin area: add a link, delete one. Logged-in users only.
 
-    @tornado.web.authenticated sends a GET from a visitor to the login_url (with ``next``) and
-    answers other methods with 403.
+    @tornado.web.authenticated sends a GET (or HEAD) from a visitor to the login_url (with
+    ``next``) and answers other methods with 403. Its pages are sent with
+    ``Cache-Control: no-store``, like every page shown to a logged-in user (BaseHandler).
     """
 
     async def render_admin(self, errors: list[str], form: dict[str, str]) -> None:
@@ -22,6 +23,10 @@ class AdminHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
+        await self.render_admin([], {"title": "", "url": "", "comment": ""})
+
+    @tornado.web.authenticated
+    async def head(self) -> None:
         await self.render_admin([], {"title": "", "url": "", "comment": ""})
 
     @tornado.web.authenticated

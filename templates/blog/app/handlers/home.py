@@ -12,3 +12,6 @@ class HomeHandler(BaseHandler):
     async def get(self) -> None:
         posts = await self.db.run(Post.recent, PAGE_SIZE)
         self.render("pages/home.html", posts=posts)
+
+    async def head(self) -> None:
+        await self.get()

@@ -14,3 +14,6 @@ class PostHandler(BaseHandler):
         if post is None:
             raise tornado.web.HTTPError(404)
         self.render("pages/post.html", post=post)
+
+    async def head(self, post_id: str) -> None:
+        await self.get(post_id)

@@ -1,9 +1,12 @@
 """Users, their passwords and their login sessions.
 
 Passwords are stored as ``scrypt$n$r$p$salt$hash``: hashlib.scrypt over the password with a
-random 16-byte salt per user, compared with hmac.compare_digest. The cost parameters live in the
-stored string, so raising SCRYPT_N later keeps old hashes verifiable. Hashing takes tens of
-milliseconds on purpose; the server runs it off the event loop (see app/handlers/login.py).
+random 16-byte salt per user, compared with hmac.compare_digest. The cost is OWASP's minimum for
+scrypt (N=2^17, r=8, p=1): about 128 MiB of memory and a few tenths of a second per hash, on
+purpose. The cost parameters live in the stored string, so raising SCRYPT_N later keeps old
+hashes verifiable (each is checked with its own parameters and the memory they need), and new
+hashes get the new cost. The server hashes on a small thread pool of its own, off the event loop
+(see app/handlers/login.py).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from typing import ClassVar
 
 from app.objects.dbobject import DBObject
 
-SCRYPT_N = 2**14
+SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
+# A stored hash that would need more memory than this is refused rather than computed.
+MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024
 
 NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 MIN_PASSWORD = 8
@@ -33,11 +38,27 @@ class UserError(ValueError):
     """A user could not be created; the message says why, for people."""
 
 
+def scrypt_memory(n: int, r: int, p: int) -> int:
+    """The bytes of memory scrypt needs for these parameters (OpenSSL's own count)."""
+    return 128 * r * (n + p + 2)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    # OpenSSL refuses to use more than 32 MiB unless maxmem says otherwise: N=2^17 needs 128 MiB.
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        dklen=dklen,
+        maxmem=scrypt_memory(n, r, p) + 1024 * 1024,
+    )
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(SALT_BYTES)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=HASH_BYTES
-    )
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
@@ -45,16 +66,11 @@ def check_password(password: str, stored: str) -> bool:
     """Whether ``password`` matches the stored hash (False for anything malformed)."""
     try:
         scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
-        if scheme != "scrypt":
+        if scheme != "scrypt" or scrypt_memory(int(n), int(r), int(p)) > MAX_SCRYPT_MEMORY:
             return False
         expected = bytes.fromhex(digest_hex)
-        candidate = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=bytes.fromhex(salt_hex),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
+        candidate = _scrypt(
+            password, bytes.fromhex(salt_hex), int(n), int(r), int(p), len(expected)
         )
     except ValueError:
         return False
@@ -91,15 +107,26 @@ class User(DBObject):
     )
 
     @staticmethod
-    def validate(name: str, password: str) -> None:
+    def name_problem(name: str) -> str | None:
+        """What is wrong with ``name`` as a new user name, for people (None: nothing)."""
         if not NAME_RE.fullmatch(name):
-            raise UserError(
-                "A user name is 1 to 40 letters, digits, dots, dashes or underscores."
-            )
+            return "A user name is 1 to 40 letters, digits, dots, dashes or underscores."
+        return None
+
+    @staticmethod
+    def password_problem(password: str) -> str | None:
+        """What is wrong with ``password`` as a new password, for people (None: nothing)."""
         if len(password) < MIN_PASSWORD:
-            raise UserError(f"The password must be at least {MIN_PASSWORD} characters long.")
+            return f"The password must be at least {MIN_PASSWORD} characters long."
         if len(password) > MAX_PASSWORD:
-            raise UserError(f"The password must be at most {MAX_PASSWORD} characters long.")
+            return f"The password must be at most {MAX_PASSWORD} characters long."
+        return None
+
+    @classmethod
+    def validate(cls, name: str, password: str) -> None:
+        problem = cls.name_problem(name) or cls.password_problem(password)
+        if problem:
+            raise UserError(problem)
 
     @classmethod
     def create(cls, conn: sqlite3.Connection, name: str, password: str) -> User:
