@@ -63,17 +63,18 @@ fn written(step: &Step) -> Option<String> {
         .map(|(b, _)| String::from_utf8_lossy(b).into_owned())
 }
 
+/// (base (recorded), theirs, yours, verdict, what is written)
+type Case<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    OnDisk,
+    Verdict,
+    Option<&'a str>,
+);
+
 #[test]
 fn the_decision_table() {
     let base = "a\nb\nc\nd\ne\n";
-    // (base (recorded), theirs, yours, verdict, what is written)
-    type Case<'a> = (
-        Option<&'a str>,
-        Option<&'a str>,
-        OnDisk,
-        Verdict,
-        Option<&'a str>,
-    );
     let cases: Vec<Case> = vec![
         (Some(base), Some(base), file(base), Verdict::Unchanged, None),
         (
