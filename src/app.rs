@@ -106,6 +106,10 @@ fn update(args: &UpdateArgs) -> Result<()> {
         template: args.template.clone(),
         restore: args.restore.iter().cloned().collect(),
         allow_dirty: args.allow_dirty,
+        project_name: match &args.name {
+            Some(name) => Some(config::checked_name(name)?),
+            None => None,
+        },
     };
     let prepared = crate::update::prepare(&project, &request, &mut Terminal)?;
     crate::limits::finish();

@@ -182,6 +182,10 @@ pub struct UpdateArgs {
     /// Update to the template in this directory (a moved or another one).
     #[arg(long, value_name = "DIR")]
     pub template: Option<PathBuf>,
+    /// A new project name (the package name and the paths made from it follow, and your
+    /// edits move with them).
+    #[arg(long)]
+    pub name: Option<String>,
     /// Show the plan, and write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -103,6 +103,22 @@ pub(crate) fn check_project_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A project name, checked, and the Python package name it gives checked too.
+pub(crate) fn checked_name(project_name: &str) -> Result<String> {
+    let shown = crate::text::shown(project_name);
+    check_project_name(project_name)
+        .map_err(|why| crate::usage!("project name `{shown}`: {why}"))?;
+    let package_name = python::package_name(project_name);
+    python::check_package_name(&package_name).map_err(|why| {
+        crate::usage!(
+            "project name `{shown}` gives the Python package name `{}`, \
+             which cannot be used: {why} (choose another with --name)",
+            crate::text::shown(&package_name)
+        )
+    })?;
+    Ok(project_name.to_string())
+}
+
 /// The last normal component of `cwd/dest`; Err when it is not UTF-8.
 fn last_component(dest: &Path, cwd: &Path) -> Result<Option<String>, ()> {
     let joined = cwd.join(dest);
@@ -190,17 +206,8 @@ pub(crate) fn resolve_new(
             }
         }
     };
-    let shown = crate::text::shown(&project_name);
-    check_project_name(&project_name)
-        .map_err(|why| crate::usage!("project name `{shown}`: {why}"))?;
+    let project_name = checked_name(&project_name)?;
     let package_name = python::package_name(&project_name);
-    python::check_package_name(&package_name).map_err(|why| {
-        crate::usage!(
-            "project name `{shown}` gives the Python package name `{}`, \
-             which cannot be used: {why} (choose another with --name)",
-            crate::text::shown(&package_name)
-        )
-    })?;
     if dest.as_os_str().is_empty() {
         return Err(crate::usage!("DEST is empty"));
     }

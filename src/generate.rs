@@ -297,6 +297,7 @@ pub(crate) fn record_for(
             name: loaded.manifest.name.clone(),
             version: version_of(loaded)?,
             id: loaded.source.id()?,
+            commit: crate::source::committed_at(&loaded.source),
         },
         project: record::Project {
             name: inputs.project_name.clone(),
@@ -378,7 +379,20 @@ pub(crate) fn recorded_template(
         },
         record::Source::Path(p) => {
             let dir = project.root.join(p);
-            match crate::source::load_dir(&dir) {
+            let now = crate::source::load_dir(&dir);
+            if let Ok(s) = &now
+                && s.id()? == t.id
+            {
+                return Ok(Ok(s.clone()));
+            }
+            // Moved on: the commit it was at holds the version the project was made from.
+            if let Some((commit, subdir)) = &t.commit
+                && let Ok(s) = crate::source::at_commit(&dir, commit, subdir)
+                && s.id()? == t.id
+            {
+                return Ok(Ok(s));
+            }
+            match now {
                 Ok(s) => s,
                 Err(e) => {
                     return Ok(Err(format!(

@@ -657,6 +657,13 @@ impl TemplateRepo {
         Ok(tags)
     }
 
+    /// The commit `HEAD` names, if there is one.
+    pub(crate) fn head_commit(&self) -> Option<String> {
+        let id = self.repo.head_id().ok()?;
+        let commit = self.peel_to_commit(id.detach(), "HEAD").ok()?;
+        Some(commit.to_hex().to_string())
+    }
+
     /// The branch `HEAD` points at (the default branch of a bare or mirror repository, the
     /// checked-out branch of a work tree), if it exists.
     pub(crate) fn default_branch(&self) -> Option<String> {

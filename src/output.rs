@@ -123,6 +123,7 @@ fn info_json(t: &Loaded, files: &[String]) {
         "name": m.name,
         "description": m.description,
         "follows": m.follows,
+        "version": m.version,
         "origin": t.source.origin.to_string(),
         "variables": vars,
         "computed": m.computed.iter().map(|c| json!({"name": c.name, "value": c.value})).collect::<Vec<_>>(),
@@ -144,6 +145,9 @@ fn info_text(t: &Loaded, files: &[String]) {
             .plain(format!(": {}", m.description)),
     );
     term::out(format!("follows: {}", m.follows));
+    if let Some(v) = &m.version {
+        term::out(format!("version: {v}"));
+    }
     if let Origin::Directory(dir) = &t.source.origin {
         term::out(format!("from: {}", dir.display()));
     }

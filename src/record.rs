@@ -41,6 +41,10 @@ pub(crate) struct Template {
     pub(crate) version: Option<String>,
     /// The git tree id of its files, manifest included: what it was, exactly.
     pub(crate) id: String,
+    /// For a directory template in a git work tree, committed as it was: the commit, and the
+    /// directory inside the repository (so the version can be found again once the directory
+    /// moves on).
+    pub(crate) commit: Option<(String, String)>,
 }
 
 /// Where the secret is, without the secret.
@@ -169,6 +173,10 @@ impl Record {
             let _ = writeln!(out, "version = {}", quoted(v));
         }
         let _ = writeln!(out, "id = {}", quoted(&self.template.id));
+        if let Some((commit, subdir)) = &self.template.commit {
+            let _ = writeln!(out, "commit = {}", quoted(commit));
+            let _ = writeln!(out, "subdir = {}", quoted(subdir));
+        }
         out.push_str("\n[project]\n");
         let _ = writeln!(out, "name = {}", quoted(&self.project.name));
         let _ = writeln!(out, "year = {}", self.project.year);
@@ -385,7 +393,13 @@ impl Reader {
 
     fn template(&mut self, root: &Table) -> Option<Template> {
         let t = self.table(root, "template")?;
-        self.keys("template", t, &["source", "path", "name", "version", "id"]);
+        self.keys(
+            "template",
+            t,
+            &[
+                "source", "path", "name", "version", "id", "commit", "subdir",
+            ],
+        );
         let name = self.string(t, "template", "name")?;
         let source = match self.string(t, "template", "source")?.as_str() {
             "embedded" => Source::Embedded,
@@ -427,11 +441,29 @@ impl Reader {
         if !is_object_id(&id) {
             self.add("`template.id`: expected 40 hex digits".into());
         }
+        let commit = match (t.get("commit"), t.get("subdir")) {
+            (None, None) => None,
+            (Some(Toml::String(c)), Some(Toml::String(s))) if is_object_id(c) => {
+                if !s.is_empty() && paths::check_relative(s).is_err() {
+                    self.add("`template.subdir`: not a path inside a repository".into());
+                }
+                Some((c.clone(), s.clone()))
+            }
+            _ => {
+                self.add(
+                    "`template.commit` and `template.subdir`: a commit id (40 hex digits) and a \
+                     path, together"
+                        .into(),
+                );
+                None
+            }
+        };
         Some(Template {
             source,
             name,
             version,
             id,
+            commit,
         })
     }
 
@@ -631,6 +663,7 @@ mod tests {
                 name: "chat".into(),
                 version: Some("2".into()),
                 id: "a".repeat(40),
+                commit: Some(("e".repeat(40), "templates/chat".into())),
             },
             project: Project {
                 name: "Team Chat".into(),

@@ -276,6 +276,102 @@ fn read_manifest(dir: &Path) -> Result<String> {
         .map_err(|_| anyhow!("`{}` is not valid UTF-8", manifest_path.display()))
 }
 
+/// A template from the files of a git tree (`template.toml` among them).
+pub(crate) fn from_tree(
+    name: &str,
+    origin: Origin,
+    files: Vec<crate::git::TreeFile>,
+) -> Result<TemplateSource> {
+    let mut manifest_text = None;
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        if f.path == MANIFEST_FILE {
+            manifest_text = Some(
+                String::from_utf8(f.contents)
+                    .map_err(|_| anyhow!("`{MANIFEST_FILE}` is not valid UTF-8"))?,
+            );
+        } else {
+            out.push(SourceFile {
+                path: f.path,
+                contents: Cow::Owned(f.contents),
+                executable: f.executable,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(TemplateSource {
+        name: name.to_string(),
+        origin,
+        manifest_text: manifest_text
+            .ok_or_else(|| crate::usage!("there is no `{MANIFEST_FILE}` there"))?,
+        files: out,
+    })
+}
+
+/// The limits a template read from git is held to, as one read from a directory.
+pub(crate) fn tree_limits() -> crate::git::TreeLimits {
+    crate::git::TreeLimits {
+        files: MAX_TEMPLATE_FILES,
+        file_bytes: MAX_TEMPLATE_BYTES,
+        total_bytes: MAX_TEMPLATE_BYTES,
+    }
+}
+
+/// Where a directory template stands in git: the commit and the directory inside the
+/// repository, when the directory is in a git work tree and is exactly what that commit
+/// holds (uncommitted changes: `None`, there is no commit to find it again in).
+pub(crate) fn committed_at(source: &TemplateSource) -> Option<(String, String)> {
+    let Origin::Directory(dir) = &source.origin else {
+        return None;
+    };
+    let root = crate::git::work_tree_of(dir)?;
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let subdir: Vec<String> = dir
+        .strip_prefix(&root)
+        .ok()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let subdir = subdir.join("/");
+    let repo = crate::git::open_template_repo(&root).ok()?;
+    let commit = repo.head_commit()?;
+    let files = repo
+        .read_tree(
+            &commit,
+            (!subdir.is_empty()).then_some(subdir.as_str()),
+            &tree_limits(),
+        )
+        .ok()?;
+    let committed = from_tree(&source.name, source.origin.clone(), files).ok()?;
+    (committed.id().ok()? == source.id().ok()?).then_some((commit, subdir))
+}
+
+/// The directory template `dir` as the commit `commit` held it at `subdir` of its repository.
+pub(crate) fn at_commit(dir: &Path, commit: &str, subdir: &str) -> Result<TemplateSource> {
+    let root = crate::git::work_tree_of(dir)
+        .ok_or_else(|| anyhow!("`{}` is no longer in a git work tree", dir.display()))?;
+    let repo = crate::git::open_template_repo(&root)?;
+    let files = repo.read_tree(
+        commit,
+        (!subdir.is_empty()).then_some(subdir),
+        &tree_limits(),
+    )?;
+    let name = subdir
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .map_or_else(
+            || {
+                root.file_name().map_or_else(
+                    || "template".to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            },
+            str::to_string,
+        );
+    from_tree(&name, Origin::Directory(dir.to_path_buf()), files)
+}
+
 /// Whether file metadata has an executable bit (never, off Unix).
 pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
     #[cfg(unix)]

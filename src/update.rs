@@ -522,6 +522,8 @@ pub(crate) struct Request {
     pub(crate) template: Option<PathBuf>,
     /// Deleted files to bring back.
     pub(crate) restore: BTreeSet<String>,
+    /// A new project name, checked.
+    pub(crate) project_name: Option<String>,
     /// Proceed although files the update touches have uncommitted changes.
     pub(crate) allow_dirty: bool,
 }
@@ -760,9 +762,13 @@ pub(crate) fn prepare(
     if secret.is_none() {
         secret = generate::find_secret(project)?;
     }
+    let name = request
+        .project_name
+        .clone()
+        .unwrap_or_else(|| record.project.name.clone());
     let inputs = Inputs {
-        project_name: record.project.name.clone(),
-        package_name: crate::python::package_name(&record.project.name),
+        package_name: crate::python::package_name(&name),
+        project_name: name,
         cookie_secret: match &secret {
             Some(s) => s.clone(),
             None => builtins::random_secret()?,

@@ -678,3 +678,109 @@ fn update_outside_a_project_and_recover_without_an_interruption() {
         .code(2)
         .stderr(contains("has no interrupted update"));
 }
+
+/// A directory template kept in git and changed in place: the commit it was at when the
+/// project was made holds the base, so both-sided edits merge instead of conflicting.
+#[test]
+fn a_template_in_git_changed_in_place_still_has_its_base() {
+    let fx = Fixture::new();
+    fs::create_dir(fx.path("repo")).unwrap();
+    fx.template("repo/t", HEAD, &[("f.txt", "1\n2\n3\n4\n5\n6\n7\n")]);
+    git(&fx.path("repo"), &["init", "-q"]);
+    git(&fx.path("repo"), &["add", "-A"]);
+    git(&fx.path("repo"), &["commit", "-qm", "v1"]);
+    ok(&fx, &["new", "./repo/t", "p", "-q"]);
+    let record = read(&fx, "p/.scaffold.toml");
+    assert!(
+        record.contains("commit = \"") && record.contains("subdir = \"t\""),
+        "{record}"
+    );
+    fx.write("p/f.txt", "ONE\n2\n3\n4\n5\n6\n7\n");
+    fx.write("repo/t/f.txt", "1\n2\n3\n4\n5\n6\nSEVEN\n");
+    git(&fx.path("repo"), &["commit", "-qam", "v2"]);
+    let out = update(&fx, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(read(&fx, "p/f.txt"), "ONE\n2\n3\n4\n5\n6\nSEVEN\n");
+    // A template with uncommitted changes records no commit: there is none to find it in.
+    fx.write("repo/t/g.txt", "uncommitted\n");
+    ok(&fx, &["new", "./repo/t", "q", "-q"]);
+    assert!(!read(&fx, "q/.scaffold.toml").contains("commit = "));
+}
+
+/// A new project name renames `{{ package_name }}/`: the edits inside move with it.
+#[test]
+fn a_new_name_moves_the_package_folder_with_your_edits() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        HEAD,
+        &[
+            (
+                "{{ package_name }}/app.py.tera",
+                "NAME = \"{{ project_name }}\"\n\ndef main():\n    pass\n",
+            ),
+            ("README.md.tera", "# {{ project_name }}\n"),
+        ],
+    );
+    ok(&fx, &["new", "./t", "p", "--name", "old-shop", "-q"]);
+    fx.write(
+        "p/old_shop/app.py",
+        "NAME = \"old-shop\"\n\ndef main():\n    print(\"mine\")\n",
+    );
+    let out = update(&fx, &["--name", "new-shop"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("rename, merge old_shop/app.py -> new_shop/app.py"),
+        "{said}"
+    );
+    assert!(!fx.path("p/old_shop").exists());
+    assert_eq!(
+        read(&fx, "p/new_shop/app.py"),
+        "NAME = \"new-shop\"\n\ndef main():\n    print(\"mine\")\n"
+    );
+    assert_eq!(read(&fx, "p/README.md"), "# new-shop\n");
+    assert!(read(&fx, "p/.scaffold.toml").contains("name = \"new-shop\""));
+}
+
+/// Every variant CI generates (tests/generated/<t>/variants.txt): `new` then `update` is a
+/// no-op.
+#[test]
+fn every_variant_updates_to_itself() {
+    let fx = Fixture::new();
+    for template in crate::fixture::embedded_names() {
+        let variants = fs::read_to_string(
+            crate::fixture::root().join(format!("tests/generated/{template}/variants.txt")),
+        )
+        .unwrap();
+        for line in variants.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut words = crate::fixture::shell_words(line);
+            let id = words.remove(0);
+            let dest = format!("{template}-{id}");
+            let mut args = vec![
+                "new".to_string(),
+                template.clone(),
+                dest.clone(),
+                "--no-input".into(),
+                "-q".into(),
+            ];
+            args.extend(words);
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            ok(&fx, &refs);
+            let out = fx
+                .run()
+                .current_dir(fx.path(&dest))
+                .args(["update", "--no-input"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && text(&out).contains("Up to date"),
+                "{template}/{id}: {}",
+                text(&out)
+            );
+        }
+    }
+}
