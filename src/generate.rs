@@ -245,6 +245,28 @@ pub(crate) fn record_for(
     files: &[OutFile],
     dest: &Path,
 ) -> Result<Record> {
+    let mut record = record_head(loaded, inputs, rendered, files, dest)?;
+    for f in files {
+        record.files.push(record::File {
+            path: f.path.clone(),
+            from: f.source.clone(),
+            blob: crate::hash::blob_id(&f.contents)?,
+            exec: f.executable,
+            state: record::State::Generated,
+        });
+    }
+    record.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(record)
+}
+
+/// [`record_for`] without the file list (an update makes its own, file by file).
+pub(crate) fn record_head(
+    loaded: &Loaded,
+    inputs: &Inputs,
+    rendered: &Rendered,
+    files: &[OutFile],
+    dest: &Path,
+) -> Result<Record> {
     let source = match &loaded.source.origin {
         Origin::Embedded => record::Source::Embedded,
         Origin::Directory(dir) => {
@@ -279,17 +301,6 @@ pub(crate) fn record_for(
         .filter(|f| f.contents.windows(secret.len()).any(|w| w == secret))
         .map(|f| f.path.clone())
         .collect();
-    let mut entries = Vec::with_capacity(files.len());
-    for f in files {
-        entries.push(record::File {
-            path: f.path.clone(),
-            from: f.source.clone(),
-            blob: crate::hash::blob_id(&f.contents)?,
-            exec: f.executable,
-            state: record::State::Generated,
-        });
-    }
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Record {
         scaffold: env!("CARGO_PKG_VERSION").to_string(),
         template: record::Template {
@@ -313,7 +324,7 @@ pub(crate) fn record_for(
                 .transpose()?,
         },
         answers,
-        files: entries,
+        files: Vec::new(),
         pending: Vec::new(),
     })
 }
@@ -450,6 +461,19 @@ pub(crate) fn find_secret(project: &crate::project::Project) -> Result<Option<St
 pub(crate) fn rebuild(project: &crate::project::Project, source: TemplateSource) -> Result<Base> {
     let manifest = manifest::parse(&source)?;
     let loaded = Loaded { source, manifest };
+    let engine = Engine::new(&loaded.source)?;
+    let base = rebuild_with(project, &loaded, &engine);
+    std::mem::forget(engine);
+    base
+}
+
+/// [`rebuild`] with a template already loaded and parsed (an update that only changes answers
+/// renders the base and the new version with one engine).
+pub(crate) fn rebuild_with(
+    project: &crate::project::Project,
+    loaded: &Loaded,
+    engine: &Engine,
+) -> Result<Base> {
     let r = &project.record;
     let found = find_secret(project)?;
     let inputs = Inputs {
@@ -468,14 +492,13 @@ pub(crate) fn rebuild(project: &crate::project::Project, source: TemplateSource)
         .filter(|a| loaded.manifest.variables.iter().any(|v| v.name == a.name))
         .map(|a| (a.name.clone(), a.value.to_string()))
         .collect();
-    let engine = Engine::new(&loaded.source)?;
     let req = Request {
         inputs: &inputs,
         defines: &defines,
         input: Input::Defaults,
         dest_label: ".",
     };
-    let rendered = render(&loaded, &engine, &req, &mut answers::NoPrompt)?;
+    let rendered = render(loaded, engine, &req, &mut answers::NoPrompt)?;
     let files = rendered
         .files
         .into_iter()

@@ -97,10 +97,58 @@ pub(crate) enum OnDisk {
 /// way, so that a project file or folder replaced by a link cannot make scaffold read outside
 /// the project.
 pub(crate) fn read(root: &Path, rel: &str) -> Result<OnDisk> {
+    read_checked(
+        root,
+        rel,
+        &std::sync::Mutex::new(std::collections::HashSet::new()),
+    )
+}
+
+/// [`read`] for many paths, on every core; directories already found to be real ones are not
+/// looked at again.
+pub(crate) fn read_many(
+    root: &Path,
+    paths: &[String],
+) -> Result<std::collections::BTreeMap<String, OnDisk>> {
+    let dirs = std::sync::Mutex::new(std::collections::HashSet::new());
+    let one = |p: &String| read_checked(root, p, &dirs).map(|d| (p.clone(), d));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(paths.len().div_ceil(128))
+        .max(1);
+    if workers == 1 {
+        return paths.iter().map(one).collect();
+    }
+    let chunk = paths.len().div_ceil(workers);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Result<Vec<_>>>()))
+            .collect();
+        let mut out = std::collections::BTreeMap::new();
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a reading thread panicked"))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+fn read_checked(
+    root: &Path,
+    rel: &str,
+    dirs: &std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+) -> Result<OnDisk> {
     let mut at = root.to_path_buf();
     let parts: Vec<&str> = rel.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
         at.push(part);
+        let last = i + 1 == parts.len();
+        if !last && dirs.lock().is_ok_and(|d| d.contains(&at)) {
+            continue;
+        }
         let meta = match fs::symlink_metadata(&at) {
             Ok(m) => m,
             Err(e)
@@ -113,12 +161,14 @@ pub(crate) fn read(root: &Path, rel: &str) -> Result<OnDisk> {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.display())),
         };
-        let last = i + 1 == parts.len();
         if meta.file_type().is_symlink() {
             return Ok(OnDisk::Other(format!("`{}` is a symlink", at.display())));
         }
         if !last && !meta.is_dir() {
             return Ok(OnDisk::Missing);
+        }
+        if !last && let Ok(mut d) = dirs.lock() {
+            d.insert(at.clone());
         }
         if last {
             if !meta.is_file() {

@@ -734,12 +734,18 @@ pub(crate) fn prepare(
     let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
 
     // The base: the recorded version again, or the recorded bytes from git.
+    let engine = Engine::new(&loaded.source)?;
     let mut base_note = None;
     let mut base: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut secret = None;
     match generate::recorded_template(project)? {
         Ok(old) => {
-            let rebuilt = generate::rebuild(project, old)?;
+            // An answer change keeps the template: one engine renders both versions.
+            let rebuilt = if record.template.id == new_id {
+                generate::rebuild_with(project, &loaded, &engine)?
+            } else {
+                generate::rebuild(project, old)?
+            };
             secret.clone_from(&rebuilt.secret);
             for r in &record.files {
                 if let Some(f) = rebuilt.files.get(&r.path)
@@ -776,7 +782,6 @@ pub(crate) fn prepare(
         year: record.project.year,
         scaffold_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let engine = Engine::new(&loaded.source)?;
     let render_request = RenderRequest {
         inputs: &inputs,
         defines: &defines,
@@ -791,11 +796,8 @@ pub(crate) fn prepare(
     let renames = renames(&record.files, &rendered.files, &loaded.manifest.renames);
     let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
     paths.extend(rendered.files.iter().map(|f| f.path.clone()));
-    let mut yours = BTreeMap::new();
-    for p in paths {
-        let on_disk = project::read(&project.root, &p)?;
-        yours.insert(p, on_disk);
-    }
+    let paths: Vec<String> = paths.into_iter().collect();
+    let yours = project::read_many(&project.root, &paths)?;
     let labels_theirs = format!(
         "template {}",
         to.split_once(' ').map_or(to.as_str(), |(_, v)| v)
@@ -854,7 +856,7 @@ pub(crate) fn prepare(
 
     // The answers file after the update.
     let mut new_record =
-        generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &project.root)?;
+        generate::record_head(&loaded, &inputs, &rendered, &rendered.files, &project.root)?;
     new_record.template.source = new_source;
     new_record.project.year = record.project.year;
     new_record.files = steps.iter().filter_map(|s| s.record.clone()).collect();

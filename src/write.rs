@@ -798,9 +798,18 @@ pub(crate) fn apply_update(
             root.display()
         );
     }
+    let mut checked = std::collections::HashSet::new();
     for c in changes {
-        refuse_links_on_the_way(root, c.path())?;
+        refuse_links_on_the_way(root, c.path(), &mut checked)?;
     }
+    let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut ensure_dir = |dir: &Path| -> Result<()> {
+        if made.insert(dir.to_path_buf()) {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        }
+        Ok(())
+    };
     fs::create_dir_all(&journal)
         .with_context(|| format!("cannot create `{}`", journal.display()))?;
     let mut all: Vec<Change> = changes.to_vec();
@@ -822,8 +831,7 @@ pub(crate) fn apply_update(
             if had {
                 let saved = journal.join(path);
                 if let Some(dir) = saved.parent() {
-                    fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create `{}`", dir.display()))?;
+                    ensure_dir(dir)?;
                 }
                 fs::hard_link(&target, &saved)
                     .or_else(|_| fs::copy(&target, &saved).map(|_| ()))
@@ -843,8 +851,7 @@ pub(crate) fn apply_update(
                 {
                     let target = root.join(path);
                     let dir = target.parent().unwrap_or(root);
-                    fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create `{}`", dir.display()))?;
+                    ensure_dir(dir)?;
                     let temp = dir.join(temp_name());
                     create_new(&temp, bytes, *executable)?;
                     staged.push((temp, target));
@@ -883,10 +890,18 @@ pub(crate) fn apply_update(
 
 /// No directory on the way to `path` may be a symlink: an update writes and removes only
 /// inside the project.
-fn refuse_links_on_the_way(root: &Path, path: &str) -> Result<()> {
+fn refuse_links_on_the_way(
+    root: &Path,
+    path: &str,
+    checked: &mut std::collections::HashSet<PathBuf>,
+) -> Result<()> {
     let mut at = root.to_path_buf();
     for part in path.split('/') {
         at.push(part);
+        if checked.contains(&at) {
+            continue;
+        }
+        checked.insert(at.clone());
         match fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => bail!(
                 "`{}` is a symlink; refusing to write `{path}` through it",
