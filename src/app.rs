@@ -6,7 +6,10 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::answers::{Prompter, Terminal};
 use crate::builtins::Inputs;
-use crate::cli::{Cli, Command, DiffArgs, InfoArgs, ListArgs, NewArgs, StatusArgs, UpdateArgs};
+use crate::cli::{
+    CacheAction, CacheArgs, Cli, Command, DiffArgs, GitArgs, InfoArgs, ListArgs, NewArgs,
+    StatusArgs, UpdateArgs,
+};
 use crate::config::{self, Env, Preset};
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
@@ -34,11 +37,18 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
         Command::New(args) => new(&registry, &cli.templates, args),
         Command::Check(args) => {
             let defines = config::parse_defines(&args.define)?;
-            output::check(&crate::check::run(&registry, &args.template, &defines)?)
+            let git = git_options(&args.from_git);
+            output::check(&crate::check::run(
+                &registry,
+                &args.template,
+                &git,
+                &defines,
+            )?)
         }
         Command::Status(args) => status(args),
         Command::Diff(args) => diff(args),
         Command::Update(args) => update(args),
+        Command::Cache(args) => cache(args),
         Command::Completions(_) => Ok(()),
     }
 }
@@ -47,7 +57,7 @@ fn status(args: &StatusArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     let project = crate::project::find(&start)?;
     let files = crate::project::status(&project)?;
-    let template = generate::recorded_template(&project)?.map(|_| ());
+    let template = generate::recorded_template(&project, true)?.map(|_| ());
     output::status(&project, &template, &files, args.json);
     let dirty = files
         .iter()
@@ -106,6 +116,9 @@ fn update(args: &UpdateArgs) -> Result<()> {
         template: args.template.clone(),
         restore: args.restore.iter().cloned().collect(),
         allow_dirty: args.allow_dirty,
+        reference: args.reference.clone(),
+        offline: args.offline,
+        pre: args.pre,
         project_name: match &args.name {
             Some(name) => Some(config::checked_name(name)?),
             None => None,
@@ -189,6 +202,8 @@ fn list(registry: &Registry, args: &ListArgs) -> Result<()> {
                 };
                 s
             }
+            // The search path holds directories only.
+            Origin::Git(_) => continue,
         };
         match manifest::parse(&source) {
             Ok(manifest) => loaded.push(Loaded { source, manifest }),
@@ -213,8 +228,43 @@ fn broken(dir: &std::path::Path) {
     ));
 }
 
+/// The git options of `new`, `info` and `check`.
+fn git_options(args: &GitArgs) -> crate::gitsource::Options {
+    crate::gitsource::Options {
+        reference: args.reference.clone(),
+        subdir: args.subdir.clone(),
+        offline: args.offline,
+        pre: args.pre,
+    }
+}
+
+fn cache(args: &CacheArgs) -> Result<()> {
+    match &args.action {
+        CacheAction::List { json } => {
+            let entries = crate::gitsource::cache_entries()?;
+            output::cache_list(&crate::gitsource::cache_dir()?, &entries, *json);
+        }
+        CacheAction::Clean { url } => {
+            let gone = crate::gitsource::clean(url.as_deref())?;
+            if gone == 0
+                && let Some(u) = url
+            {
+                bail!(
+                    "`{}` is not in the cache (see `scaffold cache list`)",
+                    crate::text::shown(&crate::gitsource::without_credentials(u))
+                );
+            }
+            term::out(format!(
+                "Removed {gone} cached repositor{}.",
+                if gone == 1 { "y" } else { "ies" }
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn info(registry: &Registry, args: &InfoArgs) -> Result<()> {
-    let loaded = generate::load(registry, &args.template)?;
+    let loaded = generate::load(registry, &args.template, &git_options(&args.from_git))?;
     output::info(&loaded, args.json);
     Ok(())
 }
@@ -227,7 +277,14 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     };
     let (preset, from_files) = preset(args)?;
     let req = config::resolve_new(args, &env, &preset, &mut || ask_project_name(&mut Terminal))?;
-    let loaded = generate::load(registry, &req.template)?;
+    let mut git = git_options(&args.from_git);
+    if git.reference.is_none() {
+        git.reference.clone_from(&preset.reference);
+    }
+    if git.subdir.is_none() {
+        git.subdir.clone_from(&preset.subdir);
+    }
+    let loaded = generate::load(registry, &req.template, &git)?;
     // A file's values are checked as `-d` values are, naming the file; those `-d` overrides
     // are not used, so not checked.
     let given: Vec<String> = config::parse_defines(&args.define)?
@@ -370,6 +427,20 @@ fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
                 format!("{}{}", registry::EMBEDDED_PREFIX, r.template.name)
             }
             crate::record::Source::Path(p) => project.root.join(p).display().to_string(),
+            crate::record::Source::Git {
+                location,
+                local,
+                reference,
+                ..
+            } => {
+                preset.reference.clone_from(reference);
+                preset.subdir = r.template.commit.as_ref().map(|(_, s)| s.clone());
+                if *local {
+                    project.root.join(location).display().to_string()
+                } else {
+                    location.clone()
+                }
+            }
         });
         preset.project_name = Some(r.project.name.clone());
         let values: Vec<(String, String)> = r

@@ -52,8 +52,13 @@ pub(crate) fn variations(m: &Manifest) -> Vec<Vec<(String, String)>> {
 }
 
 /// Checks the template `name`; `defines` are `-d` values for every render.
-pub(crate) fn run(registry: &Registry, name: &str, defines: &[(String, String)]) -> Result<Report> {
-    let source = registry.find(name)?;
+pub(crate) fn run(
+    registry: &Registry,
+    name: &str,
+    git: &crate::gitsource::Options,
+    defines: &[(String, String)],
+) -> Result<Report> {
+    let source = crate::generate::find(registry, name, git)?;
     let label = source.label();
     let mut problems = Vec::new();
     crate::limits::start();

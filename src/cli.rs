@@ -38,6 +38,7 @@ impl Cli {
             Command::New(a) => a.json,
             Command::Status(a) => a.json,
             Command::Update(a) => a.json,
+            Command::Cache(a) => matches!(a.action, CacheAction::List { json: true }),
             Command::Check(_) | Command::Diff(_) | Command::Completions(_) => false,
         }
     }
@@ -57,6 +58,8 @@ Examples:
   scaffold new chat --name \"Team Chat\"            DEST becomes ./team-chat
   scaffold new package shop -d license=MIT -d docker=true --no-input
   scaffold new flat my-site --dry-run --json
+  scaffold new https://git.example.com/acme/templates.git my-api --subdir tornado-api
+  scaffold new ./templates-checkout my-api --ref v1.3.0
 
 DEST defaults to the project name in kebab case; the project name defaults to the last
 component of DEST. Without --force, an existing non-empty DEST is refused.")]
@@ -76,11 +79,33 @@ Examples:
   scaffold update -d backend=redis         change an answer: its files appear, nothing else moves
   scaffold update --dry-run --diff         the plan, one line per file, and every change
   scaffold update --template ../tpl-v2     another (or moved) template directory
+  scaffold update --ref v1.4.0             a git template's newer tag
 
 Exit codes: 0 done, 1 failure, 2 usage error, 3 done with conflicts to resolve.")]
     Update(UpdateArgs),
+    /// List or empty the cache of git repositories fetched for templates.
+    Cache(CacheArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+}
+
+/// Where in a git repository a template is (for a git TEMPLATE: a URL, or a local
+/// repository with --ref).
+#[derive(Debug, Clone, Default, Args)]
+pub struct GitArgs {
+    /// The tag, branch or commit of a git template [default: the highest semver tag, else the
+    /// default branch]; with a local directory, reads that repository at this ref.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// The template's directory inside the git repository.
+    #[arg(long, value_name = "DIR")]
+    pub subdir: Option<String>,
+    /// Use only the cache of fetched repositories, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Let pre-release tags (`v2.0.0-rc.1`) win the default rule.
+    #[arg(long)]
+    pub pre: bool,
 }
 
 /// `scaffold list`
@@ -94,18 +119,22 @@ pub struct ListArgs {
 /// `scaffold info`
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// The template's name (see `scaffold list`).
+    /// A template name (see `scaffold list`), `embedded:NAME`, a path, or a git URL.
     pub template: String,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Where the template is in a git repository.
+    #[command(flatten, next_help_heading = "Git templates")]
+    pub from_git: GitArgs,
 }
 
 /// `scaffold new`
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// A template name (see `scaffold list`), `embedded:NAME`, or a path to a template directory.
-    /// With --replay, the only positional argument is DEST.
+    /// A template name (see `scaffold list`), `embedded:NAME`, a path to a template directory,
+    /// or a git repository (a URL, or a local one with --ref). With --replay, the only
+    /// positional argument is DEST.
     #[arg(index = 1, required_unless_present = "replay")]
     pub template: Option<String>,
     /// Where to create the project [default: the project name in kebab case].
@@ -142,17 +171,23 @@ pub struct NewArgs {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Where the template is in a git repository.
+    #[command(flatten, next_help_heading = "Git templates")]
+    pub from_git: GitArgs,
 }
 
 /// `scaffold check`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A template name or a path to a template directory.
+    /// A template name, a path to a template directory, or a git repository.
     pub template: String,
     /// A value for every render (repeatable); variables without a default need one unless
     /// the placeholder `placeholder` fits their rule.
     #[arg(short = 'd', long = "define", value_name = "KEY=VALUE")]
     pub define: Vec<String>,
+    /// Where the template is in a git repository.
+    #[command(flatten, next_help_heading = "Git templates")]
+    pub from_git: GitArgs,
 }
 
 /// `scaffold status`
@@ -208,6 +243,16 @@ pub struct UpdateArgs {
     /// Put back a project whose update was interrupted, as it was before it.
     #[arg(long)]
     pub recover: bool,
+    /// For a git template: update to this tag, branch or commit [default: the ref the project
+    /// asked for, else the default rule again: the highest semver tag, else the default branch].
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// For a git template: use only the cache of fetched repositories, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// For a git template: let pre-release tags win the default rule.
+    #[arg(long)]
+    pub pre: bool,
     /// Print the plan (and the result) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -222,6 +267,30 @@ pub struct DiffArgs {
     /// The project directory (if the first argument holds a `.scaffold.toml`), then the files
     /// to show [default: the project of the current directory, every changed file].
     pub paths: Vec<PathBuf>,
+}
+
+/// `scaffold cache`
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// What to do with the cache.
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+/// `scaffold cache list|clean`
+#[derive(Debug, Clone, Subcommand)]
+pub enum CacheAction {
+    /// Show each cached repository: its URL, size and place.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the cached repositories (all of them, or the one of URL).
+    Clean {
+        /// Only this repository's entry.
+        url: Option<String>,
+    },
 }
 
 /// `scaffold completions`

@@ -141,6 +141,10 @@ fn last_component(dest: &Path, cwd: &Path) -> Result<Option<String>, ()> {
 pub(crate) struct Preset {
     /// The template to use (from `--replay`).
     pub(crate) template: Option<String>,
+    /// The git ref (from `--replay` of a git-made project), unless `--ref` gives one.
+    pub(crate) reference: Option<String>,
+    /// The directory in the git repository (from `--replay`), unless `--subdir` gives one.
+    pub(crate) subdir: Option<String>,
     /// The project name (from `--replay`), unless `--name` or DEST gives one.
     pub(crate) project_name: Option<String>,
     /// Values, already checked, in precedence order: a key's first entry wins, and `-d` wins

@@ -57,7 +57,7 @@ pub(crate) fn run(project: &Project, paths: &[String]) -> Result<Report> {
     let base = if changed.is_empty() {
         None
     } else {
-        match generate::recorded_template(project)? {
+        match generate::recorded_template(project, false)? {
             Ok(source) => Some(generate::rebuild(project, source)?),
             Err(why) => {
                 no_base = Some(why);

@@ -10,6 +10,7 @@ use crate::answers::{self, Answers, Prompter};
 use crate::builtins::{self, Inputs};
 use crate::config::Input;
 use crate::engine::Engine;
+use crate::gitsource;
 use crate::manifest::{self, Manifest};
 use crate::record::{self, Record};
 use crate::registry::Registry;
@@ -24,12 +25,36 @@ pub(crate) struct Loaded {
     pub(crate) manifest: Manifest,
 }
 
-/// Finds a template (by name, `embedded:NAME` or path) and checks its manifest.
-pub(crate) fn load(registry: &Registry, name: &str) -> Result<Loaded> {
-    let source = registry.find(name)?;
+/// Finds a template (by name, `embedded:NAME`, path, or git source) and checks its manifest.
+pub(crate) fn load(registry: &Registry, name: &str, git: &gitsource::Options) -> Result<Loaded> {
+    let source = find(registry, name, git)?;
     crate::limits::stage(format!("reading the manifest of `{}`", source.label()));
     let manifest = manifest::parse(&source)?;
     Ok(Loaded { source, manifest })
+}
+
+/// The template a TEMPLATE argument names: a git source when it is a URL or comes with
+/// `--ref`, else what the registry finds. Git-only options without a git source are refused.
+pub(crate) fn find(
+    registry: &Registry,
+    name: &str,
+    git: &gitsource::Options,
+) -> Result<TemplateSource> {
+    if gitsource::is_git(name, git.reference.as_deref()) {
+        return gitsource::load(name, git);
+    }
+    let stray = [
+        (git.subdir.is_some(), "--subdir"),
+        (git.offline, "--offline"),
+        (git.pre, "--pre"),
+    ];
+    if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
+        return Err(crate::usage!(
+            "{flag} is for git templates (a URL, or a local repository with --ref); `{}` is not one",
+            crate::text::shown(name)
+        ));
+    }
+    registry.find(name)
 }
 
 /// What a run asks of a template besides the template itself.
@@ -274,6 +299,18 @@ pub(crate) fn record_head(
             let at = relative(&resolve_path(dest), &template).unwrap_or(template);
             record::Source::Path(at.to_string_lossy().into_owned())
         }
+        Origin::Git(g) => record::Source::Git {
+            location: if g.local {
+                let repo = resolve_path(Path::new(&g.location));
+                let at = relative(&resolve_path(dest), &repo).unwrap_or(repo);
+                at.to_string_lossy().into_owned()
+            } else {
+                g.location.clone()
+            },
+            local: g.local,
+            reference: g.reference.clone(),
+            resolved: g.resolved.clone(),
+        },
     };
     let values: std::collections::HashMap<&str, &crate::values::Value> = rendered
         .answers
@@ -364,13 +401,57 @@ pub(crate) struct Base {
     pub(crate) secret: Option<String>,
 }
 
+/// The git origin a project's record names (a local repository's path made absolute).
+pub(crate) fn recorded_git(project: &crate::project::Project) -> Option<crate::source::GitOrigin> {
+    let t = &project.record.template;
+    let record::Source::Git {
+        location,
+        local,
+        reference,
+        resolved,
+    } = &t.source
+    else {
+        return None;
+    };
+    let (commit, subdir) = t.commit.clone().unwrap_or_default();
+    Some(crate::source::GitOrigin {
+        location: if *local {
+            project.root.join(location).display().to_string()
+        } else {
+            location.clone()
+        },
+        local: *local,
+        reference: reference.clone(),
+        resolved: resolved.clone(),
+        commit,
+        subdir,
+    })
+}
+
 /// The template a project recorded, if this scaffold can still find that exact version;
-/// otherwise why not.
+/// otherwise why not. A git template is read at its recorded commit: from the cache when it
+/// holds it, else fetched unless `offline`.
 pub(crate) fn recorded_template(
     project: &crate::project::Project,
+    offline: bool,
 ) -> Result<Result<TemplateSource, String>> {
     let t = &project.record.template;
     let source = match &t.source {
+        record::Source::Git { .. } => {
+            let Some(origin) = recorded_git(project) else {
+                return Ok(Err("the answers file names no git source".into()));
+            };
+            match gitsource::at_commit(&origin, &origin.commit, &origin.location, offline) {
+                Ok(s) => s,
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "commit {} of `{}` cannot be read ({e:#})",
+                        &origin.commit[..origin.commit.len().min(12)],
+                        crate::text::shown(&origin.location)
+                    )));
+                }
+            }
+        }
         record::Source::Embedded => match crate::registry::embedded_by_id(&t.name, &t.id) {
             Some(s) => return Ok(Ok(s)),
             None if crate::registry::get(&t.name).is_none() => {

@@ -9,16 +9,6 @@
 //! ever written is the new repository of [`init_commit`]. A template's tree is accepted only
 //! as regular files: [`TemplateRepo::read_tree`] refuses symbolic links, submodules, `.git`
 //! in any disguise and names that could leave the destination, within size limits.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "template repositories are read by issue 14's git sources, next"
-    )
-)]
-
-// Wired into `scaffold new` and `scaffold update` by a later change; until then only the tests
-// use this module.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

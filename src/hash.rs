@@ -21,6 +21,12 @@ fn object_id(kind: &str, bytes: &[u8]) -> Result<String> {
     Ok(id.to_hex().to_string())
 }
 
+/// A hex id of a text under a kind, for keys (the cache of git mirrors names its entries by
+/// the URL's).
+pub(crate) fn text_id(kind: &str, text: &str) -> Result<String> {
+    object_id(kind, text.as_bytes())
+}
+
 /// The hash of a secret, recorded so that the secret can be recognised again without being
 /// written down: SHA-1 of a fixed prefix and the secret (the secret has 256 random bits, so it
 /// cannot be recovered from this).

@@ -20,6 +20,7 @@
 //! | `builtins` | the built-in variables: names, descriptions, values |
 //! | `source` | a template as files in memory; reading one from disk |
 //! | `registry` | embedded templates and the search path; finding one by name |
+//! | `gitsource` | templates from git: refs, the mirror cache, the hardened `git` for fetches |
 //! | `filters` | the case filters templates may use |
 //! | `engine` | Tera set up for scaffold, parsing, Tera's errors as `file:line:col` |
 //! | `manifest` | `template.toml`: schema and every check |
@@ -47,6 +48,7 @@ mod engine;
 mod filters;
 mod generate;
 mod git;
+mod gitsource;
 mod hash;
 mod limits;
 mod manifest;

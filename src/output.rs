@@ -148,8 +148,13 @@ fn info_text(t: &Loaded, files: &[String]) {
     if let Some(v) = &m.version {
         term::out(format!("version: {v}"));
     }
-    if let Origin::Directory(dir) = &t.source.origin {
-        term::out(format!("from: {}", dir.display()));
+    match &t.source.origin {
+        Origin::Directory(dir) => term::out(format!("from: {}", dir.display())),
+        Origin::Git(_) => term::out(format!(
+            "from: {}",
+            crate::text::shown(&t.source.origin.to_string())
+        )),
+        Origin::Embedded => {}
     }
     term::out("");
     if m.variables.is_empty() {
@@ -366,6 +371,9 @@ pub(crate) fn status(
     let source = match &t.source {
         crate::record::Source::Embedded => "embedded".to_string(),
         crate::record::Source::Path(p) => p.clone(),
+        crate::record::Source::Git {
+            location, resolved, ..
+        } => format!("{location} at {resolved}"),
     };
     if as_json {
         term::out_json(&json!({
@@ -614,6 +622,49 @@ pub(crate) fn update_done(
              matter), and for a binary file take what you need from PATH.scaffold-new and delete \
              it; then commit. The next update refuses to run until they are resolved.",
         );
+    }
+}
+
+/// `scaffold cache list`: each cached repository's URL, size and directory.
+pub(crate) fn cache_list(
+    cache: &std::path::Path,
+    entries: &[(std::path::PathBuf, String)],
+    as_json: bool,
+) {
+    let size = |dir: &std::path::Path| -> u64 {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len())
+            .sum()
+    };
+    if as_json {
+        term::out_json(&json!({
+            "cache": cache.display().to_string(),
+            "repositories": entries
+                .iter()
+                .map(|(dir, url)| json!({"url": url, "path": dir.display().to_string(), "bytes": size(dir)}))
+                .collect::<Vec<_>>(),
+        }));
+        return;
+    }
+    if entries.is_empty() {
+        term::out(format!(
+            "The cache `{}` holds no repositories.",
+            cache.display()
+        ));
+        return;
+    }
+    for (dir, url) in entries {
+        #[allow(clippy::cast_precision_loss)] // a size shown to one decimal
+        let mib = size(dir) as f64 / (1024.0 * 1024.0);
+        term::out(format!(
+            "{}  {mib:.1} MiB  {}",
+            crate::text::shown(url),
+            dir.display()
+        ));
     }
 }
 

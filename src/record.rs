@@ -28,6 +28,18 @@ pub(crate) enum Source {
     Embedded,
     /// A directory: as written in the file (relative to the project's root when it could be).
     Path(String),
+    /// A git repository; the commit and subdirectory are the template's `commit`.
+    Git {
+        /// The URL without credentials, or a local repository's path (relative to the
+        /// project's root when it could be).
+        location: String,
+        /// Whether `location` is a local repository read in place.
+        local: bool,
+        /// The ref as asked (`--ref`), if one was.
+        reference: Option<String>,
+        /// The ref used: the one asked for, or the tag or branch the default rule chose.
+        resolved: String,
+    },
 }
 
 /// The template a project was generated from.
@@ -166,6 +178,20 @@ impl Record {
             Source::Path(p) => {
                 out.push_str("source = \"path\"\n");
                 let _ = writeln!(out, "path = {}", quoted(p));
+            }
+            Source::Git {
+                location,
+                local,
+                reference,
+                resolved,
+            } => {
+                out.push_str("source = \"git\"\n");
+                let key = if *local { "path" } else { "url" };
+                let _ = writeln!(out, "{key} = {}", quoted(location));
+                if let Some(r) = reference {
+                    let _ = writeln!(out, "ref = {}", quoted(r));
+                }
+                let _ = writeln!(out, "resolved = {}", quoted(resolved));
             }
         }
         let _ = writeln!(out, "name = {}", quoted(&self.template.name));
@@ -397,7 +423,8 @@ impl Reader {
             "template",
             t,
             &[
-                "source", "path", "name", "version", "id", "commit", "subdir",
+                "source", "path", "url", "ref", "resolved", "name", "version", "id", "commit",
+                "subdir",
             ],
         );
         let name = self.string(t, "template", "name")?;
@@ -411,9 +438,10 @@ impl Reader {
                 }
                 Source::Path(path)
             }
+            "git" => self.git_source(t)?,
             other => {
                 self.add(format!(
-                    "`template.source`: `{}` is not `embedded` or `path`",
+                    "`template.source`: `{}` is not `embedded`, `path` or `git`",
                     crate::text::shown(other)
                 ));
                 return None;
@@ -458,12 +486,58 @@ impl Reader {
                 None
             }
         };
+        if matches!(source, Source::Git { .. }) && commit.is_none() {
+            self.add("`template.commit`: a git template records its commit".into());
+        }
         Some(Template {
             source,
             name,
             version,
             id,
             commit,
+        })
+    }
+
+    /// `source = "git"`: `url` (credential-free, of a kind scaffold fetches) or a local
+    /// `path`, the ref as asked and the ref used.
+    fn git_source(&mut self, t: &Table) -> Option<Source> {
+        let (location, local) = match (t.get("url"), t.get("path")) {
+            (Some(_), None) => (self.string(t, "template", "url")?, false),
+            (None, Some(_)) => (self.string(t, "template", "path")?, true),
+            _ => {
+                self.add("`template.url` or `template.path`: a git template has one".into());
+                return None;
+            }
+        };
+        if location.is_empty() || location.chars().any(|c| c.is_control() || c == ' ') {
+            self.add("`template.url`: not a usable location".into());
+            return None;
+        }
+        if !local && crate::registry::url_kind(&location).is_none() {
+            self.add(format!(
+                "`template.url`: `{}` is not a git URL",
+                crate::text::shown(&location)
+            ));
+            return None;
+        }
+        let good_ref = |r: &str| crate::gitsource::check_ref(r).is_ok();
+        let reference = match t.get("ref") {
+            None => None,
+            Some(Toml::String(r)) if good_ref(r) => Some(r.clone()),
+            Some(_) => {
+                self.add("`template.ref`: not a tag, branch or commit name".into());
+                None
+            }
+        };
+        let resolved = self.string(t, "template", "resolved")?;
+        if !good_ref(&resolved) {
+            self.add("`template.resolved`: not a tag, branch or commit name".into());
+        }
+        Some(Source::Git {
+            location,
+            local,
+            reference,
+            resolved,
         })
     }
 
@@ -708,6 +782,74 @@ mod tests {
                 },
             ],
             pending: vec![],
+        }
+    }
+
+    fn git_sample() -> Record {
+        let mut r = sample();
+        r.template.source = Source::Git {
+            location: "https://git.example.com/acme/t.git".into(),
+            local: false,
+            reference: Some("v1.3.0".into()),
+            resolved: "v1.3.0".into(),
+        };
+        r
+    }
+
+    #[test]
+    fn git_sources_round_trip_and_hostile_ones_are_refused() {
+        for source in [
+            git_sample().template.source,
+            Source::Git {
+                location: "../templates".into(),
+                local: true,
+                reference: None,
+                resolved: "main".into(),
+            },
+        ] {
+            let mut r = git_sample();
+            r.template.source = source;
+            let back = Record::parse(&r.to_toml()).unwrap();
+            assert_eq!(back.template, r.template);
+        }
+        let good = git_sample().to_toml();
+        assert!(good.contains("source = \"git\"\nurl = \"https://git.example.com/acme/t.git\"\nref = \"v1.3.0\"\nresolved = \"v1.3.0\"\n"), "{good}");
+        for (text, want) in [
+            (
+                good.replace("https://git.example.com", "ext::sh -c x"),
+                "`template.url`",
+            ),
+            (
+                good.replace("ref = \"v1.3.0\"", "ref = \"--upload-pack=x\""),
+                "`template.ref`",
+            ),
+            (
+                good.replace("resolved = \"v1.3.0\"", "resolved = \"a b\""),
+                "`template.resolved`",
+            ),
+            (
+                good.replace("resolved = \"v1.3.0\"\n", ""),
+                "`template.resolved`: missing",
+            ),
+            (
+                good.replace(
+                    "url = \"https://git.example.com/acme/t.git\"",
+                    "path = \"x\"\nurl = \"https://h/t\"",
+                ),
+                "`template.url` or `template.path`",
+            ),
+            (
+                good.replace(&format!("commit = \"{}\"\n", "e".repeat(40)), "")
+                    .replace("subdir = \"templates/chat\"\n", ""),
+                "records its commit",
+            ),
+            (
+                good.replace("subdir = \"templates/chat\"", "subdir = \"../up\""),
+                "`template.subdir`",
+            ),
+        ] {
+            let err = Record::parse(&text).expect_err(want);
+            assert!(err.iter().any(|p| p.contains(want)), "{want}: {err:?}");
         }
     }
 

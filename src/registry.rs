@@ -290,8 +290,7 @@ impl Registry {
     pub(crate) fn find(&self, arg: &str) -> anyhow::Result<TemplateSource> {
         if let Some(kind) = url_kind(arg) {
             return Err(crate::usage!(
-                "`{}` is a {kind} URL: templates from git repositories are not supported yet; \
-                 clone it and give the template's directory",
+                "`{}` is a {kind} URL: a git template, read by the git source",
                 crate::text::shown(arg)
             ));
         }
@@ -332,6 +331,10 @@ impl Registry {
                     get(arg).ok_or_else(|| anyhow::anyhow!("embedded template `{arg}` vanished"))
                 }
                 Origin::Directory(dir) => source::load_dir(dir),
+                Origin::Git(g) => Err(anyhow::anyhow!(
+                    "`{}` is not on the search path",
+                    g.location
+                )),
             },
             several => {
                 let ways: Vec<String> = several
@@ -341,6 +344,7 @@ impl Registry {
                             format!("`{EMBEDDED_PREFIX}{arg}` for the embedded one")
                         }
                         Origin::Directory(dir) => format!("`{}`", dir.display()),
+                        Origin::Git(g) => format!("`{}`", g.location),
                     })
                     .collect();
                 Err(crate::usage!(

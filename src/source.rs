@@ -7,6 +7,23 @@ use anyhow::{Context as _, Result, anyhow, bail};
 
 use crate::limits::{MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_FILES};
 
+/// Where a git template came from, as recorded and shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GitOrigin {
+    /// The URL without credentials, or the local repository's path.
+    pub(crate) location: String,
+    /// Whether `location` is a local repository read in place.
+    pub(crate) local: bool,
+    /// The ref asked for (`--ref`), if one was.
+    pub(crate) reference: Option<String>,
+    /// The ref used: the one asked for, or the one the default rule chose.
+    pub(crate) resolved: String,
+    /// The full commit id.
+    pub(crate) commit: String,
+    /// The template's directory in the repository (empty: the root).
+    pub(crate) subdir: String,
+}
+
 /// Where a template came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Origin {
@@ -14,6 +31,8 @@ pub(crate) enum Origin {
     Embedded,
     /// A directory on disk.
     Directory(PathBuf),
+    /// A commit of a git repository.
+    Git(GitOrigin),
 }
 
 impl std::fmt::Display for Origin {
@@ -21,6 +40,7 @@ impl std::fmt::Display for Origin {
         match self {
             Origin::Embedded => f.write_str("embedded"),
             Origin::Directory(dir) => write!(f, "{}", dir.display()),
+            Origin::Git(g) => write!(f, "{} at {} ({})", g.location, g.resolved, &g.commit[..7]),
         }
     }
 }
@@ -87,6 +107,7 @@ impl TemplateSource {
         match &self.origin {
             Origin::Embedded => self.name.clone(),
             Origin::Directory(dir) => dir.display().to_string(),
+            Origin::Git(g) => g.location.clone(),
         }
     }
 }
@@ -317,12 +338,15 @@ pub(crate) fn tree_limits() -> crate::git::TreeLimits {
     }
 }
 
-/// Where a directory template stands in git: the commit and the directory inside the
-/// repository, when the directory is in a git work tree and is exactly what that commit
-/// holds (uncommitted changes: `None`, there is no commit to find it again in).
+/// Where a template stands in git: the commit and the directory inside the repository. For
+/// a git template, the commit it was read at; for a directory, when it is in a git work tree
+/// and is exactly what that commit holds (uncommitted changes: `None`, there is no commit to
+/// find it again in).
 pub(crate) fn committed_at(source: &TemplateSource) -> Option<(String, String)> {
-    let Origin::Directory(dir) = &source.origin else {
-        return None;
+    let dir = match &source.origin {
+        Origin::Directory(dir) => dir,
+        Origin::Git(g) => return Some((g.commit.clone(), g.subdir.clone())),
+        Origin::Embedded => return None,
     };
     let root = crate::git::work_tree_of(dir)?;
     let dir = std::fs::canonicalize(dir).ok()?;

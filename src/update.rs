@@ -526,6 +526,12 @@ pub(crate) struct Request {
     pub(crate) project_name: Option<String>,
     /// Proceed although files the update touches have uncommitted changes.
     pub(crate) allow_dirty: bool,
+    /// For a git template: the ref to update to (`--ref`).
+    pub(crate) reference: Option<String>,
+    /// For a git template: the cache only.
+    pub(crate) offline: bool,
+    /// For a git template: pre-release tags count for the default rule.
+    pub(crate) pre: bool,
 }
 
 /// Everything an update will do, decided before anything is written.
@@ -549,10 +555,16 @@ pub(crate) struct Prepared {
 /// The conflict labels: yours, and the template's version.
 pub(crate) const OURS: &str = "yours";
 
-fn shown_version(name: &str, version: Option<&str>, id: &str) -> String {
-    match version {
+fn shown_version(name: &str, version: Option<&str>, id: &str, source: &record::Source) -> String {
+    let shown = match version {
         Some(v) => format!("{name} {v}"),
         None => format!("{name} {}", &id[..12]),
+    };
+    match source {
+        record::Source::Git { resolved, .. } => {
+            format!("{shown} ({})", crate::text::shown(resolved))
+        }
+        _ => shown,
     }
 }
 
@@ -584,6 +596,18 @@ fn refuse_pending(project: &Project) -> Result<()> {
 /// The template to update to, and how the new answers file names its source.
 fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource, record::Source)> {
     let t = &project.record.template;
+    let git = matches!(t.source, record::Source::Git { .. }) && request.template.is_none();
+    if !git && (request.reference.is_some() || request.pre) {
+        return Err(crate::usage!(
+            "--ref and --pre are for a project made from a git template; this one's template is \
+             {}",
+            if request.template.is_some() {
+                "given with --template"
+            } else {
+                "not from git"
+            }
+        ));
+    }
     if let Some(dir) = &request.template {
         let source = crate::source::load_dir(dir)?;
         let at = generate::resolve_path(dir);
@@ -611,6 +635,32 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
                 )
             })?;
             Ok((source, record::Source::Path(p.clone())))
+        }
+        record::Source::Git { location, .. } => {
+            let origin = generate::recorded_git(project)
+                .ok_or_else(|| anyhow::anyhow!("the answers file names no git source"))?;
+            // The ref asked for now, else the one asked for then, else the default rule again.
+            let reference = request
+                .reference
+                .clone()
+                .or_else(|| origin.reference.clone());
+            let options = crate::gitsource::Options {
+                reference: reference.clone(),
+                subdir: Some(origin.subdir.clone()),
+                offline: request.offline,
+                pre: request.pre,
+            };
+            let source = crate::gitsource::load(&origin.location, &options)?;
+            let crate::source::Origin::Git(now) = &source.origin else {
+                anyhow::bail!("the git source read as something else");
+            };
+            let new_source = record::Source::Git {
+                location: location.clone(),
+                local: origin.local,
+                reference,
+                resolved: now.resolved.clone(),
+            };
+            Ok((source, new_source))
         }
     }
 }
@@ -728,8 +778,14 @@ pub(crate) fn prepare(
         &record.template.name,
         record.template.version.as_deref(),
         &record.template.id,
+        &record.template.source,
     );
-    let to = shown_version(&loaded.manifest.name, new_version.as_deref(), &new_id);
+    let to = shown_version(
+        &loaded.manifest.name,
+        new_version.as_deref(),
+        &new_id,
+        &new_source,
+    );
     crate::answers::check_defines(&loaded.manifest, &request.defines)?;
     let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
 
@@ -738,7 +794,7 @@ pub(crate) fn prepare(
     let mut base_note = None;
     let mut base: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut secret = None;
-    match generate::recorded_template(project)? {
+    match generate::recorded_template(project, request.offline)? {
         Ok(old) => {
             // An answer change keeps the template: one engine renders both versions.
             let rebuilt = if record.template.id == new_id {

@@ -65,7 +65,12 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         &mut || unreachable!(),
     )
     .unwrap();
-    let loaded = generate::load(&crate::registry::Registry::default(), template).unwrap();
+    let loaded = generate::load(
+        &crate::registry::Registry::default(),
+        template,
+        &crate::gitsource::Options::default(),
+    )
+    .unwrap();
     let inputs = Inputs {
         project_name: req.project_name.clone(),
         package_name: req.package_name.clone(),

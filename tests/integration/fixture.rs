@@ -199,7 +199,12 @@ pub(crate) fn refused(fx: &Fixture, args: &[&str], code: i32, culprits: &[&str])
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "{args:?}\nstderr: {stderr}");
-    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    // A git source is named first (`template URL at REF (COMMIT)`), then the error.
+    let error = match stderr.split_once('\n') {
+        Some((first, rest)) if first.starts_with("template ") && first.ends_with(')') => rest,
+        _ => &stderr,
+    };
+    assert!(error.starts_with("error: "), "{args:?}: {stderr}");
     for culprit in culprits {
         assert!(
             stderr.contains(culprit),
@@ -252,6 +257,38 @@ pub(crate) fn ok(fx: &Fixture, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
     fx.assert_canary();
+}
+
+/// `git ARGS` in `dir` for setting up a test (scaffold itself is tested without it): none of
+/// the caller's `GIT_*` variables or configuration, a test identity, `main` as the first
+/// branch. Returns stdout, trimmed; fails the test when git fails.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = std::process::Command::new("git");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GIT_") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git is needed for this test (CI installs it)");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
 #[cfg(unix)]

@@ -5,6 +5,7 @@
 mod check;
 mod destination;
 mod fixture;
+mod gitsource;
 mod manifest;
 mod new;
 mod output;

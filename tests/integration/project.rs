@@ -6,7 +6,7 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::fixture::{Fixture, demo, json, ok, refused, state};
+use crate::fixture::{Fixture, demo, git, json, ok, refused, state};
 
 /// The answers file of two identical runs is byte-identical, and `status` is clean at once.
 #[test]
@@ -381,22 +381,6 @@ fn with_home(fx: &Fixture, identity: bool) -> assert_cmd::Command {
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE");
     cmd
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git is needed for this test (CI installs it)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
 /// `new --git`: a repository whose one commit holds exactly the generated files (the answers

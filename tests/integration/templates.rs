@@ -301,17 +301,3 @@ fn list_shows_origins_and_marks_clashes() {
     assert_eq!(flat.len(), 2);
     assert!(flat.iter().all(|t| t["ambiguous"] == true));
 }
-
-/// A TEMPLATE that is a URL is said to be one.
-#[test]
-fn git_urls_are_recognised() {
-    let fx = Fixture::new();
-    for url in [
-        "https://git.example.com/acme/templates.git",
-        "git@git.example.com:acme/templates.git",
-        "ssh://git@host/t.git",
-        "file:///srv/templates.git",
-    ] {
-        refused(&fx, &["new", url, "p"], 2, &["URL", "not supported yet"]);
-    }
-}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use predicates::str::contains;
 
-use crate::fixture::{Fixture, assert_unchanged, json, ok, state};
+use crate::fixture::{Fixture, assert_unchanged, git, json, ok, state};
 
 const HEAD: &str = "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n";
 
@@ -427,23 +427,6 @@ fn copy_tree(from: &Path, to: &Path) {
             fs::copy(e.path(), &target).unwrap();
         }
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git is needed for this test (CI installs it)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
 /// In a git work tree, an update refuses to touch files with uncommitted changes (unless
