@@ -56,7 +56,9 @@ impl Fixture {
     /// `scaffold` run inside the fixture directory.
     pub(crate) fn run(&self) -> Command {
         let mut cmd = scaffold();
-        cmd.current_dir(self.dir.path());
+        // The cache of git templates is the fixture's, never the user's.
+        cmd.current_dir(self.dir.path())
+            .env("SCAFFOLD_CACHE_DIR", self.path("cache"));
         cmd
     }
 
