@@ -371,9 +371,11 @@ pub(crate) fn status(
     let source = match &t.source {
         crate::record::Source::Embedded => "embedded".to_string(),
         crate::record::Source::Path(p) => p.clone(),
-        crate::record::Source::Git {
-            location, resolved, ..
-        } => format!("{location} at {resolved}"),
+        crate::record::Source::Git { location, .. } => location.clone(),
+    };
+    let at = match &t.source {
+        crate::record::Source::Git { resolved, .. } => Some(resolved.clone()),
+        _ => None,
     };
     if as_json {
         term::out_json(&json!({
@@ -381,6 +383,8 @@ pub(crate) fn status(
             "template": {
                 "name": t.name,
                 "source": source,
+                "ref": at,
+                "commit": t.commit.as_ref().map(|(c, _)| c),
                 "version": t.version,
                 "id": t.id,
                 "available": template.is_ok(),
@@ -400,8 +404,11 @@ pub(crate) fn status(
             .plain("project ")
             .styled(Style::Bold, project.record.project.name.clone())
             .plain(format!(
-                " from template `{}`{version} ({source}, {})",
+                " from template `{}`{version} ({}{}, {})",
                 t.name,
+                crate::text::shown(&source),
+                at.map(|r| format!(" at {}", crate::text::shown(&r)))
+                    .unwrap_or_default(),
                 &t.id[..12]
             )),
     );
