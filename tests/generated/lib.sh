@@ -8,11 +8,51 @@
 #   PORT            a free loopback port for this project's server
 #   VARIANT         the variant id from variants.txt (for messages)
 #   GEN_DIR         this directory (tests/generated)
+#   SCAFFOLD_BIN    the scaffold binary under test (for the checks that run `scaffold update`)
 
 set -euo pipefail
 
 fail() { echo "FAIL [${VARIANT:-?}]: $*" >&2; exit 1; }
 step() { echo "  -> $*"; }
+
+# The variant's id from variants.txt: run.sh passes VARIANT as "<template>/<id>@<combo>"; a bare
+# "<id>" works too.
+VARIANT_ID=${VARIANT:-default}
+VARIANT_ID=${VARIANT_ID#*/}
+VARIANT_ID=${VARIANT_ID%@*}
+
+# free_port: a free loopback port.
+free_port() {
+  "${PYTHON:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# log_has LOG TEXT [MESSAGE]: LOG contains TEXT (a fixed string), or print LOG and fail.
+log_has() {
+  grep -Fq -- "$2" "$1" || { cat "$1" >&2; fail "${3:-no '$2' in the log}"; }
+}
+
+# log_lacks LOG TEXT [MESSAGE]: LOG does not contain TEXT, or print LOG and fail.
+log_lacks() {
+  if grep -Fq -- "$2" "$1"; then cat "$1" >&2; fail "${3:-'$2' in the log}"; fi
+}
+
+# wait_gone PID SECONDS: wait until process PID has exited; fails (status 1) if it has not.
+wait_gone() {
+  local pid=$1 secs=$2 i
+  for i in $(seq 1 $((secs * 10))); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  ! kill -0 "$pid" 2>/dev/null
+}
+
+# on_exit CMD: run CMD (with eval) when the check ends, after the server is stopped. The one
+# EXIT trap is lib.sh's; a check registers its own clean-up here instead of replacing it.
+EXIT_HOOKS=()
+on_exit() { EXIT_HOOKS+=("$1"); }
+run_exit_hooks() {
+  local hook
+  stop_server || true
+  for hook in "${EXIT_HOOKS[@]}"; do eval "$hook" || true; done
+}
+trap run_exit_hooks EXIT
 
 # make_venv: create .venv in the current directory with $PYTHON and activate it.
 make_venv() {
@@ -59,22 +99,20 @@ run_ruff() {
   ruff format --check --no-cache . || fail "ruff format --check: files would be reformatted"
 }
 
-# serve LOGFILE CMD...: start a server in the background; its pid goes to SERVER_PID.
-# stop_server is registered to run on exit.
+# serve LOGFILE CMD...: start a server in the background; its pid goes to SERVER_PID. It is
+# stopped when the check ends (see on_exit).
 SERVER_PID=""
 serve() {
   local log=$1; shift
   step "start: $*"
   "$@" >"$log" 2>&1 &
   SERVER_PID=$!
-  trap stop_server EXIT
 }
 
 stop_server() {
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
+    if ! wait_gone "$SERVER_PID" 5; then
       kill -KILL "$SERVER_PID" 2>/dev/null || true
       echo "server $SERVER_PID ignored SIGTERM for 5 s" >&2
       SERVER_PID=""
@@ -112,9 +150,8 @@ fetch() {
 
 # await_exit [SECONDS]: wait for the server to exit (default 5 s); it must exit with status 0.
 await_exit() {
-  local secs=${1:-5} i rc=0
-  for i in $(seq 1 $((secs * 10))); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$SERVER_PID" 2>/dev/null && fail "server did not stop within $secs s of SIGTERM"
+  local secs=${1:-5} rc=0
+  wait_gone "$SERVER_PID" "$secs" || fail "server did not stop within $secs s of SIGTERM"
   wait "$SERVER_PID" || rc=$?
   SERVER_PID=""
   [ "$rc" = 0 ] || fail "server exited with status $rc after SIGTERM"
@@ -159,8 +196,7 @@ check_graceful_stop() {
     || { cat "$log" >&2; fail "the request in flight at SIGTERM got '$status', not a complete 200"; }
   rm -f "$body" "$body.status"
   await_exit 10
-  grep -q Traceback "$log" && { cat "$log" >&2; fail "traceback in the server log"; }
-  return 0
+  log_lacks "$log" Traceback "traceback in the server log"
 }
 
 # check_grace_ends LOG URL: like check_graceful_stop, but URL takes longer than the server's
@@ -179,8 +215,26 @@ check_grace_ends() {
   rm -f "$log.status"
   step "the request cut at the end of the grace period -> $status"
   [ "$status" = 000 ] || fail "a request longer than the grace period got '$status', not cut"
-  grep -q Traceback "$log" && { cat "$log" >&2; fail "traceback in the server log"; }
-  return 0
+  log_lacks "$log" Traceback "traceback in the server log"
+}
+
+# check_shutdown LOG BASE READY CMD...: graceful shutdown, for real. CMD starts the project's server
+# with one test-only page, BASE/slow?seconds=N, that logs "slow request started" and answers
+# "slow done" after N seconds (each check.sh writes that small wrapper around the project's
+# own main()). A request in flight at SIGTERM is finished; one longer than --shutdown_grace is
+# cut when it ends, with a warning; the server exits 0 both times. READY is the log line
+# that says the server is listening.
+check_shutdown() {
+  local log=$1 base=$2 ready=$3; shift 3
+  : >"$log"
+  serve "$log" "$@" --port="$PORT"
+  wait_log "$log" "$ready"
+  check_graceful_stop "$log" "$base/slow?seconds=2"
+  : >"$log"
+  serve "$log" "$@" --port="$PORT" --shutdown_grace=0.5
+  wait_log "$log" "$ready"
+  check_grace_ends "$log" "$base/slow?seconds=20"
+  log_has "$log" "1 request(s) still running after 0.5 s" "no warning about the request cut"
 }
 
 # check_bad_options CMD...: each command-line mistake must be one line on stderr starting with

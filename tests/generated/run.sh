@@ -74,7 +74,8 @@ for t in "${TEMPLATES[@]}"; do
     || die "tests/generated/$t/variants.txt does not cover every value of $t's variables"
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=lib.sh
+source "$GEN_DIR/lib.sh"  # free_port
 
 # run_one COMBO PYTHON CONSTRAINT TEMPLATE VARIANT ARGS...
 run_one() {
@@ -88,6 +89,7 @@ run_one() {
     "$SCAFFOLD_BIN" new "$t" "$dest" --no-input --quiet "$@" &&
     ( cd "$dest" &&
       PYTHON="$py" PIP_CONSTRAINT="$constraint" PORT=$(free_port) VARIANT="$t/$variant@$combo" \
+      SCAFFOLD_BIN="$SCAFFOLD_BIN" \
       GEN_DIR="$GEN_DIR" bash "$GEN_DIR/$t/check.sh" ) &&
     "$dest/.venv/bin/python" - "$constraint" <<'PY'
 import sys, tornado

@@ -7,36 +7,30 @@ source "$GEN_DIR/lib.sh"
 ARTIFACTS_DIR=${ARTIFACTS_DIR:-$(pwd)/artifacts}
 mkdir -p "$ARTIFACTS_DIR"
 # VARIANT may read "chat/redis@py3.9-..." (run.sh): keep one flat file name.
-SHOT_NAME=${VARIANT#chat/}; SHOT_NAME=${SHOT_NAME//\//-}
+SHOT_NAME=${VARIANT#*/}; SHOT_NAME=${SHOT_NAME//\//-}
 SCREENSHOT="$ARTIFACTS_DIR/chat-$SHOT_NAME-pages.png"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (apt-get install -y chromium): the browser test cannot run"
 
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Everything this script starts besides lib.sh's server, stopped on exit.
 EXTRA_PIDS=()
-cleanup() {
-  local pid
-  stop_server || true
-  for pid in "${EXTRA_PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
+on_exit 'for pid in "${EXTRA_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done'
+
+# start_redis PORT: a throwaway redis-server (no persistence) that answers PING; its pid goes
+# to RPID.
+start_redis() {
+  step "redis-server --port $1 --save '' --appendonly no"
+  redis-server --port "$1" --save '' --appendonly no >redis.log 2>&1 &
+  RPID=$!; EXTRA_PIDS+=("$RPID")
+  for _ in $(seq 1 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  fail "redis-server did not start: $(cat redis.log)"
 }
-trap cleanup EXIT
-serve_here() { serve "$@"; trap cleanup EXIT; }  # lib.sh's serve resets the EXIT trap
 
 REDIS=no
 if [ -f redis_buffer.py ]; then
   REDIS=yes
   command -v redis-server >/dev/null || fail "redis-server is missing (apt-get install -y redis-server)"
   RPORT=$(free_port)
-  step "redis-server --port $RPORT --save '' --appendonly no"
-  redis-server --port "$RPORT" --save '' --appendonly no >redis.log 2>&1 &
-  RPID=$!; EXTRA_PIDS+=("$RPID")
-  for _ in $(seq 1 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$RPORT" ping >/dev/null || fail "redis-server did not start: $(cat redis.log)"
+  start_redis "$RPORT"
   # README: the Redis tests use REDIS_URL.
   export REDIS_URL="redis://127.0.0.1:$RPORT/15"
   SERVER_ARGS=(--redis-url="redis://127.0.0.1:$RPORT/0")
@@ -68,7 +62,7 @@ rc=0; err=$(python app.py --port 8888 2>&1 >/dev/null) || rc=$?
 
 # README "Run it": python app.py --port=8888 (on our free port)
 BASE="http://127.0.0.1:$PORT"
-serve_here server.log python app.py --port="$PORT" "${SERVER_ARGS[@]}"
+serve server.log python app.py --port="$PORT" "${SERVER_ARGS[@]}"
 wait_http "$BASE/"
 fetch "$BASE/" 200 'id="inbox"'
 fetch "$BASE/static/chat.js" 200 'X-XSRFToken'
@@ -183,9 +177,7 @@ if [ "$REDIS" = yes ]; then
   step "Redis restarts without its data: an old cursor is told it missed messages"
   cursor=$(head -n -1 <<<"$(post /a/message/updates wait=0)" | python -c 'import json, sys; print(json.load(sys.stdin)["cursor"])')
   kill -TERM "$RPID"; wait "$RPID" || true
-  redis-server --port "$RPORT" --save '' --appendonly no >redis.log 2>&1 &
-  RPID=$!; EXTRA_PIDS+=("$RPID")
-  for _ in $(seq 1 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  start_redis "$RPORT"
   out=$(curl -s -m 45 -b "$jar" -H "X-XSRFToken: $token" -w '\n%{http_code}' \
         --data-urlencode "cursor=$cursor" "$BASE/a/message/updates")
   [ "$(status_of "$out")" = 200 ] || fail "poll after the Redis restart: $out"
@@ -235,7 +227,7 @@ rm -f "$jar" "$pollout"
 
 # README "Load test", at small N.
 step "load test: 200 concurrent polls, 3 messages, 400 connect/disconnect cycles"
-serve_here loadtest-server.log python app.py --port="$PORT" --stats --logging=warning "${SERVER_ARGS[@]}"
+serve loadtest-server.log python app.py --port="$PORT" --stats --logging=warning "${SERVER_ARGS[@]}"
 wait_http "$BASE/"
 LT_ARGS=(--url "$BASE" --server-pid "$SERVER_PID")
 if [ "$REDIS" = yes ]; then
@@ -265,3 +257,38 @@ python "$GEN_DIR/chat/browser_test.py" --port "$PORT" "${BROWSER_ARGS[@]}" \
   --screenshot "$SCREENSHOT" --server-log browser-server.log \
   || { tail -n 50 browser-server.log >&2 || true; fail "browser test failed"; }
 [ -s "$SCREENSHOT" ] || fail "no screenshot written to $SCREENSHOT"
+
+# `scaffold update` round trip on the memory project: to Redis and back. Each side passes the
+# project's own tests, and going back leaves no file of the Redis variant behind.
+if [ "$REDIS" = no ]; then
+  [ -x "${SCAFFOLD_BIN:-}" ] || fail "SCAFFOLD_BIN is not set to the scaffold under test"
+  name=$(basename "$PWD")
+  fresh=$(mktemp -d); on_exit "rm -rf '$fresh'"
+  "$SCAFFOLD_BIN" new chat "$fresh/memory" --name "$name" --no-input -q || fail "new (memory) failed"
+  "$SCAFFOLD_BIN" new chat "$fresh/redis" --name "$name" --no-input -q -d backend=redis \
+    || fail "new (redis) failed"
+  redis_only=$(comm -13 <(cd "$fresh/memory" && find . -type f | sort) <(cd "$fresh/redis" && find . -type f | sort))
+  [ -n "$redis_only" ] || fail "the redis variant has no files of its own"
+
+  step "scaffold update -d backend=redis"
+  "$SCAFFOLD_BIN" update --no-input -q --no-backup -d backend=redis || fail "update to redis failed"
+  while read -r f; do [ -f "$f" ] || fail "update to redis did not write $f"; done <<<"$redis_only"
+  "$SCAFFOLD_BIN" status --exit-code >/dev/null || fail "files differ from what the update wrote"
+  pip_install -r requirements.txt
+  RPORT=$(free_port)
+  start_redis "$RPORT"
+  REDIS_URL="redis://127.0.0.1:$RPORT/15" run_pytest
+  run_ruff
+
+  step "scaffold update -d backend=memory"
+  "$SCAFFOLD_BIN" update --no-input -q --no-backup -d backend=memory || fail "update to memory failed"
+  while read -r f; do [ ! -e "$f" ] || fail "update back to memory left $f"; done <<<"$redis_only"
+  # Byte for byte what a fresh memory project holds (its own cookie secret aside).
+  while read -r f; do
+    cmp -s "$f" "$fresh/memory/$f" || grep -q cookie_secret "$f" \
+      || fail "after the round trip $f differs from a fresh memory project"
+  done < <(cd "$fresh/memory" && find . -type f ! -name .scaffold.toml)
+  [ ! -e .scaffold ] || fail "--no-backup left .scaffold/"
+  run_pytest
+  run_ruff
+fi
