@@ -67,14 +67,32 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
             "`{shown}`: a URL may not hold spaces or control characters"
         ));
     }
-    if let Some((_, rest)) = url.split_once("://")
-        && let authority = rest.split('/').next().unwrap_or(rest)
-        && authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, h)| h)
-            .starts_with('-')
-    {
-        return Err(crate::usage!("`{shown}`: a host may not start with `-`"));
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if scheme.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(crate::usage!(
+                "`{shown}`: write the scheme in lower case (git refuses `{scheme}`)"
+            ));
+        }
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+        let host = host.trim_start_matches('[');
+        if host.starts_with('-') || user.starts_with('-') {
+            return Err(crate::usage!(
+                "`{shown}`: a host or user may not start with `-`"
+            ));
+        }
+        if host.contains('%') {
+            return Err(crate::usage!(
+                "`{shown}`: a host may not be percent-encoded"
+            ));
+        }
+        if scheme != "file" && path.contains('@') {
+            // Most likely a password holding `/`, which ends the host part early: not shown.
+            return Err(crate::usage!(
+                "a `{scheme}` URL has an `@` after its host; percent-encode a `/` in a password \
+                 (`%2F`)"
+            ));
+        }
     }
     if url.contains("::") {
         return Err(crate::usage!(
@@ -183,6 +201,7 @@ impl PartialOrd for Semver {
 /// The tag the default rule picks: the highest semver tag (pre-releases only with `pre`).
 fn highest_tag(tags: &[String], pre: bool) -> Option<String> {
     tags.iter()
+        .filter(|t| check_ref(t).is_ok())
         .filter_map(|t| semver(t).map(|v| (v, t)))
         .filter(|(v, _)| pre || v.pre.is_empty())
         .max_by(|a, b| a.0.cmp(&b.0))
@@ -223,9 +242,23 @@ const KEPT_GIT_VARS: &[&str] = &[
     "GIT_ASKPASS",
 ];
 
+/// The longest a git process may run, `SCAFFOLD_GIT_TIMEOUT` seconds, else 600 (a server that
+/// accepts and never answers must not hang scaffold); transfers slower than 1 KB/s for a
+/// minute end earlier.
+fn git_timeout() -> std::time::Duration {
+    let secs = std::env::var("SCAFFOLD_GIT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(600);
+    std::time::Duration::from_secs(secs)
+}
+
 /// The `git` program, hardened: only these transports, no hooks, no fsmonitor, no submodules,
-/// objects checked as they arrive, no prompt, and none of the caller's `GIT_*` variables.
-fn git() -> Command {
+/// objects checked as they arrive, no prompt, and none of the caller's `GIT_*` variables. With
+/// `url`, the remote `origin` is that URL, passed in the environment (which only this user can
+/// read), never in the arguments or a file: a token in it stays out of `ps` and the cache.
+fn git(url: Option<&str>) -> Command {
     let mut cmd = Command::new("git");
     for (key, _) in std::env::vars_os() {
         if let Some(k) = key.to_str()
@@ -236,6 +269,11 @@ fn git() -> Command {
         }
     }
     cmd.env("GIT_TERMINAL_PROMPT", "0");
+    if let Some(url) = url {
+        cmd.env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", "remote.origin.url")
+            .env("GIT_CONFIG_VALUE_0", url);
+    }
     for c in [
         "protocol.allow=never",
         "protocol.https.allow=always",
@@ -247,17 +285,42 @@ fn git() -> Command {
         "submodule.recurse=false",
         "transfer.fsckObjects=true",
         "core.askPass=",
+        "http.lowSpeedLimit=1000",
+        "http.lowSpeedTime=60",
     ] {
         cmd.arg("-c").arg(c);
     }
+    cmd.stdin(std::process::Stdio::null());
     cmd
 }
 
-/// Runs a hardened git command; a failure is one sentence with git's last words, the URL
-/// always without its credentials.
-fn run(mut cmd: Command, url: &str, what: &str) -> Result<()> {
-    let out = match cmd.output() {
-        Ok(out) => out,
+/// `text` with `url`'s credentials taken out, wherever git quoted them.
+fn redact(text: &str, url: &str) -> String {
+    let mut out = text.replace(url, &without_credentials(url));
+    if let Some((_, rest)) = url.split_once("://")
+        && let Some((userinfo, _)) = rest.split('/').next().and_then(|a| a.rsplit_once('@'))
+        && !userinfo.is_empty()
+    {
+        out = out.replace(userinfo, "***");
+        if let Some((_, password)) = userinfo.split_once(':')
+            && !password.is_empty()
+        {
+            out = out.replace(password, "***");
+        }
+    }
+    out
+}
+
+/// Runs a hardened git command within [`git_timeout`] and returns its stdout; a failure is one
+/// sentence with git's own reason, the URL always without its credentials.
+fn run(mut cmd: Command, url: &str, what: &str) -> Result<String> {
+    use std::io::Read as _;
+    let mut child = match cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "git is needed to fetch `{}`, and it is not installed (or not on PATH); embedded \
              templates, template directories and local repositories work without it",
@@ -265,19 +328,68 @@ fn run(mut cmd: Command, url: &str, what: &str) -> Result<()> {
         ),
         Err(e) => return Err(e).context("cannot run git"),
     };
-    if out.status.success() {
-        return Ok(());
+    // Both pipes are drained while git runs, so a full pipe cannot stall it; at most 1 MiB of
+    // each is kept.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            if let Some(p) = pipe {
+                let _ = p.take(1 << 20).read_to_end(&mut kept);
+            }
+            kept
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let (start, timeout) = (std::time::Instant::now(), git_timeout());
+    let status = loop {
+        if let Some(status) = child.try_wait().context("cannot wait for git")? {
+            break Some(status);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    let Some(status) = status else {
+        bail!(
+            "cannot {what} `{}`: git took longer than {} s (SCAFFOLD_GIT_TIMEOUT)",
+            without_credentials(url),
+            timeout.as_secs()
+        );
+    };
+    if status.success() {
+        return Ok(String::from_utf8_lossy(&stdout).into_owned());
     }
-    let stderr = String::from_utf8_lossy(&out.stderr).replace(url, &without_credentials(url));
-    let last = stderr
+    let stderr = redact(&String::from_utf8_lossy(&stderr), url);
+    let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
-        .rfind(|l| !l.is_empty())
-        .unwrap_or("git failed");
+        .filter(|l| !l.is_empty())
+        .collect();
+    let reason = lines
+        .iter()
+        .find(|l| l.starts_with("fatal:"))
+        .or_else(|| lines.last())
+        .map_or("git failed", |l| l.trim_start_matches("fatal: "));
     bail!(
         "cannot {what} `{}`: {}",
         without_credentials(url),
-        crate::text::shown(last.trim_start_matches("fatal: "))
+        crate::text::shown(reason)
     )
 }
 
@@ -337,9 +449,65 @@ fn usable(mirror: &Path) -> bool {
     crate::git::open_template_repo(mirror).is_ok_and(|r| r.tags().is_ok())
 }
 
-/// The bare mirror of `url` in the cache, made (atomically: cloned beside it, then renamed
-/// into place) or brought up to date, or with `offline` as it is. A corrupt entry is made
-/// again.
+/// The process id in a cache leftover's name (`KEY.tmp-PID`), when that process is gone.
+fn abandoned(name: &str) -> bool {
+    name.rsplit_once(".tmp-")
+        .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        .is_some_and(|pid| {
+            Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+        })
+}
+
+/// Removes the temporary entries of runs that are gone (a killed clone), for `key` or all.
+fn sweep(cache: &Path, key: Option<&str>) {
+    let Ok(read) = std::fs::read_dir(cache) else {
+        return;
+    };
+    for e in read.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if key.is_none_or(|k| name.starts_with(&format!("{k}.tmp-"))) && abandoned(&name) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Fetches every ref of `url` into the bare repository `dir` (pruning the ones gone), and
+/// points its `HEAD` at the remote's default branch.
+fn fetch_into(dir: &Path, url: &str) -> Result<()> {
+    let mut cmd = git(Some(url));
+    cmd.arg("--git-dir").arg(dir).args([
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--prune-tags",
+        "--no-recurse-submodules",
+        "origin",
+    ]);
+    run(cmd, url, "fetch")?;
+    let mut cmd = git(Some(url));
+    cmd.arg("--git-dir")
+        .arg(dir)
+        .args(["ls-remote", "--symref", "origin", "HEAD"]);
+    let listed = run(cmd, url, "fetch")?;
+    let head = listed.lines().find_map(|l| {
+        l.strip_prefix("ref: refs/heads/")
+            .and_then(|r| r.strip_suffix("\tHEAD"))
+            .filter(|b| check_ref(b).is_ok())
+    });
+    if let Some(branch) = head {
+        let mut cmd = git(None);
+        cmd.arg("--git-dir")
+            .arg(dir)
+            .args(["symbolic-ref", "HEAD"])
+            .arg(format!("refs/heads/{branch}"));
+        run(cmd, url, "record the default branch of")?;
+    }
+    Ok(())
+}
+
+/// The bare mirror of `url` in the cache, made (in a temporary directory beside it, then
+/// renamed into place) or brought up to date, or with `offline` as it is. A corrupt entry is
+/// made again. The entry's configuration holds the URL without credentials, for `cache list`.
 fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
     let cache = cache_dir()?;
     let key = cache_key(url)?;
@@ -357,44 +525,39 @@ fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
     std::fs::create_dir_all(&cache)
         .with_context(|| format!("cannot create the cache `{}`", cache.display()))?;
     let _lock = Lock::take(cache.join(format!("{key}.lock")))?;
+    sweep(&cache, Some(&key));
     if dir.exists() && !usable(&dir) {
         std::fs::remove_dir_all(&dir)
             .with_context(|| format!("cannot remove the broken cache entry `{}`", dir.display()))?;
     }
     if dir.exists() {
-        let mut cmd = git();
-        cmd.arg("--git-dir")
-            .arg(&dir)
-            .args([
-                "fetch",
-                "--quiet",
-                "--prune",
-                "--prune-tags",
-                "--no-recurse-submodules",
-                "--",
-            ])
-            .arg(url)
-            .arg("+refs/*:refs/*");
-        run(cmd, url, "fetch")?;
+        fetch_into(&dir, url)?;
         return Ok(dir);
     }
     let temp = cache.join(format!("{key}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&temp);
-    let mut cmd = git();
-    cmd.args(["clone", "--mirror", "--quiet", "--no-hardlinks", "--"])
-        .arg(url)
-        .arg(&temp);
-    if let Err(e) = run(cmd, url, "fetch") {
+    let made = (|| -> Result<()> {
+        let mut cmd = git(None);
+        cmd.args(["init", "--bare", "--quiet", "--template="])
+            .arg(&temp);
+        run(cmd, url, "make a cache entry for")?;
+        for (key, value) in [
+            ("remote.origin.fetch", "+refs/*:refs/*".to_string()),
+            ("scaffold.url", without_credentials(url)),
+        ] {
+            let mut cmd = git(None);
+            cmd.arg("--git-dir")
+                .arg(&temp)
+                .args(["config", key])
+                .arg(value);
+            run(cmd, url, "make a cache entry for")?;
+        }
+        fetch_into(&temp, url)
+    })();
+    if let Err(e) = made {
         let _ = std::fs::remove_dir_all(&temp);
         return Err(e);
     }
-    // The clone recorded the URL it was given; keep only the credential-free one on disk.
-    let mut cmd = git();
-    cmd.arg("--git-dir")
-        .arg(&temp)
-        .args(["config", "remote.origin.url"])
-        .arg(without_credentials(url));
-    run(cmd, url, "record")?;
     std::fs::rename(&temp, &dir)
         .with_context(|| format!("cannot move the new cache entry to `{}`", dir.display()))?;
     Ok(dir)
@@ -456,11 +619,14 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         Some(r) => r.clone(),
         None => match highest_tag(&repo.tags()?, spec.pre) {
             Some(tag) => tag,
-            None => repo.default_branch().ok_or_else(|| {
-                anyhow!(
-                    "`{location}` has no version tag and no default branch; give one with --ref"
-                )
-            })?,
+            None => repo
+                .default_branch()
+                .filter(|b| check_ref(b).is_ok())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "`{location}` has no version tag and no default branch; give one with --ref"
+                    )
+                })?,
         },
     };
     let commit = repo
@@ -547,6 +713,9 @@ pub(crate) fn at_commit(
 /// Deletes cache entries: all of them, or the one of `url`. Returns how many went.
 pub(crate) fn clean(url: Option<&str>) -> Result<usize> {
     let cache = cache_dir()?;
+    if url.is_none() {
+        sweep(&cache, None);
+    }
     let mut gone = 0;
     for (dir, recorded) in cache_entries()? {
         if let Some(u) = url
@@ -625,6 +794,31 @@ mod tests {
     }
 
     #[test]
+    fn credentials_are_taken_out_of_gits_messages() {
+        let url = "https://user:s3cr3t@h.example/t.git";
+        for (said, want) in [
+            (
+                format!("fatal: unable to access '{url}/': 401"),
+                "fatal: unable to access 'https://h.example/t.git/': 401",
+            ),
+            (
+                "fatal: unable to look up user:s3cr3t@h.example".to_string(),
+                "fatal: unable to look up ***@h.example",
+            ),
+            (
+                "password s3cr3t rejected".to_string(),
+                "password *** rejected",
+            ),
+        ] {
+            assert_eq!(redact(&said, url), want);
+        }
+        assert_eq!(
+            redact("nothing to hide", "https://h/t.git"),
+            "nothing to hide"
+        );
+    }
+
+    #[test]
     fn urls_and_refs_that_could_run_something_are_refused() {
         for url in [
             "--upload-pack=touch x",
@@ -636,6 +830,12 @@ mod tests {
             "https://h/t\n.git",
             "ssh://-oProxyCommand=x/t.git",
             "ssh://user@-oProxyCommand=x/t.git",
+            "ssh://[-oProxyCommand=x]/y",
+            "ssh://u@[-oProxyCommand=x]:22/y",
+            "ssh://-ou@host/y",
+            "ssh://%2doProxyCommand=x/y",
+            "FILE:///srv/t.git",
+            "https://user:se/cret@h/t.git",
         ] {
             assert!(check_url(url).is_err(), "{url}");
         }
@@ -673,6 +873,9 @@ mod tests {
         assert_eq!(highest_tag(&tags, false).as_deref(), Some("v1.10.0"));
         assert_eq!(highest_tag(&tags, true).as_deref(), Some("v2.0.0-rc.1"));
         assert_eq!(highest_tag(&["latest".to_string()], false), None);
+        // A name git took that scaffold would not accept back as a ref is never chosen.
+        let odd = ["v9.9.9+\u{a0}x".to_string(), "v1.0.0".to_string()];
+        assert_eq!(highest_tag(&odd, false).as_deref(), Some("v1.0.0"));
         let mut v: Vec<Semver> = [
             "1.0.0-alpha",
             "1.0.0-alpha.1",

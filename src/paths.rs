@@ -17,13 +17,15 @@ fn is_ignorable(c: char) -> bool {
 
 /// Whether a component names a VCS directory on some system: compared without letter case
 /// (macOS, Windows), without trailing dots and spaces (Windows drops them) and without
-/// ignorable code points (macOS), and the NTFS short name `GIT~1`.
+/// ignorable code points (macOS), without an NTFS stream suffix (`.git::$INDEX_ALLOCATION` is
+/// `.git` on Windows), and the NTFS short name `GIT~1`.
 pub(crate) fn is_vcs_dir(component: &str) -> bool {
     // Most names are plain ASCII that neither starts with a dot nor holds a `~`: not one.
     if component.is_ascii() && !component.starts_with('.') && !component.contains('~') {
         return false;
     }
-    let folded: String = component
+    let name = component.split(':').next().unwrap_or(component);
+    let folded: String = name
         .chars()
         .filter(|c| !is_ignorable(*c))
         .collect::<String>()
@@ -119,6 +121,8 @@ mod tests {
             (".git ", false, "version-control"),
             (".g\u{200c}it", false, "version-control"),
             ("GIT~1", false, "version-control"),
+            (".git::$INDEX_ALLOCATION", false, "version-control"),
+            (".Git:stream", false, "version-control"),
             (".hg", false, "version-control"),
             (".SVN", false, "version-control"),
         ];

@@ -509,13 +509,14 @@ impl Reader {
                 return None;
             }
         };
-        if location.is_empty() || location.chars().any(|c| c.is_control() || c == ' ') {
-            self.add("`template.url`: not a usable location".into());
+        let key = if local { "path" } else { "url" };
+        if location.is_empty() || location.chars().any(char::is_control) {
+            self.add(format!("`template.{key}`: not a usable location"));
             return None;
         }
-        if !local && crate::registry::url_kind(&location).is_none() {
+        if !local && crate::gitsource::check_url(&location).is_err() {
             self.add(format!(
-                "`template.url`: `{}` is not a git URL",
+                "`template.url`: `{}` is not a URL scaffold fetches from",
                 crate::text::shown(&location)
             ));
             return None;

@@ -11,7 +11,13 @@ fn is_unsafe(c: char, keep_newline: bool) -> bool {
     match c {
         '\n' => !keep_newline,
         '\t' => false,
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => true,
+        '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{061c}'
+        | '\u{2028}'
+        | '\u{2029}' => true,
         c => c.is_control(),
     }
 }
@@ -159,6 +165,8 @@ mod tests {
             ("del \x7f", "del \\u{7f}"),
             ("cr \r over", "cr \\r over"),
             ("bidi \u{202e}txt.exe", "bidi \\u{202e}txt.exe"),
+            ("mark \u{61c}x", "mark \\u{61c}x"),
+            ("line\u{2028}sep\u{2029}", "line\\u{2028}sep\\u{2029}"),
             ("caf\u{e9} \u{1f600}", "caf\u{e9} \u{1f600}"),
         ] {
             assert_eq!(terminal(input), want, "{input:?}");

@@ -496,6 +496,20 @@ fn the_cache() {
     assert!(!fx.path("p2").exists());
     fs::rename(fx.path("away.git"), &repo.bare).unwrap();
 
+    // A killed run's temporary entry is removed by the next run; `cache clean` removes any.
+    let key = entries[0].trim_end_matches(".git");
+    let killed = fx.path(&format!("cache/{key}.tmp-99999999"));
+    fs::create_dir_all(&killed).unwrap();
+    fs::write(killed.join("config"), "url = https://user:token@h/t.git\n").unwrap();
+    let other = fx.path("cache/0000.tmp-99999998");
+    fs::create_dir_all(&other).unwrap();
+    new_ok(&fx, &[&url, "p0"]);
+    assert!(!killed.exists(), "the killed run's entry is left");
+    assert!(
+        other.exists(),
+        "another entry's leftover is for cache clean"
+    );
+
     // A broken entry is made again.
     let entry = fx.path("cache").join(&entries[0]);
     fs::remove_dir_all(entry.join("objects")).unwrap();
@@ -519,6 +533,12 @@ fn the_cache() {
         .assert()
         .success()
         .stdout(contains("Removed 1 cached repository."));
+    assert!(other.exists());
+    run(&fx).args(["cache", "clean"]).assert().success();
+    assert!(
+        !other.exists(),
+        "cache clean removes a killed run's leftovers"
+    );
     run(&fx)
         .args(["cache", "list"])
         .assert()
@@ -729,6 +749,11 @@ fn hostile_trees_are_refused() {
         ),
         ("dotgit", format!("040000 tree {inner}\\t.GIT\\n"), ".GIT"),
         ("dotdot", format!("100644 blob {blob}\\t..\\n"), ".."),
+        (
+            "ntfs",
+            format!("040000 tree {inner}\\t.git::$INDEX_ALLOCATION\\n"),
+            "version-control",
+        ),
     ];
     for (tag, entry, culprit) in &cases {
         let tree = mktree(&format!("100644 blob {manifest}\\ttemplate.toml\\n{entry}"));
@@ -819,4 +844,82 @@ fn without_git_local_repositories_still_work() {
         .code(1)
         .stderr(contains("git is needed to fetch").and(contains(repo.url())));
     assert!(!fx.path("q").exists());
+}
+
+/// `status` and `diff` read the cache only: an answers file that names another repository (a
+/// project cloned from someone else) cannot make them contact it.
+#[test]
+fn status_and_diff_never_fetch() {
+    let fx = Fixture::new();
+    let repo = Repo::new(&fx);
+    let c1 = commit_version(&repo, "one");
+    repo.publish();
+    new_ok(&fx, &[&repo.url(), "p"]);
+    fs::write(fx.path("p/a.txt"), "edited\n").unwrap();
+    let elsewhere = fx.path("elsewhere.git");
+    fs::rename(&repo.bare, &elsewhere).unwrap();
+    let record = fx.path("p/.scaffold.toml");
+    let text = read(&fx, "p/.scaffold.toml").replace(
+        &format!("url = \"{}\"", repo.url()),
+        &format!("url = \"file://{}\"", elsewhere.display()),
+    );
+    fs::write(&record, text).unwrap();
+    let before = fx.tree("cache");
+    for cmd in ["status", "diff"] {
+        let out = run(&fx)
+            .current_dir(fx.path("p"))
+            .arg(cmd)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{cmd}: {text}");
+        assert!(
+            text.contains(&c1[..12]) && text.contains("not in the cache"),
+            "{cmd}: {text}"
+        );
+    }
+    assert_eq!(fx.tree("cache"), before, "nothing was fetched");
+}
+
+/// A server that accepts and never answers does not hang scaffold: git is stopped at the
+/// time limit and the run fails saying so.
+#[test]
+fn a_server_that_never_answers_is_given_up() {
+    let fx = Fixture::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let start = std::time::Instant::now();
+    run(&fx)
+        .env("SCAFFOLD_GIT_TIMEOUT", "2")
+        .args([
+            "new",
+            &format!("git://127.0.0.1:{port}/t.git"),
+            "p",
+            "--no-input",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("took longer than 2 s"));
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(!fx.path("p").exists());
+    let leftovers: Vec<String> = fx
+        .tree("cache")
+        .into_iter()
+        .filter(|p| !p.contains('/'))
+        .collect();
+    assert!(
+        leftovers.iter().all(|p| !p.contains(".tmp-")),
+        "{leftovers:?}"
+    );
 }
