@@ -13,6 +13,12 @@ from app.objects.post import Post, validate
 from tests.support import BlogTestCase
 from web import MAX_BODY_SIZE
 
+REQUIRED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
 
 class Pages(BlogTestCase):
     def test_home_page(self):
@@ -45,6 +51,9 @@ class Pages(BlogTestCase):
 class Headers(BlogTestCase):
     def test_pages_and_static_files_carry_the_security_headers(self):
         self.assertIn("default-src 'self'", SECURITY_HEADERS["Content-Security-Policy"])
+        # What every page must carry, whatever the table says.
+        for name, value in REQUIRED_HEADERS.items():
+            self.assertEqual(SECURITY_HEADERS.get(name), value, name)
         for path in ("/", "/login", "/static/css/main.css", "/post/1", "/no/such/page"):
             with self.subTest(path=path):
                 response = self.request(path)

@@ -16,6 +16,12 @@ from tornado.testing import gen_test
 
 import app as chat_app
 
+REQUIRED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
 
 class SlowHandler(chat_app.BaseHandler):
     """Test-only: GET /test/slow?s=SECONDS answers "done" after that long (and stops early
@@ -160,6 +166,9 @@ class ChatBehaviour:
                 assert response.headers.get(name) == value, (path, name)
         csp = chat_app.SECURITY_HEADERS["Content-Security-Policy"]
         assert csp.startswith("default-src 'self';") and "frame-ancestors 'none'" in csp
+        # What every page must carry, whatever the table says.
+        for name, value in REQUIRED_HEADERS.items():
+            assert chat_app.SECURITY_HEADERS.get(name) == value, name
 
     def test_xsrf_cookie_is_samesite_lax(self) -> None:
         response = self.fetch("/")  # type: ignore[attr-defined]
