@@ -76,6 +76,20 @@ report_versions() {
     || fail "tornado is not importable in the venv"
 }
 
+# check_tornado_floor INSTALL_ARGS...: the project's requirements refuse a Tornado below the
+# floor (6.5.5, below it denial-of-service advisories): pip cannot resolve tornado==6.5.4 with
+# them (a dry run; the run's own constraint file is left out).
+check_tornado_floor() {
+  local out
+  step "pip refuses tornado==6.5.4 with $*"
+  if out=$(PIP_CONSTRAINT='' python -m pip install -q --dry-run --disable-pip-version-check \
+      "tornado==6.5.4" "$@" 2>&1); then
+    echo "$out" >&2; fail "the requirements accept Tornado 6.5.4 (the floor is 6.5.5)"
+  fi
+  grep -q "ResolutionImpossible\|conflicting dependencies" <<<"$out" \
+    || { echo "$out" >&2; fail "pip failed for another reason than the Tornado floor"; }
+}
+
 # run_pytest ARGS...: pytest must run at least one test and pass.
 run_pytest() {
   step "pytest $*"

@@ -33,6 +33,7 @@ check_verbatim apps app_name "$app"
 make_venv
 pip_install -r requirements-dev.txt
 report_versions
+check_tornado_floor -r requirements.txt
 
 # README: Test and lint
 readme_has 'python -m pytest'

@@ -39,6 +39,7 @@ check_verbatim blog
 make_venv
 pip_install -r requirements-dev.txt
 report_versions
+check_tornado_floor -r requirements.txt
 
 # README: Test and lint
 readme_has 'python -m pytest'

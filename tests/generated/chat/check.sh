@@ -47,11 +47,11 @@ make_venv
 pip_install -r requirements.txt
 pip_install -r requirements-dev.txt
 report_versions
+check_tornado_floor -r requirements.txt
 [ -x app.py ] || fail "app.py is not executable"
 run_pytest
 run_ruff
-step "ruff format --check ."
-ruff format --check --no-cache . || fail "ruff format --check found files to reformat"
+check_bad_options python app.py
 
 # README: "--port 8888" is a one-line error with exit status 2.
 step "python app.py --port 8888 -> one-line error, exit 2"
@@ -68,15 +68,11 @@ fetch "$BASE/" 200 'id="inbox"'
 fetch "$BASE/static/chat.js" 200 'X-XSRFToken'
 fetch "$BASE/a/stats" 404   # off unless --stats
 
-step "HEAD / and security headers on the page and on a static file"
-for path in / /static/chat.js; do
-  headers=$(curl -s -I "$BASE$path") || fail "HEAD $path failed"
-  grep -q '^HTTP/1.1 200' <<<"$headers" || fail "HEAD $path: $headers"
-  for h in "X-Content-Type-Options: nosniff" "X-Frame-Options: DENY" \
-           "Content-Security-Policy: default-src 'self'"; do
-    grep -qiF "$h" <<<"$headers" || fail "HEAD $path lacks $h: $headers"
-  done
+for path in / /static/chat.js /static/chat.css; do
+  check_head "$BASE$path"
+  check_security_headers "$BASE$path" csp
 done
+check_xsrf_samesite "$BASE/"
 step "a request body over the server's limit is refused before any handler (bare 400)"
 big=$(mktemp); head -c 70000 /dev/zero | tr '\0' x >"$big"
 # curl reports the 400, then exits non-zero: the server closes without reading the body.

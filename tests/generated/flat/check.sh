@@ -24,6 +24,7 @@ check_verbatim flat
 make_venv
 pip_install -r requirements/dev.txt
 report_versions
+check_tornado_floor -r requirements/common.txt
 run_pytest
 run_ruff
 

@@ -67,6 +67,7 @@ unset COOKIE_SECRET
 make_venv
 pip_install -e ".[dev]"
 report_versions
+check_tornado_floor -e .
 run_pytest
 run_ruff
 
