@@ -325,28 +325,7 @@ fn conflict_markers_are_gits() {
             "one\ntwo\nTHEIRS",
         ),
     ] {
-        for (side, text) in [("base", base), ("ours", ours), ("theirs", theirs)] {
-            fs::write(dir.path().join(side), text).unwrap();
-        }
-        let git = std::process::Command::new("git")
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", dir.path())
-            .args([
-                "merge-file",
-                "-p",
-                "-L",
-                "yours",
-                "-L",
-                "base",
-                "-L",
-                "template",
-                "ours",
-                "base",
-                "theirs",
-            ])
-            .output()
-            .expect("git is needed for this test (CI installs it)");
+        let git = merge_file(dir.path(), ours, base, theirs, "template");
         assert_eq!(git.status.code(), Some(1));
         // The theirs label is `template <version>`; here the template has no version.
         let got = read(&fx, &format!("p/{name}"));
@@ -765,5 +744,121 @@ fn every_variant_updates_to_itself() {
                 text(&out)
             );
         }
+    }
+}
+
+/// What `git merge-file -p` makes of the three texts, labelled as scaffold labels them
+/// (`yours`, `base`, and `theirs` as given), written into `dir`.
+fn merge_file(
+    dir: &Path,
+    ours: &str,
+    base: &str,
+    theirs: &str,
+    label: &str,
+) -> std::process::Output {
+    for (side, text) in [("ours", ours), ("base", base), ("theirs", theirs)] {
+        fs::write(dir.join(side), text).unwrap();
+    }
+    std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(["merge-file", "-p", "-L", "yours", "-L", "base", "-L", label])
+        .args(["ours", "base", "theirs"])
+        .output()
+        .expect("git is needed for this test (CI installs it)")
+}
+
+/// The 64-hex-digit runs of a text (the cookie secret, which each render draws anew).
+fn secrets(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let run = b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            .count();
+        if run == 64 {
+            out.push(text[i..i + 64].to_string());
+        }
+        i += run.max(1);
+    }
+    out
+}
+
+/// A project made from version 1 of each embedded template (what the last release shipped),
+/// edited, then updated to the current version: every edited file comes out exactly as `git
+/// merge-file` merges it (clean where the edits and the template's changes are apart, markers
+/// where they touch), and the exit code says whether there were conflicts.
+#[test]
+fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
+    let fx = Fixture::new();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    for template in crate::fixture::embedded_names() {
+        let old = format!("embedded:{template}@1");
+        let p = format!("{template}-p");
+        let (base, theirs) = (format!("{template}-base"), format!("{template}-theirs"));
+        for (source, dest) in [(&old, &p), (&old, &base), (&template, &theirs)] {
+            ok(
+                &fx,
+                &["new", source, dest, "--name", "demo", "--no-input", "-q"],
+            );
+        }
+        // Edit every text file the template changes (files holding the drawn secret aside):
+        // a line of the user's near the top, and in every other file also the first line the
+        // template changed, which must conflict.
+        let mut edited = Vec::new();
+        for (i, f) in fx.tree(&base).iter().enumerate() {
+            let (Ok(b), Ok(t)) = (
+                fs::read_to_string(fx.path(&format!("{base}/{f}"))),
+                fs::read_to_string(fx.path(&format!("{theirs}/{f}"))),
+            ) else {
+                continue;
+            };
+            if b == t || f == ".scaffold.toml" || !secrets(&b).is_empty() {
+                continue;
+            }
+            let mut lines: Vec<String> = b.split_inclusive('\n').map(str::to_string).collect();
+            if i % 2 == 0
+                && let Some(n) = b.lines().zip(t.lines()).position(|(x, y)| x != y)
+            {
+                lines[n] = "a line of the user's, where the template changed one\n".into();
+            }
+            lines.insert(1.min(lines.len()), "# the user's own line\n".into());
+            let ours = lines.concat();
+            fs::write(fx.path(&format!("{p}/{f}")), &ours).unwrap();
+            edited.push((f.clone(), ours, b, t));
+        }
+        assert!(
+            edited.len() > 2,
+            "{template}: version 2 changes too little to test"
+        );
+        let out = fx
+            .run()
+            .current_dir(fx.path(&p))
+            .args(["update", "--no-input", "--no-backup"])
+            .output()
+            .unwrap();
+        let mut conflicts = 0;
+        for (f, ours, b, t) in &edited {
+            let merged = merge_file(dir, ours, b, t, "template 2");
+            if merged.status.code() != Some(0) {
+                conflicts += 1;
+            }
+            let got = fs::read(fx.path(&format!("{p}/{f}"))).unwrap();
+            assert!(
+                got == merged.stdout,
+                "{template}: {f} is not what git merges:\n{}",
+                String::from_utf8_lossy(&got)
+            );
+        }
+        let want = if conflicts > 0 { 3 } else { 0 };
+        assert_eq!(out.status.code(), Some(want), "{template}: {}", text(&out));
+        assert!(
+            conflicts > 0 && conflicts < edited.len(),
+            "{template}: {conflicts} conflicts"
+        );
     }
 }
