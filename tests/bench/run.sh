@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `scaffold list`, `scaffold new` for every embedded template, and `scaffold new` of a
-# synthetic 1,000-file template, each beside `cp -r` of the same output, with hyperfine.
+# synthetic 1,000-file template, each beside `cp -r` of the same output, and `scaffold update`
+# of that project to a new answer, with hyperfine.
 # A benchmark, not a test: it prints figures and asserts nothing about time.
 #
 #   tests/bench/run.sh            (needs hyperfine: apt-get install hyperfine)
@@ -43,6 +44,15 @@ hyperfine --warmup 5 --min-runs 50 -N --export-markdown "$OUT/new-scale-1000.md"
 hyperfine --warmup 5 --min-runs 50 -N --export-markdown "$OUT/cp-scale-1000.md" \
   --prepare "rm -rf $WORK/scale-copy/demo-app" --command-name "cp -r (the 1,000-file tree)" \
   "cp -r $WORK/scale/expected/demo-app $WORK/scale-copy/demo-app"
+# `update` of that unedited 1,000-file project to a new answer: every file renders again,
+# three-way, and is rewritten (outside git, with a backup of each; and without).
+"$BIN" new "$WORK/scale/scale-bench" "$WORK/scale-pristine/demo-app" --no-input --quiet
+for backup in "" "--no-backup"; do
+  hyperfine --warmup 5 --min-runs 50 -N --export-markdown "$OUT/update-scale-1000${backup}.md" \
+    --prepare "rm -rf $WORK/upd && cp -r $WORK/scale-pristine $WORK/upd" \
+    --command-name "scaffold update -d name=renamed ${backup} (1,000 files)" \
+    "$BIN update $WORK/upd/demo-app -d name=renamed --no-input --quiet $backup"
+done
 echo
 echo "files per template:"
 for t in "${TEMPLATES[@]}"; do
