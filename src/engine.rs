@@ -179,10 +179,7 @@ impl Engine {
         let groups = if linked {
             1
         } else {
-            std::thread::available_parallelism()
-                .map_or(1, std::num::NonZero::get)
-                .min(sources.len().div_ceil(64))
-                .max(1)
+            limits::workers(sources.len(), 64)
         };
         let chunks: Vec<&[(&str, &str)]> = if sources.is_empty() {
             vec![&[]]

@@ -270,12 +270,36 @@ pub(crate) fn record_for(
     files: &[OutFile],
     dest: &Path,
 ) -> Result<Record> {
-    let mut record = record_head(loaded, inputs, rendered, files, dest)?;
-    for f in files {
+    let blobs = |files: &[OutFile]| -> Result<Vec<String>> {
+        files
+            .iter()
+            .map(|f| crate::hash::blob_id(&f.contents))
+            .collect()
+    };
+    // Many files: the template's id (all of its bytes hashed) on a second core while this one
+    // hashes the output.
+    let (head, blobs) = if crate::limits::workers(files.len(), 64) > 1 {
+        std::thread::scope(|s| {
+            let head = s.spawn(|| record_head(loaded, inputs, rendered, files, dest));
+            let blobs = blobs(files);
+            (
+                head.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                blobs,
+            )
+        })
+    } else {
+        (
+            record_head(loaded, inputs, rendered, files, dest),
+            blobs(files),
+        )
+    };
+    let mut record = head?;
+    for (f, blob) in files.iter().zip(blobs?) {
         record.files.push(record::File {
             path: f.path.clone(),
             from: f.source.clone(),
-            blob: crate::hash::blob_id(&f.contents)?,
+            blob,
             exec: f.executable,
             state: record::State::Generated,
         });
@@ -335,7 +359,7 @@ pub(crate) fn record_head(
     let secret = inputs.cookie_secret.as_bytes();
     let holding: Vec<String> = files
         .iter()
-        .filter(|f| f.contents.windows(secret.len()).any(|w| w == secret))
+        .filter(|f| memchr::memmem::find(&f.contents, secret).is_some())
         .map(|f| f.path.clone())
         .collect();
     Ok(Record {

@@ -170,6 +170,18 @@ pub fn out_of_memory(bytes: usize) {
     std::process::exit(1);
 }
 
+/// How many threads to share `items` among, at least `per_thread` each: 1 for small work
+/// (without asking the system, which reads cgroup files), else up to the cores there are.
+pub(crate) fn workers(items: usize, per_thread: usize) -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if items <= per_thread {
+        return 1;
+    }
+    let cores = *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    cores.min(items.div_ceil(per_thread)).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

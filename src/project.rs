@@ -112,10 +112,7 @@ pub(crate) fn read_many(
 ) -> Result<std::collections::BTreeMap<String, OnDisk>> {
     let dirs = std::sync::Mutex::new(std::collections::HashSet::new());
     let one = |p: &String| read_checked(root, p, &dirs).map(|d| (p.clone(), d));
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(paths.len().div_ceil(128))
-        .max(1);
+    let workers = crate::limits::workers(paths.len(), 128);
     if workers == 1 {
         return paths.iter().map(one).collect();
     }

@@ -13,10 +13,15 @@ static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// Names of the embedded templates, sorted.
 pub(crate) fn names() -> Vec<&'static str> {
+    // Looked at directly (include_dir's lookups compare whole paths, entry by entry).
     let mut names: Vec<&str> = TEMPLATES
         .dirs()
-        .filter(|d| d.get_file(d.path().join(MANIFEST_FILE)).is_some())
+        .filter(|d| {
+            d.files()
+                .any(|f| f.path().file_name().is_some_and(|n| n == MANIFEST_FILE))
+        })
         .filter_map(|d| d.path().file_name()?.to_str())
+        .filter(|n| !n.starts_with('.'))
         .collect();
     names.sort_unstable();
     names
@@ -27,8 +32,12 @@ pub(crate) fn get(name: &str) -> Option<TemplateSource> {
     if !names().contains(&name) {
         return None;
     }
-    let dir = TEMPLATES.get_dir(name)?;
-    let manifest = dir.get_file(dir.path().join(MANIFEST_FILE))?;
+    let dir = TEMPLATES
+        .dirs()
+        .find(|d| d.path().file_name().is_some_and(|n| n == name))?;
+    let manifest = dir
+        .files()
+        .find(|f| f.path().file_name().is_some_and(|n| n == MANIFEST_FILE))?;
     let mut files = Vec::new();
     collect(dir, dir, &mut files);
     files.sort_by(|a, b| a.path.cmp(&b.path));

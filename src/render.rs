@@ -97,10 +97,7 @@ pub(crate) fn render_all(
             source: file.path.clone(),
         })
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(selected.len().div_ceil(64))
-        .max(1);
+    let workers = crate::limits::workers(selected.len(), 64);
     let results: Vec<Result<OutFile>> = if workers == 1 {
         selected.iter().map(|f| one(f)).collect()
     } else {

@@ -210,10 +210,7 @@ fn read_all(found: Vec<(std::path::PathBuf, String, bool)>) -> Result<Vec<Source
             executable,
         })
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(found.len().div_ceil(128))
-        .max(1);
+    let workers = crate::limits::workers(found.len(), 128);
     if workers == 1 {
         return found.into_iter().map(read).collect();
     }

@@ -554,10 +554,7 @@ fn directories(files: &[(OutFile, Action)]) -> BTreeSet<&str> {
 
 /// Writes `files` below `root` (whose directories exist), on every core for many files.
 fn write_files(root: &Path, files: &[&OutFile]) -> Result<()> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(files.len().div_ceil(128))
-        .max(1);
+    let workers = crate::limits::workers(files.len(), 128);
     let one = |f: &&OutFile| create_new(&root.join(&f.path), &f.contents, f.executable);
     if workers == 1 {
         return files.iter().try_for_each(one);
