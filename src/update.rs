@@ -890,7 +890,13 @@ pub(crate) fn prepare(
         .map(|c| c.path().to_string())
         .filter(|p| !matches!(yours.get(p), None | Some(OnDisk::Missing)))
         .collect();
-    let committed = crate::git::committed_blobs(&project.root, &touched)?;
+    // A project is in git when its answers file is committed there; one inside a work tree
+    // but never committed to it (new, or in an ignored folder such as `target/`) has no copy
+    // in git to go back to, so it is treated as outside git: backups, no dirty check.
+    let mut asked = touched.clone();
+    asked.push(record::FILE.to_string());
+    let committed = crate::git::committed_blobs(&project.root, &asked)?
+        .filter(|c| c.contains_key(record::FILE));
     let in_git = committed.is_some();
     if let Some(committed) = committed {
         let mut dirty = Vec::new();

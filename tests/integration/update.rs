@@ -862,3 +862,49 @@ fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
         );
     }
 }
+
+/// A project inside a work tree that does not hold it (an ignored folder such as `target/`,
+/// or not committed yet) has no copy in git: the update proceeds as outside git, with a
+/// backup of what it changes, instead of calling every file an uncommitted change.
+#[test]
+fn a_project_its_repository_does_not_hold_is_updated_as_outside_git() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        &format!("{HEAD}[[variables]]\nname = \"word\"\ntype = \"string\"\ndefault = \"one\"\n"),
+        &[("a.txt.tera", "{{ word }}\n")],
+    );
+    fs::create_dir(fx.path("repo")).unwrap();
+    git(&fx.path("repo"), &["init", "-q"]);
+    fx.write("repo/.gitignore", "target/\n");
+    git(&fx.path("repo"), &["add", ".gitignore"]);
+    git(&fx.path("repo"), &["commit", "-qm", "ignore target"]);
+    for dest in ["repo/target/gen/p", "repo/fresh/p"] {
+        ok(&fx, &["new", "./t", dest, "-q"]);
+        let out = fx
+            .run()
+            .current_dir(fx.path(dest))
+            .args(["update", "--no-input", "-d", "word=two"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{dest}: {}", text(&out));
+        assert_eq!(read(&fx, &format!("{dest}/a.txt")), "two\n");
+        let backup = fx.path(&format!("{dest}/.scaffold/backup"));
+        assert!(
+            backup.is_dir(),
+            "{dest}: no backup of the previous contents"
+        );
+    }
+    // Once committed, the same project is in git: an uncommitted edit is protected.
+    git(&fx.path("repo"), &["add", "fresh"]);
+    git(&fx.path("repo"), &["commit", "-qm", "the project"]);
+    fx.write("repo/fresh/p/a.txt", "mine\n");
+    let out = fx
+        .run()
+        .current_dir(fx.path("repo/fresh/p"))
+        .args(["update", "--no-input", "-d", "word=three"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("uncommitted changes"), "{}", text(&out));
+}
