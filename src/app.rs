@@ -119,6 +119,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
         reference: args.reference.clone(),
         offline: args.offline,
         pre: args.pre,
+        quiet: args.quiet,
         project_name: match &args.name {
             Some(name) => Some(config::checked_name(name)?),
             None => None,
@@ -235,6 +236,7 @@ fn git_options(args: &GitArgs) -> crate::gitsource::Options {
         subdir: args.subdir.clone(),
         offline: args.offline,
         pre: args.pre,
+        quiet: false,
     }
 }
 
@@ -278,6 +280,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     let (preset, from_files) = preset(args)?;
     let req = config::resolve_new(args, &env, &preset, &mut || ask_project_name(&mut Terminal))?;
     let mut git = git_options(&args.from_git);
+    git.quiet = args.quiet;
     if git.reference.is_none() {
         git.reference.clone_from(&preset.reference);
     }

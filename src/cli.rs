@@ -76,9 +76,9 @@ component of DEST. Without --force, an existing non-empty DEST is refused.")]
     #[command(after_help = "\
 Examples:
   scaffold update                          apply the template's current version
-  scaffold update -d backend=redis         change an answer: its files appear, nothing else moves
+  scaffold update -d backend=redis         change an answer, and the files that depend on it
   scaffold update --dry-run --diff         the plan, one line per file, and every change
-  scaffold update --template ../tpl-v2     another (or moved) template directory
+  scaffold update --template ../v2/hello   another (or moved) template directory
   scaffold update --ref v1.4.0             a git template's newer tag
 
 Exit codes: 0 done, 1 failure, 2 usage error, 3 done with conflicts to resolve.")]
@@ -147,7 +147,8 @@ pub struct NewArgs {
     /// `.scaffold.toml` (`-d` wins over it).
     #[arg(long, value_name = "FILE")]
     pub data_file: Option<PathBuf>,
-    /// The same template and answers as the project in this directory.
+    /// The same template, answers and project name as the project in this directory (the same
+    /// files; `--name` gives another name).
     #[arg(long, value_name = "PROJECT_DIR")]
     pub replay: Option<PathBuf>,
     /// Make DEST a git repository whose first commit holds exactly the generated files.

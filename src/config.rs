@@ -145,7 +145,8 @@ pub(crate) struct Preset {
     pub(crate) reference: Option<String>,
     /// The directory in the git repository (from `--replay`), unless `--subdir` gives one.
     pub(crate) subdir: Option<String>,
-    /// The project name (from `--replay`), unless `--name` or DEST gives one.
+    /// The project name (from `--replay`), unless `--name` gives one: a replay makes the same
+    /// files, wherever DEST is.
     pub(crate) project_name: Option<String>,
     /// Values, already checked, in precedence order: a key's first entry wins, and `-d` wins
     /// over all of them.

@@ -440,7 +440,9 @@ pub(crate) fn recorded_git(project: &crate::project::Project) -> Option<crate::s
     let (commit, subdir) = t.commit.clone().unwrap_or_default();
     Some(crate::source::GitOrigin {
         location: if *local {
-            project.root.join(location).display().to_string()
+            resolve_path(&project.root.join(location))
+                .display()
+                .to_string()
         } else {
             location.clone()
         },

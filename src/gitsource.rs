@@ -23,6 +23,8 @@ pub(crate) struct Options {
     pub(crate) offline: bool,
     /// `--pre`: pre-release tags count for the default rule.
     pub(crate) pre: bool,
+    /// `-q`: do not name the source and commit on stderr.
+    pub(crate) quiet: bool,
 }
 
 /// Whether a TEMPLATE argument is a git source: a URL, or any location given with `--ref`.
@@ -633,12 +635,14 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         .resolve(&resolved)
         .map_err(|e| crate::usage!("`{location}`: {e:#}"))?
         .commit;
-    crate::term::err(format!(
-        "template {} at {} ({})",
-        crate::text::shown(&location),
-        crate::text::shown(&resolved),
-        &commit[..7]
-    ));
+    if !spec.quiet {
+        crate::term::err(format!(
+            "template {} at {} ({})",
+            crate::text::shown(&location),
+            crate::text::shown(&resolved),
+            &commit[..7]
+        ));
+    }
     let files = repo.read_tree(
         &commit,
         (!subdir.is_empty()).then_some(subdir.as_str()),
@@ -702,7 +706,8 @@ pub(crate) fn at_commit(
     }
     if offline {
         bail!(
-            "commit {} of `{}` is not in the cache; run without --offline to fetch it",
+            "commit {} of `{}` is not in the cache (`scaffold update` fetches it, unless \
+             --offline)",
             &commit[..commit.len().min(12)],
             without_credentials(url)
         );

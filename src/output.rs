@@ -145,8 +145,8 @@ fn info_text(t: &Loaded, files: &[String]) {
             .plain(format!(": {}", m.description)),
     );
     term::out(format!("follows: {}", m.follows));
-    if let Some(v) = &m.version {
-        term::out(format!("version: {v}"));
+    if let Ok(Some(v)) = crate::generate::version_of(t) {
+        term::out(format!("version: {}", crate::text::shown(&v)));
     }
     match &t.source.origin {
         Origin::Directory(dir) => term::out(format!("from: {}", dir.display())),
@@ -624,11 +624,12 @@ pub(crate) fn update_done(
         for c in conflicts {
             term::out(format!("  {c}"));
         }
-        term::out(
+        term::out(format!(
             "Edit the blocks between <<<<<<< yours and >>>>>>> template (both sides usually \
              matter), and for a binary file take what you need from PATH.scaffold-new and delete \
-             it; then commit. The next update refuses to run until they are resolved.",
-        );
+             it{}. The next update refuses to run until they are resolved.",
+            if p.in_git { "; then commit" } else { "" }
+        ));
     }
 }
 
@@ -665,11 +666,10 @@ pub(crate) fn cache_list(
         return;
     }
     for (dir, url) in entries {
-        #[allow(clippy::cast_precision_loss)] // a size shown to one decimal
-        let mib = size(dir) as f64 / (1024.0 * 1024.0);
         term::out(format!(
-            "{}  {mib:.1} MiB  {}",
+            "{}  {}  {}",
             crate::text::shown(url),
+            crate::text::size(size(dir)),
             dir.display()
         ));
     }

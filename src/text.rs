@@ -111,6 +111,20 @@ pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A byte count for people: bytes below 1 KiB, KiB below 1 MiB, MiB above, one decimal.
+pub(crate) fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    #[allow(clippy::cast_precision_loss)] // shown to one decimal
+    let scaled = |unit: u64| bytes as f64 / unit as f64;
+    if bytes < KIB {
+        format!("{bytes} B")
+    } else if bytes < KIB * KIB {
+        format!("{:.1} KiB", scaled(KIB))
+    } else {
+        format!("{:.1} MiB", scaled(KIB * KIB))
+    }
+}
+
 /// `WHAT has N problem(s):` followed by one `  - ` line per problem.
 pub(crate) fn problems(what: &str, list: &[String]) -> String {
     let mut out = format!("{what} has {} problem{}:", list.len(), plural(list.len()));
@@ -170,6 +184,21 @@ mod tests {
             ("caf\u{e9} \u{1f600}", "caf\u{e9} \u{1f600}"),
         ] {
             assert_eq!(terminal(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        for (bytes, want) in [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (48_000, "46.9 KiB"),
+            (1024 * 1024 - 1, "1024.0 KiB"),
+            (1024 * 1024, "1.0 MiB"),
+            (5 * 1024 * 1024 + 512 * 1024, "5.5 MiB"),
+        ] {
+            assert_eq!(size(bytes), want, "{bytes}");
         }
     }
 

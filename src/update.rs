@@ -532,6 +532,8 @@ pub(crate) struct Request {
     pub(crate) offline: bool,
     /// For a git template: pre-release tags count for the default rule.
     pub(crate) pre: bool,
+    /// `-q`: nothing on stderr about where the template came from.
+    pub(crate) quiet: bool,
 }
 
 /// Everything an update will do, decided before anything is written.
@@ -649,6 +651,7 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
                 subdir: Some(origin.subdir.clone()),
                 offline: request.offline,
                 pre: request.pre,
+                quiet: request.quiet,
             };
             let source = crate::gitsource::load(&origin.location, &options)?;
             let crate::source::Origin::Git(now) = &source.origin else {

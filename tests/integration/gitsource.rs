@@ -180,6 +180,10 @@ fn refs_and_the_default_rule() {
         );
     }
     assert!(source_lines(&fx, "p4").contains(&format!("commit = \"{c3}\"")));
+    // `-q` prints nothing on success, the source line included.
+    let quiet = new_ok(&fx, &[&url, "pq", "-q"]);
+    assert_eq!(quiet, "");
+    assert_eq!(read(&fx, "pq/a.txt"), "two pq\n");
     // A ref that is not there, and one the default rule cannot find: one clear error each.
     run(&fx)
         .args(["new", &url, "px", "--ref", "v9.9.9", "--no-input"])
@@ -355,7 +359,8 @@ fn update_to_a_newer_tag_keeps_your_edits() {
     assert!(lines.contains(&"ref = \"v1.1.0\"".to_string()), "{lines:?}");
     assert!(lines.contains(&format!("commit = \"{c2}\"")), "{lines:?}");
 
-    update(&fx, "d", &[]);
+    let out = update(&fx, "d", &["-q"]);
+    assert_eq!(out, "", "-q prints nothing, the source line included");
     assert_eq!(
         read(&fx, "d/a.txt"),
         "mine\nl2\nL3\n",

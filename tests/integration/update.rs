@@ -798,6 +798,9 @@ fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
     let dir = scratch.path();
     for template in crate::fixture::embedded_names() {
         let old = format!("embedded:{template}@1");
+        let info = fx.run().args(["info", &old]).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout);
+        assert!(info.contains("\nversion: 1\n"), "info {old}: {info}");
         let p = format!("{template}-p");
         let (base, theirs) = (format!("{template}-base"), format!("{template}-theirs"));
         for (source, dest) in [(&old, &p), (&old, &base), (&template, &theirs)] {
