@@ -801,6 +801,13 @@ fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
         let info = fx.run().args(["info", &old]).output().unwrap();
         let info = String::from_utf8_lossy(&info.stdout);
         assert!(info.contains("\nversion: 1\n"), "info {old}: {info}");
+        let info = fx.run().args(["info", &template]).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        let current = info
+            .lines()
+            .find_map(|l| l.strip_prefix("version: "))
+            .unwrap_or_else(|| panic!("info {template}: {info}"))
+            .to_string();
         let p = format!("{template}-p");
         let (base, theirs) = (format!("{template}-base"), format!("{template}-theirs"));
         for (source, dest) in [(&old, &p), (&old, &base), (&template, &theirs)] {
@@ -836,7 +843,7 @@ fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
         }
         assert!(
             edited.len() > 2,
-            "{template}: version 2 changes too little to test"
+            "{template}: version {current} changes too little to test"
         );
         let out = fx
             .run()
@@ -846,7 +853,7 @@ fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
             .unwrap();
         let mut conflicts = 0;
         for (f, ours, b, t) in &edited {
-            let merged = merge_file(dir, ours, b, t, "template 2");
+            let merged = merge_file(dir, ours, b, t, &format!("template {current}"));
             if merged.status.code() != Some(0) {
                 conflicts += 1;
             }

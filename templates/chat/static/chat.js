@@ -217,7 +217,10 @@
         throw new Error(errorText(answer));
       }
       showMessage(answer.data);
-      input.value = "";
+      // Clear the field only if it still holds what was sent: text typed meanwhile stays.
+      if (input.value.trim() === body) {
+        input.value = "";
+      }
     } catch (error) {
       notice("Could not send: " + error.message, true);
     } finally {

@@ -10,6 +10,7 @@ separate cookie jars) in Debian's headless Chromium and runs these scenarios:
              as text and does not run
   order      two pages, one whose poll answers arrive late, show the same messages in the same
              (the server's) order
+  typing     text typed while a send is on its way stays in the field when the send ends
   xsrf       a page whose _xsrf cookie is deleted still receives and sends messages
   stuck      a page behind a TCP proxy that stops forwarding its poll connection (the proxy
              holds it open) shows new messages again after the poll timeout plus a margin
@@ -20,7 +21,8 @@ separate cookie jars) in Debian's headless Chromium and runs these scenarios:
   favicon    the server logged no 404 (no /favicon.ico miss) while the pages ran
 
 Every scenario runs by default; --only runs some (each scenario opens its own pages). Every wait
-is bounded. Fails (exit 1) if Chromium or Playwright is missing.
+is bounded. Fails (exit 1) if Chromium or Playwright is missing; a failure also prints what each
+open page was doing (its status line, its last polls and status texts, its message field).
 """
 
 from __future__ import annotations
@@ -48,11 +50,18 @@ POLL_TIMEOUT_S = 2  # given to the server; chat.js reads it from the page
 POLL_MARGIN_S = 5  # chat.js aborts a poll this long after the server's poll timeout
 NOTICE_S = 5  # chat.js clears "Reconnected" after this long
 BACKOFF_CAP_S = 30  # chat.js caps its retry delay here; recovery waits allow for it
-SCENARIOS = ["basic", "order", "xsrf", "stuck", "online", "restart", "favicon"]
+SCENARIOS = ["basic", "order", "typing", "xsrf", "stuck", "online", "restart", "favicon"]
+DIAGNOSTICS: list = []  # fail() calls these to show what the open pages were doing
 
 
 def fail(why: str) -> None:
     print(f"BROWSER TEST FAILED: {why}", file=sys.stderr, flush=True)
+    reports, DIAGNOSTICS[:] = list(DIAGNOSTICS), []  # a failure while reporting ends here
+    for report in reports:
+        try:
+            report()
+        except Exception as exc:  # the browser may be what failed
+            print(f"  (no page diagnostics: {exc})", file=sys.stderr, flush=True)
     sys.exit(1)
 
 
@@ -195,14 +204,21 @@ def wait_for(what: str, condition, seconds: float) -> float:
 
 
 # Added to every page before its scripts run: records each poll (start, end, status or error),
-# can delay poll answers (window.__pollDelayMs), and records every status line text. It wraps
+# can delay poll answers (window.__pollDelayMs) and send answers (window.__sendDelayMs), and
+# records every status line text. It wraps
 # window.fetch, so it works whatever chat.js does with the answers.
 INSTRUMENT = """(() => {
   const realFetch = window.fetch.bind(window);
   window.__polls = [];
   window.__pollDelayMs = 0;
+  window.__sendDelayMs = 0;
   window.__statuses = [];
   window.fetch = async function (input, init) {
+    if (String(input).indexOf('/a/message/new') >= 0) {
+      const response = await realFetch(input, init);
+      if (window.__sendDelayMs) await new Promise(r => setTimeout(r, window.__sendDelayMs));
+      return response;
+    }
     if (String(input).indexOf('/a/message/updates') < 0) return realFetch(input, init);
     const entry = {start: Date.now()};
     window.__polls.push(entry);
@@ -240,6 +256,15 @@ CLICK_SEND = """t => {
   document.getElementById('send').click();
   return sentAt;
 }"""
+PAGE_STATE = """() => ({
+  status: document.getElementById('status').textContent,
+  field: document.getElementById('message').value,
+  sending: document.getElementById('send').disabled,
+  messages: document.querySelectorAll('#inbox .message').length,
+  polls: window.__polls.slice(-6).map(p => ({ago_ms: Date.now() - p.start,
+    took_ms: p.end ? p.end - p.start : null, status: p.status, error: p.error})),
+  statuses: window.__statuses.slice(-6).map(([t, text]) => [Date.now() - t, text]),
+})"""
 TEXTS = "() => Array.from(document.querySelectorAll('#inbox .message')).map(e => e.textContent)"
 
 
@@ -265,6 +290,13 @@ class Run:
         self.browser, self.server = browser, server
         self.open: list = []  # contexts open now (their pages poll)
         self.tag = uuid.uuid4().hex[:8]
+        DIAGNOSTICS.append(self.diagnose)
+
+    def diagnose(self) -> None:
+        for i, context in enumerate(self.open):
+            for page in context.pages:
+                state = page.evaluate(PAGE_STATE)
+                print(f"  open page {i + 1}: {json.dumps(state)}", file=sys.stderr, flush=True)
 
     def page(self, base: str | None = None):
         context = self.browser.new_context(viewport={"width": 640, "height": 480})
@@ -350,6 +382,24 @@ class Run:
                  f"the server's order is {[first, second]}")
         step("a page with late poll answers shows the server's order, like the other page")
         self.close(slow, other)
+
+    def typing(self) -> None:
+        a, b = self.pages(2)
+        a.evaluate("() => { window.__sendDelayMs = 1500; }")
+        first, typed = self.text("sent slowly"), self.text("typed while it was on its way")
+        send(a, first)
+        a.fill("#message", typed)  # the send's answer is still 1.5 s away
+        wait_for("the slow send's message on A", lambda: count(a, first) == 1, 10)
+        wait_for("A's send button enabled again", lambda: a.is_enabled("#send"), 10)
+        if a.input_value("#message") != typed:
+            fail(f"the end of a send replaced the text typed meanwhile with "
+                 f"{a.input_value('#message')!r}")
+        a.evaluate("() => { window.__sendDelayMs = 0; }")
+        a.click("#send")
+        wait_for("the typed message on B", lambda: count(b, typed) == 1, 10)
+        wait_for("A's field cleared after its own send", lambda: a.input_value("#message") == "", 10)
+        step("text typed while a send was on its way stayed in the field, and sends next")
+        self.close(a, b)
 
     def xsrf(self) -> None:
         a, b = self.pages(2)
