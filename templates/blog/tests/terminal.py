@@ -19,9 +19,14 @@ def _take_the_terminal() -> None:
     # In the child, after start_new_session's setsid(): stdin (the pty) becomes the
     # controlling terminal, so the terminal's Ctrl-C and getpass() reach this process.
     import fcntl
+    import signal
     import termios
 
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # As in a new login session, Ctrl-C and Ctrl-\ do what they do by default: a test run in
+    # the background of a script inherits SIGINT and SIGQUIT ignored, and so would the program.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 class Terminal:
