@@ -119,9 +119,9 @@ impl TemplateSource {
 pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
     check_root(dir)?;
     let manifest_text = read_manifest(dir)?;
-    // Walk first (names, sizes, kinds), then read the regular files on every core.
-    let mut found: Vec<(std::path::PathBuf, String, bool)> = Vec::new();
-    let mut total: u64 = 0;
+    // Walk first (names and kinds, from the directory listing: no stat), then open, stat and
+    // read the regular files on every core.
+    let mut found: Vec<(std::path::PathBuf, String)> = Vec::new();
     let mut refused = Vec::new();
     let walk = walkdir::WalkDir::new(dir)
         .follow_links(false)
@@ -164,18 +164,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
                 dir.display()
             );
         }
-        let meta = entry
-            .metadata()
-            .with_context(|| format!("cannot read `{}`", entry.path().display()))?;
-        total += meta.len();
-        if total > MAX_TEMPLATE_BYTES {
-            bail!(
-                "template `{}` holds more than {} MiB",
-                dir.display(),
-                MAX_TEMPLATE_BYTES / 1024 / 1024
-            );
-        }
-        found.push((entry.into_path(), path, is_executable(&meta)));
+        found.push((entry.into_path(), path));
     }
     if !refused.is_empty() {
         bail!(
@@ -184,7 +173,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
             refused.join("\n  ")
         );
     }
-    let mut files = read_all(found)?;
+    let mut files = read_all(dir, found)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let name = std::fs::canonicalize(dir)
         .ok()
@@ -199,11 +188,23 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
 }
 
 /// Reads the walked files, on every core when there are many; the first error in walk order
-/// is reported.
-fn read_all(found: Vec<(std::path::PathBuf, String, bool)>) -> Result<Vec<SourceFile>> {
-    let read = |(full, path, executable): (std::path::PathBuf, String, bool)| {
-        let contents =
-            std::fs::read(&full).with_context(|| format!("cannot read `{}`", full.display()))?;
+/// is reported. Each file is opened without following a symlink (one swapped in since the
+/// walk is refused) and measured on its descriptor; the template's total size is counted
+/// before each read, so no more than the limit is ever read.
+fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<SourceFile>> {
+    let total = std::sync::atomic::AtomicU64::new(0);
+    let read = |(full, path): (std::path::PathBuf, String)| {
+        let (contents, executable) = read_regular(&full, |len| {
+            let before = total.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+            if before.saturating_add(len) > MAX_TEMPLATE_BYTES {
+                bail!(
+                    "template `{}` holds more than {} MiB",
+                    dir.display(),
+                    MAX_TEMPLATE_BYTES / 1024 / 1024
+                );
+            }
+            Ok(())
+        })?;
         Ok(SourceFile {
             path,
             contents: Cow::Owned(contents),
@@ -215,7 +216,7 @@ fn read_all(found: Vec<(std::path::PathBuf, String, bool)>) -> Result<Vec<Source
         return found.into_iter().map(read).collect();
     }
     let chunk = found.len().div_ceil(workers);
-    let mut parts: Vec<Vec<(std::path::PathBuf, String, bool)>> = Vec::new();
+    let mut parts: Vec<Vec<(std::path::PathBuf, String)>> = Vec::new();
     let mut rest = found;
     while !rest.is_empty() {
         let tail = rest.split_off(rest.len().min(chunk));
@@ -235,6 +236,39 @@ fn read_all(found: Vec<(std::path::PathBuf, String, bool)>) -> Result<Vec<Source
         }
         Ok(out)
     })
+}
+
+/// A regular file's bytes and whether it is executable, opened without following a symlink
+/// and measured on the open descriptor; `admit` sees its length before anything is read.
+fn read_regular(full: &Path, admit: impl Fn(u64) -> Result<()>) -> Result<(Vec<u8>, bool)> {
+    use std::io::Read as _;
+    let cannot = || format!("cannot read `{}`", full.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(full).with_context(cannot)?;
+    let meta = file.metadata().with_context(cannot)?;
+    if !meta.is_file() {
+        bail!(
+            "`{}` {}",
+            full.display(),
+            refusal(meta.file_type()).unwrap_or("is not a regular file")
+        );
+    }
+    let len = meta.len();
+    admit(len)?;
+    let mut contents = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(len.saturating_add(1))
+        .read_to_end(&mut contents)
+        .with_context(cannot)?;
+    if contents.len() as u64 > len {
+        bail!("`{}` changed while it was being read", full.display());
+    }
+    Ok((contents, is_executable(&meta)))
 }
 
 fn check_root(dir: &Path) -> Result<()> {
@@ -404,5 +438,52 @@ pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
     {
         let _ = meta;
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Opening is where a file swapped in after the walk is caught: a symlink is refused
+    /// (never followed), a FIFO is refused without blocking, and the size is seen before
+    /// anything is read.
+    #[cfg(unix)]
+    #[test]
+    fn files_are_read_only_as_the_regular_files_they_are() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name);
+        std::fs::write(at("plain"), "four").unwrap();
+        std::fs::write(at("tool"), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(at("tool"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.path().join("secret"), "outside").unwrap();
+        std::os::unix::fs::symlink(at("secret"), at("link")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(at("fifo"))
+            .status();
+        assert!(made.unwrap().success(), "mkfifo");
+        let admit_all = |_: u64| Ok(());
+        for (name, want) in [
+            ("plain", Ok((b"four".to_vec(), false))),
+            ("tool", Ok((b"#!/bin/sh\n".to_vec(), true))),
+            ("link", Err("cannot read")),
+            ("fifo", Err("is not a regular file")),
+            ("missing", Err("cannot read")),
+        ] {
+            let got = read_regular(&at(name), admit_all).map_err(|e| format!("{e:#}"));
+            match (got, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{name}"),
+                (Err(got), Err(want)) => assert!(got.contains(want), "{name}: {got}"),
+                (got, _) => panic!("{name}: {got:?}"),
+            }
+        }
+        let seen = std::cell::Cell::new(0);
+        let refused = read_regular(&at("plain"), |len| {
+            seen.set(len);
+            bail!("too big")
+        });
+        assert_eq!(seen.get(), 4);
+        assert_eq!(refused.unwrap_err().to_string(), "too big");
     }
 }
