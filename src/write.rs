@@ -774,6 +774,10 @@ pub(crate) const JOURNAL: &str = ".scaffold/journal";
 const JOURNAL_LIST: &str = "changes";
 /// Backups of earlier updates, outside git: `.scaffold/backup/<n>/`.
 pub(crate) const BACKUPS: &str = ".scaffold/backup";
+/// Written beside the backups so that git ignores all of `.scaffold/`.
+const BACKUPS_IGNORE: &str = ".scaffold/.gitignore";
+const BACKUPS_IGNORE_TEXT: &str =
+    "# scaffold's update backups (see its README): not part of the project\n*\n";
 
 /// Applies an update all or nothing: every previous file is first linked into the journal,
 /// new contents are staged beside their targets, then everything is renamed and removed in
@@ -933,6 +937,12 @@ fn finish(root: &Path, backup: bool) -> Result<Option<PathBuf>> {
     let backups = root.join(BACKUPS);
     fs::create_dir_all(&backups)
         .with_context(|| format!("cannot create `{}`", backups.display()))?;
+    // Backups are not the project's: git leaves the folder out wherever the project goes
+    // (committed later, or moved into a repository), as with pytest's own cache folder.
+    let ignore = root.join(BACKUPS_IGNORE);
+    if fs::symlink_metadata(&ignore).is_err() {
+        create_new(&ignore, BACKUPS_IGNORE_TEXT.as_bytes(), false)?;
+    }
     let mut n = 1;
     while backups.join(n.to_string()).exists() {
         n += 1;
