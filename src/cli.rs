@@ -199,7 +199,7 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Exit with 1 when a generated file was modified or deleted (for CI).
+    /// Exit with 1 when a generated file was modified, deleted or is conflicted (for CI).
     #[arg(long)]
     pub exit_code: bool,
 }

@@ -39,6 +39,29 @@ const MARKER_SIZE: usize = 7;
 /// git stops looking for a NUL byte after this many bytes (`buffer_is_binary`).
 const BINARY_PROBE_BYTES: usize = 8000;
 
+/// The user's side in the conflict markers an update writes: `<<<<<<< yours`.
+pub(crate) const OURS: &str = "yours";
+
+/// The suffix of the template's version written beside a binary file that conflicts.
+pub(crate) const SIDE_SUFFIX: &str = ".scaffold-new";
+
+/// Whether a file still holds conflict markers an update wrote: a line `<<<<<<< {ours}`,
+/// later a line that begins `>>>>>>> template`.
+pub(crate) fn has_markers(bytes: &[u8], ours: &str) -> bool {
+    let start = format!("<<<<<<< {ours}");
+    let text = String::from_utf8_lossy(bytes);
+    let mut open = false;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line == start {
+            open = true;
+        } else if open && line.starts_with(">>>>>>> template") {
+            return true;
+        }
+    }
+    false
+}
+
 /// What each side of a merge is called in the conflict markers: `<<<<<<< {ours}` and
 /// `>>>>>>> {theirs}`. `base` names the common ancestor (not shown in the "merge" style, kept
 /// so that the call reads like `git merge-file -L ours -L base -L theirs`).

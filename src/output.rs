@@ -416,22 +416,32 @@ pub(crate) fn status(
         Ok(()) => term::out("  the recorded template version is available"),
         Err(why) => term::out(format!("  missing template: {why}")),
     }
+    let width = files
+        .iter()
+        .map(|(_, s)| s.word().len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
     for (path, state) in files {
         let style = match state {
             FileStatus::Unchanged => Style::Dim,
             FileStatus::Modified => Style::Yellow,
-            FileStatus::Deleted => Style::Red,
+            FileStatus::Deleted | FileStatus::Conflicted => Style::Red,
         };
         term::out(
             Line::new()
                 .plain("  ")
-                .styled(style, format!("{:<9}", state.word()))
+                .styled(style, format!("{:<width$}", state.word()))
                 .plain(format!(" {path}")),
         );
     }
     let count = |s: FileStatus| files.iter().filter(|(_, x)| *x == s).count();
+    let conflicted = match count(FileStatus::Conflicted) {
+        0 => String::new(),
+        n => format!(", {n} conflicted (resolve, then `scaffold update` runs again)"),
+    };
     term::out(format!(
-        "{} unchanged, {} modified, {} deleted",
+        "{} unchanged, {} modified, {} deleted{conflicted}",
         count(FileStatus::Unchanged),
         count(FileStatus::Modified),
         count(FileStatus::Deleted)

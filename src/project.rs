@@ -201,6 +201,8 @@ pub(crate) enum FileStatus {
     Modified,
     /// Gone.
     Deleted,
+    /// The last update left conflicts in it (markers, or its `.scaffold-new`) to resolve.
+    Conflicted,
 }
 
 impl FileStatus {
@@ -210,14 +212,53 @@ impl FileStatus {
             FileStatus::Unchanged => "unchanged",
             FileStatus::Modified => "modified",
             FileStatus::Deleted => "deleted",
+            FileStatus::Conflicted => "conflicted",
         }
     }
 }
 
-/// The state of every generated file, in path order: hashes only, nothing rendered.
+/// A conflict the last update left that is not resolved yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unresolved {
+    /// The generated file.
+    pub(crate) path: String,
+    /// It still holds the update's conflict markers.
+    pub(crate) markers: bool,
+    /// The template's version is still beside it (`PATH.scaffold-new`).
+    pub(crate) side_file: bool,
+}
+
+/// The conflicts the last update recorded that are still there, in the record's order.
+pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
+    let mut out = Vec::new();
+    for path in &project.record.pending {
+        let markers = matches!(
+            read(&project.root, path)?,
+            OnDisk::File { bytes, .. } if crate::merge::has_markers(&bytes, crate::merge::OURS)
+        );
+        let side = format!("{path}{}", crate::merge::SIDE_SUFFIX);
+        let side_file = read(&project.root, &side)? != OnDisk::Missing;
+        if markers || side_file {
+            out.push(Unresolved {
+                path: path.clone(),
+                markers,
+                side_file,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The state of every generated file, in path order: hashes only, nothing rendered (and
+/// the last update's unresolved conflicts).
 pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
+    let open: Vec<String> = unresolved(project)?.into_iter().map(|u| u.path).collect();
     let mut out = Vec::with_capacity(project.record.files.len());
     for f in &project.record.files {
+        if open.contains(&f.path) {
+            out.push((f.path.clone(), FileStatus::Conflicted));
+            continue;
+        }
         let state = match read(&project.root, &f.path)? {
             OnDisk::Missing => FileStatus::Deleted,
             _ if f.state == State::Deleted => FileStatus::Modified,

@@ -18,7 +18,7 @@ use crate::builtins::{self, Inputs};
 use crate::config::Input;
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request as RenderRequest};
-use crate::merge::{self, Labels};
+use crate::merge::{self, Labels, OURS, SIDE_SUFFIX};
 use crate::project::{self, OnDisk, Project};
 use crate::record::{self, Record, State};
 use crate::render::OutFile;
@@ -168,9 +168,6 @@ pub(crate) struct Sides<'a> {
     /// Conflict marker labels.
     pub(crate) labels: Labels<'a>,
 }
-
-/// The suffix of the template's version written beside a binary file that conflicts.
-pub(crate) const SIDE_SUFFIX: &str = ".scaffold-new";
 
 fn blob(bytes: &[u8]) -> Result<String> {
     crate::hash::blob_id(bytes)
@@ -495,23 +492,6 @@ pub(crate) fn conflicts(steps: &[Step]) -> Vec<String> {
         .collect()
 }
 
-/// Whether a file still holds conflict markers this update wrote (with these labels): lines
-/// that begin `<<<<<<< {ours}` and `>>>>>>> {theirs-prefix}`.
-pub(crate) fn has_markers(bytes: &[u8], ours: &str) -> bool {
-    let start = format!("<<<<<<< {ours}");
-    let text = String::from_utf8_lossy(bytes);
-    let mut open = false;
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line == start {
-            open = true;
-        } else if open && line.starts_with(">>>>>>> template") {
-            return true;
-        }
-    }
-    false
-}
-
 /// What `scaffold update` was asked.
 pub(crate) struct Request {
     /// New values (`-d`, then `--data-file`), each key once.
@@ -554,9 +534,6 @@ pub(crate) struct Prepared {
     pub(crate) in_git: bool,
 }
 
-/// The conflict labels: yours, and the template's version.
-pub(crate) const OURS: &str = "yours";
-
 fn shown_version(name: &str, version: Option<&str>, id: &str, source: &record::Source) -> String {
     let shown = match version {
         Some(v) => format!("{name} {v}"),
@@ -573,15 +550,15 @@ fn shown_version(name: &str, version: Option<&str>, id: &str, source: &record::S
 /// Refuses while the last update's conflicts are unresolved (markers or side files there).
 fn refuse_pending(project: &Project) -> Result<()> {
     let mut open = Vec::new();
-    for path in &project.record.pending {
-        if let OnDisk::File { bytes, .. } = project::read(&project.root, path)?
-            && has_markers(&bytes, OURS)
-        {
-            open.push(format!("{path} (conflict markers)"));
+    for u in project::unresolved(project)? {
+        if u.markers {
+            open.push(format!("{} (conflict markers)", u.path));
         }
-        let side = format!("{path}{SIDE_SUFFIX}");
-        if project::read(&project.root, &side)? != OnDisk::Missing {
-            open.push(format!("{side} (the template's version, beside yours)"));
+        if u.side_file {
+            open.push(format!(
+                "{}{SIDE_SUFFIX} (the template's version, beside yours)",
+                u.path
+            ));
         }
     }
     if !open.is_empty() {

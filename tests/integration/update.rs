@@ -103,6 +103,43 @@ fn edit(fx: &Fixture) {
     fx.write("p/notes.txt", "not generated\n");
 }
 
+/// The files `status` shows as conflicted, checked to agree with `--json`, with the summary
+/// line and with `--exit-code`.
+fn conflicted_in_status(fx: &Fixture, project: &str) -> Vec<String> {
+    let status = |args: &[&str]| {
+        fx.run()
+            .current_dir(fx.path(project))
+            .arg("status")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let shown = text(&status(&[]));
+    let listed: Vec<String> = shown
+        .lines()
+        .filter_map(|l| l.strip_prefix("  conflicted "))
+        .map(str::to_string)
+        .collect();
+    let json: serde_json::Value =
+        serde_json::from_slice(&status(&["--json"]).stdout).expect("status --json");
+    let in_json: Vec<String> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["state"] == "conflicted")
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, in_json, "{shown}");
+    if !listed.is_empty() {
+        assert!(
+            shown.contains(&format!(", {} conflicted", listed.len())),
+            "{shown}"
+        );
+        assert_eq!(status(&["--exit-code"]).status.code(), Some(1));
+    }
+    listed
+}
+
 #[test]
 fn every_row_of_the_table_from_v1_to_v2() {
     let fx = Fixture::new();
@@ -192,10 +229,13 @@ fn every_row_of_the_table_from_v1_to_v2() {
         "{}",
         text(&out)
     );
+    // `status` names them as conflicted (and `--exit-code` counts them), until resolved.
+    assert_eq!(conflicted_in_status(&fx, "p"), ["added.txt", "clash.txt"]);
     // Resolved: the next update finds nothing to do (the base is the pristine v2 render, so
     // the resolution is yours and nothing conflicts again).
     fx.write("p/clash.txt", "1\nYOURS and THEIRS\n3\n");
     fx.write("p/added.txt", "mine, and the template's\n");
+    assert!(conflicted_in_status(&fx, "p").is_empty());
     let out = update(&fx, &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Up to date"), "{}", text(&out));
@@ -905,8 +945,20 @@ fn a_project_its_repository_does_not_hold_is_updated_as_outside_git() {
             "{dest}: no backup of the previous contents"
         );
     }
-    // Once committed, the same project is in git: an uncommitted edit is protected.
+    // Once committed, the same project is in git: an uncommitted edit is protected. Its
+    // backups stay out of the commit.
     git(&fx.path("repo"), &["add", "fresh"]);
+    let added = std::process::Command::new("git")
+        .current_dir(fx.path("repo"))
+        .args(["ls-files", "fresh"])
+        .output()
+        .unwrap();
+    let added = String::from_utf8_lossy(&added.stdout);
+    assert!(added.contains("fresh/p/a.txt"), "{added}");
+    assert!(
+        !added.contains(".scaffold/"),
+        "backups were committed: {added}"
+    );
     git(&fx.path("repo"), &["commit", "-qm", "the project"]);
     fx.write("repo/fresh/p/a.txt", "mine\n");
     let out = fx
