@@ -504,6 +504,13 @@ pub(crate) fn diff(report: &crate::diff::Report) {
             "note: {why}; the files below are listed without their diffs"
         ));
     }
+    let width = report
+        .changes
+        .iter()
+        .map(|c| c.status.word().len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
     for c in &report.changes {
         match &c.base {
             Base::Rendered(base) | Base::FromGit(base) => {
@@ -511,7 +518,7 @@ pub(crate) fn diff(report: &crate::diff::Report) {
             }
             Base::Unknown(why) => term::out(
                 Line::new()
-                    .styled(Style::Yellow, format!("{:<9}", c.status.word()))
+                    .styled(Style::Yellow, format!("{:<width$}", c.status.word()))
                     .plain(format!(" {} (no diff: {why})", c.path)),
             ),
         }

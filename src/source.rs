@@ -188,13 +188,17 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
 }
 
 /// Reads the walked files, on every core when there are many; the first error in walk order
-/// is reported. Each file is opened without following a symlink (one swapped in since the
-/// walk is refused) and measured on its descriptor; the template's total size is counted
-/// before each read, so no more than the limit is ever read.
+/// is reported. Each file is opened without following a symlink in its last component (a
+/// file replaced by a symlink since the walk is refused; the directories on the way are the
+/// ones the walk saw, not checked again) and measured on its descriptor; the template's
+/// total size is counted before each read, so no more than the limit is ever read.
 fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<SourceFile>> {
     let total = std::sync::atomic::AtomicU64::new(0);
     let read = |(full, path): (std::path::PathBuf, String)| {
         let (contents, executable) = read_regular(&full, |len| {
+            // Capped, so that no reported size (a FUSE file system can say anything) wraps
+            // the shared count.
+            let len = len.min(MAX_TEMPLATE_BYTES + 1);
             let before = total.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
             if before.saturating_add(len) > MAX_TEMPLATE_BYTES {
                 bail!(
@@ -250,11 +254,26 @@ fn read_regular(full: &Path, admit: impl Fn(u64) -> Result<()>) -> Result<(Vec<u
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let file = options.open(full).with_context(cannot)?;
+    let file = match options.open(full) {
+        Ok(file) => file,
+        Err(e) => {
+            // Replaced since the walk by something that is not a file (a symlink gives
+            // ELOOP, a socket ENXIO): say what it is, not the system's words for it.
+            if let Ok(meta) = std::fs::symlink_metadata(full)
+                && let Some(why) = refusal(meta.file_type())
+            {
+                bail!(
+                    "`{}` {why}; scaffold reads only regular files",
+                    full.display()
+                );
+            }
+            return Err(e).with_context(cannot);
+        }
+    };
     let meta = file.metadata().with_context(cannot)?;
     if !meta.is_file() {
         bail!(
-            "`{}` {}",
+            "`{}` {}; scaffold reads only regular files",
             full.display(),
             refusal(meta.file_type()).unwrap_or("is not a regular file")
         );
@@ -296,6 +315,8 @@ fn refusal(ft: std::fs::FileType) -> Option<&'static str> {
         Some("is a symlink")
     } else if ft.is_file() {
         None
+    } else if ft.is_dir() {
+        Some("is a directory")
     } else {
         Some("is not a regular file (a FIFO, socket or device)")
     }
@@ -322,8 +343,18 @@ fn read_manifest(dir: &Path) -> Result<String> {
             ));
         }
     }
-    let bytes = std::fs::read(&manifest_path)
-        .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;
+    // Read as the other files are: what stands there now is opened without following a
+    // symlink, and its size is checked again on the open file.
+    let (bytes, _) = read_regular(&manifest_path, |len| {
+        if len > MAX_MANIFEST_BYTES {
+            bail!(
+                "`{}` is larger than {} KiB",
+                manifest_path.display(),
+                MAX_MANIFEST_BYTES / 1024
+            );
+        }
+        Ok(())
+    })?;
     String::from_utf8(bytes)
         .map_err(|_| anyhow!("`{}` is not valid UTF-8", manifest_path.display()))
 }
@@ -467,7 +498,10 @@ mod tests {
         for (name, want) in [
             ("plain", Ok((b"four".to_vec(), false))),
             ("tool", Ok((b"#!/bin/sh\n".to_vec(), true))),
-            ("link", Err("cannot read")),
+            (
+                "link",
+                Err("is a symlink; scaffold reads only regular files"),
+            ),
             ("fifo", Err("is not a regular file")),
             ("missing", Err("cannot read")),
         ] {
@@ -485,5 +519,33 @@ mod tests {
         });
         assert_eq!(seen.get(), 4);
         assert_eq!(refused.unwrap_err().to_string(), "too big");
+    }
+
+    /// The template's total size is checked before reading: files that together pass the
+    /// limit are refused, whichever thread reads which (a sparse file: nothing is on disk).
+    #[test]
+    fn the_total_size_is_bounded_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut found = Vec::new();
+        for i in 0..300 {
+            let path = dir.path().join(format!("f{i:03}"));
+            std::fs::write(&path, "x").unwrap();
+            found.push((path, format!("f{i:03}")));
+        }
+        let big = dir.path().join("big");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(MAX_TEMPLATE_BYTES).unwrap();
+        found.insert(150, (big, "big".to_string()));
+        let err = read_all(dir.path(), found).unwrap_err().to_string();
+        assert!(err.contains("holds more than 64 MiB"), "{err}");
+        // At the limit exactly, everything is read.
+        let file = std::fs::File::create(dir.path().join("big")).unwrap();
+        file.set_len(MAX_TEMPLATE_BYTES - 300).unwrap();
+        let found = vec![
+            (dir.path().join("big"), "big".to_string()),
+            (dir.path().join("f000"), "f000".to_string()),
+        ];
+        let files = read_all(dir.path(), found).unwrap();
+        assert_eq!(files.len(), 2);
     }
 }

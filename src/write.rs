@@ -937,18 +937,20 @@ fn finish(root: &Path, backup: bool) -> Result<Option<PathBuf>> {
     let backups = root.join(BACKUPS);
     fs::create_dir_all(&backups)
         .with_context(|| format!("cannot create `{}`", backups.display()))?;
-    // Backups are not the project's: git leaves the folder out wherever the project goes
-    // (committed later, or moved into a repository), as with pytest's own cache folder.
-    let ignore = root.join(BACKUPS_IGNORE);
-    if fs::symlink_metadata(&ignore).is_err() {
-        create_new(&ignore, BACKUPS_IGNORE_TEXT.as_bytes(), false)?;
-    }
     let mut n = 1;
     while backups.join(n.to_string()).exists() {
         n += 1;
     }
     let dest = backups.join(n.to_string());
     fs::rename(&journal, &dest).with_context(|| format!("cannot keep `{}`", dest.display()))?;
+    // Backups are not the project's: git leaves the folder out wherever the project goes
+    // (committed later, or moved into a repository), as with pytest's own cache folder. The
+    // update is done by now, so this is best effort; an existing file is left as it is.
+    let _ = create_new(
+        &root.join(BACKUPS_IGNORE),
+        BACKUPS_IGNORE_TEXT.as_bytes(),
+        false,
+    );
     Ok(Some(dest))
 }
 

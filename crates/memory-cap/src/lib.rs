@@ -164,12 +164,15 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Capped<A> {
     }
 }
 
-/// Asks glibc's malloc to grow each heap (the main one and every thread's arena) by at least
-/// `bytes` at a time instead of the default 128 KiB. A run that allocates a few dozen MB over
-/// two threads otherwise spends over a thousand `mprotect` calls growing arenas page range by
-/// page range. The padding is address space, not memory: pages are only backed once touched,
-/// and the limit above counts what is allocated, not what is reserved. Elsewhere (musl,
-/// macOS, Windows) it does nothing. Call it before starting threads.
+/// Sets glibc malloc's `M_TOP_PAD` to `bytes` (default 128 KiB): the main heap grows by at
+/// least that much at a time, and each thread's arena starts with that much usable, instead
+/// of making each later page range usable with its own `mprotect` (over a thousand calls for
+/// a run that allocates a few dozen MB on two threads). Padding is only backed by memory once
+/// touched, but freed memory up to `bytes` per heap is kept rather than given back; and, as
+/// any `M_TOP_PAD` setting does, it fixes the mmap threshold at its 128 KiB default (blocks
+/// that large are mapped and unmapped each time, as before glibc's dynamic threshold rose).
+/// The limit above counts what is allocated, not what is reserved. Elsewhere (musl, macOS,
+/// Windows) it does nothing. Call it before starting threads.
 pub fn pad_system_heap(bytes: usize) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -57,6 +57,10 @@ DIAGNOSTICS: list = []  # fail() calls these to show what the open pages were do
 def fail(why: str) -> None:
     print(f"BROWSER TEST FAILED: {why}", file=sys.stderr, flush=True)
     reports, DIAGNOSTICS[:] = list(DIAGNOSTICS), []  # a failure while reporting ends here
+    # A wedged page must not hold the report (page.evaluate has no timeout of its own).
+    deadline = threading.Timer(20, lambda: os._exit(1))
+    deadline.daemon = True  # gone at the exit below, when the report was quick
+    deadline.start()
     for report in reports:
         try:
             report()
