@@ -94,11 +94,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
     let project = crate::project::find(&start)?;
     let mut defines = config::parse_defines(&args.define)?;
     if let Some(file) = &args.data_file {
-        let label = format!("--data-file `{}`", file.display());
-        let text = read_small(file, crate::record::MAX_BYTES)
-            .map_err(|e| crate::usage!("{label}: {e:#}"))?;
-        let values =
-            crate::record::values_file(&text).map_err(|why| crate::usage!("{label}: {why}"))?;
+        let (_, values) = data_file(file)?;
         for (k, v) in values {
             if !defines.iter().any(|(dk, _)| *dk == k) {
                 defines.push((k, v));
@@ -409,16 +405,22 @@ fn first_commit(plan: &write::Plan, loaded: &Loaded) -> Result<String> {
 /// Values read from a file, with the label that names the file in messages.
 type FileValues = (String, Vec<(String, String)>);
 
+/// A `--data-file`'s values, and the label its mistakes are named by (usage errors).
+fn data_file(file: &std::path::Path) -> Result<FileValues> {
+    let label = format!("--data-file `{}`", file.display());
+    let text =
+        read_small(file, crate::record::MAX_BYTES).map_err(|e| crate::usage!("{label}: {e:#}"))?;
+    let values =
+        crate::record::values_file(&text).map_err(|why| crate::usage!("{label}: {why}"))?;
+    Ok((label, values))
+}
+
 /// What `--replay` and `--data-file` contribute, and each file's values.
 fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
     let mut preset = Preset::default();
     let mut from_files = Vec::new();
     if let Some(file) = &args.data_file {
-        let label = format!("--data-file `{}`", file.display());
-        let text = read_small(file, crate::record::MAX_BYTES)
-            .map_err(|e| crate::usage!("{label}: {e:#}"))?;
-        let values =
-            crate::record::values_file(&text).map_err(|why| crate::usage!("{label}: {why}"))?;
+        let (label, values) = data_file(file)?;
         preset.values.extend(values.iter().cloned());
         from_files.push((label, values));
     }

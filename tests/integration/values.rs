@@ -282,34 +282,33 @@ fn reserved_values_are_refused() {
         .stderr(contains("`-d app_name=class`: is reserved"));
 }
 
+/// Runs `scaffold ARGS` in the fixture on a pseudo-terminal (util-linux `script`), typing
+/// `typed`; returns what it printed there.
+#[cfg(unix)]
+fn at_a_terminal(fx: &Fixture, args: &str, typed: &[u8]) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    std::process::Command::new("script")
+        .current_dir(fx.dir.path())
+        .env("NO_COLOR", "1")
+        .args(["-qec", &format!("'{}' {args}", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(typed)?;
+            child.wait_with_output()
+        })
+        .expect("util-linux `script` is needed for the terminal test")
+}
+
 /// On a terminal (here a pseudo-terminal made by util-linux `script`), scaffold asks for what
 /// was not given, re-asks after an invalid answer, and takes the default on an empty line.
 #[cfg(unix)]
 #[test]
 fn prompts_on_a_terminal() {
     let fx = Fixture::new();
-    let bin = assert_cmd::cargo::cargo_bin("scaffold");
-    let out = std::process::Command::new("script")
-        .current_dir(fx.dir.path())
-        .env("NO_COLOR", "1")
-        .args([
-            "-qec",
-            &format!("'{}' new apps", bin.display()),
-            "/dev/null",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"My Apps\nclass\nblog\n\n")?;
-            child.wait_with_output()
-        })
-        .expect("util-linux `script` is needed for the terminal test");
+    let out = at_a_terminal(&fx, "new apps", b"My Apps\nclass\nblog\n\n");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("project name: "), "{text}");
@@ -410,28 +409,7 @@ fn choices_and_bools_at_a_terminal_prompt() {
          [[variables]]\nname = \"docker\"\ntype = \"bool\"\ndefault = false\n",
         &[("a.txt.tera", "{{ db }} {{ docker }}")],
     );
-    let bin = assert_cmd::cargo::cargo_bin("scaffold");
-    let out = std::process::Command::new("script")
-        .current_dir(fx.dir.path())
-        .env("NO_COLOR", "1")
-        .args([
-            "-qec",
-            &format!("'{}' new ./t p", bin.display()),
-            "/dev/null",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"postgre\n3\nPOSTGRES\ny\n")?;
-            child.wait_with_output()
-        })
-        .expect("util-linux `script` is needed for the terminal test");
+    let out = at_a_terminal(&fx, "new ./t p", b"postgre\n3\nPOSTGRES\ny\n");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     // Long lines are wrapped to the terminal's width: compare with spaces normalised.
