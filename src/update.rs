@@ -888,11 +888,12 @@ pub(crate) fn prepare(
             }
         }
         if !dirty.is_empty() && !request.allow_dirty {
-            return Err(crate::usage!(
+            // Refused like a destination that holds files (exit 1), not a usage error.
+            bail!(
                 "these files have uncommitted changes, and the update would change them:\n  {}\n\
                  commit (or stash) them first, or run again with --allow-dirty",
                 dirty.join("\n  ")
-            ));
+            );
         }
     }
 
