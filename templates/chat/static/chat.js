@@ -8,6 +8,7 @@
   var POLL_MARGIN_MS = 5000; // a poll this much older than the server's poll timeout is stuck
   var SEND_TIMEOUT_MS = 15000; // a send (or a token request) that takes longer has failed
   var NOTICE_MS = 5000; // how long "Reconnected" and similar notices stay
+  var ONLINE_GRACE_MS = 5000; // just back online, failed polls retry within FIRST_RETRY_MS
 
   var inbox = document.getElementById("inbox");
   var form = document.getElementById("messageform");
@@ -21,6 +22,7 @@
   var noticeTimer = null;
   var errorShowing = false; // a failed send is on the status line: let it be read
   var wakeUp = null; // ends the current backoff wait early (the browser went back online)
+  var onlineAt = 0; // when the browser last said it was back online
 
   function getCookie(name) {
     var parts = document.cookie.split(";");
@@ -122,6 +124,7 @@
   }
 
   window.addEventListener("online", function () {
+    onlineAt = Date.now();
     if (wakeUp) {
       wakeUp();
     }
@@ -193,6 +196,11 @@
       } catch (error) {
         // Exponential backoff with full jitter: a random wait up to a ceiling that doubles,
         // so that clients cut off together (a server restart) do not come back together.
+        // The "online" event can come a moment before requests go through again: retry
+        // soon then, not after the backoff that built up while offline.
+        if (Date.now() - onlineAt < ONLINE_GRACE_MS) {
+          failures = 0;
+        }
         var ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, failures));
         var delay = Math.random() * ceiling;
         failures += 1;

@@ -14,7 +14,8 @@ separate cookie jars) in Debian's headless Chromium and runs these scenarios:
   xsrf       a page whose _xsrf cookie is deleted still receives and sends messages
   stuck      a page behind a TCP proxy that stops forwarding its poll connection (the proxy
              holds it open) shows new messages again after the poll timeout plus a margin
-  online     a page that was offline for a while reconnects at once when it is back online
+  online     a page that was offline for a while reconnects at once when it is back online,
+             even when its first try then fails (the network not quite back yet)
   restart    the server stops: every page shows "reconnecting", a send fails visibly and
              re-enables the button; after the restart the pages come back at different times
              (jittered backoff), "Reconnected" clears itself, and a new message reaches all
@@ -216,6 +217,11 @@ INSTRUMENT = """(() => {
   window.__polls = [];
   window.__pollDelayMs = 0;
   window.__sendDelayMs = 0;
+  // Polls that fail as if the network were not back yet, right after an 'online' event (as
+  // Chromium can dispatch it a moment before requests go through). Registered before chat.js.
+  window.__failPollsAfterOnline = 0;
+  window.__pendingFailures = 0;
+  window.addEventListener('online', () => { window.__pendingFailures = window.__failPollsAfterOnline; });
   window.__statuses = [];
   window.fetch = async function (input, init) {
     if (String(input).indexOf('/a/message/new') >= 0) {
@@ -226,6 +232,12 @@ INSTRUMENT = """(() => {
     if (String(input).indexOf('/a/message/updates') < 0) return realFetch(input, init);
     const entry = {start: Date.now()};
     window.__polls.push(entry);
+    if (window.__pendingFailures > 0) {
+      window.__pendingFailures -= 1;
+      entry.error = 'simulated: not back yet';
+      entry.end = Date.now();
+      throw new TypeError('Failed to fetch');
+    }
     try {
       const response = await realFetch(input, init);
       if (window.__pollDelayMs) await new Promise(r => setTimeout(r, window.__pollDelayMs));
@@ -455,6 +467,9 @@ class Run:
         (page,) = self.pages(1)
         page.context.set_offline(True)
         time.sleep(10)  # long enough for the backoff to grow to several seconds
+        # The first poll after the 'online' event fails, as when the network needs a moment
+        # more: the retry after it must come soon too, not after the grown backoff.
+        page.evaluate("() => { window.__failPollsAfterOnline = 1; }")
         back = now_ms()
         page.context.set_offline(False)
 
