@@ -1,7 +1,11 @@
 //! Tera, set up once for scaffold: no autoescaping, scaffold's filters, every `.tera` file of a
 //! template parsed (on every core when the files are independent), renders bounded by
-//! [`crate::limits`], and Tera's errors turned into `file:line:col: reason`.
+//! [`crate::limits`], and Tera's errors turned into `file:line:col: reason`. A file that is only
+//! text, `{{ name }}` and `{% raw %}` blocks is read by Tera's lexing rules and rendered without
+//! Tera, to the same bytes (a property test holds the two together); anything else, and any
+//! failure, is Tera's.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::{Result, bail};
@@ -41,11 +45,7 @@ pub(crate) fn describe_error(err: &tera::Error, one_off: bool) -> String {
                 )
             }
         }
-        ErrorKind::Io(_) => format!(
-            "the output passed the size limit ({} MiB a file, {} MiB a run)",
-            limits::MAX_FILE_BYTES / 1024 / 1024,
-            limits::MAX_RENDER_BYTES / 1024 / 1024
-        ),
+        ErrorKind::Io(_) => too_big(),
         ErrorKind::Msg(text) if text.contains("\n --> ") => reports(text).join("\n  "),
         _ => {
             let mut text = err.to_string();
@@ -58,6 +58,15 @@ pub(crate) fn describe_error(err: &tera::Error, one_off: bool) -> String {
             text
         }
     }
+}
+
+/// What a rendering that passed [`Limited`]'s limits is told.
+fn too_big() -> String {
+    format!(
+        "the output passed the size limit ({} MiB a file, {} MiB a run)",
+        limits::MAX_FILE_BYTES / 1024 / 1024,
+        limits::MAX_RENDER_BYTES / 1024 / 1024
+    )
 }
 
 /// What a condition (a `when` expression) is wrapped in to be evaluated.
@@ -130,6 +139,167 @@ fn links(text: &str) -> bool {
     false
 }
 
+/// Words that mean something else to Tera at the start of an expression (literals, operators),
+/// and the prefix of its own names: `{{ word }}` with one of these is left to Tera.
+const NOT_PLAIN_NAMES: &[&str] = &[
+    "true", "True", "false", "False", "none", "None", "null", "not", "and", "or", "in", "is", "if",
+    "else", "loop", "self", "super",
+];
+
+/// A `.tera` file that is only text and `{{ name }}` substitutions, rendered without Tera.
+/// Most files of a big template are like this, and Tera's parser is most of a run's time.
+struct Plain {
+    text: String,
+    /// The file in order: a text (`false`) or a variable name (`true`), as byte ranges of `text`.
+    pieces: Vec<(u32, u32, bool)>,
+}
+
+impl Plain {
+    /// Reads `text` as plain, with Tera's own lexing rules: the first `{{`, `{%` or `{#` ends a
+    /// text; `{{`, ASCII whitespace, an identifier, ASCII whitespace, `}}` is a substitution;
+    /// `{% raw %}` to the first `{% endraw %}` is text. `None` for anything else (other tags,
+    /// comments, filters, whitespace control, other expressions), which then goes to Tera.
+    fn read(text: &str) -> Option<Plain> {
+        let bytes = text.as_bytes();
+        let len = u32::try_from(bytes.len()).ok()?;
+        let mut pieces = Vec::new();
+        let mut text_from = 0;
+        let mut from = 0;
+        while let Some(i) = memchr::memchr(b'{', &bytes[from..]) {
+            let open = from + i;
+            let (piece, next) = match bytes.get(open + 1) {
+                Some(b'{') => {
+                    let start = skip_space(bytes, open + 2);
+                    let end = start + ident_len(&bytes[start..]);
+                    let name = &text[start..end];
+                    let close = skip_space(bytes, end);
+                    if end == start
+                        || bytes.get(close..close + 2) != Some(b"}}")
+                        || name.starts_with("__")
+                        || NOT_PLAIN_NAMES.contains(&name)
+                    {
+                        return None;
+                    }
+                    ((start, end, true), close + 2)
+                }
+                Some(b'%') => {
+                    let (body, dashed) = tag(bytes, open + 2, b"raw")?;
+                    if dashed {
+                        return None;
+                    }
+                    let mut search = body;
+                    loop {
+                        let at = search + memchr::memchr(b'{', &bytes[search..])?;
+                        search = at + 1;
+                        if bytes.get(search) != Some(&b'%') {
+                            continue;
+                        }
+                        match tag(bytes, at + 2, b"endraw") {
+                            Some((_, true)) => return None,
+                            Some((after, false)) => break ((body, at, false), after),
+                            None => {}
+                        }
+                    }
+                }
+                Some(b'#') => return None,
+                _ => {
+                    from = open + 1;
+                    continue;
+                }
+            };
+            if text_from < open {
+                pieces.push((text_from as u32, open as u32, false));
+            }
+            if piece.0 < piece.1 {
+                pieces.push((piece.0 as u32, piece.1 as u32, piece.2));
+            }
+            text_from = next;
+            from = next;
+        }
+        if text_from < bytes.len() {
+            pieces.push((text_from as u32, len, false));
+        }
+        Some(Plain {
+            text: text.to_string(),
+            pieces,
+        })
+    }
+
+    /// Renders the file; `Ok(None)` when a name is not in `ctx` or has no value (Tera then
+    /// says why), `Err` past [`Limited`]'s limits.
+    fn render(&self, ctx: &Context) -> std::io::Result<Option<Vec<u8>>> {
+        let mut values = Vec::new();
+        let mut len = 0;
+        for &(start, end, var) in &self.pieces {
+            let piece = &self.text[start as usize..end as usize];
+            if !var {
+                len += piece.len();
+                continue;
+            }
+            let Some(value) = ctx.get(piece) else {
+                return Ok(None);
+            };
+            let shown: Cow<'_, str> = match value.as_str() {
+                Some(s) => Cow::Borrowed(s),
+                None if value.is_undefined() || value.is_none() => return Ok(None),
+                None => Cow::Owned(value.to_string()),
+            };
+            len += shown.len();
+            values.push(shown);
+        }
+        // One reservation against the limits, then the bytes.
+        let mut out = Limited::reserve(len)?;
+        let mut values = values.iter();
+        for &(start, end, var) in &self.pieces {
+            let value = if var { values.next() } else { None };
+            let bytes = match value {
+                Some(value) => value.as_bytes(),
+                None => &self.text.as_bytes()[start as usize..end as usize],
+            };
+            out.buf.extend_from_slice(bytes);
+        }
+        Ok(Some(out.buf))
+    }
+}
+
+/// The first byte at or after `at` that is not ASCII whitespace (Tera's whitespace in tags).
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The length of the identifier `bytes` starts with, as Tera reads one.
+fn ident_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .take_while(|&(i, &c)| {
+            c == b'_'
+                || if i == 0 {
+                    c.is_ascii_alphabetic()
+                } else {
+                    c.is_ascii_alphanumeric()
+                }
+        })
+        .count()
+}
+
+/// Reads the rest of the tag `{% name %}` from `at` (just after `{%`) as Tera's lexer does
+/// for `raw` and `endraw`: where the tag ends, and whether it has a `-` at either end.
+fn tag(bytes: &[u8], at: usize, name: &[u8]) -> Option<(usize, bool)> {
+    let lead = bytes.get(at) == Some(&b'-');
+    let at = skip_space(bytes, at + usize::from(lead));
+    if !bytes.get(at..)?.starts_with(name) {
+        return None;
+    }
+    let at = skip_space(bytes, at + name.len());
+    let trail = bytes.get(at) == Some(&b'-');
+    let at = at + usize::from(trail);
+    (bytes.get(at..at + 2)? == b"%}").then_some((at + 2, lead || trail))
+}
+
 /// The parsed `.tera` files of one template, ready to render.
 pub(crate) struct Engine {
     /// One Tera per group of files parsed together; every group when files are independent,
@@ -137,6 +307,8 @@ pub(crate) struct Engine {
     shards: Vec<Tera>,
     /// Which shard holds each file.
     shard_of: HashMap<String, usize>,
+    /// The plain files, when no file links to another: not in any shard.
+    plain: HashMap<String, Plain>,
     /// The template's label, for messages.
     label: String,
 }
@@ -187,12 +359,12 @@ impl Engine {
             sources.chunks(sources.len().div_ceil(groups)).collect()
         };
         let parsed: Vec<Group<'_>> = if chunks.len() == 1 {
-            vec![parse_group(chunks[0])]
+            vec![parse_group(chunks[0], !linked)]
         } else {
             std::thread::scope(|s| {
                 let handles: Vec<_> = chunks
                     .iter()
-                    .map(|chunk| s.spawn(|| parse_group(chunk)))
+                    .map(|chunk| s.spawn(|| parse_group(chunk, !linked)))
                     .collect();
                 handles
                     .into_iter()
@@ -201,15 +373,20 @@ impl Engine {
                             tera: new_tera(),
                             problems: vec!["a parsing thread panicked".to_string()],
                             parsed: Vec::new(),
+                            plain: Vec::new(),
                         })
                     })
                     .collect()
             })
         };
         let mut shards = Vec::with_capacity(parsed.len());
-        let mut shard_of = HashMap::with_capacity(sources.len());
+        let mut shard_of = HashMap::new();
+        let mut plain = HashMap::with_capacity(sources.len());
         for (i, group) in parsed.into_iter().enumerate() {
             problems.extend(group.problems);
+            for (name, file) in group.plain {
+                plain.insert(name.to_string(), file);
+            }
             for name in group.parsed {
                 shard_of.insert(name.to_string(), i);
             }
@@ -219,6 +396,7 @@ impl Engine {
             Engine {
                 shards,
                 shard_of,
+                plain,
                 label,
             },
             problems,
@@ -232,7 +410,7 @@ impl Engine {
 
     /// Whether `name` parsed.
     pub(crate) fn has(&self, name: &str) -> bool {
-        self.shard_of.contains_key(name)
+        self.shard_of.contains_key(name) || self.plain.contains_key(name)
     }
 
     /// Renders a Tera text (a default, a computed value, next steps, a path component).
@@ -252,12 +430,28 @@ impl Engine {
 
     /// Renders one `.tera` file; the error reads `label/file:line:col: reason`.
     pub(crate) fn render_file(&self, name: &str, ctx: &Context) -> Result<Vec<u8>, String> {
-        let Some(&shard) = self.shard_of.get(name) else {
+        let alone;
+        let tera = if let Some(plain) = self.plain.get(name) {
+            match plain.render(ctx) {
+                Ok(Some(out)) => return Ok(out),
+                Ok(None) => {}
+                Err(_) => return Err(format!("{}/{name}: {}", self.label, too_big())),
+            }
+            // A name is missing: Tera parses the file alone (it links to nothing) and says so.
+            alone = {
+                let mut tera = new_tera();
+                tera.add_raw_template(name, &plain.text)
+                    .map_err(|e| format!("{}/{}", self.label, describe_error(&e, false)))?;
+                tera
+            };
+            &alone
+        } else if let Some(&shard) = self.shard_of.get(name) {
+            &self.shards[shard]
+        } else {
             return Err(format!("{}/{name}: does not parse", self.label));
         };
         let mut out = Limited::default();
-        self.shards[shard]
-            .render_to(name, ctx, &mut out)
+        tera.render_to(name, ctx, &mut out)
             .map_err(|e| match e.kind() {
                 ErrorKind::SyntaxError(_) | ErrorKind::RenderingError(_) => {
                     format!("{}/{}", self.label, describe_error(&e, false))
@@ -274,18 +468,30 @@ struct Group<'a> {
     problems: Vec<String>,
     /// The files the Tera holds.
     parsed: Vec<&'a str>,
+    /// The plain files, read without Tera.
+    plain: Vec<(&'a str, Plain)>,
 }
 
 /// Parses a group of files into one Tera. When the group fails as a whole, each file is parsed
 /// alone to name every file with a syntax error, not just the first; if none has one, the
 /// files fail together (an unknown or circular include), and that is said.
-fn parse_group<'a>(sources: &[(&'a str, &'a str)]) -> Group<'a> {
+fn parse_group<'a>(sources: &[(&'a str, &'a str)], plain_ok: bool) -> Group<'a> {
+    let mut plain = Vec::new();
+    let mut rest = Vec::new();
+    for &(name, text) in sources {
+        match plain_ok.then(|| Plain::read(text)).flatten() {
+            Some(file) => plain.push((name, file)),
+            None => rest.push((name, text)),
+        }
+    }
+    let sources = &rest[..];
     let mut tera = new_tera();
     let Err(set_error) = tera.add_raw_templates(sources.iter().copied()) else {
         return Group {
             tera,
             problems: Vec::new(),
             parsed: sources.iter().map(|(n, _)| *n).collect(),
+            plain,
         };
     };
     let mut problems = Vec::new();
@@ -318,6 +524,7 @@ fn parse_group<'a>(sources: &[(&'a str, &'a str)]) -> Group<'a> {
             tera: new_tera(),
             problems,
             parsed: Vec::new(),
+            plain,
         };
     }
     // An engine of the files that parse, so `check` can still render with them.
@@ -331,6 +538,7 @@ fn parse_group<'a>(sources: &[(&'a str, &'a str)]) -> Group<'a> {
         tera,
         problems,
         parsed,
+        plain,
     }
 }
 
@@ -364,10 +572,12 @@ mod tests {
             manifest_text: String::new(),
             files: files
                 .iter()
-                .map(|(p, t)| SourceFile {
-                    path: (*p).to_string(),
-                    contents: std::borrow::Cow::Owned(t.as_bytes().to_vec()),
-                    executable: false,
+                .map(|(p, t)| {
+                    SourceFile::new(
+                        (*p).to_string(),
+                        std::borrow::Cow::Owned(t.as_bytes().to_vec()),
+                        false,
+                    )
                 })
                 .collect(),
         }
@@ -414,6 +624,177 @@ mod tests {
             .render_str("{{ nope }}", &Context::new())
             .unwrap_err();
         assert!(err.starts_with("1:4: "), "{err}");
+    }
+
+    /// Renders `text` as the file `name` with Tera alone, as `render_file` reports it.
+    fn with_tera(name: &str, text: &str, ctx: &Context) -> Result<Vec<u8>, String> {
+        let mut tera = new_tera();
+        tera.add_raw_template(name, text)
+            .map_err(|e| format!("t/{}", describe_error(&e, false)))?;
+        let mut out = Limited::default();
+        tera.render_to(name, ctx, &mut out)
+            .map_err(|e| format!("t/{}", describe_error(&e, false)))?;
+        Ok(out.buf)
+    }
+
+    #[test]
+    fn plain_files_are_only_text_names_and_raw_blocks() {
+        // (text, the pieces as text `"t:..."` and names `"v:..."`, or None: left to Tera)
+        let cases: &[(&str, Option<&[&str]>)] = &[
+            ("", Some(&[])),
+            (
+                "no tags at all { } }} %} #}",
+                Some(&["t:no tags at all { } }} %} #}"]),
+            ),
+            ("a{{ x }}b", Some(&["t:a", "v:x", "t:b"])),
+            ("{{x}}{{\n\t_y2 \r}}", Some(&["v:x", "v:_y2"])),
+            ("{{{ x }}", None),
+            ("a{{{ x }}", None),
+            ("{ {{ x }}}", Some(&["t:{ ", "v:x", "t:}"])),
+            (
+                "{% raw %}{{ a }}{% if %}{% endraw %}!",
+                Some(&["t:{{ a }}{% if %}", "t:!"]),
+            ),
+            ("{%raw%}x{%endraw%}", Some(&["t:x"])),
+            (
+                "{% raw %}{% endrawx %}{% endraw %}",
+                Some(&["t:{% endrawx %}"]),
+            ),
+            ("{% raw %}{% endraw %}", Some(&[])),
+            // Whitespace control, other tags, comments, expressions, Tera's own words.
+            ("{{- x }}", None),
+            ("{{ x -}}", None),
+            ("{{ x | upper }}", None),
+            ("{{ x.y }}", None),
+            ("{{ x() }}", None),
+            ("{{ 1 }}", None),
+            ("{{ }}", None),
+            ("{{ x", None),
+            ("{{ x }", None),
+            ("{{ true }}", None),
+            ("{{ None }}", None),
+            ("{{ not }}", None),
+            ("{{ __tera_context }}", None),
+            ("{{ é }}", None),
+            ("{% if x %}{% endif %}", None),
+            ("{# a comment #}", None),
+            ("{%- raw %}x{% endraw %}", None),
+            ("{% raw -%}x{% endraw %}", None),
+            ("{% raw %}x{%- endraw %}", None),
+            ("{% raw %}x{% endraw -%}", None),
+            ("{% raw %}never closed", None),
+            ("{% rawx %}", None),
+        ];
+        for (text, want) in cases {
+            let got = Plain::read(text).map(|p| {
+                p.pieces
+                    .iter()
+                    .map(|&(a, b, var)| {
+                        format!(
+                            "{}:{}",
+                            if var { 'v' } else { 't' },
+                            &text[a as usize..b as usize]
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let want = want.map(|w| w.iter().map(ToString::to_string).collect::<Vec<_>>());
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    /// Values of every kind scaffold has, and a name with none (Tera then says so).
+    fn plain_context() -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("x", &"a<b>&\"c\" {{ y }}");
+        ctx.insert("n", &-42_i64);
+        ctx.insert("b", &true);
+        ctx.insert("e", &"");
+        ctx
+    }
+
+    #[test]
+    fn plain_files_render_as_tera_renders_them() {
+        let engine = Engine::new(&template(&[
+            (
+                "p.tera",
+                "{{ x }}/{{n}}/{{ b }}/{{ e }}{% raw %}{{ z }}{% endraw %}",
+            ),
+            ("missing.tera", "line\n  {{ nope }}"),
+        ]))
+        .unwrap();
+        assert_eq!(engine.plain.len(), 2, "both files are plain");
+        assert!(engine.has("p.tera") && engine.has("missing.tera"));
+        let ctx = plain_context();
+        let got = engine.render_file("p.tera", &ctx).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            "a<b>&\"c\" {{ y }}/-42/true/{{ z }}"
+        );
+        // A missing name: Tera's own error, with its place.
+        let err = engine.render_file("missing.tera", &ctx).unwrap_err();
+        assert_eq!(
+            Err(err.clone()),
+            with_tera("missing.tera", "line\n  {{ nope }}", &ctx)
+        );
+        assert!(err.starts_with("t/missing.tera:2:6: "), "{err}");
+        // Past the size limit, as Tera's path says it.
+        let mut big = Context::new();
+        big.insert("x", &"x".repeat(limits::MAX_FILE_BYTES / 2 + 1));
+        let engine = Engine::new(&template(&[("big.tera", "{{ x }}{{ x }}")])).unwrap();
+        let err = engine.render_file("big.tera", &big).unwrap_err();
+        assert_eq!(err, format!("t/big.tera: {}", too_big()));
+        // A template whose files link renders every file with Tera.
+        let engine = Engine::new(&template(&[
+            ("a.tera", "{% include \"b.tera\" %}"),
+            ("b.tera", "{{ x }}"),
+        ]))
+        .unwrap();
+        assert!(engine.plain.is_empty());
+        assert_eq!(
+            engine.render_file("a.tera", &ctx).unwrap(),
+            with_tera("b.tera", "{{ x }}", &ctx).unwrap()
+        );
+    }
+
+    /// How many generated texts were plain with a name in them, rendered without Tera.
+    static PLAIN_RENDERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    #[test]
+    fn the_plain_property_renders_plain_files() {
+        plain_rendering_is_teras();
+        let n = PLAIN_RENDERS.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(n >= 200, "only {n} generated texts rendered as plain files");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, .. Default::default() })]
+
+        /// Any text the plain reader takes, Tera parses, and both render it alike (a missing
+        /// name is left to Tera, which then fails); the fragments sit on the edges of Tera's
+        /// lexer.
+        #[test]
+        fn plain_rendering_is_teras(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "{", "}", "{{", "}}", "{%", "%}", "{#", "#}", "-", " ", "\n", "\t", "x", "n", "b", "e",
+            "nope", "_", "9", "raw", "endraw", " raw ", " endraw ", "|", "é", "a", "true", "\r",
+            "{{ x }}", "{% raw %}", "{% endraw %}", "{{x}}", "{{ n }}", "{{ b }}", "{{ nope }}",
+        ]), 0..16)) {
+            let text: String = parts.concat();
+            let Some(plain) = Plain::read(&text) else { return Ok(()) };
+            let parsed = new_tera().add_raw_template("f.tera", &text);
+            proptest::prop_assert!(parsed.is_ok(), "plain, but Tera does not parse it: {:?}", text);
+            let ctx = plain_context();
+            let tera = with_tera("f.tera", &text, &ctx);
+            match plain.render(&ctx).unwrap() {
+                Some(out) => {
+                    if plain.pieces.iter().any(|p| p.2) {
+                        PLAIN_RENDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    proptest::prop_assert_eq!(Ok(out), tera, "{:?}", text);
+                }
+                None => proptest::prop_assert!(tera.is_err(), "{:?}", text),
+            }
+        }
     }
 
     #[test]

@@ -270,23 +270,32 @@ pub(crate) fn record_for(
     files: &[OutFile],
     dest: &Path,
 ) -> Result<Record> {
-    let blobs = |files: &[OutFile]| -> Result<Vec<String>> {
+    let blobs = |files: &[OutFile]| -> Vec<String> {
         files
             .iter()
-            .map(|f| crate::hash::blob_id(&f.contents))
+            .map(|f| crate::hash::blob(&f.contents))
             .collect()
     };
-    // Many files: the template's id (all of its bytes hashed) on a second core while this one
-    // hashes the output.
-    let (head, blobs) = if crate::limits::workers(files.len(), 64) > 1 {
+    // Many files: the output is hashed on every core; the template's files were hashed as
+    // they were read.
+    let workers = crate::limits::workers(files.len(), 64);
+    let (head, blobs) = if workers > 1 {
         std::thread::scope(|s| {
-            let head = s.spawn(|| record_head(loaded, inputs, rendered, files, dest));
-            let blobs = blobs(files);
-            (
-                head.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                blobs,
-            )
+            let chunk = files.len().div_ceil(workers);
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .skip(1)
+                .map(|part| s.spawn(move || blobs(part)))
+                .collect();
+            let head = record_head(loaded, inputs, rendered, files, dest);
+            let mut all = blobs(&files[..chunk]);
+            for h in handles {
+                all.extend(
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+            (head, all)
         })
     } else {
         (
@@ -295,7 +304,7 @@ pub(crate) fn record_for(
         )
     };
     let mut record = head?;
-    for (f, blob) in files.iter().zip(blobs?) {
+    for (f, blob) in files.iter().zip(blobs) {
         record.files.push(record::File {
             path: f.path.clone(),
             from: f.source.clone(),
@@ -356,10 +365,10 @@ pub(crate) fn record_head(
             })
         })
         .collect();
-    let secret = inputs.cookie_secret.as_bytes();
+    let secret = memchr::memmem::Finder::new(inputs.cookie_secret.as_bytes());
     let holding: Vec<String> = files
         .iter()
-        .filter(|f| memchr::memmem::find(&f.contents, secret).is_some())
+        .filter(|f| secret.find(&f.contents).is_some())
         .map(|f| f.path.clone())
         .collect();
     Ok(Record {

@@ -11,26 +11,41 @@ pub(crate) fn blob_id(bytes: &[u8]) -> Result<String> {
     object_id("blob", bytes)
 }
 
-/// Plain SHA-1 (the CPU's SHA instructions where it has them): ten times faster than the
-/// collision-detecting SHA-1 that gix reads repositories with, and these ids only say whether
-/// bytes scaffold wrote are still there, which a crafted collision cannot change to anyone's
-/// harm (whoever could craft both sides writes the template anyway).
+/// [`blob_id`], for callers that have no error to pass on.
+pub(crate) fn blob(bytes: &[u8]) -> String {
+    hex_id("blob", bytes)
+}
+
+/// [`hex_id`] in the fallible signature the ids share.
 #[expect(
     clippy::unnecessary_wraps,
     reason = "ids keep one fallible signature: tree ids can fail, and 40 callers use `?`"
 )]
 fn object_id(kind: &str, bytes: &[u8]) -> Result<String> {
+    Ok(hex_id(kind, bytes))
+}
+
+/// The id of a git object of `kind` holding `bytes`, in hex. Plain SHA-1 (the CPU's SHA
+/// instructions where it has them): ten times faster than the collision-detecting SHA-1 that
+/// gix reads repositories with, and these ids only say whether bytes scaffold wrote are still
+/// there, which a crafted collision cannot change to anyone's harm (whoever could craft both
+/// sides writes the template anyway).
+fn hex_id(kind: &str, bytes: &[u8]) -> String {
     use sha1::Digest as _;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut h = sha1::Sha1::new();
-    h.update(format!("{kind} {}\0", bytes.len()).as_bytes());
+    h.update(kind.as_bytes());
+    h.update(b" ");
+    h.update(bytes.len().to_string().as_bytes());
+    h.update(b"\0");
     h.update(bytes);
     let digest = h.finalize();
     let mut hex = String::with_capacity(40);
     for b in digest {
-        use std::fmt::Write as _;
-        let _ = write!(hex, "{b:02x}");
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 15)]));
     }
-    Ok(hex)
+    hex
 }
 
 /// A hex id of a text under a kind, for keys (the cache of git mirrors names its entries by
@@ -54,6 +69,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) executable: bool,
     /// The bytes.
     pub(crate) contents: &'a [u8],
+    /// Their blob id, when it is already known.
+    pub(crate) id: Option<&'a str>,
 }
 
 enum Node<'a> {
@@ -91,7 +108,7 @@ fn write_tree(dir: &BTreeMap<&str, Node<'_>>) -> Result<String> {
         let (mode, id, key) = match node {
             Node::File(e) => (
                 if e.executable { "100755" } else { "100644" },
-                blob_id(e.contents)?,
+                e.id.map_or_else(|| blob(e.contents), str::to_string),
                 (*name).to_string(),
             ),
             Node::Dir(d) => ("40000", write_tree(d)?, format!("{name}/")),
@@ -138,6 +155,7 @@ mod tests {
             path,
             executable,
             contents,
+            id: None,
         };
         let tree = tree_id(&[
             file("a", false, b"hello\n"),

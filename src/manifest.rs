@@ -697,11 +697,11 @@ mod tests {
             manifest_text: format!(
                 "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n{manifest}"
             ),
-            files: vec![SourceFile {
-                path: "a.txt".into(),
-                contents: std::borrow::Cow::Borrowed(b"a"),
-                executable: false,
-            }],
+            files: vec![SourceFile::new(
+                "a.txt".into(),
+                std::borrow::Cow::Borrowed(b"a"),
+                false,
+            )],
         };
         match parse(&t) {
             Ok(_) => Vec::new(),

@@ -65,12 +65,8 @@ fn collect(root: &Dir<'static>, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
                 if path == MANIFEST_FILE {
                     continue;
                 }
-                out.push(SourceFile {
-                    path,
-                    contents: Cow::Borrowed(file.contents()),
-                    // include_dir keeps no mode bits: the manifest's `executable` list decides.
-                    executable: false,
-                });
+                // include_dir keeps no mode bits: the manifest's `executable` list decides.
+                out.push(SourceFile::new(path, Cow::Borrowed(file.contents()), false));
             }
         }
     }
@@ -142,11 +138,11 @@ fn rebuild_kept(k: &Kept) -> Option<TemplateSource> {
         if path == MANIFEST_FILE {
             manifest_text = Some(String::from_utf8_lossy(object.contents()).into_owned());
         } else {
-            files.push(SourceFile {
-                path: path.clone(),
-                contents: Cow::Borrowed(object.contents()),
-                executable: false,
-            });
+            files.push(SourceFile::new(
+                path.clone(),
+                Cow::Borrowed(object.contents()),
+                false,
+            ));
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -83,7 +83,8 @@ pub(crate) fn render_all(
         let path = render_path(engine, &file.path, ctx)?;
         let executable = file.executable || manifest.executable.contains(&file.path);
         let contents = if file.path.ends_with(RENDER_SUFFIX) {
-            crate::limits::stage(format!("rendering `{}/{}`", engine.label(), file.path));
+            let _task =
+                crate::limits::task(format!("rendering `{}/{}`", engine.label(), file.path));
             engine
                 .render_file(&file.path, ctx)
                 .map_err(|e| anyhow!(e).context("cannot render the template"))?
@@ -196,10 +197,12 @@ mod tests {
             ),
             files: files
                 .iter()
-                .map(|(p, c)| SourceFile {
-                    path: (*p).to_string(),
-                    contents: std::borrow::Cow::Owned(c.as_bytes().to_vec()),
-                    executable: false,
+                .map(|(p, c)| {
+                    SourceFile::new(
+                        (*p).to_string(),
+                        std::borrow::Cow::Owned(c.as_bytes().to_vec()),
+                        false,
+                    )
                 })
                 .collect(),
         };

@@ -54,6 +54,26 @@ pub(crate) struct SourceFile {
     pub(crate) contents: Cow<'static, [u8]>,
     /// Whether the source file itself is executable (templates on disk only).
     pub(crate) executable: bool,
+    /// The git blob id of `contents`, once computed (templates on disk: by the thread that
+    /// read the file, while its bytes are in the cache).
+    pub(crate) blob: std::sync::OnceLock<String>,
+}
+
+impl SourceFile {
+    /// A file whose blob id is not computed yet.
+    pub(crate) fn new(path: String, contents: Cow<'static, [u8]>, executable: bool) -> Self {
+        SourceFile {
+            path,
+            contents,
+            executable,
+            blob: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The git blob id of the contents.
+    pub(crate) fn blob_id(&self) -> &str {
+        self.blob.get_or_init(|| crate::hash::blob(&self.contents))
+    }
 }
 
 /// A template: its manifest text and every other file, sorted by path.
@@ -92,12 +112,14 @@ impl TemplateSource {
                 path: &f.path,
                 executable: f.executable,
                 contents: &f.contents,
+                id: Some(f.blob_id()),
             })
             .collect();
         entries.push(crate::hash::Entry {
             path: MANIFEST_FILE,
             executable: false,
             contents: self.manifest_text.as_bytes(),
+            id: None,
         });
         crate::hash::tree_id(&entries)
     }
@@ -209,11 +231,11 @@ fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<
             }
             Ok(())
         })?;
-        Ok(SourceFile {
-            path,
-            contents: Cow::Owned(contents),
-            executable,
-        })
+        let file = SourceFile::new(path, Cow::Owned(contents), executable);
+        // Hashed on the reading thread, while the bytes are in the cache: the template's id
+        // then costs nothing more.
+        let _ = file.blob_id();
+        Ok(file)
     };
     let workers = crate::limits::workers(found.len(), 128);
     if workers == 1 {
@@ -280,10 +302,29 @@ fn read_regular(full: &Path, admit: impl Fn(u64) -> Result<()>) -> Result<(Vec<u
     }
     let len = meta.len();
     admit(len)?;
-    let mut contents = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.take(len.saturating_add(1))
-        .read_to_end(&mut contents)
+    // One byte more than the size asked for: a read that returns no more than the size, and
+    // all of it, is the whole file without a second read to see the end.
+    let want = usize::try_from(len)
+        .ok()
+        .and_then(|n| n.checked_add(1))
         .with_context(cannot)?;
+    let mut contents = vec![0; want];
+    let mut got = 0;
+    let mut file = file;
+    while got < want {
+        match file.read(&mut contents[got..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                got += n;
+                if got as u64 == len {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).with_context(cannot),
+        }
+    }
+    contents.truncate(got);
     if contents.len() as u64 > len {
         bail!("`{}` changed while it was being read", full.display());
     }
@@ -374,11 +415,11 @@ pub(crate) fn from_tree(
                     .map_err(|_| anyhow!("`{MANIFEST_FILE}` is not valid UTF-8"))?,
             );
         } else {
-            out.push(SourceFile {
-                path: f.path,
-                contents: Cow::Owned(f.contents),
-                executable: f.executable,
-            });
+            out.push(SourceFile::new(
+                f.path,
+                Cow::Owned(f.contents),
+                f.executable,
+            ));
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));

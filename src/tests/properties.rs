@@ -21,11 +21,7 @@ fn template(manifest: &str, files: Vec<(String, String)>) -> TemplateSource {
         manifest_text: manifest.into(),
         files: files
             .into_iter()
-            .map(|(path, text)| SourceFile {
-                path,
-                contents: Cow::Owned(text.into_bytes()),
-                executable: false,
-            })
+            .map(|(path, text)| SourceFile::new(path, Cow::Owned(text.into_bytes()), false))
             .collect(),
     }
 }
