@@ -103,6 +103,11 @@ fn reports(text: &str) -> Vec<String> {
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("error: "))?;
             let place = chunk.lines().find_map(|l| l.trim().strip_prefix("--> "))?;
+            // A one-off text (a file name, a value) has no file: `line:col`.
+            let place = place
+                .strip_prefix(ONE_OFF)
+                .and_then(|p| p.strip_prefix(':'))
+                .unwrap_or(place);
             Some(format!("{place}: {}", message.trim_end_matches('.')))
         })
         .collect()
@@ -226,37 +231,41 @@ impl Plain {
     }
 
     /// Renders the file; `Ok(None)` when a name is not in `ctx` or has no value (Tera then
-    /// says why), `Err` past [`Limited`]'s limits.
+    /// says why), `Err` past [`Limited`]'s limits. Two passes over the pieces: the size, so
+    /// that the limits are checked before anything is built, then the bytes.
     fn render(&self, ctx: &Context) -> std::io::Result<Option<Vec<u8>>> {
-        let mut values = Vec::new();
-        let mut len = 0;
-        for &(start, end, var) in &self.pieces {
-            let piece = &self.text[start as usize..end as usize];
-            if !var {
-                len += piece.len();
-                continue;
+        let piece = |start: u32, end: u32| &self.text[start as usize..end as usize];
+        let value = |name: &str| -> Option<Cow<'_, str>> {
+            let value = ctx.get(name)?;
+            match value.as_str() {
+                Some(s) => Some(Cow::Borrowed(s)),
+                None if value.is_undefined() || value.is_none() => None,
+                None => Some(Cow::Owned(value.to_string())),
             }
-            let Some(value) = ctx.get(piece) else {
-                return Ok(None);
-            };
-            let shown: Cow<'_, str> = match value.as_str() {
-                Some(s) => Cow::Borrowed(s),
-                None if value.is_undefined() || value.is_none() => return Ok(None),
-                None => Cow::Owned(value.to_string()),
-            };
-            len += shown.len();
-            values.push(shown);
-        }
-        // One reservation against the limits, then the bytes.
-        let mut out = Limited::reserve(len)?;
-        let mut values = values.iter();
+        };
+        let mut len = 0usize;
         for &(start, end, var) in &self.pieces {
-            let value = if var { values.next() } else { None };
-            let bytes = match value {
-                Some(value) => value.as_bytes(),
-                None => &self.text.as_bytes()[start as usize..end as usize],
-            };
-            out.buf.extend_from_slice(bytes);
+            len = len.saturating_add(if var {
+                let Some(v) = value(piece(start, end)) else {
+                    return Ok(None);
+                };
+                v.len()
+            } else {
+                (end - start) as usize
+            });
+            if len > limits::MAX_FILE_BYTES {
+                break;
+            }
+        }
+        let mut out = Limited::reserve(len)?;
+        for &(start, end, var) in &self.pieces {
+            if var {
+                if let Some(v) = value(piece(start, end)) {
+                    out.buf.extend_from_slice(v.as_bytes());
+                }
+            } else {
+                out.buf.extend_from_slice(piece(start, end).as_bytes());
+            }
         }
         Ok(Some(out.buf))
     }
@@ -347,7 +356,10 @@ impl Engine {
             }
         }
         limits::stage(format!("parsing template `{label}`"));
-        let linked = sources.iter().any(|(_, text)| links(text));
+        // A file name may include a file too (`{% include "n.tera" %}.txt`), rendered by the
+        // first shard: then that shard holds every file.
+        let linked = sources.iter().any(|(_, text)| links(text))
+            || template.files.iter().any(|f| links(&f.path));
         let groups = if linked {
             1
         } else {
@@ -624,6 +636,11 @@ mod tests {
             .render_str("{{ nope }}", &Context::new())
             .unwrap_err();
         assert!(err.starts_with("1:4: "), "{err}");
+        // An include that is not there is reported as Tera's report text: still `line:col`.
+        let err = engine
+            .render_str("{% include \"nope\" %}", &Context::new())
+            .unwrap_err();
+        assert_eq!(err, "1:12: Unknown template `nope`");
     }
 
     /// Renders `text` as the file `name` with Tera alone, as `render_file` reports it.
@@ -778,6 +795,7 @@ mod tests {
             "{", "}", "{{", "}}", "{%", "%}", "{#", "#}", "-", " ", "\n", "\t", "x", "n", "b", "e",
             "nope", "_", "9", "raw", "endraw", " raw ", " endraw ", "|", "é", "a", "true", "\r",
             "{{ x }}", "{% raw %}", "{% endraw %}", "{{x}}", "{{ n }}", "{{ b }}", "{{ nope }}",
+            "\x0b", "\x0c", "+", "none", "loop", "__tera_context", "{%-", "-%}", "{{-", "-}}",
         ]), 0..16)) {
             let text: String = parts.concat();
             let Some(plain) = Plain::read(&text) else { return Ok(()) };

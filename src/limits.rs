@@ -54,14 +54,20 @@ impl Limited {
         if len > MAX_FILE_BYTES {
             return Err(io::Error::other(TOO_BIG));
         }
-        let counted = len as u64;
-        if RENDERED_BYTES.fetch_add(counted, Ordering::Relaxed) + counted > MAX_RENDER_BYTES {
-            return Err(io::Error::other(TOO_BIG));
-        }
+        charge(&RENDERED_BYTES, len)?;
         Ok(Limited {
             buf: Vec::with_capacity(len),
         })
     }
+}
+
+/// Counts `len` more rendered bytes in `run`; an error once the run passes its limit.
+fn charge(run: &AtomicU64, len: usize) -> io::Result<()> {
+    let len = len as u64;
+    if run.fetch_add(len, Ordering::Relaxed).saturating_add(len) > MAX_RENDER_BYTES {
+        return Err(io::Error::other(TOO_BIG));
+    }
+    Ok(())
 }
 
 /// The message of the I/O error a [`Limited`] writer returns.
@@ -72,10 +78,7 @@ impl Write for Limited {
         if self.buf.len() + data.len() > MAX_FILE_BYTES {
             return Err(io::Error::other(TOO_BIG));
         }
-        let len = data.len() as u64;
-        if RENDERED_BYTES.fetch_add(len, Ordering::Relaxed) + len > MAX_RENDER_BYTES {
-            return Err(io::Error::other(TOO_BIG));
-        }
+        charge(&RENDERED_BYTES, data.len())?;
         self.buf.extend_from_slice(data);
         Ok(data.len())
     }
@@ -185,12 +188,22 @@ impl Drop for Task {
 /// What the run is doing: the first task a thread has now, else the stage. `try_lock` only
 /// (the memory hook may run while this thread holds a lock); `None` when a lock is taken.
 fn doing(stage: &str) -> Option<String> {
-    first_task(&TASKS.try_lock().ok()?, stage)
+    let tasks = match TASKS.try_lock() {
+        Ok(tasks) => tasks,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return None,
+    };
+    first_task(&tasks, stage)
 }
 
 fn first_task(slots: &[std::sync::Arc<Mutex<String>>], stage: &str) -> Option<String> {
     for slot in slots {
-        let task = slot.try_lock().ok()?;
+        let task = match slot.try_lock() {
+            Ok(task) => task,
+            // A thread that panicked holding its slot left a task that is still readable.
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
         if !task.is_empty() {
             return Some(task.clone());
         }
@@ -225,14 +238,17 @@ fn watch() {
                 .filter(|s| *s > Duration::from_secs(RUN_SECONDS))
                 .map(|_| c.stage.clone())
         });
-        // A worker's lock is held only to set its task: wait for it rather than say less.
+        // A worker's lock is held only to set its task: wait a moment for it rather than say
+        // less, but never past the moment.
         let over = over.map(|stage| {
-            loop {
-                if let Some(doing) = doing(&stage) {
-                    break doing;
-                }
-                std::thread::yield_now();
-            }
+            (0..1000)
+                .find_map(|_| {
+                    doing(&stage).or_else(|| {
+                        std::thread::yield_now();
+                        None
+                    })
+                })
+                .unwrap_or(stage)
         });
         if let Some(stage) = over {
             crate::term::err(format!(
@@ -290,9 +306,16 @@ mod tests {
             TOO_BIG,
             "one byte past the file limit"
         );
-        RENDERED_BYTES.store(MAX_RENDER_BYTES, Ordering::Relaxed);
-        let mut w = Limited::default();
-        assert!(w.write_all(b"x").is_err(), "past the run limit");
+        assert!(Limited::reserve(MAX_FILE_BYTES).is_ok());
+        assert!(
+            Limited::reserve(MAX_FILE_BYTES + 1).is_err(),
+            "a reservation past the file limit"
+        );
+        // The run's count, on a counter of its own (the run's is shared with other tests).
+        let run = AtomicU64::new(MAX_RENDER_BYTES - 1);
+        assert!(charge(&run, 1).is_ok(), "up to the run limit");
+        assert!(charge(&run, 1).is_err(), "one byte past the run limit");
+        assert!(charge(&AtomicU64::new(u64::MAX), 1).is_err(), "no wrap");
         start();
         assert!(Limited::default().write_all(b"x").is_ok(), "a fresh budget");
         // No budget is left running for the watchdog to end the test process with.

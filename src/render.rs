@@ -61,6 +61,8 @@ pub(crate) fn render_all(
     manifest: &Manifest,
     ctx: &Context,
 ) -> Result<Vec<OutFile>> {
+    // What the run is doing outside a file's own task (conditions, names, collisions).
+    crate::limits::stage(format!("rendering template `{}`", engine.label()));
     let mut active = Vec::new();
     for c in &manifest.conditional {
         let on = engine

@@ -325,7 +325,7 @@ fn read_regular(full: &Path, admit: impl Fn(u64) -> Result<()>) -> Result<(Vec<u
         }
     }
     contents.truncate(got);
-    if contents.len() as u64 > len {
+    if contents.len() as u64 != len {
         bail!("`{}` changed while it was being read", full.display());
     }
     Ok((contents, is_executable(&meta)))

@@ -332,3 +332,19 @@ fn rules_are_bounded() {
         &["reading the manifest of `./t`", "took more than 10 s"],
     );
 }
+
+#[test]
+fn a_file_name_may_include_a_template_file() {
+    // Among 200 files, with the included one last: it is in the shard that renders names.
+    let fx = Fixture::new();
+    let fillers: Vec<(String, &str)> = (0..200)
+        .map(|i| (format!("f/{i:03}.txt.tera"), "{{ project_name }}"))
+        .collect();
+    let mut files: Vec<(&str, &str)> = fillers.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    files.push(("{% include \"zz_n.tera\" %}.txt", ""));
+    files.push(("zz_n.tera", "mod{{ project_name }}"));
+    with(&fx, "", &files);
+    ok(&fx, &["new", "./t", "p"]);
+    assert!(fx.path("p/modp.txt").is_file());
+    assert_eq!(fs::read_to_string(fx.path("p/f/199.txt")).unwrap(), "p");
+}
