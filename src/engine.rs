@@ -151,7 +151,8 @@ const NOT_PLAIN_NAMES: &[&str] = &[
     "else", "loop", "self", "super",
 ];
 
-/// A `.tera` file that is only text and `{{ name }}` substitutions, rendered without Tera.
+/// A `.tera` file that is only text, `{{ name }}` substitutions and `{% raw %}` blocks,
+/// rendered without Tera.
 /// Most files of a big template are like this, and Tera's parser is most of a run's time.
 struct Plain {
     text: String,

@@ -13,8 +13,8 @@
 //!   written at that point, because writing starts only after [`finish`].
 
 use std::io::{self, Write};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The most bytes a `template.toml` may hold.
@@ -137,22 +137,22 @@ pub(crate) fn stage(what: impl Into<String>) {
 
 /// What each worker thread is doing now, one slot a thread, so that workers naming each file
 /// they take do not contend for one lock (that cost a 1,000-file template 2 ms).
-static TASKS: Mutex<Vec<std::sync::Arc<Mutex<String>>>> = Mutex::new(Vec::new());
+static TASKS: Mutex<Vec<Arc<Mutex<String>>>> = Mutex::new(Vec::new());
 
 /// A thread's slot in [`TASKS`], removed when the thread ends.
-struct Slot(std::sync::Arc<Mutex<String>>);
+struct Slot(Arc<Mutex<String>>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Ok(mut all) = TASKS.lock() {
-            all.retain(|s| !std::sync::Arc::ptr_eq(s, &self.0));
+            all.retain(|s| !Arc::ptr_eq(s, &self.0));
         }
     }
 }
 
 thread_local! {
     static SLOT: Slot = {
-        let slot = std::sync::Arc::new(Mutex::new(String::new()));
+        let slot = Arc::new(Mutex::new(String::new()));
         if let Ok(mut all) = TASKS.lock() {
             all.push(slot.clone());
         }
@@ -185,25 +185,25 @@ impl Drop for Task {
     }
 }
 
+/// The value behind `lock` if nobody holds it now (a thread that panicked holding it left a
+/// value that is still readable).
+fn peek<T>(lock: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    match lock.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 /// What the run is doing: the first task a thread has now, else the stage. `try_lock` only
 /// (the memory hook may run while this thread holds a lock); `None` when a lock is taken.
 fn doing(stage: &str) -> Option<String> {
-    let tasks = match TASKS.try_lock() {
-        Ok(tasks) => tasks,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => return None,
-    };
-    first_task(&tasks, stage)
+    first_task(&peek(&TASKS)?, stage)
 }
 
-fn first_task(slots: &[std::sync::Arc<Mutex<String>>], stage: &str) -> Option<String> {
+fn first_task(slots: &[Arc<Mutex<String>>], stage: &str) -> Option<String> {
     for slot in slots {
-        let task = match slot.try_lock() {
-            Ok(task) => task,
-            // A thread that panicked holding its slot left a task that is still readable.
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return None,
-        };
+        let task = peek(slot)?;
         if !task.is_empty() {
             return Some(task.clone());
         }
@@ -241,14 +241,13 @@ fn watch() {
         // A worker's lock is held only to set its task: wait a moment for it rather than say
         // less, but never past the moment.
         let over = over.map(|stage| {
-            (0..1000)
-                .find_map(|_| {
-                    doing(&stage).or_else(|| {
-                        std::thread::yield_now();
-                        None
-                    })
-                })
-                .unwrap_or(stage)
+            for _ in 0..1000 {
+                if let Some(doing) = doing(&stage) {
+                    return doing;
+                }
+                std::thread::yield_now();
+            }
+            stage
         });
         if let Some(stage) = over {
             crate::term::err(format!(
@@ -324,7 +323,7 @@ mod tests {
 
     #[test]
     fn the_first_running_task_is_what_the_run_is_doing() {
-        let slot = |t: &str| std::sync::Arc::new(Mutex::new(t.to_string()));
+        let slot = |t: &str| Arc::new(Mutex::new(t.to_string()));
         // (the threads' tasks, what is said)
         let cases: &[(&[&str], &str)] = &[
             (&[], "the stage"),
@@ -353,13 +352,7 @@ mod tests {
     fn a_task_ends_with_its_guard_and_its_slot_with_its_thread() {
         let slot = std::thread::spawn(|| {
             let mine = SLOT.with(|s| s.0.clone());
-            assert!(
-                TASKS
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .any(|s| std::sync::Arc::ptr_eq(s, &mine))
-            );
+            assert!(TASKS.lock().unwrap().iter().any(|s| Arc::ptr_eq(s, &mine)));
             {
                 let _task = task("rendering `f`".to_string());
                 assert_eq!(*mine.lock().unwrap(), "rendering `f`");
@@ -371,11 +364,7 @@ mod tests {
         .join()
         .unwrap();
         assert!(
-            !TASKS
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|s| std::sync::Arc::ptr_eq(s, &slot)),
+            !TASKS.lock().unwrap().iter().any(|s| Arc::ptr_eq(s, &slot)),
             "a finished thread's slot is gone"
         );
     }

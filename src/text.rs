@@ -114,7 +114,6 @@ pub(crate) fn plural(n: usize) -> &'static str {
 /// A byte count for people: bytes below 1 KiB, KiB below 1 MiB, MiB above, one decimal.
 pub(crate) fn size(bytes: u64) -> String {
     const KIB: u64 = 1024;
-    #[allow(clippy::cast_precision_loss)] // shown to one decimal
     let scaled = |unit: u64| bytes as f64 / unit as f64;
     if bytes < KIB {
         format!("{bytes} B")

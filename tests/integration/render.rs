@@ -139,16 +139,15 @@ fn runaway_loop_ends_in_bounded_time() {
     // Among 300 quick files, so that files render on several threads where there are several
     // cores: the message names the file that never ends, not the last one another thread took.
     let fx = Fixture::new();
-    let fillers: Vec<(String, &str)> = (0..300)
-        .map(|i| (format!("z/{i:03}.txt.tera"), "{{ project_name }}"))
-        .collect();
-    let mut files = vec![(
-        "a/slow.txt.tera".to_string(),
-        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
-    )];
-    files.extend(fillers);
-    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
-    with(&fx, "", &files);
+    with_many(
+        &fx,
+        "z",
+        300,
+        &[(
+            "a/slow.txt.tera",
+            "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
+        )],
+    );
     refused(
         &fx,
         &["new", "./t", "p"],
@@ -337,14 +336,27 @@ fn rules_are_bounded() {
 fn a_file_name_may_include_a_template_file() {
     // Among 200 files, with the included one last: it is in the shard that renders names.
     let fx = Fixture::new();
-    let fillers: Vec<(String, &str)> = (0..200)
-        .map(|i| (format!("f/{i:03}.txt.tera"), "{{ project_name }}"))
-        .collect();
-    let mut files: Vec<(&str, &str)> = fillers.iter().map(|(p, t)| (p.as_str(), *t)).collect();
-    files.push(("{% include \"zz_n.tera\" %}.txt", ""));
-    files.push(("zz_n.tera", "mod{{ project_name }}"));
-    with(&fx, "", &files);
+    with_many(
+        &fx,
+        "f",
+        200,
+        &[
+            ("{% include \"zz_n.tera\" %}.txt", ""),
+            ("zz_n.tera", "mod{{ project_name }}"),
+        ],
+    );
     ok(&fx, &["new", "./t", "p"]);
     assert!(fx.path("p/modp.txt").is_file());
     assert_eq!(fs::read_to_string(fx.path("p/f/199.txt")).unwrap(), "p");
+}
+
+/// A template of `files` and `count` quick files `DIR/NNN.txt.tera` (`{{ project_name }}`),
+/// enough that files parse and render on several threads where there are several cores.
+fn with_many(fx: &Fixture, dir: &str, count: usize, files: &[(&str, &str)]) {
+    let names: Vec<String> = (0..count)
+        .map(|i| format!("{dir}/{i:03}.txt.tera"))
+        .collect();
+    let mut all = files.to_vec();
+    all.extend(names.iter().map(|n| (n.as_str(), "{{ project_name }}")));
+    with(fx, "", &all);
 }
