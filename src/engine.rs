@@ -117,31 +117,79 @@ fn reports(text: &str) -> Vec<String> {
 /// components, which are global): files that use them are parsed into one Tera instance.
 const LINKING_TAGS: &[&str] = &["include", "extends", "import", "component", "macro"];
 
-/// Whether a template text may depend on other files: a linking tag, or a component call
-/// (`{{<`), outside `{% raw %}` blocks. Conservative: when unsure, it says yes.
+/// Whether a template text may depend on other files: a linking tag, or what may be a
+/// component call (`<` and a letter in an expression), read as Tera's lexer reads a text:
+/// comments, `{% raw %}` blocks and string literals are skipped. Conservative: when unsure
+/// (a tag or comment that does not close), it says yes.
 fn links(text: &str) -> bool {
-    let mut rest = text;
-    let mut raw = false;
-    while let Some(i) = rest.find('{') {
-        rest = &rest[i + 1..];
-        if !raw && rest.starts_with("{<") {
-            return true;
-        }
-        let Some(tag) = rest.strip_prefix('%') else {
-            continue;
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'{', &bytes[at..]) {
+        let open = at + i;
+        at = match bytes.get(open + 1) {
+            Some(b'#') => match memchr::memmem::find(&bytes[open + 2..], b"#}") {
+                Some(end) => open + 2 + end + 2,
+                None => return true,
+            },
+            Some(b'%') => {
+                if let Some((body, _)) = tag(bytes, open + 2, b"raw") {
+                    match endraw(bytes, body) {
+                        Some((_, after, _)) => after,
+                        None => return true,
+                    }
+                } else {
+                    let start = skip_space(
+                        bytes,
+                        open + 2 + usize::from(matches!(bytes.get(open + 2), Some(b'-' | b'+'))),
+                    );
+                    let word = &text[start..start + ident_len(&bytes[start..])];
+                    if LINKING_TAGS.contains(&word) {
+                        return true;
+                    }
+                    match expression_end(bytes, open + 2, b"%}") {
+                        Some(after) => after,
+                        None => return true,
+                    }
+                }
+            }
+            Some(b'{') => match expression_end(bytes, open + 2, b"}}") {
+                Some(after) => after,
+                None => return true,
+            },
+            _ => open + 1,
         };
-        let tag = tag.trim_start_matches(['-', '+']).trim_start();
-        let word: &str = &tag[..tag
-            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .unwrap_or(tag.len())];
-        match word {
-            "raw" => raw = true,
-            "endraw" => raw = false,
-            w if !raw && LINKING_TAGS.contains(&w) => return true,
-            _ => {}
-        }
     }
     false
+}
+
+/// Where a tag or an expression that starts at `at` ends: just after the first `close`
+/// outside string literals (`"`, `'` or `` ` ``, with `\` escapes, as Tera lexes them).
+/// `None` when it does not close, or when it may call a component (`<` and a letter).
+fn expression_end(bytes: &[u8], mut at: usize, close: &[u8]) -> Option<usize> {
+    while at < bytes.len() {
+        match bytes[at] {
+            quote @ (b'"' | b'\'' | b'`') => {
+                at += 1;
+                loop {
+                    match *bytes.get(at)? {
+                        b'\\' => at += 2,
+                        c if c == quote => break,
+                        _ => at += 1,
+                    }
+                }
+                at += 1;
+            }
+            b'<' if bytes
+                .get(at + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                return None;
+            }
+            _ if bytes[at..].starts_with(close) => return Some(at + close.len()),
+            _ => at += 1,
+        }
+    }
+    None
 }
 
 /// Words that mean something else to Tera at the start of an expression (literals, operators),
@@ -193,18 +241,9 @@ impl Plain {
                     if dashed {
                         return None;
                     }
-                    let mut search = body;
-                    loop {
-                        let at = search + memchr::memchr(b'{', &bytes[search..])?;
-                        search = at + 1;
-                        if bytes.get(search) != Some(&b'%') {
-                            continue;
-                        }
-                        match tag(bytes, at + 2, b"endraw") {
-                            Some((_, true)) => return None,
-                            Some((after, false)) => break ((body, at, false), after),
-                            None => {}
-                        }
+                    match endraw(bytes, body)? {
+                        (_, _, true) => return None,
+                        (end, after, false) => ((body, end, false), after),
                     }
                 }
                 Some(b'#') => return None,
@@ -308,6 +347,21 @@ fn tag(bytes: &[u8], at: usize, name: &[u8]) -> Option<(usize, bool)> {
     let trail = bytes.get(at) == Some(&b'-');
     let at = at + usize::from(trail);
     (bytes.get(at..at + 2)? == b"%}").then_some((at + 2, lead || trail))
+}
+
+/// The first `{% endraw %}` at or after `body` (just after a `{% raw %}` tag), as Tera's lexer
+/// finds it: where the block's text ends, where the tag ends, and whether it has a `-`.
+fn endraw(bytes: &[u8], body: usize) -> Option<(usize, usize, bool)> {
+    let mut search = body;
+    loop {
+        let at = search + memchr::memchr(b'{', &bytes[search..])?;
+        search = at + 1;
+        if bytes.get(search) == Some(&b'%')
+            && let Some((after, dashed)) = tag(bytes, at + 2, b"endraw")
+        {
+            return Some((at, after, dashed));
+        }
+    }
 }
 
 /// The parsed `.tera` files of one template, ready to render.
@@ -816,6 +870,32 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, .. Default::default() })]
+
+        /// A text that `links` says stands alone parses alone: it never names another file
+        /// (an include, a parent, an import, a component) that Tera would look for.
+        #[test]
+        fn a_text_said_to_stand_alone_needs_no_other_file(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "{{", "}}", "{%", "%}", "{#", "#}", " ", "\"", "'", "`", "\\", "-", "x", "<", "<b/>",
+            "{% raw %}", "{% endraw %}", " raw ", " endraw ", "include \"b\"", "{% include \"b\" %}",
+            "extends \"b\"", "import \"b\" as m", "{{ m::f() }}", "{{<b/>}}", "{% if x %}", "{% endif %}",
+            "{{ \"{% raw %}\" }}", "{# {% raw %} #}", "\"{% raw %}\"", "{{ '}}' }}",
+        ]), 0..14)) {
+            let text: String = parts.concat();
+            if !links(&text) {
+                let alone = new_tera().add_raw_template("f.tera", &text);
+                if let Err(e) = alone {
+                    let said = describe_error(&e, false);
+                    proptest::prop_assert!(
+                        !said.contains("Unknown template") && !said.contains("nknown component"),
+                        "links said no, Tera looked for another file: {:?}: {}", text, said
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn links_between_files_are_found_outside_raw_blocks() {
         for (text, want) in [
@@ -831,6 +911,21 @@ mod tests {
             ),
             ("{% raw %}x{% endraw %}{% include \"b\" %}", true),
             ("{% if included %}{% endif %}", false),
+            // Tera's own reading: a raw tag in a string or a comment opens no raw block.
+            ("{{ \"{% raw %}\" }}{% include \"b\" %}", true),
+            ("{# {% raw %} #}{% include \"b\" %}", true),
+            ("{% set x = '{% raw %}' %}{% include \"b\" %}", true),
+            ("{{ \"a\\\"}}\" }}{% include \"b\" %}", true),
+            ("{# {% include \"b\" %} #}", false),
+            ("{{ \"{% include 'b' %}\" }}", false),
+            ("{{ x | default(value=\"}}\") }}", false),
+            // A component call may stand anywhere in an expression.
+            ("{{ 1 + <button/> }}", true),
+            ("{% if a < b %}{% endif %}", false),
+            // What does not close is not understood: yes.
+            ("{# never closed", true),
+            ("{% raw %}never closed", true),
+            ("{{ \"never closed }}", true),
         ] {
             assert_eq!(links(text), want, "{text}");
         }

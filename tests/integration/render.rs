@@ -360,3 +360,33 @@ fn with_many(fx: &Fixture, dir: &str, count: usize, files: &[(&str, &str)]) {
     all.extend(names.iter().map(|n| (n.as_str(), "{{ project_name }}")));
     with(fx, "", &all);
 }
+
+#[test]
+fn a_raw_tag_in_a_string_or_comment_hides_no_include() {
+    // Tera opens no raw block inside a string or a comment, so the include after it counts,
+    // and the plain file it includes is parsed with it (and with the file name's include).
+    let fx = Fixture::new();
+    with(
+        &fx,
+        "",
+        &[
+            (
+                "a.txt.tera",
+                "{{ \"{% raw %}\" }}A:{% include \"b.tera\" %}\n",
+            ),
+            ("c.txt.tera", "{# {% raw %} #}C:{% include \"b.tera\" %}\n"),
+            (
+                "{{ \"{% raw %}\" | length }}{% include \"b.tera\" %}.txt",
+                "",
+            ),
+            ("b.tera", "B {{ project_name }}"),
+        ],
+    );
+    ok(&fx, &["new", "./t", "p"]);
+    assert_eq!(
+        fs::read_to_string(fx.path("p/a.txt")).unwrap(),
+        "{% raw %}A:B p\n"
+    );
+    assert_eq!(fs::read_to_string(fx.path("p/c.txt")).unwrap(), "C:B p\n");
+    assert!(fx.path("p/9B p.txt").is_file());
+}
