@@ -98,6 +98,7 @@ pub(crate) fn render(
         prompter,
     )?;
     let mut ctx = answers.context();
+    crate::limits::next_rendering();
     let files = render::render_all(engine, &loaded.source, &loaded.manifest, &ctx)
         .map_err(|e| blame(e, loaded, engine, req))?;
     let next_steps = match &loaded.manifest.next_steps {

@@ -124,6 +124,13 @@ pub(crate) fn start() {
     }
 }
 
+/// Starts the output count of one rendering again (the time budget runs on): an update renders
+/// a template twice (what was generated, and what it gives now), and each may hold what `new`
+/// accepts. The heap cap still bounds them together.
+pub(crate) fn next_rendering() {
+    RENDERED_BYTES.store(0, Ordering::Relaxed);
+}
+
 /// Ends the budget: from here on the run writes to disk, which is not bounded by time.
 pub(crate) fn finish() {
     with_clock(|c| c.started = None);

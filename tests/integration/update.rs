@@ -970,3 +970,27 @@ fn a_project_its_repository_does_not_hold_is_updated_as_outside_git() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("uncommitted changes"), "{}", text(&out));
 }
+
+/// Each rendering has its own output budget: a project `new` accepts (70 MiB, over half the
+/// run's 128 MiB) can be updated, though an update renders the template twice.
+#[test]
+fn a_big_project_new_accepts_can_be_updated() {
+    let fx = Fixture::new();
+    let big = "{% for i in range(end=100000) %}{{ word }}: a line of about one hundred and fifty bytes, written one hundred thousand times, and long enough for that, {{ i }}\n{% endfor %}";
+    let files: Vec<(String, &str)> = (0..6).map(|i| (format!("big{i}.txt.tera"), big)).collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    fx.template(
+        "t",
+        &format!("{HEAD}[[variables]]\nname = \"word\"\ntype = \"string\"\ndefault = \"one\"\n"),
+        &files,
+    );
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    let size = fs::metadata(fx.path("p/big0.txt")).unwrap().len();
+    assert!(
+        size > 11 << 20 && size < 16 << 20,
+        "six files of {size} bytes"
+    );
+    let out = update(&fx, &["-d", "word=two", "--no-input"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(read(&fx, "p/big5.txt").starts_with("two: "));
+}
