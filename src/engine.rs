@@ -63,7 +63,7 @@ pub(crate) fn describe_error(err: &tera::Error, one_off: bool) -> String {
 /// What a rendering that passed [`Limited`]'s limits is told.
 fn too_big() -> String {
     format!(
-        "the output passed the size limit ({} MiB a file, {} MiB a run)",
+        "the output passed the size limit ({} MiB a file, {} MiB a rendering)",
         limits::MAX_FILE_BYTES / 1024 / 1024,
         limits::MAX_RENDER_BYTES / 1024 / 1024
     )

@@ -25,7 +25,7 @@ pub(crate) const MAX_TEMPLATE_FILES: usize = 10_000;
 pub(crate) const MAX_TEMPLATE_BYTES: u64 = 64 * 1024 * 1024;
 /// The most bytes one rendered file (or value) may hold.
 pub(crate) const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
-/// The most bytes a whole run may render.
+/// The most bytes one rendering of a template may produce (see [`next_rendering`]).
 pub(crate) const MAX_RENDER_BYTES: u64 = 128 * 1024 * 1024;
 /// The most heap a run may use.
 pub const MAX_HEAP_BYTES: usize = 512 * 1024 * 1024;
