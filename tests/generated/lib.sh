@@ -4,7 +4,10 @@
 #
 # The caller (run.sh) exports:
 #   PYTHON          the interpreter to build the project's virtualenv with
-#   PIP_CONSTRAINT  pins Tornado for the "lowest supported" run (empty for newest)
+#   PIP_CONSTRAINT  pins Tornado for the "lowest supported" run (empty for newest); those
+#                   runs install with pip
+#   INSTALLER       `uv` or `pip`: which of the README's two install paths this run follows
+#   UV              the uv binary (UV_CACHE_DIR is set too)
 #   PORT            a free loopback port for this project's server
 #   VARIANT         the variant id from variants.txt (for messages)
 #   GEN_DIR         this directory (tests/generated)
@@ -64,6 +67,24 @@ make_venv() {
   export PIP_DISABLE_PIP_VERSION_CHECK=1
 }
 
+# uv_sync ARGS...: `uv sync` in the current directory with $PYTHON, as the README's uv path
+# does (it creates .venv and uv.lock), then activate .venv for the steps that follow.
+uv_sync() {
+  step "uv sync $* ($("$PYTHON" --version 2>&1))"
+  [ -z "${PIP_CONSTRAINT:-}" ] || fail "uv runs install the newest Tornado; PIP_CONSTRAINT is for pip runs"
+  UV_PYTHON="$PYTHON" "$UV" sync --quiet --no-progress "$@" || fail "uv sync $* failed"
+  [ -f uv.lock ] || fail "uv sync wrote no uv.lock"
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+}
+
+# uv_run ARGS...: `uv run ARGS` with the project's environment (as the README's uv path runs
+# every command); fails with the command's output.
+uv_run() {
+  step "uv run $*"
+  UV_PYTHON="$PYTHON" "$UV" run --quiet --no-progress "$@" || fail "uv run $* failed"
+}
+
 # pip_install ARGS...: pip install inside the active venv (honours PIP_CONSTRAINT).
 pip_install() {
   step "pip install $*"
@@ -76,26 +97,34 @@ report_versions() {
     || fail "tornado is not importable in the venv"
 }
 
-# check_tornado_floor INSTALL_ARGS...: the project's requirements refuse a Tornado below the
-# floor (6.5.5, below it denial-of-service advisories): pip cannot resolve tornado==6.5.4 with
-# them (a dry run; the run's own constraint file is left out).
+# check_tornado_floor: the project's own dependencies (pyproject.toml's [project]
+# dependencies) refuse a Tornado below the floor (6.6.1: below it, published advisories) and
+# Tornado 7: pip cannot resolve tornado==6.6.0, nor tornado==7.0, with them (dry runs with the
+# base interpreter's pip, whichever installer the run uses; the run's constraint file is left
+# out).
 check_tornado_floor() {
-  local out
-  step "pip refuses tornado==6.5.4 with $*"
-  if out=$(PIP_CONSTRAINT='' python -m pip install -q --dry-run --disable-pip-version-check \
-      "tornado==6.5.4" "$@" 2>&1); then
-    echo "$out" >&2; fail "the requirements accept Tornado 6.5.4 (the floor is 6.5.5)"
-  fi
-  grep -q "ResolutionImpossible\|conflicting dependencies" <<<"$out" \
-    || { echo "$out" >&2; fail "pip failed for another reason than the Tornado floor"; }
+  local out deps bad
+  mapfile -t deps < <("$PYTHON" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))') \
+    || fail "cannot read [project] dependencies from pyproject.toml"
+  [ ${#deps[@]} -gt 0 ] || fail "pyproject.toml declares no dependencies"
+  for bad in 6.6.0 7.0; do
+    step "pip refuses tornado==$bad with ${deps[*]}"
+    if out=$(PIP_CONSTRAINT='' "$PYTHON" -m pip install -q --dry-run --ignore-installed \
+        --disable-pip-version-check "tornado==$bad" "${deps[@]}" 2>&1); then
+      echo "$out" >&2; fail "the dependencies accept Tornado $bad (the range is >=6.6.1,<7)"
+    fi
+    grep -q "ResolutionImpossible\|conflicting dependencies\|No matching distribution" <<<"$out" \
+      || { echo "$out" >&2; fail "pip failed for another reason than the Tornado range"; }
+  done
 }
 
-# run_pytest ARGS...: pytest must run at least one test and pass.
+# run_pytest ARGS...: pytest must run at least one test and pass, with every
+# DeprecationWarning an error (no deprecated API).
 run_pytest() {
-  step "pytest $*"
+  step "pytest -W error::DeprecationWarning $*"
   local out
   out=$(mktemp)
-  if ! python -m pytest -q -p no:cacheprovider "$@" >"$out" 2>&1; then
+  if ! python -m pytest -q -p no:cacheprovider -W error::DeprecationWarning "$@" >"$out" 2>&1; then
     cat "$out" >&2; rm -f "$out"; fail "pytest failed"
   fi
   tail -n 1 "$out"

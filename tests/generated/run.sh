@@ -6,14 +6,17 @@
 #
 #   tests/generated/run.sh [TEMPLATE...]
 #
-# Runs on the oldest and newest Python found (pyenv's ~/.pyenv/versions, then python3 on PATH)
-# against the lowest supported Tornado (6.5.5, the templates' floor) and the newest from PyPI.
-# Every variant runs on (oldest Python, Tornado 6.5.5) and (newest Python, newest Tornado); the
-# default variant also runs on the two crossed pairs. Nothing is skipped: a missing tool,
-# template check or interpreter is a failure. Ends with one line "generated: N passed, N failed".
+# Runs on the oldest and newest Python >= 3.11 found (pyenv's ~/.pyenv/versions, then python3
+# on PATH) against the lowest supported Tornado (the templates' floor) and the newest from PyPI,
+# and installs each project both ways its README gives: uv (`uv sync`) and venv + pip.
+# Every variant runs on (oldest Python, lowest Tornado, pip) and (newest Python, newest Tornado,
+# uv); the default variant also runs on the two crossed pairs. Nothing is skipped: a missing
+# tool, template check or interpreter is a failure. Ends with one line "generated: N passed,
+# N failed".
 #
 # Environment: SCAFFOLD_BIN (use this binary instead of building one), JOBS (parallel
-# projects, default 2), GEN_WORK (work folder, default target/generated).
+# projects, default 2), GEN_WORK (work folder, default target/generated), UV (the uv binary,
+# default the one on PATH).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,13 +24,19 @@ GEN_DIR="$ROOT/tests/generated"
 WORK=${GEN_WORK:-$ROOT/target/generated}
 JOBS=${JOBS:-2}
 export ARTIFACTS_DIR=${ARTIFACTS_DIR:-$ROOT/target/ci-artifacts}
-TORNADO_LOW=6.5.5
+TORNADO_LOW=6.6.1
+PYTHON_MIN=3.11
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 for tool in curl python3; do
   command -v "$tool" >/dev/null || die "\`$tool\` is required (apt-get install $tool)"
 done
+UV=${UV:-$(command -v uv || true)}
+[ -n "$UV" ] && [ -x "$UV" ] || die "\`uv\` is required (python3 -m pip install uv; .ci/run installs it)"
+export UV
+# One download cache for every project's uv sync (kept between runs, outside WORK).
+export UV_CACHE_DIR=${UV_CACHE_DIR:-$ROOT/target/uv-cache}
 
 if [ -z "${SCAFFOLD_BIN:-}" ]; then
   echo "== building scaffold (release)"
@@ -36,20 +45,20 @@ if [ -z "${SCAFFOLD_BIN:-}" ]; then
 fi
 [ -x "$SCAFFOLD_BIN" ] || die "no scaffold binary at $SCAFFOLD_BIN"
 
-# --- Pythons: every interpreter >= 3.9 we can find; keep the oldest and the newest.
+# --- Pythons: every interpreter >= $PYTHON_MIN we can find; keep the oldest and the newest.
 find_pythons() {
   local cands=() p
   for p in "$HOME"/.pyenv/versions/3.*/bin/python3; do [ -x "$p" ] && cands+=("$p"); done
-  for p in python3.9 python3.10 python3.11 python3.12 python3.13 python3; do
+  for p in python3.11 python3.12 python3.13 python3.14 python3; do
     command -v "$p" >/dev/null 2>&1 && cands+=("$(command -v "$p")")
   done
   for p in "${cands[@]}"; do
-    "$p" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 9) else 1)' 2>/dev/null \
+    "$p" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null \
       && printf '%s %s\n' "$("$p" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')" "$p"
   done | sort -t. -k1,1n -k2,2n -k3,3n | awk '!seen[$1]++'
 }
 mapfile -t PYS < <(find_pythons)
-[ ${#PYS[@]} -gt 0 ] || die "no Python >= 3.9 with venv found"
+[ ${#PYS[@]} -gt 0 ] || die "no Python >= $PYTHON_MIN with venv found"
 PY_OLD=${PYS[0]#* }; PY_OLD_V=${PYS[0]%% *}
 PY_NEW=${PYS[-1]#* }; PY_NEW_V=${PYS[-1]%% *}
 echo "== Pythons found: $(printf '%s ' "${PYS[@]%% *}")"
@@ -77,9 +86,9 @@ done
 # shellcheck source=lib.sh
 source "$GEN_DIR/lib.sh"  # free_port
 
-# run_one COMBO PYTHON CONSTRAINT TEMPLATE VARIANT ARGS...
+# run_one COMBO PYTHON CONSTRAINT INSTALLER TEMPLATE VARIANT ARGS...
 run_one() {
-  local combo=$1 py=$2 constraint=$3 t=$4 variant=$5; shift 5
+  local combo=$1 py=$2 constraint=$3 installer=$4 t=$5 variant=$6; shift 6
   local dir="$WORK/$combo/$t/$variant"
   local dest="$dir/$t-demo"
   local log="$WORK/logs/$combo--$t--$variant.log"
@@ -88,14 +97,15 @@ run_one() {
     echo "== $t/$variant on $combo: scaffold new $t $dest --no-input $*"
     "$SCAFFOLD_BIN" new "$t" "$dest" --no-input --quiet "$@" &&
     ( cd "$dest" &&
-      PYTHON="$py" PIP_CONSTRAINT="$constraint" PORT=$(free_port) VARIANT="$t/$variant@$combo" \
+      PYTHON="$py" PIP_CONSTRAINT="$constraint" INSTALLER="$installer" PORT=$(free_port) \
+      VARIANT="$t/$variant@$combo" \
       SCAFFOLD_BIN="$SCAFFOLD_BIN" \
       GEN_DIR="$GEN_DIR" bash "$GEN_DIR/$t/check.sh" ) &&
-    "$dest/.venv/bin/python" - "$constraint" <<'PY'
+    "$dest/.venv/bin/python" - "$constraint" "$TORNADO_LOW" "$installer" <<'PY'
 import sys, tornado
-print("  -> verified: Python %s, Tornado %s" % (sys.version.split()[0], tornado.version))
-if sys.argv[1] and not tornado.version.startswith("6.5"):
-    sys.exit("expected Tornado 6.5.x for the lowest-version run, got " + tornado.version)
+print("  -> verified: Python %s, Tornado %s, %s" % (sys.version.split()[0], tornado.version, sys.argv[3]))
+if sys.argv[1] and tornado.version != sys.argv[2]:
+    sys.exit("expected Tornado %s for the lowest-version run, got %s" % (sys.argv[2], tornado.version))
 PY
   } >"$log" 2>&1
 }
@@ -118,26 +128,28 @@ launch() {
     for pid in "${!PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || { done_pid=$pid; break; }; done
     if [ -n "$done_pid" ]; then reap "$done_pid"; else sleep 0.2; fi
   done
-  local name="$1/$4/$5"
+  local name="$1/$5/$6"
   run_one "$@" &
   PIDS[$!]=$name
 }
 
+# The lowest Tornado is pinned with a pip constraint, so the lowest-version runs install with
+# pip; the newest-version runs follow the README's uv path.
 COMBOS=(
-  "py$PY_OLD_V-tornado$TORNADO_LOW|$PY_OLD|$LOW_CONSTRAINT|all"
-  "py$PY_NEW_V-tornado-newest|$PY_NEW||all"
-  "py$PY_OLD_V-tornado-newest|$PY_OLD||default"
-  "py$PY_NEW_V-tornado$TORNADO_LOW|$PY_NEW|$LOW_CONSTRAINT|default"
+  "py$PY_OLD_V-tornado$TORNADO_LOW-pip|$PY_OLD|$LOW_CONSTRAINT|pip|all"
+  "py$PY_NEW_V-tornado-newest-uv|$PY_NEW||uv|all"
+  "py$PY_OLD_V-tornado-newest-uv|$PY_OLD||uv|default"
+  "py$PY_NEW_V-tornado$TORNADO_LOW-pip|$PY_NEW|$LOW_CONSTRAINT|pip|default"
 )
 for entry in "${COMBOS[@]}"; do
-  IFS='|' read -r combo py constraint which <<<"$entry"
+  IFS='|' read -r combo py constraint installer which <<<"$entry"
   for t in "${TEMPLATES[@]}"; do
     while read -r variant rest; do
       case "$variant" in ''|'#'*) continue ;; esac
       [ "$which" = all ] || [ "$variant" = default ] || continue
       # shellcheck disable=SC2086
       eval "set -- $rest"
-      launch "$combo" "$py" "$constraint" "$t" "$variant" "$@"
+      launch "$combo" "$py" "$constraint" "$installer" "$t" "$variant" "$@"
     done <"$GEN_DIR/$t/variants.txt"
   done
 done
