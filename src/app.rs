@@ -339,17 +339,19 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     }
     write::apply(&plan)?;
     let commit = if req.git {
-        Some(first_commit(&plan, &loaded).inspect_err(|_| {
-            // A destination this run created goes again: nothing is left half-done.
-            if plan.state == write::DestState::Absent {
-                let _ = std::fs::remove_dir_all(&plan.dest);
-            }
-        })?)
+        Some(
+            first_commit(&plan, &loaded, &inputs.cookie_secret).inspect_err(|_| {
+                // A destination this run created goes again: nothing is left half-done.
+                if plan.state == write::DestState::Absent {
+                    let _ = std::fs::remove_dir_all(&plan.dest);
+                }
+            })?,
+        )
     } else {
         None
     };
     output::new_result(&req, &loaded, &rendered, &plan, None);
-    if let Some(id) = commit
+    if let Some((id, left_out)) = commit
         && !req.quiet
         && !req.json
     {
@@ -357,6 +359,16 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
             "Initialised a git repository; first commit {}.",
             &id[..12]
         ));
+        if !left_out.is_empty() {
+            term::out(format!(
+                "Left out of it, as they hold the cookie secret: {}.",
+                left_out
+                    .iter()
+                    .map(|p| format!("`{}`", crate::text::shown(p)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     Ok(())
 }
@@ -381,13 +393,24 @@ fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// One commit of exactly the files just written (the answers file included).
-fn first_commit(plan: &write::Plan, loaded: &Loaded) -> Result<String> {
-    let files: Vec<(String, bool)> = plan
+/// One commit of the files just written (the answers file included), but for those that
+/// hold the cookie secret: a secret committed once stays in the history. Returns the commit
+/// and the paths left out.
+fn first_commit(
+    plan: &write::Plan,
+    loaded: &Loaded,
+    secret: &str,
+) -> Result<(String, Vec<String>)> {
+    let finder = memchr::memmem::Finder::new(secret.as_bytes());
+    let (holding, files): (Vec<_>, Vec<_>) = plan
         .files
+        .iter()
+        .partition(|(f, _)| !secret.is_empty() && finder.find(&f.contents).is_some());
+    let files: Vec<(String, bool)> = files
         .iter()
         .map(|(f, _)| (f.path.clone(), f.executable))
         .collect();
+    let left_out = holding.iter().map(|(f, _)| f.path.clone()).collect();
     let version = loaded
         .manifest
         .version
@@ -399,7 +422,9 @@ fn first_commit(plan: &write::Plan, loaded: &Loaded) -> Result<String> {
         loaded.manifest.name,
         env!("CARGO_PKG_VERSION")
     );
-    crate::git::init_commit(&plan.dest, &files, &message).context("cannot make the first commit")
+    let id = crate::git::init_commit(&plan.dest, &files, &message)
+        .context("cannot make the first commit")?;
+    Ok((id, left_out))
 }
 
 /// Values read from a file, with the label that names the file in messages.

@@ -384,7 +384,9 @@ fn with_home(fx: &Fixture, identity: bool) -> assert_cmd::Command {
 }
 
 /// `new --git`: a repository whose one commit holds exactly the generated files (the answers
-/// file too), by the user's git identity; `git status` is clean. Works without git installed.
+/// file too) but the one holding the cookie secret (`settings.py` here), by the user's git
+/// identity; the secret is nowhere in the repository, and the file left out is named. Works
+/// without git installed.
 #[test]
 fn new_git_makes_a_first_commit() {
     let fx = Fixture::new();
@@ -393,9 +395,18 @@ fn new_git_makes_a_first_commit() {
         .args(["new", &t, "p", "--git"])
         .assert()
         .success()
-        .stdout(contains("Initialised a git repository; first commit"));
+        .stdout(contains("Initialised a git repository; first commit"))
+        .stdout(contains(
+            "Left out of it, as they hold the cookie secret: `settings.py`.",
+        ));
     let p = fx.path("p");
-    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    // The demo template has no .gitignore for it: git sees it as untracked, not committed.
+    assert_eq!(git(&p, &["status", "--porcelain"]), "?? settings.py");
+    let settings = std::fs::read_to_string(p.join("settings.py")).unwrap();
+    let secret = settings.split('"').nth(1).unwrap();
+    assert_eq!(secret.len(), 64);
+    let objects = git(&p, &["cat-file", "--batch-all-objects", "--batch"]);
+    assert!(!objects.contains(secret), "the secret is in the repository");
     assert_eq!(
         git(&p, &["log", "--format=%an <%ae>|%s"]),
         "Ada Lovelace <ada@example.org>|Initial commit from template demo (scaffold 0.1.0)"
@@ -405,7 +416,7 @@ fn new_git_makes_a_first_commit() {
         .tree("p")
         .into_iter()
         .filter(|f| !f.starts_with(".git") || f == ".scaffold.toml")
-        .filter(|f| fx.path(&format!("p/{f}")).is_file())
+        .filter(|f| fx.path(&format!("p/{f}")).is_file() && f != "settings.py")
         .collect();
     want.sort();
     assert_eq!(committed.lines().collect::<Vec<_>>(), want);
@@ -420,7 +431,10 @@ fn new_git_makes_a_first_commit() {
         .args(["new", &t, "q", "--git", "-q"])
         .assert()
         .success();
-    assert_eq!(git(&fx.path("q"), &["status", "--porcelain"]), "");
+    assert_eq!(
+        git(&fx.path("q"), &["status", "--porcelain"]),
+        "?? settings.py"
+    );
 }
 
 /// `new --git` inside an existing work tree is refused (as cargo new does), and without a git
