@@ -378,26 +378,30 @@ class WithoutXheaders(BlogTestCase):
         self.assertNotIn("Secure", set_cookie(self.request("/login", headers=headers), "_xsrf"))
 
 
+async def start_logins(test: BlogTestCase, client: AsyncHTTPClient, count: int, form: dict):
+    """Send ``count`` login POSTs at once, with a fresh XSRF token; their pending responses."""
+    page = await client.fetch(test.get_url("/login"))
+    cookie = set_cookie(page, "_xsrf").split(";")[0]
+    token = page.body.decode().split('name="_xsrf" value="', 1)[1].split('"', 1)[0]
+    body = urlencode({**form, "_xsrf": token})
+    return [
+        client.fetch(
+            test.get_url("/login"),
+            method="POST",
+            body=body,
+            headers={"Cookie": cookie},
+            follow_redirects=False,
+            raise_error=False,
+        )
+        for _ in range(count)
+    ]
+
+
 async def post_logins_at_once(test: BlogTestCase, count: int, form: dict) -> list:
     """Send ``count`` login POSTs at the same time (all in flight at once); their responses."""
     client = AsyncHTTPClient(force_instance=True, max_clients=count)
     try:
-        page = await client.fetch(test.get_url("/login"))
-        cookie = set_cookie(page, "_xsrf").split(";")[0]
-        token = page.body.decode().split('name="_xsrf" value="', 1)[1].split('"', 1)[0]
-        body = urlencode({**form, "_xsrf": token})
-        fetches = [
-            client.fetch(
-                test.get_url("/login"),
-                method="POST",
-                body=body,
-                headers={"Cookie": cookie},
-                follow_redirects=False,
-                raise_error=False,
-            )
-            for _ in range(count)
-        ]
-        return await asyncio.gather(*fetches)
+        return await asyncio.gather(*await start_logins(test, client, count, form))
     finally:
         client.close()
 
@@ -444,10 +448,18 @@ class BusyHashing(BlogTestCase):
             gate.wait(10)
             return False
 
-        asyncio.get_running_loop().call_later(1.0, gate.set)
         form = {"name": NAME, "password": "wrong password"}
-        with mock.patch("app.handlers.login.check_login", side_effect=blocked_wrong):
-            responses = await post_logins_at_once(self, 5, form)
+        client = AsyncHTTPClient(force_instance=True, max_clients=10)
+        try:
+            with mock.patch("app.handlers.login.check_login", side_effect=blocked_wrong):
+                admitted = await start_logins(self, client, 2, form)
+                while self.app.hashing.pending < 2:  # both wait for their (blocked) check
+                    await asyncio.sleep(0.01)
+                refused = await asyncio.gather(*await start_logins(self, client, 3, form))
+                gate.set()
+                responses = [*await asyncio.gather(*admitted), *refused]
+        finally:
+            client.close()
         codes = collections.Counter(r.code for r in responses)
         self.assertEqual(codes, {403: 2, 503: 3})
         for response in responses:

@@ -85,9 +85,9 @@ class ShutdownTest(AsyncTestCase):
     @gen_test(timeout=30)
     async def test_a_request_in_flight_completes_with_200(self):
         url = await self.start()
-        fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(url, raise_error=False))
+        fetch = AsyncHTTPClient().fetch(url, raise_error=False)
         await self.in_flight(1)
-        stopping = asyncio.ensure_future(web.shutdown(self.server, self.application, grace=10))
+        stopping = asyncio.create_task(web.shutdown(self.server, self.application, grace=10))
         await asyncio.sleep(0.3)
         self.assertFalse(stopping.done(), "shutdown did not wait for the request in flight")
         self.assertTrue(self.connection_refused(), "new connections are still accepted")
@@ -101,7 +101,7 @@ class ShutdownTest(AsyncTestCase):
     @gen_test(timeout=30)
     async def test_a_request_that_outlives_the_grace_period_is_cut(self):
         url = await self.start()
-        fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(url, raise_error=False))
+        fetch = AsyncHTTPClient().fetch(url, raise_error=False)
         await self.in_flight(1)
         loop = asyncio.get_running_loop()
         started = loop.time()

@@ -17,7 +17,7 @@ from tornado.options import OptionParser
 from app.objects import dbobject
 from app.objects.user import User, check_login
 from tests.terminal import Terminal
-from web import PASSWORD_ENV, define_options, parse_options, read_password
+from web import PASSWORD_ENV, define_options, parse_options, read_password, trusted_origins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -226,3 +226,10 @@ def test_serves_and_stops_on_sigterm(tmp_path):
     assert "Shutting down" in rest
     assert "Stopped" in rest
     assert "Traceback" not in "".join(seen) + rest
+
+
+def test_trusted_origins_come_from_the_option_else_the_environment():
+    env = {"TRUSTED_ORIGINS": "https://a.example, https://b.example/"}
+    assert trusted_origins("", env) == ["https://a.example", "https://b.example"]
+    assert trusted_origins("https://c.example:8443", env) == ["https://c.example:8443"]
+    assert trusted_origins("", {}) == []
