@@ -1,6 +1,8 @@
 -- The blog's database schema. `python web.py --init-db` runs this file; every statement is
 -- idempotent (IF NOT EXISTS), so running it again on an existing database changes nothing.
--- Timestamps are UTC, in SQLite's "YYYY-MM-DD HH:MM:SS" form.
+-- Timestamps are UTC, in SQLite's "YYYY-MM-DD HH:MM:SS" form. A database made by an earlier
+-- version of the blog is upgraded first (MIGRATIONS in app/objects/dbobject.py), by
+-- --init-db or when the server starts.
 
 CREATE TABLE IF NOT EXISTS users (
     id            INTEGER PRIMARY KEY,
@@ -10,10 +12,10 @@ CREATE TABLE IF NOT EXISTS users (
     created_at    TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
--- One row per login. The cookie carries the token (signed); logging out deletes the row, so a
--- copied cookie stops working too.
+-- One row per login. The cookie carries the token (signed); the table keeps only its SHA-256,
+-- in hex. Logging out (or in again) deletes the row, so a copied cookie stops working too.
 CREATE TABLE IF NOT EXISTS sessions (
-    token      TEXT PRIMARY KEY,
+    token_hash TEXT PRIMARY KEY,
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );

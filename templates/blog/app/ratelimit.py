@@ -1,8 +1,15 @@
-"""Throttling failed logins, in memory.
+"""Throttling logins, in memory, and the bounded queue before the password hashing threads.
 
-``LoginThrottle`` counts failed logins per client address and per user name. Once either has
-too many failures within its window, further attempts are answered 429 (without computing a
-password hash) until the oldest failure leaves the window. A successful login counts nothing.
+``LoginThrottle`` counts login attempts per user name from one client address and per client
+address. Each attempt is counted when it starts, before its password is checked (``reserve``),
+and a successful login gives its count back (``cancel``); so only failures stay counted. Once
+either count is at its limit within its window, further attempts are refused (429, without
+computing a password hash) until the oldest leaves the window.
+
+No limit counts a user name over every address: whoever could send enough wrong passwords for
+``admin`` would then lock the admin out wherever they log in from. Guessing from many addresses
+is slowed instead by the cost of each hash and by ``HashingQueue``, which bounds how many
+passwords are checked at once and how many logins may wait for that.
 
 The counts live in this process only: they start from zero on a restart, and each process of a
 multi-process deployment counts its own.
@@ -10,9 +17,15 @@ multi-process deployment counts its own.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import time
-from typing import Callable
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class RateLimiter:
@@ -33,61 +46,123 @@ class RateLimiter:
         self.window = window
         self.max_keys = max_keys
         self.clock = clock
-        self._events: dict[str, collections.deque[float]] = {}
+        self._events: dict[Hashable, collections.deque[float]] = {}
 
-    def _recent(self, key: str, now: float) -> collections.deque[float]:
+    def _recent(self, key: Hashable, now: float) -> collections.deque[float]:
         events = self._events.get(key, collections.deque())
         while events and events[0] <= now - self.window:
             events.popleft()
         return events
 
-    def retry_after(self, key: str) -> float:
-        """Seconds until ``key`` may try again: 0 if it may now."""
+    def retry_after(self, key: Hashable) -> float:
+        """Seconds until ``key`` may have another event: 0 if it may now."""
         now = self.clock()
         events = self._recent(key, now)
         if len(events) < self.limit:
             return 0.0
         return events[-self.limit] + self.window - now
 
-    def hit(self, key: str) -> None:
-        """Count one event for ``key``."""
-        now = self.clock()
+    def hit(self, key: Hashable, now: float | None = None) -> float:
+        """Count one event for ``key``; returns its time (for ``forget``)."""
+        if now is None:
+            now = self.clock()
         events = self._recent(key, now)
         events.append(now)
         self._events.pop(key, None)
         self._events[key] = events  # most recently used last
         if len(self._events) > self.max_keys:
-            for old in [k for k, v in self._events.items() if not self._recent(k, now)]:
+            for old in [k for k in self._events if not self._recent(k, now)]:
                 del self._events[old]
             while len(self._events) > self.max_keys:
                 del self._events[next(iter(self._events))]
+        return now
+
+    def forget(self, key: Hashable, when: float) -> None:
+        """Take back one event of ``key`` counted at ``when`` (if it is still counted)."""
+        events = self._events.get(key)
+        if events is not None and when in events:
+            events.remove(when)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt counted by ``LoginThrottle.reserve``."""
+
+    address: str
+    name: str
+    when: float
 
 
 class LoginThrottle:
-    """Failed logins, limited per client address and per (case-insensitive) user name.
+    """Login attempts, limited per (case-insensitive) user name from one client address and
+    per client address.
 
-    ``per_address`` and ``per_name`` are ``(failures, seconds)``: the defaults allow 10 failures
-    per address in 5 minutes and 20 per user name in 15 minutes.
+    ``per_name_and_address`` and ``per_address`` are ``(attempts, seconds)``: the defaults allow
+    10 failed logins for one name from one address in 5 minutes, and 30 from one address for
+    all names together (people behind one NAT share an address).
     """
 
     def __init__(
         self,
-        per_address: tuple[int, float] = (10, 300),
-        per_name: tuple[int, float] = (20, 900),
+        per_name_and_address: tuple[int, float] = (10, 300),
+        per_address: tuple[int, float] = (30, 300),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock
+        self.by_name_and_address = RateLimiter(*per_name_and_address, clock=clock)
         self.by_address = RateLimiter(*per_address, clock=clock)
-        self.by_name = RateLimiter(*per_name, clock=clock)
 
     def retry_after(self, address: str, name: str) -> float:
         """Seconds until a login from ``address`` for ``name`` may be tried: 0 if now."""
-        wait = self.by_address.retry_after(address)
-        if name:
-            wait = max(wait, self.by_name.retry_after(name.lower()))
-        return wait
+        return max(
+            self.by_name_and_address.retry_after((name.lower(), address)),
+            self.by_address.retry_after(address),
+        )
 
-    def failed(self, address: str, name: str) -> None:
-        """Count a failed login."""
-        self.by_address.hit(address)
-        if name:
-            self.by_name.hit(name.lower())
+    def reserve(self, address: str, name: str) -> Attempt | None:
+        """Count a login attempt now, before its password is checked; None (and nothing
+        counted) if a limit is reached. Checking and counting are one step: call it on the
+        event loop, with no ``await`` between the call and its use."""
+        if self.retry_after(address, name):
+            return None
+        now = self.clock()
+        self.by_name_and_address.hit((name.lower(), address), now)
+        self.by_address.hit(address, now)
+        return Attempt(address, name.lower(), now)
+
+    def cancel(self, attempt: Attempt) -> None:
+        """Take an attempt back: it succeeded, or its password was never checked."""
+        self.by_name_and_address.forget((attempt.name, attempt.address), attempt.when)
+        self.by_address.forget(attempt.address, attempt.when)
+
+
+class HashingQueue:
+    """Password checks on ``workers`` threads, with at most ``max_pending`` logins admitted at
+    once (running or waiting for a thread).
+
+    A login is admitted (``admit``) before anything is awaited for it, and released when its
+    check is over (``release``); ``admit`` says False when the queue is full, and the login is
+    refused at once instead of waiting behind everyone else's.
+    """
+
+    def __init__(self, workers: int, max_pending: int) -> None:
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="scrypt")
+        self.max_pending = max_pending
+        self.pending = 0
+
+    def admit(self) -> bool:
+        if self.pending >= self.max_pending:
+            return False
+        self.pending += 1
+        return True
+
+    def release(self) -> None:
+        self.pending -= 1
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on a hashing thread and await its result."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def shutdown(self) -> None:
+        """Finish the checks that are running; drop those that have not started."""
+        self.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,15 +1,22 @@
-"""Logging in and out, the admin area's protection, XSRF, cookies and ``next``."""
+"""Logging in and out, the admin area's protection, XSRF and cross-origin requests, cookies,
+sessions, ``next``, and login throttling (also under logins sent at the same time)."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import threading
 import time
 from unittest import mock
+from urllib.parse import urlencode
 
-from tornado.testing import ExpectLog
+from tornado.httpclient import AsyncHTTPClient
+from tornado.testing import ExpectLog, gen_test
+from tornado.web import decode_signed_value
 
 from app.handlers.base import SESSION_COOKIE, safe_next
-from app.objects.user import check_login
+from app.objects import dbobject
+from app.objects.user import check_login, session_hash
 from tests.support import NAME, PASSWORD, BlogTestCase
 
 
@@ -74,14 +81,78 @@ class Login(BlogTestCase):
         self.assertEqual(self.request("/admin").code, 302)
 
 
+def set_cookie(response, name: str) -> str:
+    """The Set-Cookie header of ``response`` for the cookie ``name``."""
+    return next(h for h in response.headers.get_list("Set-Cookie") if h.startswith(name + "="))
+
+
 class SecureCookies(BlogTestCase):
     app_settings = {"secure_cookies": True}
 
     def test_cookies_are_marked_secure_when_asked(self):
-        response = self.login()
-        cookies = response.headers.get_list("Set-Cookie")
-        session = next(h for h in cookies if h.startswith(SESSION_COOKIE + "="))
-        self.assertIn("Secure", session)
+        self.assertIn("Secure", set_cookie(self.request("/login"), "_xsrf"))
+        self.assertIn("Secure", set_cookie(self.login(), SESSION_COOKIE))
+
+
+class HttpsBehindAProxy(BlogTestCase):
+    """With --xheaders, the proxy's X-Forwarded-Proto says whether the browser used HTTPS."""
+
+    xheaders = True
+    https = {"X-Forwarded-Proto": "https"}
+
+    def test_cookies_are_secure_over_https(self):
+        self.assertIn("Secure", set_cookie(self.request("/login", headers=self.https), "_xsrf"))
+        form = {"name": NAME, "password": PASSWORD, "_xsrf": self.xsrf_token()}
+        response = self.request("/login", "POST", form, headers=self.https)
+        self.assertEqual(response.code, 302)
+        self.assertIn("Secure", set_cookie(response, SESSION_COOKIE))
+        # The error pages set the _xsrf cookie too (their layout has the logout form).
+        self.cookies.pop("_xsrf")
+        missing = self.request("/no/such/page", headers=self.https)
+        self.assertIn("Secure", set_cookie(missing, "_xsrf"))
+
+    def test_cookies_over_plain_http_are_not_secure(self):
+        self.assertNotIn("Secure", set_cookie(self.request("/login"), "_xsrf"))
+        self.assertNotIn("Secure", set_cookie(self.login(), SESSION_COOKIE))
+        self.cookies.clear()
+        plain = {"X-Forwarded-Proto": "http"}
+        self.assertNotIn("Secure", set_cookie(self.request("/login", headers=plain), "_xsrf"))
+
+
+class CrossOrigin(BlogTestCase):
+    """Tornado's cross_origin_protection, beside the XSRF token: another site's page cannot
+    POST here even with a valid token (e.g. one it read through a flaw elsewhere)."""
+
+    app_settings = {"trusted_origins": ["https://app.example.com"]}
+
+    def post_login(self, headers: dict) -> object:
+        form = {"name": NAME, "password": PASSWORD, "_xsrf": self.xsrf_token()}
+        return self.request("/login", "POST", form, headers=headers)
+
+    def test_a_cross_site_post_with_a_valid_token_is_403(self):
+        headers = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+        response = self.post_login(headers)
+        self.assertEqual(response.code, 403)
+        self.assertNotIn(SESSION_COOKIE, self.cookies)
+        # An older browser sends no Sec-Fetch-Site: its Origin is checked against the host.
+        self.assertEqual(self.post_login({"Origin": "https://evil.example"}).code, 403)
+
+    def test_a_trusted_origin_may_post(self):
+        headers = {"Sec-Fetch-Site": "cross-site", "Origin": "https://app.example.com"}
+        self.assertEqual(self.post_login(headers).code, 302)
+
+    def test_a_same_origin_post_passes(self):
+        origin = self.get_url("").rstrip("/")
+        self.assertEqual(self.post_login({"Sec-Fetch-Site": "same-origin"}).code, 302)
+        self.cookies.pop(SESSION_COOKIE)
+        self.assertEqual(self.post_login({"Origin": origin}).code, 302)  # no Sec-Fetch-Site
+
+
+class CrossOriginWithoutTrustedOrigins(BlogTestCase):
+    def test_no_origin_is_trusted_by_default(self):
+        form = {"name": NAME, "password": PASSWORD, "_xsrf": self.xsrf_token()}
+        headers = {"Sec-Fetch-Site": "cross-site", "Origin": "https://app.example.com"}
+        self.assertEqual(self.request("/login", "POST", form, headers=headers).code, 403)
 
 
 class Xsrf(BlogTestCase):
@@ -166,14 +237,53 @@ class Logout(BlogTestCase):
         self.assertEqual(self.request("/admin").code, 200)
 
 
+class Sessions(BlogTestCase):
+    def test_logging_in_again_ends_the_old_session(self):
+        self.login()
+        old_cookie = self.cookies[SESSION_COOKIE]
+        self.assertEqual(self.login().code, 302)  # the same browser logs in again
+        self.assertNotEqual(self.cookies[SESSION_COOKIE], old_cookie)
+        self.assertEqual(self.request("/admin").code, 200)
+        self.cookies[SESSION_COOKIE] = old_cookie  # a copy of the cookie from before
+        self.assertEqual(self.request("/admin").code, 302)
+        with dbobject.connect(self.db_path) as conn:
+            self.assertEqual(conn.execute("SELECT count(*) FROM sessions").fetchone()[0], 1)
+
+    def test_the_database_keeps_only_a_hash_of_the_session_token(self):
+        self.login()
+        signed = self.cookies[SESSION_COOKIE]
+        token = decode_signed_value("test-secret", SESSION_COOKIE, signed).decode()
+        with dbobject.connect(self.db_path) as conn:
+            rows = [tuple(row) for row in conn.execute("SELECT * FROM sessions")]
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][0], session_hash(token))
+        self.assertNotIn(token, repr(rows))
+        with open(self.db_path, "rb") as f:
+            self.assertNotIn(token.encode(), f.read())
+        self.assertEqual(self.request("/admin").code, 200)  # and the cookie logs in
+
+    def test_the_password_is_read_from_the_body_only(self):
+        # A password in the URL would be kept in histories and access logs: it is ignored.
+        query = urlencode({"password": PASSWORD})
+        form = {"name": NAME, "_xsrf": self.xsrf_token()}
+        response = self.request(f"/login?{query}", "POST", form)
+        self.assertEqual(response.code, 403)
+        self.assertNotIn(SESSION_COOKIE, self.cookies)
+        response = self.request("/login?name=ada", "POST", {"password": PASSWORD, **form})
+        self.assertEqual(response.code, 302)  # the name in the form, not the URL, counts
+
+
 class LoginThrottling(BlogTestCase):
-    app_settings = {"login_failures_per_name": (3, 60), "login_failures_per_address": (100, 60)}
+    app_settings = {
+        "login_failures_per_name_and_address": (3, 60),
+        "login_failures_per_address": (100, 60),
+    }
 
     def test_too_many_failures_for_a_name_are_a_clear_429(self):
         for _ in range(3):
             self.assertEqual(self.login(password="wrong password").code, 403)
         checked = []
-        with mock.patch("app.handlers.login.check_login", side_effect=checked.append):
+        with mock.patch("app.handlers.login.check_login", side_effect=lambda *a: checked.append(a)):
             # Even the right password is not checked now (no scrypt work for an attacker).
             with ExpectLog("app.handlers.login", "throttled login for 'ada'"):
                 response = self.login()
@@ -192,10 +302,16 @@ class LoginThrottling(BlogTestCase):
         for _ in range(5):
             self.cookies.clear()
             self.assertEqual(self.login().code, 302)
+        for _ in range(3):  # the three failures allowed are all still there
+            self.assertEqual(self.login(password="wrong password").code, 403)
+        self.assertEqual(self.login().code, 429)
 
 
 class LoginThrottlingPerAddress(BlogTestCase):
-    app_settings = {"login_failures_per_name": (100, 60), "login_failures_per_address": (3, 60)}
+    app_settings = {
+        "login_failures_per_name_and_address": (100, 60),
+        "login_failures_per_address": (3, 60),
+    }
 
     def test_too_many_failures_from_one_address_are_a_429_for_every_name(self):
         for name in ("a1", "a2", "a3"):
@@ -208,7 +324,10 @@ class BehindAProxy(BlogTestCase):
     """With --xheaders the client address and scheme come from the proxy's headers."""
 
     xheaders = True
-    app_settings = {"login_failures_per_name": (100, 60), "login_failures_per_address": (1, 60)}
+    app_settings = {
+        "login_failures_per_name_and_address": (100, 60),
+        "login_failures_per_address": (1, 60),
+    }
 
     def test_the_client_address_comes_from_x_real_ip(self):
         first = {"X-Real-Ip": "203.0.113.7"}
@@ -221,22 +340,136 @@ class BehindAProxy(BlogTestCase):
     def test_https_at_the_proxy_makes_the_session_cookie_secure(self):
         response = self.login_from({"X-Scheme": "https"}, PASSWORD)
         self.assertEqual(response.code, 302)
-        session = next(
-            h for h in response.headers.get_list("Set-Cookie") if h.startswith(SESSION_COOKIE)
-        )
-        self.assertIn("Secure", session)
+        self.assertIn("Secure", set_cookie(response, SESSION_COOKIE))
 
     def login_from(self, headers, password):
         form = {"name": NAME, "password": password, "_xsrf": self.xsrf_token()}
         return self.request("/login", "POST", form, headers=headers)
 
 
+class FloodFromElsewhere(BlogTestCase):
+    """No limit counts a user name over every address: a flood of wrong passwords for the admin
+    from other addresses does not lock the admin out of theirs."""
+
+    xheaders = True
+
+    def test_a_flood_for_the_admin_from_other_addresses_does_not_lock_them_out(self):
+        token = self.xsrf_token()
+        wrong = {"name": NAME, "password": "wrong password", "_xsrf": token}
+        codes = collections.Counter()
+        for i in range(6):  # 6 addresses, 12 tries each: 72 wrong passwords for the admin
+            for _ in range(12):
+                headers = {"X-Real-Ip": f"203.0.113.{i}"}
+                codes[self.request("/login", "POST", wrong, headers=headers).code] += 1
+        self.assertEqual(codes, {403: 60, 429: 12})  # 10 per name and address
+        right = {"name": NAME, "password": PASSWORD, "_xsrf": token}
+        response = self.request("/login", "POST", right, headers={"X-Real-Ip": "198.51.100.7"})
+        self.assertEqual(response.code, 302)
+
+
 class WithoutXheaders(BlogTestCase):
     def test_proxy_headers_are_ignored(self):
         form = {"name": NAME, "password": "wrong password", "_xsrf": self.xsrf_token()}
-        headers = {"X-Real-Ip": "203.0.113.7", "X-Scheme": "https"}
+        headers = {"X-Real-Ip": "203.0.113.7", "X-Scheme": "https", "X-Forwarded-Proto": "https"}
         with ExpectLog("app.handlers.login", "failed login for 'ada' from 127.0.0.1"):
-            self.assertEqual(self.request("/login", "POST", form, headers=headers).code, 403)
+            response = self.request("/login", "POST", form, headers=headers)
+        self.assertEqual(response.code, 403)
+        self.cookies.clear()
+        self.assertNotIn("Secure", set_cookie(self.request("/login", headers=headers), "_xsrf"))
+
+
+async def start_logins(test: BlogTestCase, client: AsyncHTTPClient, count: int, form: dict):
+    """Send ``count`` login POSTs at once, with a fresh XSRF token; their pending responses."""
+    page = await client.fetch(test.get_url("/login"))
+    cookie = set_cookie(page, "_xsrf").split(";")[0]
+    token = page.body.decode().split('name="_xsrf" value="', 1)[1].split('"', 1)[0]
+    body = urlencode({**form, "_xsrf": token})
+    return [
+        client.fetch(
+            test.get_url("/login"),
+            method="POST",
+            body=body,
+            headers={"Cookie": cookie},
+            follow_redirects=False,
+            raise_error=False,
+        )
+        for _ in range(count)
+    ]
+
+
+async def post_logins_at_once(test: BlogTestCase, count: int, form: dict) -> list:
+    """Send ``count`` login POSTs at the same time (all in flight at once); their responses."""
+    client = AsyncHTTPClient(force_instance=True, max_clients=count)
+    try:
+        return await asyncio.gather(*await start_logins(test, client, count, form))
+    finally:
+        client.close()
+
+
+class SimultaneousLogins(BlogTestCase):
+    """Logins sent at the same time, many requests in flight at once against the server: each
+    is counted before its password is checked, so no more than the limit are checked."""
+
+    app_settings = {"hash_queue": 100}
+
+    @gen_test(timeout=60)
+    async def test_sixty_wrong_logins_at_once_check_at_most_ten_passwords(self):
+        checked = []
+        in_check = [0, 0]  # now, most at once
+
+        def slow_wrong(user, password):
+            checked.append(password)
+            in_check[0] += 1
+            in_check[1] = max(in_check)
+            time.sleep(0.05)  # every login is sent before the first few checks are over
+            in_check[0] -= 1
+            return False
+
+        form = {"name": NAME, "password": "wrong password"}
+        with mock.patch("app.handlers.login.check_login", side_effect=slow_wrong):
+            responses = await post_logins_at_once(self, 60, form)
+        codes = collections.Counter(r.code for r in responses)
+        self.assertLessEqual(len(checked), 10, codes)
+        self.assertEqual(codes, {403: 10, 429: 50})
+        self.assertTrue(all(int(r.headers["Retry-After"]) > 0 for r in responses if r.code == 429))
+        self.assertLessEqual(in_check[1], 2)  # on the two hashing threads
+
+
+class BusyHashing(BlogTestCase):
+    """At most ``hash_queue`` logins wait for a hashing thread: the next are refused at once."""
+
+    app_settings = {"hash_queue": 2, "login_failures_per_name_and_address": (3, 60)}
+
+    @gen_test(timeout=60)
+    async def test_a_full_hashing_queue_is_503_with_retry_after_and_counts_nothing(self):
+        gate = threading.Event()
+
+        def blocked_wrong(user, password):
+            gate.wait(10)
+            return False
+
+        form = {"name": NAME, "password": "wrong password"}
+        client = AsyncHTTPClient(force_instance=True, max_clients=10)
+        try:
+            with mock.patch("app.handlers.login.check_login", side_effect=blocked_wrong):
+                admitted = await start_logins(self, client, 2, form)
+                while self.app.hashing.pending < 2:  # both wait for their (blocked) check
+                    await asyncio.sleep(0.01)
+                refused = await asyncio.gather(*await start_logins(self, client, 3, form))
+                gate.set()
+                responses = [*await asyncio.gather(*admitted), *refused]
+        finally:
+            client.close()
+        codes = collections.Counter(r.code for r in responses)
+        self.assertEqual(codes, {403: 2, 503: 3})
+        for response in responses:
+            if response.code == 503:
+                self.assertGreater(int(response.headers["Retry-After"]), 0)
+                self.assertIn("Too many logins at once.", response.body.decode())
+        self.assertEqual(self.app.hashing.pending, 0)
+        # The 503s were not counted: one more attempt (the third) is checked, then 429.
+        codes = collections.Counter(r.code for r in await post_logins_at_once(self, 2, form))
+        self.assertEqual(codes, {403: 1, 429: 1})
 
 
 class HashingPool(BlogTestCase):
@@ -264,7 +497,7 @@ class HashingPool(BlogTestCase):
             with lock:
                 running[0] -= 1
 
-        for future in [self.app.hash_executor.submit(work) for _ in range(8)]:
+        for future in [self.app.hashing.executor.submit(work) for _ in range(8)]:
             future.result(timeout=10)
         self.assertEqual(running[1], 2)
 

@@ -5,13 +5,63 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import stat
 import threading
 
 import pytest
 
 from app.objects import dbobject, user
-from app.objects.user import User, UserError, check_login, check_password, hash_password
+from app.objects.post import Post
+from app.objects.user import (
+    User,
+    UserError,
+    check_login,
+    check_password,
+    hash_password,
+    session_hash,
+)
 from tests.support import REAL_SCRYPT_N
+
+# The schema of the blog's versions 1 to 3, whose sessions table kept tokens in the clear.
+OLD_SCHEMA = """
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE sessions (
+    token      TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE posts (
+    id         INTEGER PRIMARY KEY,
+    title      TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    comment    TEXT NOT NULL DEFAULT '',
+    author_id  INTEGER NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+"""
+
+
+def make_old_database(path: str) -> None:
+    """A database as version 3 of the blog left it: a user, a post, a session, mode 0644."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executescript(OLD_SCHEMA)
+        conn.execute(
+            "INSERT INTO users (name, password_hash) VALUES (?, ?)",
+            ("grace", hash_password("hopper-1906")),
+        )
+        conn.execute(
+            "INSERT INTO posts (title, url, author_id) VALUES ('Old', 'https://old.example/', 1)"
+        )
+        conn.execute("INSERT INTO sessions (token, user_id) VALUES ('old-plain-token', 1)")
+    conn.close()
+    os.chmod(path, 0o644)
 
 
 @pytest.fixture
@@ -111,8 +161,87 @@ def test_sessions_start_end_and_expire(db_path):
         old = User.start_session(conn, user.id, 14)
         conn.execute("UPDATE sessions SET created_at = datetime('now', '-15 days')")
         fresh = User.start_session(conn, user.id, 14)
-        tokens = [row[0] for row in conn.execute("SELECT token FROM sessions")]
-        assert tokens == [fresh] and old != fresh
+        hashes = [row[0] for row in conn.execute("SELECT token_hash FROM sessions")]
+        assert hashes == [session_hash(fresh)] and old != fresh
+
+
+def test_only_a_hash_of_the_session_token_is_stored(db_path):
+    with dbobject.connect(db_path) as conn:
+        user = User.create(conn, "grace", "hopper-1906")
+        token = User.start_session(conn, user.id, 14)
+        rows = [tuple(row) for row in conn.execute("SELECT * FROM sessions")]
+    assert len(rows) == 1 and token not in repr(rows)
+    assert rows[0][0] == session_hash(token) != token
+    assert len(session_hash(token)) == 64  # SHA-256, hex
+
+
+def test_a_new_session_can_replace_the_old_one(db_path):
+    with dbobject.connect(db_path) as conn:
+        grace = User.create(conn, "grace", "hopper-1906")
+        ada = User.create(conn, "ada", "lovelace-1815")
+        other = User.start_session(conn, ada.id, 14)
+        old = User.start_session(conn, grace.id, 14)
+        new = User.start_session(conn, grace.id, 14, replaces=old)
+        assert User.by_session(conn, old, 14) is None
+        assert User.by_session(conn, new, 14) == grace
+        assert User.by_session(conn, other, 14) == ada  # nobody else's session ends
+
+
+def test_a_new_database_file_and_its_journal_are_owner_only(tmp_path):
+    path = str(tmp_path / "private.db")
+    umask = os.umask(0o022)  # what most systems use: files readable by everyone
+    try:
+        dbobject.create_schema(path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        conn = dbobject.open_connection(path)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO users (name, password_hash) VALUES ('x', 'y')")
+        journal = path + "-journal"  # exists while the transaction is open
+        assert stat.S_IMODE(os.stat(journal).st_mode) == 0o600
+        conn.rollback()
+        conn.close()
+        served = str(tmp_path / "served.db")  # opened first by the server's Database
+        db = dbobject.Database(served)
+        asyncio.run(db.run(lambda c: c.execute("SELECT 1").fetchone()))
+        db.close()
+        assert stat.S_IMODE(os.stat(served).st_mode) == 0o600
+    finally:
+        os.umask(umask)
+
+
+def test_a_database_of_version_3_is_upgraded_keeping_users_and_posts(tmp_path):
+    path = str(tmp_path / "old.db")
+    make_old_database(path)
+    assert dbobject.has_schema(path)
+    changes = dbobject.create_schema(path)
+    assert len(changes) == 2, changes
+    assert "everyone logs in again once" in changes[0]
+    assert "mode 600, was 644" in changes[1]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with dbobject.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == dbobject.SCHEMA_VERSION
+        columns = [row["name"] for row in conn.execute("PRAGMA table_info(sessions)")]
+        assert columns == ["token_hash", "user_id", "created_at"]
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+        grace = User.by_name(conn, "grace")
+        assert check_login(grace, "hopper-1906")
+        assert [p.title for p in Post.recent(conn)] == ["Old"]
+        token = User.start_session(conn, grace.id, 14)
+        assert User.by_session(conn, token, 14) == grace
+    assert dbobject.create_schema(path) == []  # once is enough
+    with dbobject.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+
+
+def test_a_new_database_reports_no_upgrade(tmp_path):
+    assert dbobject.create_schema(str(tmp_path / "new.db")) == []
+
+
+def test_a_database_of_a_newer_version_is_refused(db_path):
+    with dbobject.connect(db_path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(dbobject.SchemaError, match="newer version"):
+        dbobject.create_schema(db_path)
 
 
 def test_schema_is_idempotent(db_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from tornado.escape import xhtml_escape
@@ -47,6 +48,57 @@ class Pages(BlogTestCase):
         self.assertEqual(response.code, 404)
         self.assertIn("There is no page at this address.", response.body.decode())
 
+    def assert_in_the_layout(self, response) -> None:
+        body = response.body.decode()
+        self.assertIn('<header class="site-header">', body)
+        self.assertRegex(body, r'<link rel="stylesheet" href="/static/css/main\.css\?v=')
+        self.assertIn("a link blog on Tornado.</footer>", body)
+
+    def test_error_pages_are_styled_in_the_sites_layout(self):
+        missing = self.request("/no/such/page")
+        self.assertEqual(missing.code, 404)
+        self.assert_in_the_layout(missing)
+        self.assertIn("<title>404 Not Found - ", missing.body.decode())
+        wrong_method = self.request("/logout")  # POST only
+        self.assertEqual(wrong_method.code, 405)
+        self.assert_in_the_layout(wrong_method)
+        self.assertIn("does not answer that kind of request", wrong_method.body.decode())
+
+    def test_favicon(self):
+        page = self.request("/").body.decode()
+        match = re.search(r'<link rel="icon" href="(/static/favicon\.svg\?v=[0-9a-f]+)"', page)
+        self.assertIsNotNone(match, page)
+        icon = self.request(match.group(1))
+        self.assertEqual(icon.code, 200)
+        self.assertEqual(icon.headers["Content-Type"], "image/svg+xml")
+        self.assertIn(b"<svg", icon.body)
+        for method in ("GET", "HEAD"):
+            legacy = self.request("/favicon.ico", method)  # asked for by name, not a 404
+            self.assertEqual(legacy.code, 302)
+            self.assertEqual(legacy.headers["Location"], match.group(1))
+
+
+class Health(BlogTestCase):
+    def test_healthz_is_ok_in_json_and_sets_no_cookie(self):
+        response = self.request("/healthz")
+        self.assertEqual(response.code, 200)
+        self.assertEqual(json.loads(response.body), {"status": "ok"})
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+        self.assertEqual(response.headers.get_list("Set-Cookie"), [])
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        head = self.request("/healthz", "HEAD")
+        self.assertEqual((head.code, head.body), (200, b""))
+        self.assertEqual(head.headers.get_list("Set-Cookie"), [])
+
+    def test_healthz_is_503_when_the_database_fails(self):
+        self.app.db.close()
+        with ExpectLog("app.handlers.base", "health check: the database failed"):
+            response = self.request("/healthz")
+        self.assertEqual(response.code, 503)
+        answer = json.loads(response.body)
+        self.assertEqual(answer["status"], "unavailable")
+        self.assertIn("the database is closed", answer["reason"])
+
 
 class Headers(BlogTestCase):
     def test_pages_and_static_files_carry_the_security_headers(self):
@@ -54,7 +106,8 @@ class Headers(BlogTestCase):
         # What every page must carry, whatever the table says.
         for name, value in REQUIRED_HEADERS.items():
             self.assertEqual(SECURITY_HEADERS.get(name), value, name)
-        for path in ("/", "/login", "/static/css/main.css", "/post/1", "/no/such/page"):
+        paths = ("/", "/login", "/static/css/main.css", "/post/1", "/no/such/page", "/healthz")
+        for path in paths:
             with self.subTest(path=path):
                 response = self.request(path)
                 for name, value in SECURITY_HEADERS.items():
@@ -201,3 +254,4 @@ class Crash(BlogTestCase):
         body = response.body.decode()
         self.assertIn("Something went wrong on our side.", body)
         self.assertNotIn("RuntimeError", body)
+        Pages.assert_in_the_layout(self, response)

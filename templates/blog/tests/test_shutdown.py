@@ -1,10 +1,19 @@
-"""Graceful shutdown: requests in flight finish within --shutdown_grace, then connections close."""
+"""Graceful shutdown: requests in flight finish within --shutdown_grace, then the ones left are
+cut (not logged as errors); a second Ctrl-C exits at once."""
 
 import asyncio
 import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
+import threading
+import urllib.request
+from pathlib import Path
 
+import pytest
 from tornado.httpclient import AsyncHTTPClient
 from tornado.simple_httpclient import HTTPStreamClosedError
 from tornado.testing import AsyncTestCase, bind_unused_port, gen_test
@@ -13,15 +22,22 @@ import web
 from app.handlers.base import BaseHandler
 from app.objects import dbobject
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 class SlowHandler(BaseHandler):
     """Answers only when the test opens its gate."""
 
-    def initialize(self, gate: asyncio.Event) -> None:
+    def initialize(self, gate: asyncio.Event, cancelled: list) -> None:
         self.gate = gate
+        self.cancelled = cancelled
 
     async def get(self) -> None:
-        await self.gate.wait()
+        try:
+            await self.gate.wait()
+        except asyncio.CancelledError:
+            self.cancelled.append(self.request.uri)
+            raise
         self.write("finished")
 
 
@@ -40,8 +56,9 @@ class ShutdownTest(AsyncTestCase):
     async def start(self):
         """Serve the blog with a /slow page; return the URL of that page."""
         self.gate = asyncio.Event()
+        self.cancelled = []
         self.application = web.make_app(
-            [(r"/slow", SlowHandler, {"gate": self.gate})],
+            [(r"/slow", SlowHandler, {"gate": self.gate, "cancelled": self.cancelled})],
             db_path=self.db_path,
             cookie_secret="test-secret",
         )
@@ -68,9 +85,9 @@ class ShutdownTest(AsyncTestCase):
     @gen_test(timeout=30)
     async def test_a_request_in_flight_completes_with_200(self):
         url = await self.start()
-        fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(url, raise_error=False))
+        fetch = AsyncHTTPClient().fetch(url, raise_error=False)
         await self.in_flight(1)
-        stopping = asyncio.ensure_future(web.shutdown(self.server, self.application, grace=10))
+        stopping = asyncio.create_task(web.shutdown(self.server, self.application, grace=10))
         await asyncio.sleep(0.3)
         self.assertFalse(stopping.done(), "shutdown did not wait for the request in flight")
         self.assertTrue(self.connection_refused(), "new connections are still accepted")
@@ -84,7 +101,7 @@ class ShutdownTest(AsyncTestCase):
     @gen_test(timeout=30)
     async def test_a_request_that_outlives_the_grace_period_is_cut(self):
         url = await self.start()
-        fetch = asyncio.ensure_future(AsyncHTTPClient().fetch(url, raise_error=False))
+        fetch = AsyncHTTPClient().fetch(url, raise_error=False)
         await self.in_flight(1)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -92,10 +109,16 @@ class ShutdownTest(AsyncTestCase):
             await asyncio.wait_for(web.shutdown(self.server, self.application, grace=0.5), 10)
         self.assertLess(loop.time() - started, 5)
         self.assertIn("1 request(s) still running after 0.5 s", logs.output[0])
-        with self.assertRaises(HTTPStreamClosedError):  # no response at all
-            await fetch
-        self.gate.set()  # let the handler end
-        await self.in_flight(0)
+        with self.assertNoLogs("tornado.access"), self.assertNoLogs("tornado.application"):
+            with self.assertRaises(HTTPStreamClosedError):  # no response at all
+                await fetch
+            await asyncio.sleep(0.2)
+            self.gate.set()
+            await asyncio.sleep(0.2)
+        # The handler was cancelled where it waited: it never went on, and Tornado's 500 for a
+        # cancelled handler was neither sent nor logged (no "500 GET /slow" access-log line).
+        self.assertEqual(self.cancelled, ["/slow"])
+        self.assertEqual(self.application.in_flight.count, 0)
 
     @gen_test(timeout=30)
     async def test_idle_server_stops_at_once(self):
@@ -104,3 +127,70 @@ class ShutdownTest(AsyncTestCase):
         started = loop.time()
         await asyncio.wait_for(web.shutdown(self.server, self.application, grace=10), 5)
         self.assertLess(loop.time() - started, 1)
+
+
+# web.main() with one more page, /slow, that logs when it starts and then waits a minute.
+SLOW_SERVER = """
+import asyncio, logging, sys
+import web
+from app.handlers.base import BaseHandler
+
+class Slow(BaseHandler):
+    async def get(self):
+        logging.getLogger("web").info("slow request started")
+        await asyncio.sleep(60)
+
+make_app = web.make_app
+web.make_app = lambda handlers=(), **kw: make_app([(r"/slow", Slow), *handlers], **kw)
+web.main(sys.argv)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_second_ctrl_c_exits_at_once(tmp_path):
+    db = str(tmp_path / "serve.db")
+    dbobject.create_schema(db)
+    env = {**os.environ, "COOKIE_SECRET": "test-secret"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SERVER, f"--db={db}", "--port=0", "--shutdown_grace=30"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(30, proc.kill)
+    watchdog.start()
+    lines = []
+
+    def wait_for(text):
+        for line in iter(proc.stderr.readline, ""):
+            lines.append(line)
+            if text in line:
+                return line
+        pytest.fail(f"no {text!r} in: " + "".join(lines))
+
+    try:
+        url = re.search(r"http://[0-9.:]+", wait_for("Listening on")).group(0)
+
+        def slow_request():
+            try:
+                urllib.request.urlopen(url + "/slow", timeout=30).read()
+            except OSError:
+                pass  # cut: the server exits under it
+
+        threading.Thread(target=slow_request, daemon=True).start()
+        wait_for("slow request started")
+        proc.send_signal(signal.SIGINT)
+        wait_for("Shutting down")  # and waits up to 30 s for /slow
+        proc.send_signal(signal.SIGINT)
+        returncode = proc.wait(timeout=5)
+        rest = proc.stderr.read()
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.stderr.close()
+    output = "".join(lines) + rest
+    assert returncode == 130, output
+    assert "Received SIGINT again: exiting at once" in rest, output
+    assert len([line for line in rest.splitlines() if line.strip()]) == 1, output
+    assert "Traceback" not in output

@@ -17,13 +17,14 @@ from tornado.options import OptionParser
 from app.objects import dbobject
 from app.objects.user import User, check_login
 from tests.terminal import Terminal
-from web import PASSWORD_ENV, define_options, parse_options, read_password
+from web import PASSWORD_ENV, define_options, parse_options, read_password, trusted_origins
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def web(*args: str, password: str | None = None, stdin: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != PASSWORD_ENV}
+    env["COOKIE_SECRET"] = "test-secret"  # the project's .env is not in every checkout
     if password is not None:
         env[PASSWORD_ENV] = password
     return subprocess.run(
@@ -124,9 +125,10 @@ def test_option_mistakes_are_one_line_and_exit_status_2(args, message):
 def test_options_take_the_equals_form():
     parser = define_options(OptionParser())
     argv = ["web.py", "--port=9000", "--debug", "--db=x.db", "--xheaders", "--shutdown_grace=3"]
-    assert parse_options(argv, parser) == []
+    assert parse_options([*argv, "--trusted_origins=https://a.example"], parser) == []
     assert (parser.port, parser.debug, parser.db, parser.xheaders) == (9000, True, "x.db", True)
     assert parser.shutdown_grace == 3.0
+    assert parser.trusted_origins == "https://a.example"
     parser = define_options(OptionParser())
     assert parse_options(["web.py", "--create-user=ada", "--init-db"], parser) == []
     assert (parser.create_user, parser.init_db, parser.xheaders) == ("ada", True, False)
@@ -196,6 +198,7 @@ def test_serves_and_stops_on_sigterm(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "web.py", f"--db={db}", "--port=0"],
         cwd=ROOT,
+        env={**os.environ, "COOKIE_SECRET": "test-secret"},
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -223,3 +226,10 @@ def test_serves_and_stops_on_sigterm(tmp_path):
     assert "Shutting down" in rest
     assert "Stopped" in rest
     assert "Traceback" not in "".join(seen) + rest
+
+
+def test_trusted_origins_come_from_the_option_else_the_environment():
+    env = {"TRUSTED_ORIGINS": "https://a.example, https://b.example/"}
+    assert trusted_origins("", env) == ["https://a.example", "https://b.example"]
+    assert trusted_origins("https://c.example:8443", env) == ["https://c.example:8443"]
+    assert trusted_origins("", {}) == []

@@ -3,12 +3,14 @@ from __future__ import annotations
 import logging
 import math
 
-from tornado.ioloop import IOLoop
-
 from app.handlers.base import BaseHandler, safe_next
 from app.objects.user import User, check_login
 
 log = logging.getLogger(__name__)
+
+# What a login refused because the hashing queue is full tells the browser: about the time the
+# queue takes to drain (16 logins on 2 threads at a few tenths of a second each).
+BUSY_RETRY_AFTER = 5
 
 
 class LoginHandler(BaseHandler):
@@ -17,9 +19,11 @@ class LoginHandler(BaseHandler):
     After logging in the browser goes to ``next`` (set by @tornado.web.authenticated), but only
     if it is a path on this site: anything else goes to the front page.
 
-    Failed logins are throttled per client address and per user name
-    (``application.login_throttle``, see app/ratelimit.py): past the limit, a login is answered
-    429 with a Retry-After header, without checking the password.
+    Logins are throttled per user name from one client address and per client address
+    (``application.login_throttle``, see app/ratelimit.py): each attempt is counted before its
+    password is checked, and past a limit a login is answered 429 with a Retry-After header,
+    without checking the password. Passwords are checked on a few threads behind a bounded
+    queue (``application.hashing``): when it is full, a login is answered 503 with Retry-After.
     """
 
     def get(self) -> None:
@@ -33,30 +37,47 @@ class LoginHandler(BaseHandler):
         self.get()
 
     async def post(self) -> None:
-        name = self.get_argument("name", "").strip()
-        password = self.get_argument("password", "")
-        next_url = safe_next(self.get_argument("next", "/"))
+        # From the form's body only: a password in the URL would be kept in browser histories
+        # and in the access logs of every proxy on the way.
+        name = self.get_body_argument("name", "").strip()
+        password = self.get_body_argument("password", "")
+        next_url = safe_next(self.get_body_argument("next", "/"))
         address = self.request.remote_ip or ""
         throttle = self.application.login_throttle  # type: ignore[attr-defined]
-        wait = throttle.retry_after(address, name)
-        if wait:
+        hashing = self.application.hashing  # type: ignore[attr-defined]
+
+        # Check the limits and count this attempt in one step, on the event loop, before
+        # anything is awaited: logins sent at the same time cannot all pass the check before
+        # the first of them is counted.
+        attempt = throttle.reserve(address, name)
+        if attempt is None:
             log.warning("throttled login for %r from %s", name, address)
-            seconds = math.ceil(wait)
-            self.set_status(429)
-            self.set_header("Retry-After", str(seconds))
+            seconds = math.ceil(throttle.retry_after(address, name))
             when = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
             error = f"Too many failed logins. Try again in {when}."
-            self.render("pages/login.html", name=name, next_url=next_url, error=error)
+            self.refuse(429, seconds, error, name, next_url)
             return
-        user = await self.db.run(User.by_name, name) if name else None
-        # scrypt is slow on purpose: run it on the application's small hashing pool (each hash
-        # takes 128 MiB), not on the event loop.
-        executor = self.application.hash_executor  # type: ignore[attr-defined]
-        ok = await IOLoop.current().run_in_executor(executor, check_login, user, password)
+        if not hashing.admit():
+            throttle.cancel(attempt)  # its password is not checked: it does not count
+            log.warning("login for %r from %s refused: the hashing queue is full", name, address)
+            self.refuse(
+                503,
+                BUSY_RETRY_AFTER,
+                f"Too many logins at once. Try again in {BUSY_RETRY_AFTER} seconds.",
+                name,
+                next_url,
+            )
+            return
+        try:
+            user = await self.db.run(User.by_name, name) if name else None
+            # scrypt is slow on purpose: it runs on the application's few hashing threads (each
+            # hash takes 128 MiB), not on the event loop.
+            ok = await hashing.run(check_login, user, password)
+        finally:
+            hashing.release()
         if not ok:
             # The name is logged (repr: no control characters reach the log), the password never.
             log.warning("failed login for %r from %s", name, address)
-            throttle.failed(address, name)
             self.set_status(403)
             self.render(
                 "pages/login.html",
@@ -65,7 +86,17 @@ class LoginHandler(BaseHandler):
                 error="Wrong user name or password.",
             )
             return
-        token = await self.db.run(User.start_session, user.id, self.settings["session_days"])
+        throttle.cancel(attempt)  # a successful login counts nothing
+        # A new session, and the end of the one this browser had: a copy of the old cookie
+        # (taken before this login) stops working.
+        token = await self.db.run(
+            User.start_session, user.id, self.settings["session_days"], self.session_token()
+        )
         self.start_session(token)
         log.info("%s logged in from %s", user.name, address)
         self.redirect(next_url)
+
+    def refuse(self, status: int, seconds: int, error: str, name: str, next_url: str) -> None:
+        self.set_status(status)
+        self.set_header("Retry-After", str(seconds))
+        self.render("pages/login.html", name=name, next_url=next_url, error=error)

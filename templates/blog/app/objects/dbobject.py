@@ -14,6 +14,11 @@ connection from ``connect()``; the server calls the very same functions through 
 
 Every value reaches SQL as a ``?`` parameter. The only text formatted into SQL is table and
 column names written in this package's source, never anything from a request.
+
+The database file holds password hashes: it is created readable and writable by its owner only
+(0600), and SQLite gives its journal the same permissions. ``PRAGMA user_version`` records the
+schema's version; ``create_schema()`` upgrades a database made by an earlier version of the blog
+(``MIGRATIONS``), keeping its users and posts.
 """
 
 from __future__ import annotations
@@ -23,19 +28,51 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA_PATH = os.path.join(ROOT, "schema.sql")
 TABLES = ("users", "sessions", "posts")
 
+# The user_version of a database with schema.sql's tables.
+SCHEMA_VERSION = 1
+# How a database of an earlier version is brought up to date, before schema.sql runs:
+# (the version it gives, what changes for people, SQL).
+MIGRATIONS = [
+    (
+        1,
+        "sessions keep only a hash of their token now: everyone logs in again once",
+        # schema.sql creates the table anew, with token_hash instead of token. The tokens
+        # stored in the clear until now are not carried over: a copy of the database could
+        # hold them.
+        "DROP TABLE IF EXISTS sessions",
+    ),
+]
+
 T = TypeVar("T")
 
 
+class SchemaError(Exception):
+    """The database cannot be used by this version of the blog; the message says why."""
+
+
+def _create_owner_only(path: str) -> None:
+    """Create an empty database file that only its owner may read or write."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def open_connection(path: str) -> sqlite3.Connection:
-    """A connection with rows addressable by column name and foreign keys enforced."""
+    """A connection with rows addressable by column name and foreign keys enforced.
+
+    A database file that does not exist yet is created with mode 0600 first.
+    """
+    if path != ":memory:" and not os.path.exists(path):
+        _create_owner_only(path)
     conn = sqlite3.connect(path, timeout=5)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
@@ -53,15 +90,61 @@ def connect(path: str) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def create_schema(path: str, schema_path: str = SCHEMA_PATH) -> None:
-    """Create the tables of ``schema.sql`` in the database at ``path`` (idempotent)."""
+def _statements(script: str) -> Iterator[str]:
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
+    if any(line.strip() and not line.strip().startswith("--") for line in statement.splitlines()):
+        yield statement  # no closing semicolon: let SQLite say what is wrong
+
+
+def create_schema(path: str, schema_path: str = SCHEMA_PATH) -> list[str]:
+    """Create the tables of ``schema.sql`` in the database at ``path``, upgrading a database
+    made by an earlier version of the blog first; idempotent. All in one transaction.
+
+    Returns what the upgrade changed, for people (empty for a new or current database).
+    Raises SchemaError for a database made by a newer version.
+    """
     with open(schema_path, encoding="utf-8") as f:
-        script = f.read()
+        statements = list(_statements(f.read()))
     conn = open_connection(path)
+    conn.isolation_level = None  # the transaction is ours: BEGIN ... COMMIT below
+    changes = []
     try:
-        conn.executescript(script)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise SchemaError(
+                    f"{path} was made by a newer version of the blog (schema version {version};"
+                    f" this one knows up to {SCHEMA_VERSION})"
+                )
+            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+            made_before = tables.fetchone()[0] > 0
+            for target, change, sql in MIGRATIONS:
+                if version < target:
+                    conn.execute(sql)
+                    if made_before:
+                        changes.append(change)
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     finally:
         conn.close()
+    if changes:
+        # Earlier versions left the file as the umask made it (often readable by everyone).
+        mode = os.stat(path).st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+            changes.append(f"the file is readable by its owner only now (mode 600, was {mode:o})")
+    return changes
 
 
 def has_schema(path: str) -> bool:

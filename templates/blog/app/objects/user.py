@@ -7,6 +7,10 @@ purpose. The cost parameters live in the stored string, so raising SCRYPT_N late
 hashes verifiable (each is checked with its own parameters and the memory they need), and new
 hashes get the new cost. The server hashes on a small thread pool of its own, off the event loop
 (see app/handlers/login.py).
+
+A login session is a random token: the session cookie carries it (signed), and the database
+keeps only its SHA-256 (``session_hash``), so whoever reads the database or a backup of it
+cannot use the sessions found there. A slow hash is not needed for 256 random bits.
 """
 
 from __future__ import annotations
@@ -83,6 +87,11 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+def session_hash(token: str) -> str:
+    """What the database keeps of a session token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def check_login(user: User | None, password: str) -> bool:
     """Whether ``password`` logs ``user`` in; None (no such user) costs the same and fails."""
     if user is None:
@@ -147,25 +156,37 @@ class User(DBObject):
     def by_session(cls, conn: sqlite3.Connection, token: str, max_age_days: int) -> User | None:
         """The user logged in with this session token, if the session is younger than allowed."""
         row = conn.execute(
-            f"{cls.session_select} WHERE s.token = ? AND s.created_at > datetime('now', ?)",
-            (token, f"-{int(max_age_days)} days"),
+            f"{cls.session_select} WHERE s.token_hash = ? AND s.created_at > datetime('now', ?)",
+            (session_hash(token), f"-{int(max_age_days)} days"),
         ).fetchone()
         return cls.from_row(row)
 
     @classmethod
-    def start_session(cls, conn: sqlite3.Connection, user_id: int, max_age_days: int) -> str:
-        """Record a new login of ``user_id``; returns its random token.
+    def start_session(
+        cls,
+        conn: sqlite3.Connection,
+        user_id: int,
+        max_age_days: int,
+        replaces: str | None = None,
+    ) -> str:
+        """Record a new login of ``user_id``; returns its random token (only its hash is stored).
 
+        ``replaces`` is the token of the session the browser had until now, if any: it ends.
         Expired sessions (of anyone) are deleted on the way, so the table stays small.
         """
         cls.purge_sessions(conn, max_age_days)
+        if replaces:
+            cls.end_session(conn, replaces)
         token = secrets.token_urlsafe(32)
-        conn.execute("INSERT INTO sessions (token, user_id) VALUES (?, ?)", (token, user_id))
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id) VALUES (?, ?)",
+            (session_hash(token), user_id),
+        )
         return token
 
     @staticmethod
     def end_session(conn: sqlite3.Connection, token: str) -> None:
-        conn.execute("DELETE FROM sessions WHERE token = ?", (token,))
+        conn.execute("DELETE FROM sessions WHERE token_hash = ?", (session_hash(token),))
 
     @staticmethod
     def purge_sessions(conn: sqlite3.Connection, max_age_days: int) -> int:
