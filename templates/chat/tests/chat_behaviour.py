@@ -528,12 +528,13 @@ class ChatBehaviour(ChatTestCase):
         )
         await writer.drain()
         await asyncio.wait_for(looking.wait(), 5)
+        (handler,) = list(self._app.in_flight)
         writer.close()
-        await asyncio.sleep(0.2)  # the server notices the closed connection
+        await self.until(lambda: handler.client_gone)  # the server noticed
         release.set()
-        await asyncio.sleep(0.2)
-        assert self.buffer.waiter_count == 0
+        # The request ends at once, with no waiter (not after POLL_TIMEOUT).
         await self.until(lambda: len(self._app.in_flight) == 0, seconds=2)
+        assert self.buffer.waiter_count == 0
         del self.buffer.updates
 
     @gen_test(timeout=20)

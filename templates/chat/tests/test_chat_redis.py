@@ -251,15 +251,16 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
             cursor = behind.since(None).cursor
             # Hold the lagging process's reader while ten more messages go in: the stream
             # (5 entries) trims some of them before it reads again.
-            gate = asyncio.Event()
+            gate, held = asyncio.Event(), asyncio.Event()
             xread = behind.reader.xread
 
             async def held_xread(*args, **kwargs):
+                held.set()
                 await gate.wait()
                 return await xread(*args, **kwargs)
 
             behind.reader.xread = held_xread
-            await asyncio.sleep(0.5)  # the reader's current XREAD (200 ms) ends; it waits
+            await asyncio.wait_for(held.wait(), 5)  # its current XREAD (200 ms) ended
             sent = [await writer.add(message(f"w{i}", f"m{i}")) for i in range(1, 11)]
             with self.assertLogs("chat.redis", "WARNING") as logs:
                 gate.set()
