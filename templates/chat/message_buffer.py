@@ -183,7 +183,8 @@ class MemoryMessageBuffer:
         self.epoch = epoch
         self.sequence = 0
         self.cache: collections.deque = collections.deque(maxlen=cache_size)
-        self._sent: collections.OrderedDict[str, Message] = collections.OrderedDict()
+        # id -> cursor of the newest DEDUP_SIZE messages (ids only: small, unlike messages).
+        self._sent: collections.OrderedDict[str, str] = collections.OrderedDict()
         self._waiters = WaiterSet()
         self._closed = False
 
@@ -212,14 +213,19 @@ class MemoryMessageBuffer:
         return parse_cursor(cursor) is not None
 
     async def add(self, message: Message) -> Message:
-        stored = self._sent.get(message["id"])
-        if stored is not None:
+        cursor = self._sent.get(message["id"])
+        if cursor is not None:  # stored before: that message, not a second one
+            for cached in reversed(self.cache):
+                if cached["cursor"] == cursor:
+                    return cached
+            stored = dict(message, cursor=cursor)  # out of the cache by now
+            stored["html"] = render_html(stored)
             return stored
         self.sequence += 1
         message = dict(message, cursor=self.cursor)
         message["html"] = render_html(message)
         self.cache.append(message)
-        self._sent[message["id"]] = message
+        self._sent[message["id"]] = message["cursor"]
         if len(self._sent) > max(DEDUP_SIZE, self.cache_size):
             self._sent.popitem(last=False)
         self._waiters.notify_all()

@@ -344,6 +344,12 @@ class ChatBehaviour(ChatTestCase):
         assert self.bodies(self.buffer.since(None).messages) == ["only once"]
         other = await self.say("only once", id="d" * 32)  # same text, another message
         assert other["cursor"] != first["cursor"]
+        # Still once when the first copy is out of the cache by now.
+        for i in range(self.CACHE_SIZE):
+            await self.say(f"m{i}")
+        late = await self.say("only once", id=message_id)
+        assert late["cursor"] == first["cursor"] and late["id"] == message_id
+        assert "only once" not in self.bodies(self.buffer.since(other["cursor"]).messages)
         for bad in ("short", "x" * 65, "<script>" * 3, "a b" * 8):
             response = await self.post("/a/message/new", body="x", id=bad)
             assert response.code == 400, bad
