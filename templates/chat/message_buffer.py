@@ -7,6 +7,11 @@ Cursors are opaque strings of the form ``"<epoch>-<sequence>"``. They name the l
 client has seen; the sequence grows by one per message, so the buffer can tell a client that
 its cursor fell out of the cache (or comes from an earlier life of the server) instead of
 silently skipping messages.
+
+Every message carries an ``id`` that the sender made (chat.js makes a random one per message,
+and keeps it when it sends again). A buffer stores each id once: sending the same message
+again, after an answer that was lost or said the outcome is unknown, gives back the message
+stored the first time instead of a second copy.
 """
 
 from __future__ import annotations
@@ -14,15 +19,33 @@ from __future__ import annotations
 import asyncio
 import collections
 import itertools
+import os
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import tornado.escape
+import tornado.template
+
 Message = dict[str, Any]
-"""One message: ``id`` (for the element id), ``body``, ``html`` and ``cursor``."""
+"""One message: ``id`` (the sender's, also the element id), ``name`` (the sender's chosen
+name), ``body``, ``time`` (milliseconds since the epoch, when the server got it), ``cursor``
+and ``html`` (rendered by :func:`render_html` from the other fields, never stored)."""
 
 CURSOR_RE = re.compile(r"\A(\d{1,20})-(\d{1,20})\Z")
+DEDUP_SIZE = 10_000  # how many recent message ids a buffer remembers, to store each one once
+
+_templates = tornado.template.Loader(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+)
+
+
+def render_html(message: Message) -> str:
+    """One message as HTML (templates/message.html): the name and the body escaped, the body
+    then linkified. Called once per message when it enters a buffer, also for messages read
+    back from storage: whatever a store holds, only escaped text reaches the page."""
+    return tornado.escape.to_unicode(_templates.load("message.html").generate(message=message))
 
 
 def parse_cursor(cursor: str) -> tuple[int, int] | None:
@@ -34,7 +57,13 @@ def parse_cursor(cursor: str) -> tuple[int, int] | None:
 
 
 class BufferUnavailable(Exception):
-    """The store cannot take messages right now (for example its server is down)."""
+    """The store cannot take messages right now (for example its server is down): the
+    message was not stored."""
+
+
+class OutcomeUnknown(Exception):
+    """The store did not say whether it took the message (for example its server stalled
+    past the timeout): it may be stored. Sending it again with the same id is safe."""
 
 
 @dataclass
@@ -61,9 +90,15 @@ class MessageBuffer(Protocol):
         """Wake every waiter and release resources; called once at shutdown."""
 
     async def add(self, message: Message) -> Message:
-        """Store ``message`` and wake the waiters; returns it with its ``cursor`` set.
+        """Store ``message`` (``id``, ``name``, ``body``, ``time``) and wake the waiters;
+        returns it with its ``cursor`` and ``html`` set. A message whose ``id`` is stored
+        already is not stored again: the one stored first is returned.
 
-        Raises :class:`BufferUnavailable` when the message cannot be stored."""
+        Raises :class:`BufferUnavailable` when the message was not stored, and
+        :class:`OutcomeUnknown` when the store did not say."""
+
+    async def check_health(self) -> str | None:
+        """None when the buffer can take messages, else the reason why not (for /healthz)."""
 
     def since(self, cursor: str | None) -> Updates:
         """Messages after ``cursor`` (None: the whole cache), from this process's copy.
@@ -148,11 +183,16 @@ class MemoryMessageBuffer:
         self.epoch = epoch
         self.sequence = 0
         self.cache: collections.deque = collections.deque(maxlen=cache_size)
+        # id -> cursor of the newest DEDUP_SIZE messages (ids only: small, unlike messages).
+        self._sent: collections.OrderedDict[str, str] = collections.OrderedDict()
         self._waiters = WaiterSet()
         self._closed = False
 
     async def start(self) -> None:
         pass
+
+    async def check_health(self) -> str | None:
+        return None
 
     async def close(self) -> None:
         self._closed = True
@@ -173,9 +213,21 @@ class MemoryMessageBuffer:
         return parse_cursor(cursor) is not None
 
     async def add(self, message: Message) -> Message:
+        cursor = self._sent.get(message["id"])
+        if cursor is not None:  # stored before: that message, not a second one
+            for cached in reversed(self.cache):
+                if cached["cursor"] == cursor:
+                    return cached
+            stored = dict(message, cursor=cursor)  # out of the cache by now
+            stored["html"] = render_html(stored)
+            return stored
         self.sequence += 1
         message = dict(message, cursor=self.cursor)
+        message["html"] = render_html(message)
         self.cache.append(message)
+        self._sent[message["id"]] = message["cursor"]
+        if len(self._sent) > max(DEDUP_SIZE, self.cache_size):
+            self._sent.popitem(last=False)
         self._waiters.notify_all()
         return message
 

@@ -1,13 +1,20 @@
 """Messages in a Redis stream, shared by every chat process that uses the same Redis.
 
-* ``add`` is an ``XADD`` with an exact ``MAXLEN`` cap; the stream entry id is the message's
-  cursor.
+* ``add`` runs a small Lua script: unless the message's id was stored already (sending again
+  after a lost answer), an ``XADD`` with an exact ``MAXLEN`` cap. The cap is the same for
+  every process (:data:`STREAM_LENGTH`), whatever each one keeps in memory (``cache_size``).
+  The stream entry id is the message's cursor. Entries hold the sender's id and name, the
+  body and the time; the HTML is rendered from them when they are read back.
 * Each process runs ONE background task that reads the stream with ``XREAD BLOCK`` from the
   last id it has seen, keeps the newest ``cache_size`` entries in memory and wakes this
   process's waiting polls. Browsers never get a Redis connection of their own.
 * When Redis is unreachable the process keeps serving (pages, polls from the local copy) and
-  logs one clear error; ``add`` raises :class:`BufferUnavailable` (a 503). The reader retries
-  with a capped backoff and reloads the stream when Redis is back.
+  logs one clear error; ``add`` raises :class:`BufferUnavailable` (a 503), or
+  :class:`OutcomeUnknown` when Redis went silent after the command was sent (it may have
+  stored the message). The reader retries with a capped backoff and reloads the stream when
+  Redis is back; it survives any other error the same way.
+* A reader that falls behind by more than the stream holds (entries trimmed before it read
+  them) notices the gap: clients whose cursor is before it are told ``missed: true``.
 * When Redis comes back without its data (it ran without persistence), cursors handed out
   before are no ids of the stream any more: their clients are told ``missed: true``, as the
   memory backend tells a client whose cursor comes from an earlier server process.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import logging
 import time
 import urllib.parse
@@ -26,13 +34,38 @@ import redis.exceptions
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from message_buffer import BufferUnavailable, Message, Updates, WaiterSet, parse_cursor
+from message_buffer import (
+    BufferUnavailable,
+    Message,
+    OutcomeUnknown,
+    Updates,
+    WaiterSet,
+    parse_cursor,
+    render_html,
+)
 
 log = logging.getLogger("chat.redis")
 
 CONNECTION_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 FUTURE_TOLERANCE_MS = 60_000  # a cursor this far ahead of our clock is unknown, not "soon"
 STARTUP_WAIT_S = 3.0  # start() waits this long for the first load before serving anyway
+STREAM_LENGTH = 1000  # the stream's cap, the same for every process: see add()
+SENT_TTL_S = 3600  # how long Redis remembers a message id, so a resend is not stored twice
+HEALTH_TIMEOUT_S = 1.0
+
+# Store a message once per id: KEYS[1] is the stream, KEYS[2] the message id's key; ARGV is
+# the stream's cap, the id key's lifetime, then the entry's fields and values. Returns
+# {1, entry id} when it added the entry, {0, entry id} when the id was stored already. One
+# script, so that two processes given the same message at once still store it once.
+ADD_ONCE = """
+local stored = redis.call('GET', KEYS[2])
+if stored then
+  return {0, stored}
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], id, 'EX', ARGV[2])
+return {1, id}
+"""
 
 
 def redacted(url: str) -> str:
@@ -62,19 +95,24 @@ class RedisMessageBuffer:
         stream: str = "chat:messages",
         block_ms: int = 5000,
         max_retry_s: float = 10.0,
+        stream_length: int = STREAM_LENGTH,
+        command_timeout_s: float = 5.0,
     ) -> None:
         if cache_size < 1:
             raise ValueError("cache_size must be at least 1")
         self.url = url
-        self.cache_size = cache_size
+        # A process cannot keep more than the stream holds.
+        self.cache_size = min(cache_size, stream_length)
+        self.stream_length = stream_length
+        self.command_timeout_s = command_timeout_s
         self.stream = stream
         self.block_ms = block_ms
         self.max_retry_s = max_retry_s
-        # Made in start(), inside the event loop (Python 3.9's asyncio objects bind to it).
+        # Made in start(), inside the event loop.
         self.client: redis.asyncio.Redis | None = None  # commands: XADD, XRANGE, XINFO
         self.reader: redis.asyncio.Redis | None = None  # the one blocking XREAD per process
-        self.cache: collections.deque = collections.deque(maxlen=cache_size)
-        self._ids: collections.deque = collections.deque(maxlen=cache_size)  # cache's ids, parsed
+        self.cache: collections.deque = collections.deque(maxlen=self.cache_size)
+        self._ids: collections.deque = collections.deque(maxlen=self.cache_size)  # parsed ids
         self.last_id = "0-0"  # newest entry this process has seen
         # Every entry with an id up to this one is gone from the stream (trimmed).
         self.trimmed_up_to = (0, 0)
@@ -92,27 +130,32 @@ class RedisMessageBuffer:
         # so that CLIENT LIST shows whose they are. The client library's own retries are off:
         # a retried XADD could store a message twice, and the reader must notice a lost
         # connection (it reloads the stream then, which is how it sees Redis lost its data).
+        # Entries another program wrote with bytes that are not UTF-8 are read with U+FFFD
+        # in their place rather than failing the whole read.
         self.client = redis.asyncio.Redis.from_url(
             self.url,
             decode_responses=True,
+            encoding_errors="replace",
             socket_connect_timeout=2,
-            socket_timeout=5,
+            socket_timeout=self.command_timeout_s,
             client_name=f"{self.stream}/commands",
             retry=Retry(NoBackoff(), 0),
         )
+        self._add_once = self.client.register_script(ADD_ONCE)
         self.reader = redis.asyncio.Redis.from_url(
             self.url,
             decode_responses=True,
+            encoding_errors="replace",
             socket_connect_timeout=2,
             socket_timeout=self.block_ms / 1000 + 5,
             client_name=f"{self.stream}/reader",
             retry=Retry(NoBackoff(), 0),
         )
         self._first_attempt = asyncio.Event()
-        self._reader_task = asyncio.ensure_future(self._read_forever())
+        self._reader_task = asyncio.create_task(self._read_forever())
         try:
             await asyncio.wait_for(self._first_attempt.wait(), STARTUP_WAIT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def close(self) -> None:
@@ -143,20 +186,48 @@ class RedisMessageBuffer:
     def is_valid_cursor(self, cursor: str) -> bool:
         return parse_cursor(cursor) is not None
 
+    async def check_health(self) -> str | None:
+        if self.client is None:
+            return "not started"
+        try:
+            await asyncio.wait_for(self.client.ping(), HEALTH_TIMEOUT_S)
+        except TimeoutError:
+            return f"Redis at {redacted(self.url)} did not answer PING within {HEALTH_TIMEOUT_S} s"
+        except (*CONNECTION_ERRORS, redis.exceptions.RedisError) as exc:
+            return f"Redis at {redacted(self.url)}: {exc}"
+        return None
+
     async def add(self, message: Message) -> Message:
-        fields = {"id": message["id"], "body": message["body"], "html": message["html"]}
         if self.client is None:
             raise BufferUnavailable("not started")
+        if not self.connected:  # the reader cannot reach Redis: do not even try
+            raise BufferUnavailable(f"Redis at {redacted(self.url)} is unreachable")
+        fields = {
+            "id": message["id"],
+            "name": message["name"],
+            "body": message["body"],
+            "time": str(message["time"]),
+        }
+        args = [self.stream_length, SENT_TTL_S, *itertools.chain.from_iterable(fields.items())]
         try:
-            entry_id = await self.client.xadd(
-                self.stream, fields, maxlen=self.cache_size, approximate=False
+            added, entry_id = await self._add_once(
+                keys=[self.stream, f"{self.stream}:sent:{message['id']}"], args=args
             )
         except CONNECTION_ERRORS as exc:
+            # The script may have run before the connection failed or the answer timed out.
+            raise OutcomeUnknown(f"Redis at {redacted(self.url)}: {exc}") from exc
+        except redis.exceptions.RedisError as exc:  # Redis refused it (out of memory, ...)
             raise BufferUnavailable(f"Redis at {redacted(self.url)}: {exc}") from exc
         # Read your own writes: wait (briefly) until the reader has the entry, so a page
         # rendered right after this (the no-script form's redirect) shows the message.
         await self._caught_up(_id(entry_id), 2.0)
-        return dict(message, cursor=entry_id)
+        if not added:
+            for cached in reversed(self.cache):
+                if cached["cursor"] == entry_id:
+                    return cached
+        stored = dict(message, cursor=entry_id)
+        stored["html"] = render_html(stored)
+        return stored
 
     def since(self, cursor: str | None) -> Updates:
         if cursor is None:
@@ -171,7 +242,7 @@ class RedisMessageBuffer:
             return Updates([], max(cursor, self.last_id, key=_id))
         # Behind: the messages after it, if it names an entry this process still has.
         newer: list[Message] = []
-        for message, entry in zip(reversed(self.cache), reversed(self._ids)):
+        for message, entry in zip(reversed(self.cache), reversed(self._ids), strict=True):
             if entry == seen:
                 newer.reverse()
                 return Updates(newer, self.last_id)
@@ -233,16 +304,52 @@ class RedisMessageBuffer:
     def _remember(self, entry_id: str, fields: dict) -> None:
         if len(self.cache) == self.cache.maxlen:
             self.trimmed_up_to = max(self.trimmed_up_to, self._ids[0])
-        self.cache.append(
-            {
-                "id": fields.get("id", ""),
-                "body": fields.get("body", ""),
-                "html": fields.get("html", ""),
-                "cursor": entry_id,
-            }
-        )
-        self._ids.append(_id(entry_id))
+        entry = _id(entry_id)
+        try:
+            sent = int(fields.get("time", ""))
+        except ValueError:  # an entry without a time (written by chat version 4, say)
+            sent = entry[0]  # the entry id's milliseconds
+        message = {
+            "id": fields.get("id") or f"e{entry[0]}-{entry[1]}",
+            "name": fields.get("name", ""),
+            "body": fields.get("body", ""),
+            "time": sent,
+            "cursor": entry_id,
+        }
+        # Rendered here from the fields, never taken from the stream: whatever another
+        # program wrote into it, the page only gets escaped text.
+        message["html"] = render_html(message)
+        self.cache.append(message)
+        self._ids.append(entry)
         self.last_id = entry_id
+
+    async def _check_gap(self, first_new: str) -> None:
+        """Called with the first entry of each read. Trimming removes the oldest entries
+        first, so if the last entry this process had is still in the stream, nothing after
+        it was trimmed unseen. If it is gone, entries between it and ``first_new`` may have
+        been trimmed before the reader saw them (it fell behind by more than the stream
+        holds): what is cached before the gap is dropped, so that clients whose cursor is
+        before it are told they missed messages (at worst when none was lost: never a
+        silent skip)."""
+        assert self.client is not None
+        if self.last_id == "0-0":  # the stream was empty: was anything trimmed since?
+            info = await self.client.xinfo_stream(self.stream)
+            gap = info.get("entries-added", 0) > info.get("length", 0)  # Redis >= 7
+        else:
+            gap = not await self.client.xrange(self.stream, self.last_id, self.last_id)
+        if gap:
+            log.warning(
+                "Redis at %s: entries of stream %r after %s were trimmed before this process "
+                "read them; clients with older cursors are told they missed messages",
+                redacted(self.url),
+                self.stream,
+                self.last_id,
+            )
+            self.cache.clear()
+            self._ids.clear()
+            first = _id(first_new)
+            before = (first[0], first[1] - 1) if first[1] else (first[0] - 1, 2**64 - 1)
+            self.trimmed_up_to = max(self.trimmed_up_to, before)
 
     async def _load(self) -> None:
         """(Re)load the newest entries; runs at start and after every reconnect."""
@@ -259,9 +366,11 @@ class RedisMessageBuffer:
         deleted = info.get("max-deleted-entry-id")  # Redis >= 7
         if deleted:
             self.trimmed_up_to = _id(deleted)
-        elif entries and info.get("length", 0) >= self.cache_size:
-            first = _id(entries[0][0])  # older Redis: assume what came before is gone
-            self.trimmed_up_to = (first[0], first[1] - 1) if first[1] else (first[0] - 1, 0)
+        if entries and info.get("length", 0) > len(entries):
+            # The stream holds more than this process keeps: what comes before is not here.
+            first = _id(entries[0][0])
+            before = (first[0], first[1] - 1) if first[1] else (first[0] - 1, 2**64 - 1)
+            self.trimmed_up_to = max(self.trimmed_up_to, before)
         previous = self.last_id
         for entry_id, fields in entries:
             self._remember(entry_id, fields)
@@ -309,6 +418,7 @@ class RedisMessageBuffer:
                     )
                     if reply:
                         for _stream, entries in reply:
+                            await self._check_gap(entries[0][0])
                             for entry_id, fields in entries:
                                 self._remember(entry_id, fields)
                         self._waiters.notify_all()
@@ -329,6 +439,13 @@ class RedisMessageBuffer:
             except redis.exceptions.RedisError as exc:
                 log.error("Redis at %s: %s; retrying", redacted(self.url), exc)
                 self.connected = False
+                self._tried()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_retry_s)
+            except Exception:
+                # A bug, or an entry this code cannot handle: log it and start over (reload
+                # the stream) after a pause rather than stop delivering messages for good.
+                log.exception("the Redis reader failed; restarting it in %.1f s", delay)
                 self._tried()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_s)

@@ -7,12 +7,16 @@
   var MAX_RETRY_MS = 30000; // the ceiling doubles up to this cap
   var POLL_MARGIN_MS = 5000; // a poll this much older than the server's poll timeout is stuck
   var SEND_TIMEOUT_MS = 15000; // a send (or a token request) that takes longer has failed
+  var SEND_RETRIES_MS = [1000, 2000, 4000]; // a send with an unknown outcome is tried again
   var NOTICE_MS = 5000; // how long "Reconnected" and similar notices stay
   var ONLINE_GRACE_MS = 5000; // just back online, failed polls retry within FIRST_RETRY_MS
+
+  var MINE_KEPT = 500; // how many of its own message ids the browser remembers
 
   var inbox = document.getElementById("inbox");
   var form = document.getElementById("messageform");
   var input = document.getElementById("message");
+  var nameInput = document.getElementById("name");
   var button = document.getElementById("send");
   var statusLine = document.getElementById("status");
   var updatesUrl = form.getAttribute("data-updates");
@@ -23,6 +27,71 @@
   var errorShowing = false; // a failed send is on the status line: let it be read
   var wakeUp = null; // ends the current backoff wait early (the browser went back online)
   var onlineAt = 0; // when the browser last said it was back online
+  var unsent = null; // {body, id} of a message whose send failed: sent again with its id
+
+  // The browser keeps the sender's name and the ids of the messages it sent (to set them
+  // apart). Storage can be unavailable (privacy settings): the page works without it.
+  function load(key, fallback) {
+    try {
+      var value = window.localStorage.getItem(key);
+      return value === null ? fallback : JSON.parse(value);
+    } catch (ignored) {
+      return fallback;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify(value));
+    } catch (ignored) {
+      // not kept; fine
+    }
+  }
+
+  var mine = load("chat.mine", []);
+  if (!Array.isArray(mine)) {
+    mine = [];
+  }
+
+  function remember(id) {
+    mine = load("chat.mine", mine).filter(function (other) { return other !== id; });
+    mine.push(id);
+    save("chat.mine", mine.slice(-MINE_KEPT));
+  }
+
+  nameInput.value = load("chat.name", "");
+  nameInput.addEventListener("change", function () {
+    save("chat.name", nameInput.value.trim());
+  });
+
+  // 32 random hex digits: the message's id, made here so that sending it again after an
+  // unknown outcome (no answer, a timeout) cannot store it twice. getRandomValues works on
+  // plain http:// pages too (randomUUID needs a secure context).
+  function newId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
+  // Show each <time> in the reader's own time zone (the server writes UTC).
+  function localTime(node) {
+    var times = node.querySelectorAll("time[datetime]");
+    for (var i = 0; i < times.length; i++) {
+      var when = new Date(times[i].getAttribute("datetime"));
+      if (!isNaN(when.getTime())) {
+        times[i].textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+        times[i].title = when.toLocaleString();
+      }
+    }
+  }
+
+  function markMine(node) {
+    if (node.id && mine.indexOf(node.id.substring(1)) >= 0) {
+      node.classList.add("mine");
+    }
+  }
 
   function getCookie(name) {
     var parts = document.cookie.split(";");
@@ -35,8 +104,17 @@
     return "";
   }
 
+  // An error with a text for people: fetch() itself only says "Failed to fetch" (or
+  // "NetworkError when attempting to fetch resource", "Load failed").
+  function Unreachable(text) {
+    var error = new Error(text);
+    error.unreachable = true; // the request may or may not have reached the server
+    return error;
+  }
+
   // fetch() that gives up after timeoutMs, body included (a proxy can hold either), and
-  // resolves to {status, ok, data} with the JSON body parsed (data is null otherwise).
+  // resolves to {status, ok, data, retryAfter} with the JSON body parsed (data is null
+  // otherwise). Fails with a readable error when there is no answer.
   async function request(url, options, timeoutMs) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, timeoutMs);
@@ -49,12 +127,20 @@
       } catch (ignored) {
         // not JSON (an HTML error page from a proxy, say)
       }
-      return { status: response.status, ok: response.ok, data: data };
+      var retryAfter = parseInt(response.headers.get("Retry-After"), 10);
+      return {
+        status: response.status,
+        ok: response.ok,
+        data: data,
+        retryAfter: isNaN(retryAfter) ? 0 : retryAfter,
+      };
     } catch (error) {
       if (error && error.name === "AbortError") {
-        throw new Error("no answer within " + Math.round(timeoutMs / 1000) + " s");
+        throw Unreachable("no answer from the server within " + Math.round(timeoutMs / 1000) +
+                          " s");
       }
-      throw error;
+      throw Unreachable(navigator.onLine === false ? "this device is offline"
+                                                   : "the server cannot be reached");
     } finally {
       clearTimeout(timer);
     }
@@ -84,8 +170,19 @@
     return answer;
   }
 
+  // What went wrong, from the server's JSON answer, else from the status alone (a proxy's
+  // error page).
   function errorText(answer) {
-    return (answer.data && answer.data.error) || "HTTP " + answer.status;
+    if (answer.data && typeof answer.data.error === "string") {
+      return answer.data.error;
+    }
+    if (answer.status === 429) {
+      return "too many requests";
+    }
+    if (answer.status >= 502 && answer.status <= 504) {
+      return "the server is unavailable (HTTP " + answer.status + ")";
+    }
+    return "the server answered HTTP " + answer.status;
   }
 
   function setStatus(text, isError) {
@@ -147,7 +244,8 @@
 
   // Insert one server-rendered message in server order (by its cursor), unless an element
   // with its id is already there (the sender's own echo, the history and a poll can all
-  // deliver the same message, in any order).
+  // deliver the same message, in any order; a message sent again with its id comes back
+  // with the same id).
   function showMessage(message) {
     var holder = document.createElement("template");
     holder.innerHTML = message.html.trim();
@@ -156,6 +254,8 @@
       return;
     }
     node.setAttribute("data-cursor", message.cursor);
+    localTime(node);
+    markMine(node);
     var before = null;
     for (var el = inbox.lastElementChild; el; el = el.previousElementSibling) {
       var other = el.getAttribute("data-cursor");
@@ -179,7 +279,9 @@
         var answer = await post(updatesUrl, { cursor: cursor, wait: failures ? "0" : "1" },
                                 pollTimeoutMs + POLL_MARGIN_MS);
         if (!answer.ok) {
-          throw new Error(errorText(answer));
+          var failed = new Error(errorText(answer));
+          failed.retryAfter = answer.retryAfter;
+          throw failed;
         }
         var data = answer.data;
         if (!data || !Array.isArray(data.messages) || typeof data.cursor !== "string") {
@@ -203,6 +305,9 @@
         }
         var ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, failures));
         var delay = Math.random() * ceiling;
+        if (error.retryAfter) { // the server said when (429: too many polls from here)
+          delay = Math.max(delay, error.retryAfter * 1000);
+        }
         failures += 1;
         connectionStatus("Connection lost (" + error.message + "), reconnecting in " +
                          Math.ceil(delay / 1000) + " s\u2026");
@@ -212,29 +317,80 @@
     }
   }
 
+  function wait(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  // Send one message; on an unknown outcome (no answer, or the server could not tell whether
+  // it was stored) send it again with the same id, which the server stores once. Resolves
+  // to the stored message; fails with a readable error.
+  async function send(fields) {
+    for (var attempt = 0; ; attempt++) {
+      var answer = null;
+      var failure = null;
+      try {
+        answer = await post(form.action, fields, SEND_TIMEOUT_MS);
+        if (answer.ok && answer.data && typeof answer.data.html === "string") {
+          return answer.data;
+        }
+        failure = new Error(errorText(answer));
+        if (answer.status === 429 && answer.retryAfter) {
+          failure = new Error("you are sending too fast: wait " + answer.retryAfter +
+                              " s, then press Send again");
+        }
+      } catch (error) {
+        failure = error;
+      }
+      var again = failure.unreachable || (answer && answer.status >= 502 && answer.status <= 504);
+      if (!again || attempt >= SEND_RETRIES_MS.length) {
+        throw failure;
+      }
+      setStatus("Not sent yet (" + failure.message + "); trying again\u2026", true);
+      errorShowing = true;
+      await wait(SEND_RETRIES_MS[attempt]);
+    }
+  }
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     var body = input.value.trim();
     if (!body) {
       return;
     }
+    // Pressing Send again after a failure sends the same message again: the same id.
+    if (!unsent || unsent.body !== body) {
+      unsent = { body: body, id: newId() };
+    }
+    var id = unsent.id;
+    var name = nameInput.value.trim();
+    save("chat.name", name);
+    remember(id);
     button.disabled = true;
     try {
-      var answer = await post(form.action, { body: body }, SEND_TIMEOUT_MS);
-      if (!answer.ok || !answer.data || typeof answer.data.html !== "string") {
-        throw new Error(errorText(answer));
+      var message = await send({ body: body, name: name, id: id });
+      if (unsent && unsent.id === id) {
+        unsent = null;
       }
-      showMessage(answer.data);
+      showMessage(message);
+      if (errorShowing) {
+        setStatus("", false);
+      }
       // Clear the field only if it still holds what was sent: text typed meanwhile stays.
       if (input.value.trim() === body) {
         input.value = "";
       }
     } catch (error) {
-      notice("Could not send: " + error.message, true);
+      notice("Could not send: " + error.message + ". Your message is still in the box.", true);
     } finally {
       button.disabled = false;
       input.focus();
     }
+  });
+
+  // The history the server rendered: local times, one's own messages set apart.
+  Array.prototype.forEach.call(inbox.children, function (node) {
+    localTime(node);
+    markMine(node);
   });
 
   pollForever();

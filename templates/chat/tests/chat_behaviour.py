@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import http.cookies
 import json
+import logging
 import re
 import time
 import urllib.parse
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import tornado.httpclient
 import tornado.web
@@ -23,6 +25,20 @@ REQUIRED_HEADERS = {
 }
 
 
+class FailingHandler(chat_app.BaseHandler):
+    """Test-only: GET /test/fail raises, as a bug would."""
+
+    def get(self) -> None:
+        raise RuntimeError("a bug")
+
+
+class StuckHandler(chat_app.BaseHandler):
+    """Test-only: GET /test/stuck never answers, even when its connection is closed."""
+
+    async def get(self) -> None:
+        await asyncio.get_running_loop().create_future()
+
+
 class SlowHandler(chat_app.BaseHandler):
     """Test-only: GET /test/slow?s=SECONDS answers "done" after that long (and stops early
     when its connection is cut)."""
@@ -33,7 +49,7 @@ class SlowHandler(chat_app.BaseHandler):
         self.cut = asyncio.Event()
         try:
             await asyncio.wait_for(self.cut.wait(), float(self.get_query_argument("s")))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.write("done")
 
     def on_connection_close(self) -> None:
@@ -41,8 +57,9 @@ class SlowHandler(chat_app.BaseHandler):
             self.cut.set()
 
 
-class ChatBehaviour:
-    """Mix into ``tornado.testing.AsyncHTTPTestCase`` and define ``make_buffer()``."""
+class ChatTestCase:
+    """The fixtures and helpers: mix into ``tornado.testing.AsyncHTTPTestCase`` and define
+    ``make_buffer()``."""
 
     CACHE_SIZE = 5
     POLL_TIMEOUT = 10.0  # long, so only a disconnect can end a wait early; tests shorten it
@@ -61,9 +78,15 @@ class ChatBehaviour:
         self.buffer = self.make_buffer()
         return chat_app.make_app(
             message_buffer=self.buffer,
-            extra_routes=[(r"/test/slow", SlowHandler)],
+            extra_routes=[
+                (r"/test/slow", SlowHandler),
+                (r"/test/stuck", StuckHandler),
+                (r"/test/fail", FailingHandler),
+            ],
             cache_size=self.CACHE_SIZE,
             poll_timeout=self.POLL_TIMEOUT,
+            send_rate=0,  # these tests send quickly; the limits have tests of their own
+            trusted_origins=["https://front.example"],
         )
 
     def get_httpserver_options(self) -> dict[str, Any]:
@@ -87,8 +110,10 @@ class ChatBehaviour:
             self._token = self.cookies(response)["_xsrf"].value
         return self._token
 
-    async def post(self, path: str, xsrf: bool = True, **fields: str) -> Any:
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    async def post(
+        self, path: str, xsrf: bool = True, headers: dict[str, str] | None = None, **fields: str
+    ) -> Any:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         if xsrf:
             token = await self.token()
             headers["Cookie"] = "_xsrf=" + token
@@ -103,8 +128,8 @@ class ChatBehaviour:
             request_timeout=30,
         )
 
-    async def say(self, body: str) -> dict[str, Any]:
-        response = await self.post("/a/message/new", body=body)
+    async def say(self, body: str, **fields: str) -> dict[str, Any]:
+        response = await self.post("/a/message/new", body=body, **fields)
         assert response.code == 200, response.body
         return json.loads(response.body)
 
@@ -129,6 +154,10 @@ class ChatBehaviour:
         for header in response.headers.get_list("Set-Cookie"):
             jar.load(header)
         return jar
+
+
+class ChatBehaviour(ChatTestCase):
+    """The tests every backend must pass."""
 
     # --- the page -------------------------------------------------------------------------
 
@@ -276,7 +305,9 @@ class ChatBehaviour:
     async def test_new_message_is_returned_as_json(self) -> None:
         message = await self.say("hello")
         assert message["body"] == "hello"
-        assert message["html"].startswith(f'<div class="message" id="m{message["id"]}">')
+        assert message["html"].startswith(
+            f'<div class="message" id="m{message["id"]}" data-cursor="{message["cursor"]}">'
+        )
         assert message["cursor"] == self.cursor()
 
     @gen_test
@@ -287,12 +318,113 @@ class ChatBehaviour:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener ugc">' in html
 
+    @gen_test
+    async def test_name_and_time_are_shown_with_each_message(self) -> None:
+        before = int(time.time())
+        message = await self.say("hi", name="  <b>Ada</b>  Lovelace ")
+        assert message["name"] == "<b>Ada</b> Lovelace"
+        assert '<span class="name">&lt;b&gt;Ada&lt;/b&gt; Lovelace</span>' in message["html"]
+        match = re.search(r'<time datetime="([0-9T:-]+)Z">(\d\d:\d\d) UTC</time>', message["html"])
+        assert match, message["html"]
+        sent = time.mktime(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")) - time.timezone
+        assert before - 1 <= sent <= time.time() + 1
+        anonymous = await self.say("who am I")
+        assert '<span class="name">Anonymous</span>' in anonymous["html"]
+        response = await self.post("/a/message/new", body="x", name="n" * 41)
+        assert response.code == 400 and "name" in json.loads(response.body)["error"]
+
+    @gen_test
+    async def test_a_message_sent_again_with_its_id_is_stored_once(self) -> None:
+        # What chat.js does when it did not get an answer: the same id again.
+        message_id = "c" * 32
+        first = await self.say("only once", id=message_id)
+        again = await self.say("only once", id=message_id)
+        assert first["id"] == again["id"] == message_id
+        assert again["cursor"] == first["cursor"] == self.cursor()
+        assert self.bodies(self.buffer.since(None).messages) == ["only once"]
+        other = await self.say("only once", id="d" * 32)  # same text, another message
+        assert other["cursor"] != first["cursor"]
+        # Still once when the first copy is out of the cache by now.
+        for i in range(self.CACHE_SIZE):
+            await self.say(f"m{i}")
+        late = await self.say("only once", id=message_id)
+        assert late["cursor"] == first["cursor"] and late["id"] == message_id
+        assert "only once" not in self.bodies(self.buffer.since(other["cursor"]).messages)
+        for bad in ("short", "x" * 65, "<script>" * 3, "a b" * 8):
+            response = await self.post("/a/message/new", body="x", id=bad)
+            assert response.code == 400, bad
+            assert json.loads(response.body)["error"] == "malformed message id"
+
+    # --- cross-origin protection, cookies, health, errors ----------------------------------
+
+    @gen_test
+    async def test_a_cross_site_post_with_a_valid_token_is_403(self) -> None:
+        before = self.cursor()
+        evil = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+        for path, fields in (("/a/message/new", {"body": "csrf"}), ("/a/message/updates", {})):
+            response = await self.post(path, headers=evil, **fields)
+            assert response.code == 403, (path, response.body)
+        # Without Sec-Fetch-Site (an older browser), the Origin alone decides.
+        response = await self.post(
+            "/a/message/new", headers={"Origin": "https://evil.example"}, body="csrf"
+        )
+        assert response.code == 403
+        assert self.cursor() == before
+        # A trusted origin (the trusted_origins setting) may post; so may the page itself.
+        front = {"Sec-Fetch-Site": "cross-site", "Origin": "https://front.example"}
+        assert (await self.post("/a/message/new", headers=front, body="trusted")).code == 200
+        own = {"Sec-Fetch-Site": "same-origin", "Origin": self.get_url("").rstrip("/")}  # type: ignore[attr-defined]
+        assert (await self.post("/a/message/new", headers=own, body="mine")).code == 200
+        assert self.bodies(self.buffer.since(None).messages) == ["trusted", "mine"]
+
+    def test_healthz_is_ok_as_json_and_sets_no_cookie(self) -> None:
+        response = self.fetch("/healthz")  # type: ignore[attr-defined]
+        assert response.code == 200
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert json.loads(response.body) == {"status": "ok"}
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["Cache-Control"] == "no-store"
+        head = self.fetch("/healthz", method="HEAD")  # type: ignore[attr-defined]
+        assert head.code == 200 and head.body == b"" and "Set-Cookie" not in head.headers
+
+    def test_error_pages_use_the_chat_layout(self) -> None:
+        for path, method, status in (
+            ("/nowhere", "GET", 404),
+            ("/static/nothing.css", "GET", 404),
+            ("/", "DELETE", 405),
+            ("/test/fail", "GET", 500),
+        ):
+            response = self.fetch(path, method=method)  # type: ignore[attr-defined]
+            page = response.body.decode()
+            assert response.code == status, path
+            assert response.headers["Content-Type"].startswith("text/html"), path
+            assert f"<h2>{status} " in page, (path, page)
+            assert "/static/chat.css?v=" in page and 'rel="icon"' in page, path
+            assert '<a href="/">Back to the chat</a>' in page, path
+            assert "Traceback" not in page and "RuntimeError" not in page, path
+        # The API's errors stay JSON.
+        response = self.fetch("/a/message/new")  # type: ignore[attr-defined]
+        assert response.code == 405
+        assert json.loads(response.body) == {"error": "Method Not Allowed", "status": 405}
+
+    def test_favicon_ico_leads_to_the_icon(self) -> None:
+        response = self.fetch("/favicon.ico", follow_redirects=False)  # type: ignore[attr-defined]
+        assert response.code == 302
+        assert response.headers["Location"].startswith("/static/favicon.svg?v=")
+        icon = self.fetch("/favicon.ico")  # type: ignore[attr-defined]
+        assert icon.code == 200 and icon.body.startswith(b"<svg")
+        assert self.fetch("/favicon.ico", method="HEAD").code == 200  # type: ignore[attr-defined]
+
+    def test_xsrf_cookie_is_not_secure_over_plain_http(self) -> None:
+        response = self.fetch("/")  # type: ignore[attr-defined]
+        assert not self.cookies(response)["_xsrf"]["secure"]
+
     # --- polling ---------------------------------------------------------------------------
 
     @gen_test
     async def test_poll_started_before_a_message_receives_it(self) -> None:
         cursor = self.cursor()
-        polling = asyncio.ensure_future(self.poll(cursor))
+        polling = asyncio.create_task(self.poll(cursor))
         await self.until(lambda: self.buffer.waiter_count == 1)
         sent = await self.say("wake up")
         response = await asyncio.wait_for(polling, 5)
@@ -305,7 +437,7 @@ class ChatBehaviour:
     @gen_test
     async def test_every_waiting_poll_is_woken(self) -> None:
         cursor = self.cursor()
-        polls = [asyncio.ensure_future(self.poll(cursor)) for _ in range(5)]
+        polls = [asyncio.create_task(self.poll(cursor)) for _ in range(5)]
         await self.until(lambda: self.buffer.waiter_count == 5)
         await self.say("to everyone")
         for response in await asyncio.wait_for(asyncio.gather(*polls), 5):
@@ -377,6 +509,41 @@ class ChatBehaviour:
         assert self.bodies(data["messages"]) == ["a"] and data["missed"] is False
 
     @gen_test(timeout=20)
+    async def test_a_client_that_leaves_while_the_buffer_looks_registers_no_waiter(self) -> None:
+        # The Redis buffer may ask Redis before a poll waits (updates()): a client that goes
+        # away meanwhile must not leave a waiter behind for the whole poll timeout.
+        token = await self.token()
+        looking = asyncio.Event()
+        release = asyncio.Event()
+        real_updates = self.buffer.updates
+
+        async def slow_updates(cursor: str | None) -> Any:
+            looking.set()
+            await release.wait()
+            return await real_updates(cursor)
+
+        self.buffer.updates = slow_updates
+        body = urllib.parse.urlencode({"cursor": self.cursor()}).encode()
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.get_http_port())  # type: ignore[attr-defined]
+        writer.write(
+            b"POST /a/message/updates HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Cookie: _xsrf=" + token.encode() + b"\r\n"
+            b"X-XSRFToken: " + token.encode() + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        await writer.drain()
+        await asyncio.wait_for(looking.wait(), 5)
+        (handler,) = list(self._app.in_flight)
+        writer.close()
+        await self.until(lambda: handler.client_gone)  # the server noticed
+        release.set()
+        # The request ends at once, with no waiter (not after POLL_TIMEOUT).
+        await self.until(lambda: len(self._app.in_flight) == 0, seconds=2)
+        assert self.buffer.waiter_count == 0
+        del self.buffer.updates
+
+    @gen_test(timeout=20)
     async def test_client_disconnecting_mid_poll_leaves_no_waiter(self) -> None:
         token = await self.token()
         tasks_before = len(asyncio.all_tasks())
@@ -400,7 +567,7 @@ class ChatBehaviour:
         await self.until(lambda: len(asyncio.all_tasks()) <= tasks_before, seconds=2)
         # The buffer still works for the next client.
         cursor = self.cursor()
-        polling = asyncio.ensure_future(self.poll(cursor))
+        polling = asyncio.create_task(self.poll(cursor))
         await self.until(lambda: self.buffer.waiter_count == 1)
         await self.say("still here")
         assert self.bodies(json.loads((await polling).body)["messages"]) == ["still here"]
@@ -411,15 +578,13 @@ class ChatBehaviour:
 
     def shutdown(self, grace: float) -> asyncio.Future:
         server = self.http_server  # type: ignore[attr-defined]
-        return asyncio.ensure_future(chat_app.shutdown(server, self._app, grace))
+        return asyncio.create_task(chat_app.shutdown(server, self._app, grace))
 
     @gen_test(timeout=20)
     async def test_shutdown_answers_polls_at_once_and_lets_a_slow_request_finish(self) -> None:
         cursor = self.cursor()
-        waiting = asyncio.ensure_future(self.poll(cursor))
-        slow = asyncio.ensure_future(
-            self.http_client.fetch(self.get_url("/test/slow?s=1.5"), raise_error=False)
-        )
+        waiting = asyncio.create_task(self.poll(cursor))
+        slow = self.http_client.fetch(self.get_url("/test/slow?s=1.5"), raise_error=False)
         await self.until(lambda: self.buffer.waiter_count == 1 and len(self._app.in_flight) == 2)
         started = time.monotonic()
         with self.assertLogs("chat", "INFO") as logs:  # type: ignore[attr-defined]
@@ -443,7 +608,7 @@ class ChatBehaviour:
 
     @gen_test(timeout=20)
     async def test_shutdown_cuts_a_request_that_outlives_the_grace_period(self) -> None:
-        slow = asyncio.ensure_future(self.http_client.fetch(self.get_url("/test/slow?s=8")))
+        slow = self.http_client.fetch(self.get_url("/test/slow?s=8"))
         await self.until(lambda: len(self._app.in_flight) == 1)
         started = time.monotonic()
         with self.assertLogs("chat", "WARNING") as logs:  # type: ignore[attr-defined]
@@ -456,6 +621,28 @@ class ChatBehaviour:
             assert exc.code == 599  # cut: no response at all
         else:
             raise AssertionError("the request outlived the grace period and still got an answer")
+
+    @gen_test(timeout=20)
+    async def test_a_request_cut_at_shutdown_is_not_logged_as_a_server_error(self) -> None:
+        slow = self.http_client.fetch(self.get_url("/test/stuck"), raise_error=False)
+        await self.until(lambda: len(self._app.in_flight) == 1)
+        handler = next(iter(self._app.in_flight))
+        with self.assertLogs("tornado", "INFO") as logs:  # type: ignore[attr-defined]
+            logging.getLogger("tornado.access").info("(the test's own line)")
+            await asyncio.wait_for(self.shutdown(grace=0.3), 5)
+            assert handler.cut_at_shutdown
+            # What asyncio.run() does to the handlers left when main() returns.
+            leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in leftover:
+                if "_execute" in repr(task.get_coro()):
+                    task.cancel()
+            await asyncio.sleep(0.1)
+            try:
+                await asyncio.wait_for(slow, 5)
+            except tornado.httpclient.HTTPClientError as exc:
+                assert exc.code == 599  # cut: no answer at all
+        assert not [r for r in logs.records if r.levelno >= logging.WARNING], logs.output
+        assert not any(" 500 " in line or "500 GET" in line for line in logs.output), logs.output
 
     @gen_test
     async def test_a_poll_arriving_during_shutdown_is_refused_with_503(self) -> None:

@@ -10,6 +10,8 @@ import asyncio
 import json
 import os
 import socket
+import threading
+import time
 import uuid
 
 import redis
@@ -18,7 +20,7 @@ from tornado.testing import gen_test
 
 import app as chat_app
 from redis_buffer import RedisMessageBuffer
-from tests.chat_behaviour import ChatBehaviour
+from tests.chat_behaviour import ChatBehaviour, ChatTestCase
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
@@ -34,7 +36,13 @@ def require_redis() -> None:
 
 
 def drop(stream: str) -> None:
-    redis.Redis.from_url(REDIS_URL).delete(stream)
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(stream, *client.keys(f"{stream}:sent:*"))
+
+
+def message(message_id: str, body: str, name: str = "") -> dict:
+    """A message as MessageNewHandler passes it to the buffer."""
+    return {"id": message_id, "name": name, "body": body, "time": int(time.time() * 1000)}
 
 
 class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
@@ -57,9 +65,9 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
         await other.start()
         try:
             cursor = self.cursor()
-            polling = asyncio.ensure_future(self.poll(cursor))
+            polling = asyncio.create_task(self.poll(cursor))
             await self.until(lambda: self.buffer.waiter_count == 1)
-            sent = await other.add({"id": "x1", "body": "from elsewhere", "html": "<p>x</p>"})
+            sent = await other.add(message("x1", "from elsewhere"))
             data = json.loads((await asyncio.wait_for(polling, 5)).body)
             assert self.bodies(data["messages"]) == ["from elsewhere"]
             assert data["cursor"] == sent["cursor"]
@@ -89,7 +97,7 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
         try:
             before = len(await client.client_list())
             # Eight polls (Tornado's test client runs at most ten requests at once).
-            polls = [asyncio.ensure_future(self.poll(cursor)) for _ in range(8)]
+            polls = [asyncio.create_task(self.poll(cursor)) for _ in range(8)]
             await self.until(lambda: self.buffer.waiter_count == 8)
             assert len(await client.client_list()) <= before
             await self.say("to all eight")
@@ -129,7 +137,7 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
     async def test_a_waiting_poll_is_told_it_missed_messages_when_redis_lost_its_data(self) -> None:
         await self.say("before the loss")
         cursor = self.cursor()
-        polling = asyncio.ensure_future(self.poll(cursor))
+        polling = asyncio.create_task(self.poll(cursor))
         await self.until(lambda: self.buffer.waiter_count == 1)
         drop(self.stream)
         with self.assertLogs("chat.redis", "WARNING") as logs:
@@ -150,7 +158,7 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
         other = RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream)
         await other.start()
         try:
-            await other.add({"id": "n1", "body": "new stream", "html": "<p>n</p>"})
+            await other.add(message("n1", "new stream"))
         finally:
             await other.close()
         fresh = RedisMessageBuffer(REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream)
@@ -168,13 +176,210 @@ class TestRedisChat(ChatBehaviour, tornado.testing.AsyncHTTPTestCase):
         await other.start()
         try:
             for i in range(3):
-                sent = await other.add({"id": f"o{i}", "body": f"o{i}", "html": "<p>o</p>"})
+                sent = await other.add(message(f"o{i}", f"o{i}"))
                 # Asked at once: this process's reader may not have the entry yet.
                 updates = await self.buffer.updates(sent["cursor"])
                 assert updates.missed is False and updates.messages == []
                 assert updates.cursor == sent["cursor"]
         finally:
             await other.close()
+
+    def other(self, **kwargs) -> RedisMessageBuffer:
+        """Another process's buffer on the same stream."""
+        kwargs.setdefault("cache_size", self.CACHE_SIZE)
+        return RedisMessageBuffer(REDIS_URL, stream=self.stream, **kwargs)
+
+    @gen_test(timeout=20)
+    async def test_the_same_id_sent_to_two_processes_is_stored_once(self) -> None:
+        other = self.other()
+        await other.start()
+        try:
+            first = await self.say("sent twice", id="e" * 32)
+            again = await other.add(message("e" * 32, "sent twice"))
+            assert again["cursor"] == first["cursor"]
+            assert redis.Redis.from_url(REDIS_URL).xlen(self.stream) == 1
+        finally:
+            await other.close()
+
+    @gen_test(timeout=20)
+    async def test_an_xadd_that_redis_refuses_is_a_clear_503(self) -> None:
+        await self.say("before")
+        before = self.cursor()
+        admin = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+        old = admin.config_get("maxmemory")["maxmemory"]
+        admin.config_set("maxmemory", 1)  # Redis is full: it refuses every write
+        try:
+            with self.assertLogs("chat", "ERROR") as logs:
+                response = await self.post("/a/message/new", body="too much")
+        finally:
+            admin.config_set("maxmemory", old)
+        assert response.code == 503, response.body
+        assert json.loads(response.body)["error"] == (
+            "the chat storage is unavailable: the message was not stored"
+        )
+        assert "maxmemory" in logs.output[0], logs.output
+        assert self.cursor() == before
+        assert (await self.say("after"))["body"] == "after"
+
+    @gen_test(timeout=20)
+    async def test_all_processes_cap_the_stream_alike_whatever_their_cache_size(self) -> None:
+        small = self.other(cache_size=2, stream_length=8)
+        large = self.other(cache_size=50, stream_length=8)
+        await small.start()
+        await large.start()
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            for i in range(10):
+                await small.add(message(f"s{i}", f"s{i}"))
+                assert client.xlen(self.stream) == min(2 * i + 1, 8)
+                await large.add(message(f"l{i}", f"l{i}"))
+                assert client.xlen(self.stream) == min(2 * i + 2, 8)
+            assert len(large.since(None).messages) == 8  # it keeps no more than the stream
+        finally:
+            await small.close()
+            await large.close()
+
+    @gen_test(timeout=30)
+    async def test_a_reader_that_fell_behind_tells_clients_they_missed_messages(self) -> None:
+        behind = self.other(stream_length=5, block_ms=200)
+        writer = self.other(stream_length=5)
+        await behind.start()
+        await writer.start()
+        try:
+            first = await writer.add(message("w0", "seen"))
+            await behind._caught_up(tuple(map(int, first["cursor"].split("-"))), 5)
+            cursor = behind.since(None).cursor
+            # Hold the lagging process's reader while ten more messages go in: the stream
+            # (5 entries) trims some of them before it reads again.
+            gate, held = asyncio.Event(), asyncio.Event()
+            xread = behind.reader.xread
+
+            async def held_xread(*args, **kwargs):
+                held.set()
+                await gate.wait()
+                return await xread(*args, **kwargs)
+
+            behind.reader.xread = held_xread
+            await asyncio.wait_for(held.wait(), 5)  # its current XREAD (200 ms) ended
+            sent = [await writer.add(message(f"w{i}", f"m{i}")) for i in range(1, 11)]
+            with self.assertLogs("chat.redis", "WARNING") as logs:
+                gate.set()
+                await behind._caught_up(tuple(map(int, sent[-1]["cursor"].split("-"))), 5)
+            assert "trimmed before this process read them" in logs.output[0]
+            updates = behind.since(cursor)
+            assert updates.missed is True, self.bodies(updates.messages)
+            assert self.bodies(updates.messages) == [f"m{i}" for i in range(6, 11)]
+        finally:
+            await behind.close()
+            await writer.close()
+
+    @gen_test(timeout=20)
+    async def test_the_reader_survives_an_unexpected_error(self) -> None:
+        remember = self.buffer._remember
+        calls = []
+
+        def broken_once(entry_id, fields):
+            calls.append(entry_id)
+            if len(calls) == 1:
+                raise RuntimeError("a bug in the reader")
+            remember(entry_id, fields)
+
+        self.buffer._remember = broken_once
+        self.buffer.max_retry_s = 0.5
+        other = self.other()
+        await other.start()
+        try:
+            cursor = self.cursor()
+            with self.assertLogs("chat.redis", "ERROR") as logs:
+                await other.add(message("b1", "first"))
+                await self.until(lambda: len(calls) >= 2, seconds=10)
+            assert "the Redis reader failed; restarting it" in logs.output[0]
+            await other.add(message("b2", "second"))
+            await self.until(lambda: self.buffer.since(None).cursor != cursor, seconds=10)
+            data = json.loads((await self.poll(cursor)).body)
+            assert self.bodies(data["messages"]) == ["first", "second"]
+            assert data["missed"] is False
+        finally:
+            await other.close()
+
+    @gen_test(timeout=20)
+    async def test_entries_are_rendered_from_their_body_never_from_stored_html(self) -> None:
+        cursor = self.cursor()
+        raw = redis.Redis.from_url(REDIS_URL)
+        # Written by something else with access to Redis (or by chat version 4, which
+        # stored HTML): the html field is ignored, the body escaped.
+        raw.xadd(
+            self.stream,
+            {
+                "id": "f" * 32,
+                "body": "<img src=x onerror=alert(1)> http://example.com/ \xff".encode(
+                    "utf-8", "surrogateescape"
+                )
+                + b"\xff",
+                "html": '<img src=x onerror="alert(2)">',
+            },
+        )
+        data = json.loads((await self.poll(cursor)).body)
+        (shown,) = data["messages"]
+        assert "<img" not in shown["html"] and "&lt;img src=x onerror=alert(1)&gt;" in shown["html"]
+        assert '<a href="http://example.com/" rel="nofollow noopener ugc">' in shown["html"]
+        assert "\ufffd" in shown["body"]  # bytes that are not UTF-8 do not stop the reader
+        assert '<span class="name">Anonymous</span>' in shown["html"]
+        assert "<time datetime=" in shown["html"]  # the time from the entry id
+        assert (await self.say("still working"))["body"] == "still working"
+
+
+class TestRedisStalls(ChatTestCase, tornado.testing.AsyncHTTPTestCase):
+    """Redis stops answering for a while (a slow disk, a long script, a failover)."""
+
+    def make_buffer(self) -> RedisMessageBuffer:
+        require_redis()
+        self.stream = f"test-chat:{uuid.uuid4().hex}"
+        self.addCleanup(drop, self.stream)
+        return RedisMessageBuffer(
+            REDIS_URL, cache_size=self.CACHE_SIZE, stream=self.stream, command_timeout_s=0.5
+        )
+
+    def stall(self, seconds: float) -> threading.Thread:
+        """Keep Redis busy (a script that loops) for ``seconds``: it answers nobody."""
+        busy = (
+            "local t = redis.call('TIME') local start = t[1] * 1e6 + t[2] repeat "
+            "t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > tonumber(ARGV[1])"
+        )
+        client = redis.Redis.from_url(REDIS_URL)
+        thread = threading.Thread(target=client.eval, args=(busy, 0, int(seconds * 1e6)))
+        thread.start()
+        return thread
+
+    @gen_test(timeout=30)
+    async def test_a_stalled_redis_gives_an_unknown_outcome_and_a_resend_is_stored_once(
+        self,
+    ) -> None:
+        await self.say("before the stall")
+        cursor = self.cursor()
+        stalled = self.stall(2.0)
+        await asyncio.sleep(0.2)
+        with self.assertLogs("chat", "ERROR"):
+            response = await self.post("/a/message/new", body="during the stall", id="a" * 32)
+        await asyncio.to_thread(stalled.join)
+        # Redis did store it when it woke up, though the answer came too late.
+        assert response.code == 504, response.body
+        assert "may have been stored" in json.loads(response.body)["error"]
+        await self.until(lambda: self.buffer.since(cursor).messages, seconds=15)
+        again = await self.say("during the stall", id="a" * 32)  # what chat.js does
+        data = json.loads((await self.poll(cursor)).body)
+        assert self.bodies(data["messages"]) == ["during the stall"]  # once
+        assert again["cursor"] == data["messages"][0]["cursor"]
+        assert redis.Redis.from_url(REDIS_URL).xlen(self.stream) == 2
+
+    def test_healthz_is_503_while_redis_stalls(self) -> None:
+        stalled = self.stall(2.5)
+        time.sleep(0.2)
+        response = self.fetch("/healthz")
+        stalled.join()
+        assert response.code == 503
+        assert json.loads(response.body)["reason"].startswith("Redis at redis://")
+        assert self.fetch("/healthz").code == 200
 
 
 def free_port() -> int:
@@ -214,4 +419,14 @@ class TestRedisDown(tornado.testing.AsyncHTTPTestCase):
             headers={"Cookie": "_xsrf=" + token, "X-XSRFToken": token},
         )
         assert response.code == 503
-        assert json.loads(response.body)["error"] == "chat storage is unavailable"
+        assert json.loads(response.body)["error"] == (
+            "the chat storage is unavailable: the message was not stored"
+        )
+
+    def test_healthz_is_503_with_the_reason(self) -> None:
+        response = self.fetch("/healthz")
+        assert response.code == 503
+        answer = json.loads(response.body)
+        assert answer["status"] == "unavailable"
+        assert answer["reason"].startswith("Redis at redis://127.0.0.1:"), answer
+        assert "Set-Cookie" not in response.headers

@@ -221,8 +221,8 @@ async def open_pollers(
             for i in range(start, min(start + ramp, count))
         ]
         connections = await asyncio.gather(*(p.target.connect() for p in batch))
-        for poller, (reader, writer) in zip(batch, connections):
-            poller.task = asyncio.ensure_future(poller.run(reader, writer))
+        for poller, (reader, writer) in zip(batch, connections, strict=True):
+            poller.task = asyncio.create_task(poller.run(reader, writer))
         pollers.extend(batch)
         await asyncio.sleep(0)  # let the batch send its requests
     return pollers
@@ -377,7 +377,7 @@ def main() -> int:
     except (LoadTestError, OSError) as exc:
         print(f"load test FAILED: {exc}", file=sys.stderr)
         return 1
-    except asyncio.TimeoutError:
+    except TimeoutError:
         print(f"load test FAILED: not done within --deadline {args.deadline} s", file=sys.stderr)
         return 1
     if args.json:

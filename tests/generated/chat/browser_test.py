@@ -19,7 +19,15 @@ separate cookie jars) in Debian's headless Chromium and runs these scenarios:
   restart    the server stops: every page shows "reconnecting", a send fails visibly and
              re-enables the button; after the restart the pages come back at different times
              (jittered backoff), "Reconnected" clears itself, and a new message reaches all
+  names      a name typed on a page is kept by the browser (after a reload too) and shown
+             with each message, with its time in a <time> element; one's own messages are
+             set apart on one's own page only
+  retry      a send whose answer is lost is sent again with the same id: the message is
+             stored and shown once, on both pages, and the page says so in words
   favicon    the server logged no 404 (no /favicon.ico miss) while the pages ran
+
+And over every page of every scenario: no status line ever showed the browser's own error
+text ("Failed to fetch").
 
 Every scenario runs by default; --only runs some (each scenario opens its own pages). Every wait
 is bounded. Fails (exit 1) if Chromium or Playwright is missing; a failure also prints what each
@@ -51,7 +59,10 @@ POLL_TIMEOUT_S = 2  # given to the server; chat.js reads it from the page
 POLL_MARGIN_S = 5  # chat.js aborts a poll this long after the server's poll timeout
 NOTICE_S = 5  # chat.js clears "Reconnected" after this long
 BACKOFF_CAP_S = 30  # chat.js caps its retry delay here; recovery waits allow for it
-SCENARIOS = ["basic", "order", "typing", "xsrf", "stuck", "online", "restart", "favicon"]
+SCENARIOS = [
+    "basic", "order", "typing", "xsrf", "stuck", "online", "names", "retry", "restart", "favicon",
+]
+BROWSER_ERRORS = ("Failed to fetch", "NetworkError", "Load failed", "TypeError")
 DIAGNOSTICS: list = []  # fail() calls these to show what the open pages were doing
 
 
@@ -75,14 +86,14 @@ def step(what: str) -> None:
 
 
 class Server:
-    def __init__(self, port: int, extra: list[str], log_path: str) -> None:
-        self.port, self.extra, self.log_path = port, extra, log_path
+    def __init__(self, port: int, extra: list[str], log_path: str, python: str) -> None:
+        self.port, self.extra, self.log_path, self.python = port, extra, log_path, python
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [sys.executable, "app.py", f"--port={self.port}", "--stats",
+            [self.python, "app.py", f"--port={self.port}", "--stats",
              f"--poll_timeout={POLL_TIMEOUT_S}", *self.extra],
             stdout=log, stderr=subprocess.STDOUT,
         )
@@ -223,10 +234,20 @@ INSTRUMENT = """(() => {
   window.__pendingFailures = 0;
   window.addEventListener('online', () => { window.__pendingFailures = window.__failPollsAfterOnline; });
   window.__statuses = [];
+  // Sends whose answer is lost after the server got them (as when a connection drops), and
+  // the ids every send carried.
+  window.__loseSendAnswers = 0;
+  window.__sentIds = [];
   window.fetch = async function (input, init) {
     if (String(input).indexOf('/a/message/new') >= 0) {
+      window.__sentIds.push(new URLSearchParams(String(init.body)).get('id'));
       const response = await realFetch(input, init);
       if (window.__sendDelayMs) await new Promise(r => setTimeout(r, window.__sendDelayMs));
+      if (window.__loseSendAnswers > 0) {
+        window.__loseSendAnswers -= 1;
+        await response.text();
+        throw new TypeError('Failed to fetch');
+      }
       return response;
     }
     if (String(input).indexOf('/a/message/updates') < 0) return realFetch(input, init);
@@ -261,7 +282,7 @@ INSTRUMENT = """(() => {
 WATCH_ARRIVALS = """() => {
   window.__arrivals = {};
   new MutationObserver(() => {
-    document.querySelectorAll('#inbox .message').forEach(e => {
+    document.querySelectorAll('#inbox .message .body').forEach(e => {
       if (!(e.textContent in window.__arrivals)) window.__arrivals[e.textContent] = Date.now();
     });
   }).observe(document.getElementById('inbox'), {childList: true});
@@ -281,11 +302,26 @@ PAGE_STATE = """() => ({
     took_ms: p.end ? p.end - p.start : null, status: p.status, error: p.error})),
   statuses: window.__statuses.slice(-6).map(([t, text]) => [Date.now() - t, text]),
 })"""
-TEXTS = "() => Array.from(document.querySelectorAll('#inbox .message')).map(e => e.textContent)"
+TEXTS = """() => Array.from(document.querySelectorAll('#inbox .message .body'))
+  .map(e => e.textContent)"""
 
 
 def count(page, text: str) -> int:
     return page.evaluate(TEXTS).count(text)
+
+
+MESSAGE = """t => {
+  const node = Array.from(document.querySelectorAll('#inbox .message'))
+    .find(e => e.querySelector('.body').textContent === t);
+  if (!node) return null;
+  const time = node.querySelector('time');
+  return {
+    name: node.querySelector('.name').textContent,
+    mine: node.classList.contains('mine'),
+    datetime: time && time.getAttribute('datetime'),
+    time: time && time.textContent,
+  };
+}"""
 
 
 def send(page, text: str) -> None:
@@ -323,6 +359,13 @@ class Run:
         self.open.append(context)
         return page
 
+    def no_browser_errors(self, page) -> None:
+        """No status text this page showed was the browser's own error text."""
+        texts = [t for _, t in page.evaluate("window.__statuses")]
+        raw = [t for t in texts if any(e in t for e in BROWSER_ERRORS)]
+        if raw:
+            fail(f"the page showed the browser's error text instead of its own: {raw[:3]}")
+
     def pages(self, n: int) -> list:
         pages = [self.page() for _ in range(n)]
         self.all_polling()
@@ -334,6 +377,7 @@ class Run:
 
     def close(self, *pages) -> None:
         for page in pages:
+            self.no_browser_errors(page)
             self.open.remove(page.context)
             page.context.close()
 
@@ -483,6 +527,56 @@ class Run:
         step(f"back online, the page reconnected after {took:.2f} s")
         self.close(page)
 
+    def names(self) -> None:
+        a, b = self.pages(2)
+        a.fill("#name", "Ada <b>L</b>")
+        hello = self.text("hello from Ada")
+        started = time.time()
+        send(a, hello)
+        wait_for("Ada's message on B", lambda: count(b, hello) == 1, 10)
+        wait_for("Ada's message on A", lambda: count(a, hello) == 1, 10)
+        on_a, on_b = a.evaluate(MESSAGE, hello), b.evaluate(MESSAGE, hello)
+        if on_a["name"] != "Ada <b>L</b>" or on_b["name"] != "Ada <b>L</b>":
+            fail(f"the sender's name is not shown as typed: A {on_a}, B {on_b}")
+        sent = on_b["datetime"] and time.mktime(
+            time.strptime(on_b["datetime"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+        if not sent or abs(sent - started) > 60 or not re.match(r"\d\d?:\d\d", on_b["time"] or ""):
+            fail(f"no <time> with the time it was sent: {on_b}")
+        if not on_a["mine"] or on_b["mine"]:
+            fail(f"one's own message is not set apart (A: {on_a['mine']}, B: {on_b['mine']})")
+        step(f"B shows {on_b['name']!r} at {on_b['time']}; A's own message is set apart")
+        a.reload()
+        wait_for("A polling again after a reload", lambda: self.server.waiters() == 2, 20)
+        if a.input_value("#name") != "Ada <b>L</b>":
+            fail(f"the name was not kept across a reload: {a.input_value('#name')!r}")
+        if not a.evaluate(MESSAGE, hello)["mine"]:
+            fail("after a reload, A's own message (from the history) is not set apart")
+        step("the name and one's own messages are kept across a reload")
+        self.close(a, b)
+
+    def retry(self) -> None:
+        a, b = self.pages(2)
+        a.evaluate("() => { window.__loseSendAnswers = 1; }")
+        sent_ms = now_ms()
+        once = self.text("sent again after a lost answer")
+        send(a, once)
+        wait_for("the message on B", lambda: count(b, once) == 1, 10)
+        wait_for("the message on A", lambda: count(a, once) == 1, 15)
+        wait_for("A's send button enabled again", lambda: a.is_enabled("#send"), 15)
+        time.sleep(POLL_TIMEOUT_S + 0.5)  # any second copy would arrive by now
+        if count(a, once) != 1 or count(b, once) != 1:
+            fail(f"shown {count(a, once)}x on A and {count(b, once)}x on B")
+        ids = a.evaluate("window.__sentIds")
+        if len(ids) != 2 or ids[0] != ids[1]:
+            fail(f"the second send did not carry the first one's id: {ids}")
+        texts = [t for at, t in a.evaluate("window.__statuses") if at >= sent_ms]
+        if not any("the server cannot be reached" in t for t in texts):
+            fail(f"the lost answer was not told in words: {texts}")
+        if a.input_value("#message") != "":
+            fail("the field still holds the message that was sent")
+        step("a send whose answer was lost went again with its id: shown once on each page")
+        self.close(a, b)
+
     def restart(self) -> None:
         pages = self.pages(5)
         a = pages[0]
@@ -500,7 +594,10 @@ class Run:
             texts = [t for at, t in a.evaluate("window.__statuses") if at >= sent_ms]
             return any("could not send" in t.lower() for t in texts) and a.is_enabled("#send")
 
-        wait_for("send failure shown and button enabled again", send_failure_shown, 20)
+        wait_for("send failure shown and button enabled again", send_failure_shown, 40)
+        said = [t for at, t in a.evaluate("window.__statuses") if at >= sent_ms]
+        if not any("the server cannot be reached" in t for t in said):
+            fail(f"the failed send was not told in words: {said}")
         step("pages show reconnecting; a failed send re-enables the button")
         time.sleep(max(0.0, 6 - (time.monotonic() - down_at)))  # let the backoff grow
         up_ms = now_ms()
@@ -551,6 +648,8 @@ class Run:
         if any(count(p, after) != 1 for p in pages):
             fail("post-restart message doubled")
         step("after the restart a message reaches every page, once")
+        for page in pages:
+            self.no_browser_errors(page)
         self.shot = pages[:2]
 
     def favicon(self, log_path: str) -> None:
@@ -567,6 +666,7 @@ def main() -> None:
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--server-arg", action="append", default=[])
     parser.add_argument("--server-log", default="browser-server.log")
+    parser.add_argument("--server-python", default=sys.executable)
     parser.add_argument("--only", action="append", choices=SCENARIOS)
     args = parser.parse_args()
     scenarios = args.only or SCENARIOS
@@ -578,7 +678,7 @@ def main() -> None:
     except ImportError:
         fail("playwright is not installed in this environment: pip install playwright")
 
-    server = Server(args.port, args.server_arg, args.server_log)
+    server = Server(args.port, args.server_arg, args.server_log, args.server_python)
     server.start()
     try:
         with sync_playwright() as pw:

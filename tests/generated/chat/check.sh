@@ -38,20 +38,155 @@ else
   SERVER_ARGS=()
 fi
 
-# README "Test it": python3 -m venv .venv && . .venv/bin/activate; pip install -r requirements-dev.txt
-for line in "python app.py --port=8888" "pip install -r requirements-dev.txt" "python -m pytest" \
-            "ruff check ." "ruff format --check ."; do
-  readme_has "$line"
-done
-make_venv
-pip_install -r requirements.txt
-pip_install -r requirements-dev.txt
+# Chat-only helpers (lib.sh belongs to the shared infrastructure).
+
+# uv_pytest: the README's `uv run pytest`, with every DeprecationWarning an error; like lib.sh's
+# run_pytest it must run tests, pass and skip none.
+uv_pytest() {
+  step "uv run pytest -W error::DeprecationWarning"
+  local out
+  out=$(mktemp)
+  if ! UV_PYTHON="$PYTHON" "$UV" run --quiet --no-progress pytest -q -p no:cacheprovider \
+      -W error::DeprecationWarning >"$out" 2>&1; then
+    cat "$out" >&2; rm -f "$out"; fail "uv run pytest failed"
+  fi
+  tail -n 1 "$out"
+  grep -Eq '[0-9]+ passed' "$out" || { cat "$out" >&2; rm -f "$out"; fail "pytest ran no test"; }
+  if grep -Eq '[0-9]+ skipped' "$out"; then cat "$out" >&2; rm -f "$out"; fail "pytest skipped tests"; fi
+  rm -f "$out"
+}
+
+# A venv of the check's own tools (PyYAML for the workflow, Playwright for the browser test),
+# apart from the project's.
+TOOLS=$(mktemp -d); on_exit "rm -rf '$TOOLS'"
+tools_venv() {
+  if [ ! -x "$TOOLS/venv/bin/python" ]; then
+    step "tools venv: pyyaml, playwright"
+    "$UV" venv --quiet --python "$PYTHON" "$TOOLS/venv" || fail "cannot make the tools venv"
+    "$UV" pip install --quiet --python "$TOOLS/venv/bin/python" pyyaml playwright \
+      || fail "cannot install the tools (pyyaml, playwright)"
+  fi
+}
+
+# project_install: the README's install path that $INSTALLER names, word for word.
+project_install() {
+  case "${INSTALLER:-}" in
+    uv)
+      readme_has "uv sync                       # creates .venv and uv.lock (commit uv.lock)"
+      uv_sync
+      ;;
+    pip)
+      readme_has "python3 -m venv .venv && . .venv/bin/activate"
+      readme_has "python -m pip install --upgrade pip"
+      readme_has "pip install -e . --group dev"
+      [ -d .venv ] || make_venv
+      pip_install --upgrade pip
+      pip_install -e . --group dev
+      ;;
+    *) fail "INSTALLER is '${INSTALLER:-}', expected uv or pip" ;;
+  esac
+}
+
+# project_tests: the README's test commands for $INSTALLER.
+project_tests() {
+  if [ "$INSTALLER" = uv ]; then
+    readme_has "uv run pytest"
+    readme_has "uv run ruff check . && uv run ruff format --check ."
+    uv_pytest
+    uv_run ruff check .
+    uv_run ruff format --check .
+  else
+    readme_has "python -m pytest"
+    readme_has "ruff check . && ruff format --check ."
+    run_pytest
+    run_ruff
+  fi
+}
+
+# README "Run it" and "Test it", on the path $INSTALLER names.
+if [ "$INSTALLER" = uv ]; then
+  readme_has "uv run python app.py --port=8888"
+else
+  readme_has "python app.py --port=8888"
+fi
+project_install
 report_versions
-check_tornado_floor -r requirements.txt
+check_tornado_floor
 [ -x app.py ] || fail "app.py is not executable"
-run_pytest
-run_ruff
+project_tests
 check_bad_options python app.py
+
+step "the cookie secret: in .env only, which git ignores and the wheel and sdist leave out"
+secret=$(sed -n 's/^COOKIE_SECRET=\([0-9a-f]\{64\}\)$/\1/p' .env)
+[ -n "$secret" ] || fail ".env holds no COOKIE_SECRET of 64 hex digits: $(cat .env)"
+if grep -rl --exclude-dir=.venv -- "$secret" . | grep -vx './.env'; then
+  fail "the secret is in another file than .env"
+fi
+copy=$(mktemp -d); on_exit "rm -rf '$copy'"
+tar --exclude=./.venv -cf - . | tar -xf - -C "$copy"
+( cd "$copy" && git init -q && git add -A ) || fail "git add -A failed"
+staged=$(cd "$copy" && git ls-files)
+grep -qx '.env' <<<"$staged" && fail "git add -A stages .env"
+( cd "$copy" && git grep -q --cached -- "$secret" ) && fail "git add -A stages a file holding the secret"
+for f in app.py pyproject.toml README.md .github/workflows/ci.yml; do
+  grep -qx "$f" <<<"$staged" || fail "git add -A does not stage $f"
+done
+step "build the wheel and the sdist"
+( cd "$copy" && "$UV" build --quiet --no-progress --out-dir dist >/dev/null 2>&1 ) || fail "uv build failed"
+"$PYTHON" - "$copy/dist" "$secret" <<'PY' || fail "a built artifact holds the secret, .env or the tests"
+import pathlib, sys, tarfile, zipfile
+dist, secret = pathlib.Path(sys.argv[1]), sys.argv[2].encode()
+wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
+assert len(wheels) == 1 and len(sdists) == 1, list(dist.iterdir())
+with zipfile.ZipFile(wheels[0]) as whl:
+    names = whl.namelist()
+    for name in names:
+        assert secret not in whl.read(name), name
+for want in ("app.py", "message_buffer.py", "templates/index.html", "static/chat.js"):
+    assert want in names, (want, names)
+assert not [n for n in names if n.startswith("tests/") or n.endswith(".env")], names
+with tarfile.open(sdists[0]) as sdist:
+    for member in sdist.getmembers():
+        assert not member.name.endswith("/.env"), member.name
+        if member.isfile():
+            assert secret not in sdist.extractfile(member).read(), member.name
+print("  -> wheel: %d files, no secret, no .env, no tests; sdist: no .env, no secret" % len(names))
+PY
+
+step "the CI workflow: Python 3.11 and 3.14, each run step a README command run here"
+tools_venv
+"$TOOLS/venv/bin/python" - "$REDIS" <<'PY' >ci-steps.txt || fail ".github/workflows/ci.yml is not what it should be"
+import sys, yaml
+redis = sys.argv[1] == "yes"
+with open(".github/workflows/ci.yml") as f:
+    ci = yaml.safe_load(f)
+job = ci["jobs"]["test"]
+assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.14"], job["strategy"]
+uses = [s["uses"] for s in job["steps"] if "uses" in s]
+assert uses == ["actions/checkout@v5", "astral-sh/setup-uv@v7"], uses
+setup = job["steps"][1]
+assert setup["with"]["python-version"] == "${{ matrix.python-version }}", setup
+runs = [s["run"] for s in job["steps"] if "run" in s]
+assert runs == ["uv sync", "uv run ruff check .", "uv run ruff format --check .", "uv run pytest"], runs
+if redis:
+    assert job["services"]["redis"]["ports"] == ["6379:6379"], job["services"]
+    assert job["env"]["REDIS_URL"] == "redis://127.0.0.1:6379/15", job.get("env")
+else:
+    assert "services" not in job, job
+print("\n".join(runs))
+PY
+if [ "$INSTALLER" = uv ]; then
+  # The same commands, for real (uv sync and uv run pytest ran above).
+  while read -r cmd; do
+    case "$cmd" in
+      "uv sync") uv_sync ;;
+      "uv run pytest") uv_pytest ;;
+      "uv run "*) read -ra words <<<"${cmd#uv run }"; uv_run "${words[@]}" ;;
+      *) fail "unexpected CI step: $cmd" ;;
+    esac
+  done <ci-steps.txt
+fi
+rm -f ci-steps.txt
 
 # README: "--port 8888" is a one-line error with exit status 2.
 step "python app.py --port 8888 -> one-line error, exit 2"
@@ -68,11 +203,25 @@ fetch "$BASE/" 200 'id="inbox"'
 fetch "$BASE/static/chat.js" 200 'X-XSRFToken'
 fetch "$BASE/a/stats" 404   # off unless --stats
 
-for path in / /static/chat.js /static/chat.css; do
+for path in / /static/chat.js /static/chat.css /healthz; do
   check_head "$BASE$path"
   check_security_headers "$BASE$path" csp
 done
 check_xsrf_samesite "$BASE/"
+
+step "GET /healthz: 200 {\"status\": \"ok\"}, no cookie"
+fetch "$BASE/healthz" 200 '^\{"status": "ok"\}$'
+curl -s -D - -o /dev/null "$BASE/healthz" | grep -qi '^set-cookie' && fail "/healthz sets a cookie"
+step "/favicon.ico leads to the icon; error pages in the chat's layout"
+code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$BASE/favicon.ico")
+[[ "$code" == "302 $BASE/static/favicon.svg?v="* ]] || fail "/favicon.ico: $code"
+[ "$(curl -sL "$BASE/favicon.ico" | head -c 4)" = "<svg" ] || fail "/favicon.ico does not lead to the SVG icon"
+fetch "$BASE/nowhere" 404 '<h2>404 Not Found</h2>'
+fetch "$BASE/nowhere" 404 'static/chat.css\?v='
+code=$(curl -s -o "$PWD/page405.html" -w '%{http_code}' -X DELETE "$BASE/")
+[ "$code" = 405 ] && grep -q '<h2>405 Method Not Allowed</h2>' page405.html && grep -q 'Back to the chat' page405.html \
+  || fail "DELETE / is not a styled 405 page: $code $(head -c 300 page405.html)"
+rm -f page405.html
 step "a request body over the server's limit is refused before any handler (bare 400)"
 big=$(mktemp); head -c 70000 /dev/zero | tr '\0' x >"$big"
 # curl reports the 400, then exits non-zero: the server closes without reading the body.
@@ -97,6 +246,14 @@ status_of() { tail -n 1 <<<"$1"; }
 step "POST without the XSRF token -> 403"
 code=$(curl -s -o /dev/null -w '%{http_code}' -d "cursor=$cursor" "$BASE/a/message/updates")
 [ "$code" = 403 ] || fail "poll without XSRF token returned $code"
+
+step "a cross-site POST with a valid XSRF token and cookie -> 403; same-origin -> 200"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" \
+  -H "Sec-Fetch-Site: cross-site" -H "Origin: https://evil.example" -d "body=from evil" "$BASE/a/message/new")
+[ "$code" = 403 ] || fail "a cross-site POST with a valid token got $code, expected 403"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" \
+  -H "Sec-Fetch-Site: same-origin" -H "Origin: $BASE" --data-urlencode "cursor=$cursor" -d wait=0 "$BASE/a/message/updates")
+[ "$code" = 200 ] || fail "a same-origin POST got $code, expected 200"
 
 step "a poll waiting on the current cursor receives the next message"
 pollout=$(mktemp)
@@ -125,6 +282,16 @@ out=$(post /a/message/updates "cursor=$cursor")
 n=$(head -n -1 <<<"$out" | python -c 'import json, sys; print(len(json.load(sys.stdin)["messages"]))')
 [ "$n" = 1 ] || fail "expected exactly the one accepted message after $cursor, got $n: $out"
 rm -f "$pollout"
+
+step "a message sent again with its id is stored once"
+id=0123456789abcdef0123456789abcdef
+first=$(post /a/message/new "body=sent twice" "name=curl" "id=$id")
+again=$(post /a/message/new "body=sent twice" "name=curl" "id=$id")
+[ "$(status_of "$first")" = 200 ] && [ "$(status_of "$again")" = 200 ] || fail "sending with an id: $first / $again"
+[ "$(head -n 1 <<<"$first")" = "$(head -n 1 <<<"$again")" ] || fail "the second send answered another message: $first / $again"
+out=$(post /a/message/updates "cursor=$cursor" wait=0)
+n=$(head -n -1 <<<"$out" | python -c 'import json, sys; print(sum(m["id"] == sys.argv[1] for m in json.load(sys.stdin)["messages"]))' "$id")
+[ "$n" = 1 ] || fail "the message sent twice is stored $n times: $out"
 
 if [ "$REDIS" = yes ]; then
   PORT2=$(free_port)
@@ -170,10 +337,12 @@ if [ "$REDIS" = yes ]; then
   step "a client resuming its cursor on the restarted process got exactly the 3 messages"
   kill -TERM "$pid2"; wait "$pid2" || fail "process 2 exited non-zero on SIGTERM"
 
-  step "Redis restarts without its data: an old cursor is told it missed messages"
+  step "Redis restarts without its data: /healthz says 503 meanwhile; an old cursor is told it missed messages"
   cursor=$(head -n -1 <<<"$(post /a/message/updates wait=0)" | python -c 'import json, sys; print(json.load(sys.stdin)["cursor"])')
   kill -TERM "$RPID"; wait "$RPID" || true
+  fetch "$BASE/healthz" 503 '"status": "unavailable", "reason": "Redis at redis://127.0.0.1:'
   start_redis "$RPORT"
+  fetch "$BASE/healthz" 200 '"ok"' 
   out=$(curl -s -m 45 -b "$jar" -H "X-XSRFToken: $token" -w '\n%{http_code}' \
         --data-urlencode "cursor=$cursor" "$BASE/a/message/updates")
   [ "$(status_of "$out")" = 200 ] || fail "poll after the Redis restart: $out"
@@ -183,7 +352,7 @@ if [ "$REDIS" = yes ]; then
 
   step "Redis unreachable at start-up: clear error, keeps serving, recovers"
   RPORT2=$(free_port); PORT3=$(free_port)
-  python app.py --port="$PORT3" --redis-url="redis://127.0.0.1:$RPORT2/0" >server3.log 2>&1 &
+  python app.py --port="$PORT3" --redis-url="redis://127.0.0.1:$RPORT2/0" --send-rate=0 >server3.log 2>&1 &
   pid3=$!; EXTRA_PIDS+=("$pid3")
   wait_http "http://127.0.0.1:$PORT3/"
   grep -q "cannot reach Redis at redis://127.0.0.1:$RPORT2/0" server3.log || fail "no clear error: $(cat server3.log)"
@@ -221,13 +390,78 @@ grep -q "Shutting down" server.log && grep -q "Stopped" server.log \
   || fail "no 'Shutting down' / 'Stopped' in the log: $(tail -n 5 server.log)"
 rm -f "$jar" "$pollout"
 
+step "sending too fast: 429 with Retry-After (a server with --send-burst=3 --send-rate=0.2 --xheaders)"
+serve limits-server.log python app.py --port="$PORT" --send-burst=3 --send-rate=0.2 --xheaders "${SERVER_ARGS[@]}"
+wait_http "$BASE/"
+step "--xheaders: the _xsrf cookie is Secure when the proxy says https, not over plain http"
+cookie=$(curl -s -D - -o /dev/null -H "X-Forwarded-Proto: https" "$BASE/" | tr -d '\r' | grep -i '^set-cookie: _xsrf=') || true
+grep -qi '; secure' <<<"$cookie" || fail "over HTTPS (X-Forwarded-Proto) the _xsrf cookie is not Secure: $cookie"
+cookie=$(curl -s -D - -o /dev/null "$BASE/" | tr -d '\r' | grep -i '^set-cookie: _xsrf=') || true
+grep -qi 'secure' <<<"$cookie" && fail "over plain HTTP the _xsrf cookie is Secure: $cookie"
+jar=$(mktemp)
+curl -s -c "$jar" -o /dev/null "$BASE/" || fail "GET / failed"
+token=$(awk '$6 == "_xsrf" {print $7}' "$jar")
+for i in 1 2 3; do
+  out=$(post /a/message/new "body=burst $i")
+  [ "$(status_of "$out")" = 200 ] || fail "message $i of the burst: $out"
+done
+headers=$(curl -s -D - -o /dev/null -b "$jar" -H "X-XSRFToken: $token" -d "body=one too many" "$BASE/a/message/new" | tr -d '\r')
+grep -q '^HTTP/1.1 429 ' <<<"$headers" && grep -qi '^retry-after: [1-5]$' <<<"$headers" \
+  || fail "the 4th message at once was not 429 with Retry-After: $headers"
+check_stopped
+rm -f "$jar"
+
+# Graceful shutdown for real (lib.sh's check_shutdown), with a wrapper that adds one slow page
+# to the project's own main(); then a second Ctrl-C during the graceful wait.
+SLOW_SERVER="$TOOLS/slow_server.py"
+cat >"$SLOW_SERVER" <<'PY'
+import asyncio, logging, os, sys
+sys.path.insert(0, os.getcwd())
+import app
+
+class Slow(app.BaseHandler):
+    async def get(self):
+        logging.getLogger("chat").info("slow request started")
+        await asyncio.sleep(float(self.get_query_argument("seconds")))
+        self.write("slow done")
+
+make_app = app.make_app
+app.make_app = lambda **kw: make_app(extra_routes=[("/slow", Slow)], **kw)
+asyncio.run(app.main())
+PY
+step "graceful shutdown: a request in flight finishes; one past the grace period is cut"
+check_shutdown shutdown.log "$BASE" "Chat running" python "$SLOW_SERVER" "${SERVER_ARGS[@]}"
+log_lacks shutdown.log " 500 " "the request cut at shutdown was logged as a 500"
+log_lacks shutdown.log "Exception" "an exception in the log at shutdown"
+step "the cut request left no 500 and no traceback in the log"
+
+step "a second Ctrl-C during the graceful wait exits at once (status 130)"
+: >shutdown.log
+serve shutdown.log python "$SLOW_SERVER" --port="$PORT" --shutdown_grace=30 "${SERVER_ARGS[@]}"
+wait_log shutdown.log "Chat running"
+curl -s -o /dev/null --max-time 40 "$BASE/slow?seconds=30" &
+slowpid=$!
+wait_log shutdown.log "slow request started"
+kill -INT "$SERVER_PID"
+wait_log shutdown.log "Shutting down"
+sleep 0.3
+kill -INT "$SERVER_PID"
+wait_gone "$SERVER_PID" 3 || fail "the server did not exit within 3 s of the second Ctrl-C"
+rc=0; wait "$SERVER_PID" || rc=$?
+SERVER_PID=""
+[ "$rc" = 130 ] || fail "the second Ctrl-C: exit status $rc, expected 130"
+log_has shutdown.log "Interrupted again: exiting at once"
+log_lacks shutdown.log Traceback "a traceback after the second Ctrl-C"
+wait "$slowpid" || true
+
 # README "Load test", at small N.
 step "load test: 200 concurrent polls, 3 messages, 400 connect/disconnect cycles"
-serve loadtest-server.log python app.py --port="$PORT" --stats --logging=warning "${SERVER_ARGS[@]}"
+readme_has 'python app.py --port=8888 --stats --logging=warning --max-polls-per-address=0 &'
+serve loadtest-server.log python app.py --port="$PORT" --stats --logging=warning --max-polls-per-address=0 "${SERVER_ARGS[@]}"
 wait_http "$BASE/"
 LT_ARGS=(--url "$BASE" --server-pid "$SERVER_PID")
 if [ "$REDIS" = yes ]; then
-  python app.py --port="$PORT2" --stats --logging=warning "${SERVER_ARGS[@]}" >loadtest-server2.log 2>&1 &
+  python app.py --port="$PORT2" --stats --logging=warning --max-polls-per-address=0 "${SERVER_ARGS[@]}" >loadtest-server2.log 2>&1 &
   pid2=$!; EXTRA_PIDS+=("$pid2")
   wait_http "http://127.0.0.1:$PORT2/"
   LT_ARGS+=(--url "http://127.0.0.1:$PORT2" --server-pid "$pid2")
@@ -244,12 +478,14 @@ assert len(r["messages"]) == 3 and r["p99_s"] < 5, r
 if [ "$REDIS" = yes ]; then kill -TERM "$pid2"; wait "$pid2" || fail "process 2 exited non-zero on SIGTERM"; fi
 check_stopped
 
-# Two real browser pages (Debian chromium via playwright; never `playwright install`).
-pip_install playwright
-step "browser test (see browser_test.py: basic, order, typing, xsrf, stuck, online, restart, favicon)"
+# Real browser pages (Debian chromium via playwright in the tools venv; never
+# `playwright install`). The server runs on the project's own Python.
+tools_venv
+step "browser test (see browser_test.py for the scenarios)"
 BROWSER_ARGS=()
 for arg in "${SERVER_ARGS[@]}"; do BROWSER_ARGS+=("--server-arg=$arg"); done
-python "$GEN_DIR/chat/browser_test.py" --port "$PORT" "${BROWSER_ARGS[@]}" \
+"$TOOLS/venv/bin/python" "$GEN_DIR/chat/browser_test.py" --port "$PORT" "${BROWSER_ARGS[@]}" \
+  --server-python "$PWD/.venv/bin/python" \
   --screenshot "$SCREENSHOT" --server-log browser-server.log \
   || { grep -v ' /a/stats ' browser-server.log | tail -n 50 >&2 || true; fail "browser test failed"; }
 [ -s "$SCREENSHOT" ] || fail "no screenshot written to $SCREENSHOT"
@@ -270,21 +506,22 @@ if [ "$REDIS" = no ]; then
   "$SCAFFOLD_BIN" update --no-input -q --no-backup -d backend=redis || fail "update to redis failed"
   while read -r f; do [ -f "$f" ] || fail "update to redis did not write $f"; done <<<"$redis_only"
   "$SCAFFOLD_BIN" status --exit-code >/dev/null || fail "files differ from what the update wrote"
-  pip_install -r requirements.txt
+  project_install  # the redis client is a dependency now
   RPORT=$(free_port)
   start_redis "$RPORT"
-  REDIS_URL="redis://127.0.0.1:$RPORT/15" run_pytest
-  run_ruff
+  export REDIS_URL="redis://127.0.0.1:$RPORT/15"
+  project_tests
 
   step "scaffold update -d backend=memory"
   "$SCAFFOLD_BIN" update --no-input -q --no-backup -d backend=memory || fail "update to memory failed"
   while read -r f; do [ ! -e "$f" ] || fail "update back to memory left $f"; done <<<"$redis_only"
-  # Byte for byte what a fresh memory project holds (its own cookie secret aside).
+  # Byte for byte what a fresh memory project holds (its own cookie secret, in .env, aside).
   while read -r f; do
-    cmp -s "$f" "$fresh/memory/$f" || grep -q cookie_secret "$f" \
+    cmp -s "$f" "$fresh/memory/$f" || [ "$f" = ./.env ] \
       || fail "after the round trip $f differs from a fresh memory project"
   done < <(cd "$fresh/memory" && find . -type f ! -name .scaffold.toml)
+  grep -qx "COOKIE_SECRET=$secret" .env || fail "the round trip changed the project's secret"
   [ ! -e .scaffold ] || fail "--no-backup left .scaffold/"
-  run_pytest
-  run_ruff
+  project_install
+  project_tests
 fi
