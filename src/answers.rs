@@ -44,7 +44,7 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
         }
         let key = crate::text::shown(key);
         if manifest.computed.iter().any(|c| c.name == key) {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`-d {key}`: `{key}` is computed by template `{}` and cannot be set",
                 manifest.name
             ));
@@ -54,7 +54,7 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
                 .set_by
                 .map(|s| format!(" (set the project name with {s})"))
                 .unwrap_or_default();
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`-d {key}`: `{key}` is a built-in variable and cannot be set{how}"
             ));
         }
@@ -69,7 +69,7 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
                 crate::text::ticked(manifest.variables.iter().map(|v| v.name.as_str()))
             ),
         };
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "`-d {key}`: template `{}` has no variable `{key}`{hint}",
             manifest.name
         ));
@@ -91,13 +91,13 @@ pub(crate) fn check_values(
                 crate::text::nearest(key, manifest.variables.iter().map(|v| v.name.as_str()))
                     .map(|n| format!("; did you mean `{n}`?"))
                     .unwrap_or_default();
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "{label}: template `{}` has no variable `{shown}`{hint}",
                 manifest.name
             ));
         };
         var.parse(raw).map_err(|why| {
-            crate::usage!("{label}: `{shown}` = `{}`: {why}", crate::text::shown(raw))
+            crate::error::usage!("{label}: `{shown}` = `{}`: {why}", crate::text::shown(raw))
         })?;
     }
     Ok(())
@@ -173,7 +173,7 @@ pub(crate) fn resolve(
         let given = defines.iter().find(|(k, _)| k == &var.name);
         let value = if let Some((_, raw)) = given {
             var.parse(raw).map_err(|why| {
-                crate::usage!(
+                crate::error::usage!(
                     "`-d {}={}`: {why}{}",
                     var.name,
                     crate::text::shown(raw),
@@ -219,7 +219,7 @@ pub(crate) fn resolve(
             .iter()
             .map(|v| format!("  -d {}=<{}>  {}", v.name, v.kind, v.help))
             .collect();
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "template `{}` needs values that have no default; give them with -d:\n{}",
             manifest.name,
             list.join("\n")

@@ -63,7 +63,7 @@ fn status(args: &StatusArgs) -> Result<()> {
         .iter()
         .any(|(_, s)| *s != crate::project::FileStatus::Unchanged);
     if args.exit_code && dirty {
-        return Err(anyhow::Error::new(crate::Silent(1)));
+        return Err(anyhow::Error::new(crate::error::Silent(1)));
     }
     Ok(())
 }
@@ -84,7 +84,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
                 ));
                 Ok(())
             }
-            None => Err(crate::usage!(
+            None => Err(crate::error::usage!(
                 "`{}` has no interrupted update to recover from",
                 root.display()
             )),
@@ -149,7 +149,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
     if prepared.record.pending.is_empty() {
         Ok(())
     } else {
-        Err(anyhow::Error::new(crate::Silent(3)))
+        Err(anyhow::Error::new(crate::error::Silent(3)))
     }
 }
 
@@ -170,7 +170,7 @@ fn diff(args: &DiffArgs) -> Result<()> {
     for p in &paths {
         let absolute = generate::resolve_path(p);
         let rel = absolute.strip_prefix(&root).map_err(|_| {
-            crate::usage!(
+            crate::error::usage!(
                 "`{}` is not inside the project `{}`",
                 p.display(),
                 root.display()
@@ -383,7 +383,7 @@ fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
         }
     }
     if let Some(root) = crate::git::work_tree_of(&at) {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "`{}` is inside the git work tree `{}`; --git makes a new repository, so leave it \
              out and commit the new files there",
             dest.display(),
@@ -433,10 +433,10 @@ type FileValues = (String, Vec<(String, String)>);
 /// A `--data-file`'s values, and the label its mistakes are named by (usage errors).
 fn data_file(file: &std::path::Path) -> Result<FileValues> {
     let label = format!("--data-file `{}`", file.display());
-    let text =
-        read_small(file, crate::record::MAX_BYTES).map_err(|e| crate::usage!("{label}: {e:#}"))?;
+    let text = read_small(file, crate::record::MAX_BYTES)
+        .map_err(|e| crate::error::usage!("{label}: {e:#}"))?;
     let values =
-        crate::record::values_file(&text).map_err(|why| crate::usage!("{label}: {why}"))?;
+        crate::record::values_file(&text).map_err(|why| crate::error::usage!("{label}: {why}"))?;
     Ok((label, values))
 }
 

@@ -60,7 +60,7 @@ pub(crate) fn parse_defines(raw: &[String]) -> Result<Vec<(String, String)>> {
     for d in raw {
         let (key, value) = parse_define(d)?;
         if let Some((_, first)) = out.iter().find(|(k, _)| *k == key) {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`-d {key}` is given twice (`{}` and `{}`); give it once",
                 crate::text::shown(first),
                 crate::text::shown(&value)
@@ -77,7 +77,7 @@ pub(crate) fn parse_define(raw: &str) -> Result<(String, String)> {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
         }
-        _ => Err(crate::usage!(
+        _ => Err(crate::error::usage!(
             "`-d {}`: expected KEY=VALUE, for example `-d license=MIT`",
             crate::text::shown(raw)
         )),
@@ -107,10 +107,10 @@ pub(crate) fn check_project_name(name: &str) -> Result<(), String> {
 pub(crate) fn checked_name(project_name: &str) -> Result<String> {
     let shown = crate::text::shown(project_name);
     check_project_name(project_name)
-        .map_err(|why| crate::usage!("project name `{shown}`: {why}"))?;
+        .map_err(|why| crate::error::usage!("project name `{shown}`: {why}"))?;
     let package_name = python::package_name(project_name);
     python::check_package_name(&package_name).map_err(|why| {
-        crate::usage!(
+        crate::error::usage!(
             "project name `{shown}` gives the Python package name `{}`, \
              which cannot be used: {why} (choose another with --name)",
             crate::text::shown(&package_name)
@@ -176,7 +176,7 @@ pub(crate) fn resolve_new(
     let (template, dest_arg) = match (&preset.template, &args.template, &args.dest) {
         (Some(t), Some(first), None) => (t.clone(), Some(PathBuf::from(first))),
         (Some(t), _, dest) | (None, Some(t), dest) => (t.clone(), dest.clone()),
-        (None, None, _) => return Err(crate::usage!("no TEMPLATE given")),
+        (None, None, _) => return Err(crate::error::usage!("no TEMPLATE given")),
     };
     let name_arg = args.name.clone().or_else(|| preset.project_name.clone());
     let (project_name, dest) = match (&name_arg, &dest_arg) {
@@ -185,13 +185,13 @@ pub(crate) fn resolve_new(
         (None, Some(dest)) => {
             let name = last_component(dest, &env.cwd)
                 .map_err(|()| {
-                    crate::usage!(
+                    crate::error::usage!(
                         "DEST `{}` is not valid UTF-8, so it cannot name the project; give the name with --name",
                         crate::text::shown(&dest.to_string_lossy())
                     )
                 })?
                 .ok_or_else(|| {
-                    crate::usage!(
+                    crate::error::usage!(
                         "cannot take a project name from `{}`; give one with --name",
                         dest.display()
                     )
@@ -204,7 +204,7 @@ pub(crate) fn resolve_new(
                 let dest = PathBuf::from(name.to_kebab_case());
                 (name, dest)
             } else {
-                return Err(crate::usage!(
+                return Err(crate::error::usage!(
                     "no project name: give DEST or --name (for example `scaffold new {} my-site`)",
                     template
                 ));
@@ -214,7 +214,7 @@ pub(crate) fn resolve_new(
     let project_name = checked_name(&project_name)?;
     let package_name = python::package_name(&project_name);
     if dest.as_os_str().is_empty() {
-        return Err(crate::usage!("DEST is empty"));
+        return Err(crate::error::usage!("DEST is empty"));
     }
     // `new/.` and `new/` name `new`: drop `.` components so the parent is the real parent.
     let dest: PathBuf = if dest.components().count() > 1 {
@@ -328,7 +328,7 @@ mod tests {
                 }
                 (Err(e), Err(part)) => {
                     assert!(format!("{e:#}").contains(part), "{argv:?}: {e:#}");
-                    assert_eq!(crate::exit_code(&e), 2, "{argv:?} is a usage error");
+                    assert_eq!(crate::error::exit_code(&e), 2, "{argv:?} is a usage error");
                 }
                 (got, want) => panic!("{argv:?}: got {got:?}, want {want:?}"),
             }
@@ -389,7 +389,7 @@ mod tests {
             &mut || unreachable!(),
         )
         .unwrap_err();
-        assert_eq!(crate::exit_code(&err), 2);
+        assert_eq!(crate::error::exit_code(&err), 2);
         assert_eq!(
             err.to_string(),
             "`-d a` is given twice (`1` and `2`); give it once"

@@ -49,7 +49,7 @@ pub(crate) fn find(
         (git.pre, "--pre"),
     ];
     if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "{flag} is for git templates (a URL, or a local repository with --ref); `{}` is not one",
             crate::text::shown(name)
         ));
@@ -148,7 +148,7 @@ fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>
         let mut without = req.defines.to_vec();
         without.remove(i);
         if !still_fails(req.inputs, &without) {
-            return crate::usage!(
+            return crate::error::usage!(
                 "`-d {key}={}`: the value is used in the file name `{}`, which then {why}",
                 crate::text::shown(value),
                 path.source
@@ -161,7 +161,7 @@ fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>
         ..req.inputs.clone()
     };
     if !still_fails(&neutral, req.defines) {
-        return crate::usage!(
+        return crate::error::usage!(
             "project name `{}` (from --name or DEST) is used in the file name `{}`, which then \
              {why}; choose another name",
             crate::text::shown(&req.inputs.project_name),
@@ -204,7 +204,7 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
     let template = resolve_path(dir);
     let dest_real = resolve_path(dest);
     if dest_real.starts_with(&template) {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "destination `{}` is inside the template directory `{}`; choose a destination outside it",
             dest.display(),
             dir.display()
@@ -215,7 +215,7 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
             .iter()
             .find(|f| dest_real.join(&f.path).starts_with(&template))
     {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "destination `{}` contains the template directory `{}`, and `{}` would be \
                  written inside the template; choose a destination outside it",
             dest.display(),

@@ -62,16 +62,18 @@ pub(crate) fn without_credentials(url: &str) -> String {
 pub(crate) fn check_url(url: &str) -> Result<()> {
     let shown = crate::text::shown(&without_credentials(url));
     if url.starts_with('-') {
-        return Err(crate::usage!("`{shown}`: a URL may not start with `-`"));
+        return Err(crate::error::usage!(
+            "`{shown}`: a URL may not start with `-`"
+        ));
     }
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "`{shown}`: a URL may not hold spaces or control characters"
         ));
     }
     if let Some((scheme, rest)) = url.split_once("://") {
         if scheme.chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`{shown}`: write the scheme in lower case (git refuses `{scheme}`)"
             ));
         }
@@ -79,37 +81,39 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
         let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
         let host = host.trim_start_matches('[');
         if host.starts_with('-') || user.starts_with('-') {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`{shown}`: a host or user may not start with `-`"
             ));
         }
         if host.contains('%') {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`{shown}`: a host may not be percent-encoded"
             ));
         }
         if scheme != "file" && path.contains('@') {
             // Most likely a password holding `/`, which ends the host part early: not shown.
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "a `{scheme}` URL has an `@` after its host; percent-encode a `/` in a password \
                  (`%2F`)"
             ));
         }
     }
     if url.contains("::") {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "`{shown}`: git's `transport::address` syntax (`ext::` and the like) runs programs; \
              only https, ssh, git and file URLs are taken"
         ));
     }
     match crate::registry::url_kind(url) {
         Some("https" | "ssh" | "git" | "file") => Ok(()),
-        Some("http") => Err(crate::usage!(
+        Some("http") => Err(crate::error::usage!(
             "`{shown}`: plain http is not taken (anyone on the way could change the template); \
              use https"
         )),
-        Some(other) => Err(crate::usage!("`{shown}`: `{other}` URLs are not taken")),
-        None => Err(crate::usage!("`{shown}` is not a git URL")),
+        Some(other) => Err(crate::error::usage!(
+            "`{shown}`: `{other}` URLs are not taken"
+        )),
+        None => Err(crate::error::usage!("`{shown}` is not a git URL")),
     }
 }
 
@@ -117,7 +121,7 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
 pub(crate) fn check_ref(reference: &str) -> Result<()> {
     let shown = crate::text::shown(reference);
     if reference.is_empty() || reference.starts_with('-') {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "--ref `{shown}`: a ref may not be empty or start with `-`"
         ));
     }
@@ -126,7 +130,7 @@ pub(crate) fn check_ref(reference: &str) -> Result<()> {
         .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
         || reference.contains("..")
     {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "--ref `{shown}` is not a tag, branch or commit name"
         ));
     }
@@ -596,7 +600,7 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         .unwrap_or_default();
     if !subdir.is_empty() {
         crate::paths::check_relative(&subdir).map_err(|why| {
-            crate::usage!(
+            crate::error::usage!(
                 "--subdir `{}`: {}",
                 crate::text::shown(&subdir),
                 why.trim_start_matches("which ")
@@ -616,7 +620,7 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         )
     };
     let repo = crate::git::open_template_repo(&repo_dir)
-        .map_err(|e| crate::usage!("`{}`: {e:#}", crate::text::shown(&location)))?;
+        .map_err(|e| crate::error::usage!("`{}`: {e:#}", crate::text::shown(&location)))?;
     let resolved = match &spec.reference {
         Some(r) => r.clone(),
         None => match highest_tag(&repo.tags()?, spec.pre) {
@@ -633,7 +637,7 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
     };
     let commit = repo
         .resolve(&resolved)
-        .map_err(|e| crate::usage!("`{location}`: {e:#}"))?
+        .map_err(|e| crate::error::usage!("`{location}`: {e:#}"))?
         .commit;
     if !spec.quiet {
         crate::term::err(format!(

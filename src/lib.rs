@@ -6,6 +6,7 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | `error` | errors and exit codes: usage errors (2), silent exits, `usage!` |
 //! | `text` | escaping for the terminal and JSON, values in messages, suggestions, quoting |
 //! | `term` | the terminal boundary: every printed line, colour, prompts' raw output |
 //! | `limits` | every bound: sizes, heap, the run's time budget and its watchdog |
@@ -36,6 +37,11 @@
 //! | `update` | `scaffold update`: the three-way plan, decided per file |
 //! | `output` | what each command prints |
 //! | `app` | dispatching a command |
+//! | `tests::words` | (tests) shell words, shared with the integration tests |
+//! | `tests::history` | (tests) every version of every embedded template is kept |
+//! | `tests::layout` | (tests) this map, checked against `src/` |
+//! | `tests::properties` | (tests) property tests over paths, `-d` and generated templates |
+//! | `tests::snapshots` | (tests) insta snapshots of every file of every embedded template |
 
 mod answers;
 mod app;
@@ -45,6 +51,7 @@ pub mod cli;
 mod config;
 mod diff;
 mod engine;
+mod error;
 mod filters;
 mod generate;
 mod git;
@@ -75,49 +82,6 @@ use clap::Parser as _;
 
 pub use limits::{MAX_HEAP_BYTES, out_of_memory};
 
-/// An error in what the user asked for (exit code 2), as opposed to a failure while doing it.
-#[derive(Debug)]
-pub(crate) struct UsageError(pub(crate) String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-/// An outcome that ends the run with an exit code and no message (`status --exit-code`).
-#[derive(Debug)]
-pub(crate) struct Silent(pub(crate) u8);
-
-impl std::fmt::Display for Silent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}", self.0)
-    }
-}
-
-impl std::error::Error for Silent {}
-
-/// Exit code for an error: 2 for usage errors, 1 for everything else (or a [`Silent`] code).
-pub(crate) fn exit_code(err: &anyhow::Error) -> u8 {
-    if let Some(Silent(code)) = err.downcast_ref::<Silent>() {
-        *code
-    } else if err.chain().any(<dyn std::error::Error>::is::<UsageError>) {
-        2
-    } else {
-        1
-    }
-}
-
-/// Shorthand for returning a [`UsageError`].
-macro_rules! usage {
-    ($($arg:tt)*) => {
-        ::anyhow::Error::new($crate::UsageError(format!($($arg)*)))
-    };
-}
-pub(crate) use usage;
-
 /// Runs `scaffold` with these arguments (the program name first) and returns the exit code.
 /// Errors are printed once: `error: ...` on stderr, or a JSON object on stdout when `--json`
 /// was asked for.
@@ -142,8 +106,8 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     match app::run(&cli) {
         Ok(()) => 0,
         Err(err) => {
-            let code = exit_code(&err);
-            if err.downcast_ref::<Silent>().is_none() {
+            let code = error::exit_code(&err);
+            if err.downcast_ref::<error::Silent>().is_none() {
                 output::error(&err, code, cli.wants_json());
             }
             code

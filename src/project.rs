@@ -46,7 +46,7 @@ pub(crate) fn find(start: &Path) -> Result<Project> {
         match at.parent() {
             Some(parent) => at = parent,
             None => {
-                return Err(crate::usage!(
+                return Err(crate::error::usage!(
                     "`{}` is not in a project made by scaffold: no `{}` there or in any folder above",
                     start.display(),
                     record::FILE

@@ -185,7 +185,7 @@ fn embedded_version(name: &str, selector: &str) -> anyhow::Result<TemplateSource
     match found.as_slice() {
         [one] => embedded_by_id(name, &one.id)
             .ok_or_else(|| anyhow::anyhow!("the kept version `{selector}` of `{name}` is damaged")),
-        [] => Err(crate::usage!(
+        [] => Err(crate::error::usage!(
             "template `{name}` has no kept version `{}`; it has {}",
             crate::text::shown(selector),
             if versions.is_empty() {
@@ -194,7 +194,7 @@ fn embedded_version(name: &str, selector: &str) -> anyhow::Result<TemplateSource
                 crate::text::ticked(versions.iter().map(|k| k.version.as_str()))
             }
         )),
-        _ => Err(crate::usage!(
+        _ => Err(crate::error::usage!(
             "`{}` names more than one version of `{name}`; give more of the id",
             crate::text::shown(selector)
         )),
@@ -294,7 +294,7 @@ impl Registry {
     /// Finds a template by name, `embedded:NAME`, or path.
     pub(crate) fn find(&self, arg: &str) -> anyhow::Result<TemplateSource> {
         if let Some(kind) = url_kind(arg) {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`{}` is a {kind} URL: a git template, read by the git source",
                 crate::text::shown(arg)
             ));
@@ -306,7 +306,7 @@ impl Registry {
                 return embedded_version(name, version);
             }
             return get(name).ok_or_else(|| {
-                crate::usage!(
+                crate::error::usage!(
                     "no embedded template named `{}`; see `scaffold list`",
                     crate::text::shown(name)
                 )
@@ -325,7 +325,7 @@ impl Registry {
                     Some(n) => format!("did you mean `{n}`? "),
                     None => String::new(),
                 };
-                Err(crate::usage!(
+                Err(crate::error::usage!(
                     "no template named `{}`; {hint}the templates are {} (see `scaffold list`)",
                     crate::text::shown(arg),
                     crate::text::ticked(names.iter().copied())
@@ -352,7 +352,7 @@ impl Registry {
                         Origin::Git(g) => format!("`{}`", g.location),
                     })
                     .collect();
-                Err(crate::usage!(
+                Err(crate::error::usage!(
                     "template name `{arg}` is ambiguous: it exists in {} places; name one of {}",
                     several.len(),
                     ways.join(", ")

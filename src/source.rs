@@ -333,7 +333,7 @@ fn read_regular(full: &Path, admit: impl Fn(u64) -> Result<()>) -> Result<(Vec<u
 
 fn check_root(dir: &Path) -> Result<()> {
     let meta = std::fs::symlink_metadata(dir).map_err(|e| {
-        crate::usage!(
+        crate::error::usage!(
             "cannot read the template directory `{}`: {e}",
             dir.display()
         )
@@ -378,7 +378,7 @@ fn read_manifest(dir: &Path) -> Result<String> {
         ),
         Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
         Err(_) => {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "`{}` is not a template: it has no `{MANIFEST_FILE}`",
                 dir.display()
             ));
@@ -427,7 +427,7 @@ pub(crate) fn from_tree(
         name: name.to_string(),
         origin,
         manifest_text: manifest_text
-            .ok_or_else(|| crate::usage!("there is no `{MANIFEST_FILE}` there"))?,
+            .ok_or_else(|| crate::error::usage!("there is no `{MANIFEST_FILE}` there"))?,
         files: out,
     })
 }

@@ -577,7 +577,7 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
     let t = &project.record.template;
     let git = matches!(t.source, record::Source::Git { .. }) && request.template.is_none();
     if !git && (request.reference.is_some() || request.pre) {
-        return Err(crate::usage!(
+        return Err(crate::error::usage!(
             "--ref and --pre are for a project made from a git template; this one's template is \
              {}",
             if request.template.is_some() {
@@ -600,7 +600,7 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
     match &t.source {
         record::Source::Embedded => {
             let source = crate::registry::get(&t.name).ok_or_else(|| {
-                crate::usage!("this scaffold has no embedded template `{}`", t.name)
+                crate::error::usage!("this scaffold has no embedded template `{}`", t.name)
             })?;
             Ok((source, record::Source::Embedded))
         }
@@ -692,7 +692,7 @@ fn new_answers(
                     a.name
                 );
                 if request.input == Input::Defaults {
-                    return Err(crate::usage!(
+                    return Err(crate::error::usage!(
                         "{reason}; give a new one with -d {}=...",
                         a.name
                     ));
@@ -857,7 +857,7 @@ pub(crate) fn prepare(
             .iter()
             .any(|s| &s.path == r && s.verdict == Verdict::Restore)
         {
-            return Err(crate::usage!(
+            return Err(crate::error::usage!(
                 "--restore `{}`: not a generated file that you deleted",
                 crate::text::shown(r)
             ));
