@@ -12,6 +12,7 @@ use tera::Context;
 use crate::config::Input;
 use crate::engine::{self, Engine};
 use crate::manifest::{Manifest, Variable};
+use crate::util::error::usage;
 use crate::values::{Kind, Value};
 
 /// Every value of a run, in the order they were resolved (built-ins first).
@@ -42,9 +43,9 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
         if manifest.variables.iter().any(|v| &v.name == key) {
             continue;
         }
-        let key = crate::text::shown(key);
+        let key = crate::util::text::shown(key);
         if manifest.computed.iter().any(|c| c.name == key) {
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "`-d {key}`: `{key}` is computed by template `{}` and cannot be set",
                 manifest.name
             ));
@@ -54,22 +55,22 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
                 .set_by
                 .map(|s| format!(" (set the project name with {s})"))
                 .unwrap_or_default();
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "`-d {key}`: `{key}` is a built-in variable and cannot be set{how}"
             ));
         }
         let names = manifest.variables.iter().map(|v| v.name.as_str());
-        let hint = match crate::text::nearest(&key, names) {
+        let hint = match crate::util::text::nearest(&key, names) {
             Some(n) => format!("; did you mean `{n}`?"),
             None if manifest.variables.is_empty() => {
                 format!("; template `{}` has no variables", manifest.name)
             }
             None => format!(
                 "; its variables are {}",
-                crate::text::ticked(manifest.variables.iter().map(|v| v.name.as_str()))
+                crate::util::text::ticked(manifest.variables.iter().map(|v| v.name.as_str()))
             ),
         };
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "`-d {key}`: template `{}` has no variable `{key}`{hint}",
             manifest.name
         ));
@@ -85,19 +86,22 @@ pub(crate) fn check_values(
     label: &str,
 ) -> Result<()> {
     for (key, raw) in values {
-        let shown = crate::text::shown(key);
+        let shown = crate::util::text::shown(key);
         let Some(var) = manifest.variables.iter().find(|v| &v.name == key) else {
             let hint =
-                crate::text::nearest(key, manifest.variables.iter().map(|v| v.name.as_str()))
+                crate::util::text::nearest(key, manifest.variables.iter().map(|v| v.name.as_str()))
                     .map(|n| format!("; did you mean `{n}`?"))
                     .unwrap_or_default();
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "{label}: template `{}` has no variable `{shown}`{hint}",
                 manifest.name
             ));
         };
         var.parse(raw).map_err(|why| {
-            crate::error::usage!("{label}: `{shown}` = `{}`: {why}", crate::text::shown(raw))
+            usage!(
+                "{label}: `{shown}` = `{}`: {why}",
+                crate::util::text::shown(raw)
+            )
         })?;
     }
     Ok(())
@@ -130,11 +134,11 @@ pub(crate) struct Terminal;
 
 impl Prompter for Terminal {
     fn ask(&mut self, question: &str) -> Result<Option<String>> {
-        let width = crate::term::width();
-        let question = crate::text::wrap(question, width, "  ");
-        crate::limits::waiting(|| {
+        let width = crate::util::term::width();
+        let question = crate::util::text::wrap(question, width, "  ");
+        crate::util::limits::waiting(|| {
             loop {
-                crate::term::prompt(&question);
+                crate::util::term::prompt(&question);
                 let mut line = Vec::new();
                 if std::io::stdin().lock().read_until(b'\n', &mut line)? == 0 {
                     return Ok(None);
@@ -148,8 +152,11 @@ impl Prompter for Terminal {
     }
 
     fn tell(&mut self, message: &str) {
-        let width = crate::term::width();
-        crate::term::err(format!("  {}", crate::text::wrap(message, width - 2, "  ")));
+        let width = crate::util::term::width();
+        crate::util::term::err(format!(
+            "  {}",
+            crate::util::text::wrap(message, width - 2, "  ")
+        ));
     }
 }
 
@@ -166,17 +173,17 @@ pub(crate) fn resolve(
     let mut ctx = answers.context();
     let mut missing = Vec::new();
     for var in &manifest.variables {
-        crate::limits::stage(format!(
+        crate::util::limits::stage(format!(
             "resolving `{}` of template `{}`",
             var.name, manifest.name
         ));
         let given = defines.iter().find(|(k, _)| k == &var.name);
         let value = if let Some((_, raw)) = given {
             var.parse(raw).map_err(|why| {
-                crate::error::usage!(
+                usage!(
                     "`-d {}={}`: {why}{}",
                     var.name,
-                    crate::text::shown(raw),
+                    crate::util::text::shown(raw),
                     if matches!(var.kind, Kind::Choice | Kind::String) {
                         String::new()
                     } else {
@@ -219,14 +226,14 @@ pub(crate) fn resolve(
             .iter()
             .map(|v| format!("  -d {}=<{}>  {}", v.name, v.kind, v.help))
             .collect();
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "template `{}` needs values that have no default; give them with -d:\n{}",
             manifest.name,
             list.join("\n")
         ));
     }
     for c in &manifest.computed {
-        crate::limits::stage(format!(
+        crate::util::limits::stage(format!(
             "computing `{}` of template `{}`",
             c.name, manifest.name
         ));
@@ -266,7 +273,7 @@ fn default_value(
             "template `{}`: the default of `{}` renders to `{}`, which {why}",
             manifest.name,
             var.name,
-            crate::text::shown(&value.to_string())
+            crate::util::text::shown(&value.to_string())
         )
     })?;
     Ok(Some(value))
@@ -320,12 +327,12 @@ fn pick_choice<'a>(var: &'a Variable, line: &str) -> Result<&'a str, String> {
     if let [one] = folded.as_slice() {
         return Ok(one);
     }
-    let hint = crate::text::nearest(typed, var.choices.iter().map(String::as_str))
+    let hint = crate::util::text::nearest(typed, var.choices.iter().map(String::as_str))
         .map(|n| format!("; did you mean `{n}`?"))
         .unwrap_or_default();
     Err(format!(
         "`{}` is not one of the choices (type 1-{} or a name){hint}",
-        crate::text::shown(typed),
+        crate::util::text::shown(typed),
         var.choices.len()
     ))
 }
@@ -360,7 +367,7 @@ fn ask(prompter: &mut dyn Prompter, var: &Variable, default: Option<&Value>) -> 
         match parsed {
             Ok(v) => return Ok(v),
             Err(why) if var.kind == Kind::Choice => prompter.tell(&why),
-            Err(why) => prompter.tell(&format!("`{}`: {why}", crate::text::shown(&line))),
+            Err(why) => prompter.tell(&format!("`{}`: {why}", crate::util::text::shown(&line))),
         }
     }
 }

@@ -15,8 +15,10 @@ use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
 use crate::registry::{self, Registry};
 use crate::source::{self, Origin};
-use crate::text::shell_quote;
-use crate::{manifest, output, term, write};
+use crate::util::error::usage;
+use crate::util::term;
+use crate::util::text::shell_quote;
+use crate::{manifest, output, write};
 
 /// Runs one command.
 pub(crate) fn run(cli: &Cli) -> Result<()> {
@@ -63,7 +65,7 @@ fn status(args: &StatusArgs) -> Result<()> {
         .iter()
         .any(|(_, s)| *s != crate::project::FileStatus::Unchanged);
     if args.exit_code && dirty {
-        return Err(anyhow::Error::new(crate::error::Silent(1)));
+        return Err(anyhow::Error::new(crate::util::error::Silent(1)));
     }
     Ok(())
 }
@@ -80,17 +82,17 @@ fn update(args: &UpdateArgs) -> Result<()> {
             Some(n) => {
                 term::out(format!(
                     "Put {n} file{} back as they were before the interrupted update.",
-                    crate::text::plural(n)
+                    crate::util::text::plural(n)
                 ));
                 Ok(())
             }
-            None => Err(crate::error::usage!(
+            None => Err(usage!(
                 "`{}` has no interrupted update to recover from",
                 root.display()
             )),
         };
     }
-    crate::limits::start();
+    crate::util::limits::start();
     let project = crate::project::find(&start)?;
     let mut defines = config::parse_defines(&args.define)?;
     if let Some(file) = &args.data_file {
@@ -122,7 +124,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
         },
     };
     let prepared = crate::update::prepare(&project, &request, &mut Terminal)?;
-    crate::limits::finish();
+    crate::util::limits::finish();
     if crate::update::is_noop(&prepared) && !args.dry_run {
         crate::update::apply(&project, &prepared, false)?;
         if !args.quiet && !args.json {
@@ -149,7 +151,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
     if prepared.record.pending.is_empty() {
         Ok(())
     } else {
-        Err(anyhow::Error::new(crate::error::Silent(3)))
+        Err(anyhow::Error::new(crate::util::error::Silent(3)))
     }
 }
 
@@ -168,9 +170,9 @@ fn diff(args: &DiffArgs) -> Result<()> {
     let root = std::fs::canonicalize(&project.root).unwrap_or(project.root.clone());
     let mut wanted = Vec::new();
     for p in &paths {
-        let absolute = generate::resolve_path(p);
+        let absolute = crate::util::paths::resolve_path(p);
         let rel = absolute.strip_prefix(&root).map_err(|_| {
-            crate::error::usage!(
+            usage!(
                 "`{}` is not inside the project `{}`",
                 p.display(),
                 root.display()
@@ -249,7 +251,7 @@ fn cache(args: &CacheArgs) -> Result<()> {
             {
                 bail!(
                     "`{}` is not in the cache (see `scaffold cache list`)",
-                    crate::text::shown(&crate::gitsource::without_credentials(u))
+                    crate::util::text::shown(&crate::gitsource::without_credentials(u))
                 );
             }
             term::out(format!(
@@ -268,7 +270,7 @@ fn info(registry: &Registry, args: &InfoArgs) -> Result<()> {
 }
 
 fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) -> Result<()> {
-    crate::limits::start();
+    crate::util::limits::start();
     let env = Env {
         stdin_is_tty: std::io::stdin().is_terminal(),
         cwd: std::env::current_dir().context("cannot read the current directory")?,
@@ -317,7 +319,9 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     let record = generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)?;
     rendered.files.push(generate::record_file(&record));
     if !req.quiet && !req.json {
-        for problem in crate::portable::problems(rendered.files.iter().map(|f| f.path.as_str())) {
+        for problem in
+            crate::util::portable::problems(rendered.files.iter().map(|f| f.path.as_str()))
+        {
             term::err(format!("warning: {problem}"));
         }
     }
@@ -326,7 +330,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
         crate::git::check_identity(&req.dest)?;
     }
     let plan = write::plan(&req.dest, std::mem::take(&mut rendered.files))?;
-    crate::limits::finish();
+    crate::util::limits::finish();
     let refusal = plan
         .refusal(req.force)
         .map(|r| r.message(&req.dest, &force_command(templates, args)));
@@ -364,7 +368,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
                 "Left out of it, as they hold the cookie secret: {}.",
                 left_out
                     .iter()
-                    .map(|p| format!("`{}`", crate::text::shown(p)))
+                    .map(|p| format!("`{}`", crate::util::text::shown(p)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -376,14 +380,14 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
 /// `new --git` makes a repository of its own: inside another one's work tree it is refused,
 /// as `cargo new` does (the files belong in a commit there).
 fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
-    let mut at = generate::resolve_path(dest);
+    let mut at = crate::util::paths::resolve_path(dest);
     while !at.exists() {
         if !at.pop() {
             return Ok(());
         }
     }
     if let Some(root) = crate::git::work_tree_of(&at) {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "`{}` is inside the git work tree `{}`; --git makes a new repository, so leave it \
              out and commit the new files there",
             dest.display(),
@@ -433,10 +437,9 @@ type FileValues = (String, Vec<(String, String)>);
 /// A `--data-file`'s values, and the label its mistakes are named by (usage errors).
 fn data_file(file: &std::path::Path) -> Result<FileValues> {
     let label = format!("--data-file `{}`", file.display());
-    let text = read_small(file, crate::record::MAX_BYTES)
-        .map_err(|e| crate::error::usage!("{label}: {e:#}"))?;
-    let values =
-        crate::record::values_file(&text).map_err(|why| crate::error::usage!("{label}: {why}"))?;
+    let text = crate::util::read::read_small(file, crate::record::MAX_BYTES)
+        .map_err(|e| usage!("{label}: {e:#}"))?;
+    let values = crate::record::values_file(&text).map_err(|why| usage!("{label}: {why}"))?;
     Ok((label, values))
 }
 
@@ -488,20 +491,6 @@ fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
         ));
     }
     Ok((preset, from_files))
-}
-
-/// Reads a small file given on the command line, refusing one larger than `max` bytes.
-fn read_small(path: &std::path::Path, max: u64) -> Result<String> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).context("cannot open it")?;
-    let mut text = String::new();
-    file.take(max + 1)
-        .read_to_string(&mut text)
-        .context("cannot read it as UTF-8 text")?;
-    if text.len() as u64 > max {
-        bail!("it is larger than {} KiB", max / 1024);
-    }
-    Ok(text)
 }
 
 fn ask_project_name(prompter: &mut dyn Prompter) -> Result<String> {

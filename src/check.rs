@@ -61,8 +61,8 @@ pub(crate) fn run(
     let source = crate::generate::find(registry, name, git)?;
     let label = source.label();
     let mut problems = Vec::new();
-    crate::limits::start();
-    crate::limits::stage(format!("reading the manifest of `{label}`"));
+    crate::util::limits::start();
+    crate::util::limits::stage(format!("reading the manifest of `{label}`"));
     let manifest = match manifest::parse(&source) {
         Ok(m) => Some(m),
         Err(p) => {
@@ -79,7 +79,7 @@ pub(crate) fn run(
         .map(|f| f.path.clone())
         .collect();
     let Some(manifest) = manifest else {
-        crate::limits::finish();
+        crate::util::limits::finish();
         return Ok(Report {
             label,
             renders: 0,
@@ -91,7 +91,7 @@ pub(crate) fn run(
     let mut loaded = Loaded { source, manifest };
     loaded.source.files.retain(|f| !broken.contains(&f.path));
     let (renders, files) = render_variations(&loaded, &engine, defines, &mut problems);
-    crate::limits::finish();
+    crate::util::limits::finish();
     Ok(Report {
         label,
         renders,
@@ -151,7 +151,7 @@ fn render_variations(
             )
         };
         // Each render is judged on its own budget.
-        crate::limits::start();
+        crate::util::limits::start();
         let mut all = base.clone();
         for (k, v) in set {
             all.retain(|(key, _)| key != k);
@@ -167,7 +167,9 @@ fn render_variations(
             Err(e) => problems.push(format!("{shown}: {e:#}")),
             Ok(rendered) => {
                 files = files.max(rendered.files.len());
-                for p in crate::portable::problems(rendered.files.iter().map(|f| f.path.as_str())) {
+                for p in
+                    crate::util::portable::problems(rendered.files.iter().map(|f| f.path.as_str()))
+                {
                     let line = format!("{shown}: {p}");
                     if !problems.contains(&line) {
                         problems.push(line);

@@ -6,7 +6,8 @@ use anyhow::Result;
 use heck::ToKebabCase;
 
 use crate::cli::NewArgs;
-use crate::python;
+use crate::util::error::usage;
+use crate::util::python;
 
 /// How to get values the command line did not give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +61,10 @@ pub(crate) fn parse_defines(raw: &[String]) -> Result<Vec<(String, String)>> {
     for d in raw {
         let (key, value) = parse_define(d)?;
         if let Some((_, first)) = out.iter().find(|(k, _)| *k == key) {
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "`-d {key}` is given twice (`{}` and `{}`); give it once",
-                crate::text::shown(first),
-                crate::text::shown(&value)
+                crate::util::text::shown(first),
+                crate::util::text::shown(&value)
             ));
         }
         out.push((key, value));
@@ -77,9 +78,9 @@ pub(crate) fn parse_define(raw: &str) -> Result<(String, String)> {
         Some((key, value)) if !key.trim().is_empty() => {
             Ok((key.trim().to_string(), value.to_string()))
         }
-        _ => Err(crate::error::usage!(
+        _ => Err(usage!(
             "`-d {}`: expected KEY=VALUE, for example `-d license=MIT`",
-            crate::text::shown(raw)
+            crate::util::text::shown(raw)
         )),
     }
 }
@@ -105,15 +106,14 @@ pub(crate) fn check_project_name(name: &str) -> Result<(), String> {
 
 /// A project name, checked, and the Python package name it gives checked too.
 pub(crate) fn checked_name(project_name: &str) -> Result<String> {
-    let shown = crate::text::shown(project_name);
-    check_project_name(project_name)
-        .map_err(|why| crate::error::usage!("project name `{shown}`: {why}"))?;
+    let shown = crate::util::text::shown(project_name);
+    check_project_name(project_name).map_err(|why| usage!("project name `{shown}`: {why}"))?;
     let package_name = python::package_name(project_name);
     python::check_package_name(&package_name).map_err(|why| {
-        crate::error::usage!(
+        usage!(
             "project name `{shown}` gives the Python package name `{}`, \
              which cannot be used: {why} (choose another with --name)",
-            crate::text::shown(&package_name)
+            crate::util::text::shown(&package_name)
         )
     })?;
     Ok(project_name.to_string())
@@ -176,7 +176,7 @@ pub(crate) fn resolve_new(
     let (template, dest_arg) = match (&preset.template, &args.template, &args.dest) {
         (Some(t), Some(first), None) => (t.clone(), Some(PathBuf::from(first))),
         (Some(t), _, dest) | (None, Some(t), dest) => (t.clone(), dest.clone()),
-        (None, None, _) => return Err(crate::error::usage!("no TEMPLATE given")),
+        (None, None, _) => return Err(usage!("no TEMPLATE given")),
     };
     let name_arg = args.name.clone().or_else(|| preset.project_name.clone());
     let (project_name, dest) = match (&name_arg, &dest_arg) {
@@ -185,13 +185,13 @@ pub(crate) fn resolve_new(
         (None, Some(dest)) => {
             let name = last_component(dest, &env.cwd)
                 .map_err(|()| {
-                    crate::error::usage!(
+                    usage!(
                         "DEST `{}` is not valid UTF-8, so it cannot name the project; give the name with --name",
-                        crate::text::shown(&dest.to_string_lossy())
+                        crate::util::text::shown(&dest.to_string_lossy())
                     )
                 })?
                 .ok_or_else(|| {
-                    crate::error::usage!(
+                    usage!(
                         "cannot take a project name from `{}`; give one with --name",
                         dest.display()
                     )
@@ -204,7 +204,7 @@ pub(crate) fn resolve_new(
                 let dest = PathBuf::from(name.to_kebab_case());
                 (name, dest)
             } else {
-                return Err(crate::error::usage!(
+                return Err(usage!(
                     "no project name: give DEST or --name (for example `scaffold new {} my-site`)",
                     template
                 ));
@@ -214,7 +214,7 @@ pub(crate) fn resolve_new(
     let project_name = checked_name(&project_name)?;
     let package_name = python::package_name(&project_name);
     if dest.as_os_str().is_empty() {
-        return Err(crate::error::usage!("DEST is empty"));
+        return Err(usage!("DEST is empty"));
     }
     // `new/.` and `new/` name `new`: drop `.` components so the parent is the real parent.
     let dest: PathBuf = if dest.components().count() > 1 {
@@ -328,7 +328,11 @@ mod tests {
                 }
                 (Err(e), Err(part)) => {
                     assert!(format!("{e:#}").contains(part), "{argv:?}: {e:#}");
-                    assert_eq!(crate::error::exit_code(&e), 2, "{argv:?} is a usage error");
+                    assert_eq!(
+                        crate::util::error::exit_code(&e),
+                        2,
+                        "{argv:?} is a usage error"
+                    );
                 }
                 (got, want) => panic!("{argv:?}: got {got:?}, want {want:?}"),
             }
@@ -389,7 +393,7 @@ mod tests {
             &mut || unreachable!(),
         )
         .unwrap_err();
-        assert_eq!(crate::error::exit_code(&err), 2);
+        assert_eq!(crate::util::error::exit_code(&err), 2);
         assert_eq!(
             err.to_string(),
             "`-d a` is given twice (`1` and `2`); give it once"

@@ -72,7 +72,7 @@ pub(crate) fn run(project: &Project, paths: &[String]) -> Result<Report> {
         let recorded = project.record.files.iter().find(|f| f.path == path);
         let rendered = base.as_ref().and_then(|b| b.files.get(&path));
         let base_bytes = match (rendered, recorded) {
-            (Some(f), Some(r)) if crate::hash::blob_id(&f.contents)? == r.blob => {
+            (Some(f), Some(r)) if crate::util::hash::blob_id(&f.contents)? == r.blob => {
                 Base::Rendered(f.contents.clone())
             }
             (Some(_), _) if base.as_ref().is_some_and(|b| !b.secret_found) => Base::Unknown(

@@ -1,6 +1,6 @@
 //! Tera, set up once for scaffold: no autoescaping, scaffold's filters, every `.tera` file of a
 //! template parsed (on every core when the files are independent), renders bounded by
-//! [`crate::limits`], and Tera's errors turned into `file:line:col: reason`. A file that is only
+//! [`crate::util::limits`], and Tera's errors turned into `file:line:col: reason`. A file that is only
 //! text, `{{ name }}` and `{% raw %}` blocks is read by Tera's lexing rules and rendered without
 //! Tera, to the same bytes (a property test holds the two together); anything else, and any
 //! failure, is Tera's.
@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use anyhow::{Result, bail};
 use tera::{Context, ErrorKind, Tera};
 
-use crate::limits::{self, Limited};
 use crate::source::{RENDER_SUFFIX, TemplateSource};
+use crate::util::limits::{self, Limited};
 use crate::values::Value;
 
 /// A fresh Tera as scaffold uses it.

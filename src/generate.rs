@@ -2,7 +2,7 @@
 //! manifest, resolve every value, render every file in memory, and say which input is to blame
 //! when a rendered path is refused.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
 
@@ -16,6 +16,8 @@ use crate::record::{self, Record};
 use crate::registry::Registry;
 use crate::render::{self, OutFile, PathError};
 use crate::source::{Origin, TemplateSource};
+use crate::util::error::usage;
+use crate::util::paths::{relative, resolve_path};
 
 /// A template and its checked manifest.
 pub(crate) struct Loaded {
@@ -28,7 +30,7 @@ pub(crate) struct Loaded {
 /// Finds a template (by name, `embedded:NAME`, path, or git source) and checks its manifest.
 pub(crate) fn load(registry: &Registry, name: &str, git: &gitsource::Options) -> Result<Loaded> {
     let source = find(registry, name, git)?;
-    crate::limits::stage(format!("reading the manifest of `{}`", source.label()));
+    crate::util::limits::stage(format!("reading the manifest of `{}`", source.label()));
     let manifest = manifest::parse(&source)?;
     Ok(Loaded { source, manifest })
 }
@@ -49,9 +51,9 @@ pub(crate) fn find(
         (git.pre, "--pre"),
     ];
     if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "{flag} is for git templates (a URL, or a local repository with --ref); `{}` is not one",
-            crate::text::shown(name)
+            crate::util::text::shown(name)
         ));
     }
     registry.find(name)
@@ -98,7 +100,7 @@ pub(crate) fn render(
         prompter,
     )?;
     let mut ctx = answers.context();
-    crate::limits::next_rendering();
+    crate::util::limits::next_rendering();
     let files = render::render_all(engine, &loaded.source, &loaded.manifest, &ctx)
         .map_err(|e| blame(e, loaded, engine, req))?;
     let next_steps = match &loaded.manifest.next_steps {
@@ -148,9 +150,9 @@ fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>
         let mut without = req.defines.to_vec();
         without.remove(i);
         if !still_fails(req.inputs, &without) {
-            return crate::error::usage!(
+            return usage!(
                 "`-d {key}={}`: the value is used in the file name `{}`, which then {why}",
-                crate::text::shown(value),
+                crate::util::text::shown(value),
                 path.source
             );
         }
@@ -161,37 +163,14 @@ fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>
         ..req.inputs.clone()
     };
     if !still_fails(&neutral, req.defines) {
-        return crate::error::usage!(
+        return usage!(
             "project name `{}` (from --name or DEST) is used in the file name `{}`, which then \
              {why}; choose another name",
-            crate::text::shown(&req.inputs.project_name),
+            crate::util::text::shown(&req.inputs.project_name),
             path.source
         );
     }
     err
-}
-
-/// The absolute, symlink-free form of a path that may not exist yet: its deepest existing
-/// ancestor canonicalized, the rest appended.
-pub(crate) fn resolve_path(path: &Path) -> PathBuf {
-    let absolute = std::env::current_dir().unwrap_or_default().join(path);
-    let mut existing = absolute.clone();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(&existing) {
-            return rest.into_iter().rev().fold(real, |p, c| p.join(c));
-        }
-        match (
-            existing.file_name().map(ToOwned::to_owned),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => return absolute,
-        }
-    }
 }
 
 /// Writing into the template's own directory would corrupt it (and feed the next run): the
@@ -204,7 +183,7 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
     let template = resolve_path(dir);
     let dest_real = resolve_path(dest);
     if dest_real.starts_with(&template) {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "destination `{}` is inside the template directory `{}`; choose a destination outside it",
             dest.display(),
             dir.display()
@@ -215,7 +194,7 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
             .iter()
             .find(|f| dest_real.join(&f.path).starts_with(&template))
     {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "destination `{}` contains the template directory `{}`, and `{}` would be \
                  written inside the template; choose a destination outside it",
             dest.display(),
@@ -240,29 +219,6 @@ pub(crate) fn refuse_reserved(files: &[OutFile]) -> Result<()> {
     Ok(())
 }
 
-/// `to` as a path relative to the directory `from` (both absolute and symlink-free), if they
-/// share a root.
-pub(crate) fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
-    let from: Vec<_> = from.components().collect();
-    let to: Vec<_> = to.components().collect();
-    if from.first() != to.first() {
-        return None;
-    }
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut out = PathBuf::new();
-    for _ in common..from.len() {
-        out.push("..");
-    }
-    for c in &to[common..] {
-        out.push(c);
-    }
-    Some(if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
-    })
-}
-
 /// The answers file for a project just rendered into `dest`.
 pub(crate) fn record_for(
     loaded: &Loaded,
@@ -274,12 +230,12 @@ pub(crate) fn record_for(
     let blobs = |files: &[OutFile]| -> Vec<String> {
         files
             .iter()
-            .map(|f| crate::hash::blob(&f.contents))
+            .map(|f| crate::util::hash::blob(&f.contents))
             .collect()
     };
     // Many files: the output is hashed on every core; the template's files were hashed as
     // they were read.
-    let workers = crate::limits::workers(files.len(), 64);
+    let workers = crate::util::limits::workers(files.len(), 64);
     let (head, blobs) = if workers > 1 {
         std::thread::scope(|s| {
             let chunk = files.len().div_ceil(workers);
@@ -388,7 +344,7 @@ pub(crate) fn record_head(
             secret: (!holding.is_empty())
                 .then(|| -> Result<record::Secret> {
                     Ok(record::Secret {
-                        id: crate::hash::secret_id(&inputs.cookie_secret)?,
+                        id: crate::util::hash::secret_id(&inputs.cookie_secret)?,
                         files: holding,
                     })
                 })
@@ -483,7 +439,7 @@ pub(crate) fn recorded_template(
                     return Ok(Err(format!(
                         "commit {} of `{}` cannot be read ({e:#})",
                         &origin.commit[..origin.commit.len().min(12)],
-                        crate::text::shown(&origin.location)
+                        crate::util::text::shown(&origin.location)
                     )));
                 }
             }
@@ -562,7 +518,7 @@ pub(crate) fn find_secret(project: &crate::project::Project) -> Result<Option<St
             match (c.is_ascii_hexdigit(), start) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
-                    if i - s == 64 && crate::hash::secret_id(&text[s..i])? == secret.id {
+                    if i - s == 64 && crate::util::hash::secret_id(&text[s..i])? == secret.id {
                         return Ok(Some(text[s..i].to_string()));
                     }
                     start = None;
@@ -595,7 +551,7 @@ pub(crate) fn rebuild_with(
     let found = find_secret(project)?;
     let inputs = Inputs {
         project_name: r.project.name.clone(),
-        package_name: crate::python::package_name(&r.project.name),
+        package_name: crate::util::python::package_name(&r.project.name),
         cookie_secret: match &found {
             Some(s) => s.clone(),
             None => builtins::random_secret()?,

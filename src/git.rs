@@ -225,12 +225,13 @@ fn identity(git_dir: &Path) -> Result<Identity> {
 }
 
 /// Checks one path component of a tree entry or of a path given to this module, by the rules
-/// every path scaffold writes must pass ([`crate::paths`]): not empty, `.` or `..`, no
+/// every path scaffold writes must pass ([`crate::util::paths`]): not empty, `.` or `..`, no
 /// separator or control character, no version-control directory in any disguise.
 fn check_component(component: &[u8]) -> Result<(), String> {
     let name =
         std::str::from_utf8(component).map_err(|_| "has a name that is not UTF-8".to_string())?;
-    crate::paths::check_component(name).map_err(|why| why.trim_start_matches("which ").to_string())
+    crate::util::paths::check_component(name)
+        .map_err(|why| why.trim_start_matches("which ").to_string())
 }
 
 /// Checks a relative path given as text (`a/b/c`), component by component.
@@ -1060,13 +1061,13 @@ mod tests {
     // ---- blob_id ----
 
     fn blob_id(bytes: &[u8]) -> String {
-        crate::hash::blob_id(bytes).unwrap()
+        crate::util::hash::blob_id(bytes).unwrap()
     }
 
     #[test]
     fn blob_ids_are_gits() {
         assert_eq!(blob_id(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
-        // (crate::hash computes them; here they are compared with git's own.)
+        // (crate::util::hash computes them; here they are compared with git's own.)
         let tmp = tempfile::tempdir().unwrap();
         for bytes in [
             &b"hello\n"[..],

@@ -11,6 +11,7 @@ use std::process::Command;
 use anyhow::{Context as _, Result, anyhow, bail};
 
 use crate::source::{GitOrigin, Origin, TemplateSource};
+use crate::util::error::usage;
 
 /// How a git template was asked for, besides its location.
 #[derive(Debug, Clone, Default)]
@@ -60,20 +61,18 @@ pub(crate) fn without_credentials(url: &str) -> String {
 /// URL or an scp-like `user@host:path`: no option look-alike, no `ext::` or other transport,
 /// no control character or space.
 pub(crate) fn check_url(url: &str) -> Result<()> {
-    let shown = crate::text::shown(&without_credentials(url));
+    let shown = crate::util::text::shown(&without_credentials(url));
     if url.starts_with('-') {
-        return Err(crate::error::usage!(
-            "`{shown}`: a URL may not start with `-`"
-        ));
+        return Err(usage!("`{shown}`: a URL may not start with `-`"));
     }
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "`{shown}`: a URL may not hold spaces or control characters"
         ));
     }
     if let Some((scheme, rest)) = url.split_once("://") {
         if scheme.chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "`{shown}`: write the scheme in lower case (git refuses `{scheme}`)"
             ));
         }
@@ -81,47 +80,41 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
         let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
         let host = host.trim_start_matches('[');
         if host.starts_with('-') || user.starts_with('-') {
-            return Err(crate::error::usage!(
-                "`{shown}`: a host or user may not start with `-`"
-            ));
+            return Err(usage!("`{shown}`: a host or user may not start with `-`"));
         }
         if host.contains('%') {
-            return Err(crate::error::usage!(
-                "`{shown}`: a host may not be percent-encoded"
-            ));
+            return Err(usage!("`{shown}`: a host may not be percent-encoded"));
         }
         if scheme != "file" && path.contains('@') {
             // Most likely a password holding `/`, which ends the host part early: not shown.
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "a `{scheme}` URL has an `@` after its host; percent-encode a `/` in a password \
                  (`%2F`)"
             ));
         }
     }
     if url.contains("::") {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "`{shown}`: git's `transport::address` syntax (`ext::` and the like) runs programs; \
              only https, ssh, git and file URLs are taken"
         ));
     }
     match crate::registry::url_kind(url) {
         Some("https" | "ssh" | "git" | "file") => Ok(()),
-        Some("http") => Err(crate::error::usage!(
+        Some("http") => Err(usage!(
             "`{shown}`: plain http is not taken (anyone on the way could change the template); \
              use https"
         )),
-        Some(other) => Err(crate::error::usage!(
-            "`{shown}`: `{other}` URLs are not taken"
-        )),
-        None => Err(crate::error::usage!("`{shown}` is not a git URL")),
+        Some(other) => Err(usage!("`{shown}`: `{other}` URLs are not taken")),
+        None => Err(usage!("`{shown}` is not a git URL")),
     }
 }
 
 /// Refuses a ref that git could read as an option, or that holds odd characters.
 pub(crate) fn check_ref(reference: &str) -> Result<()> {
-    let shown = crate::text::shown(reference);
+    let shown = crate::util::text::shown(reference);
     if reference.is_empty() || reference.starts_with('-') {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "--ref `{shown}`: a ref may not be empty or start with `-`"
         ));
     }
@@ -130,7 +123,7 @@ pub(crate) fn check_ref(reference: &str) -> Result<()> {
         .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
         || reference.contains("..")
     {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "--ref `{shown}` is not a tag, branch or commit name"
         ));
     }
@@ -233,7 +226,7 @@ pub(crate) fn cache_dir() -> Result<PathBuf> {
 
 /// The cache entry of a URL: a hash of the URL without credentials.
 pub(crate) fn cache_key(url: &str) -> Result<String> {
-    crate::hash::text_id("scaffold-url", &without_credentials(url))
+    crate::util::hash::text_id("scaffold-url", &without_credentials(url))
 }
 
 /// Environment variables of git's that are kept for the `git` program: how to reach the
@@ -395,7 +388,7 @@ fn run(mut cmd: Command, url: &str, what: &str) -> Result<String> {
     bail!(
         "cannot {what} `{}`: {}",
         without_credentials(url),
-        crate::text::shown(reason)
+        crate::util::text::shown(reason)
     )
 }
 
@@ -599,10 +592,10 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         .map(|s| s.trim_matches('/').to_string())
         .unwrap_or_default();
     if !subdir.is_empty() {
-        crate::paths::check_relative(&subdir).map_err(|why| {
-            crate::error::usage!(
+        crate::util::paths::check_relative(&subdir).map_err(|why| {
+            usage!(
                 "--subdir `{}`: {}",
-                crate::text::shown(&subdir),
+                crate::util::text::shown(&subdir),
                 why.trim_start_matches("which ")
             )
         })?;
@@ -620,7 +613,7 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         )
     };
     let repo = crate::git::open_template_repo(&repo_dir)
-        .map_err(|e| crate::error::usage!("`{}`: {e:#}", crate::text::shown(&location)))?;
+        .map_err(|e| usage!("`{}`: {e:#}", crate::util::text::shown(&location)))?;
     let resolved = match &spec.reference {
         Some(r) => r.clone(),
         None => match highest_tag(&repo.tags()?, spec.pre) {
@@ -637,13 +630,13 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
     };
     let commit = repo
         .resolve(&resolved)
-        .map_err(|e| crate::error::usage!("`{location}`: {e:#}"))?
+        .map_err(|e| usage!("`{location}`: {e:#}"))?
         .commit;
     if !spec.quiet {
-        crate::term::err(format!(
+        crate::util::term::err(format!(
             "template {} at {} ({})",
-            crate::text::shown(&location),
-            crate::text::shown(&resolved),
+            crate::util::text::shown(&location),
+            crate::util::text::shown(&resolved),
             &commit[..7]
         ));
     }

@@ -6,17 +6,19 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | `error` | errors and exit codes: usage errors (2), silent exits, `usage!` |
-//! | `text` | escaping for the terminal and JSON, values in messages, suggestions, quoting |
-//! | `term` | the terminal boundary: every printed line, colour, prompts' raw output |
-//! | `limits` | every bound: sizes, heap, the run's time budget and its watchdog |
-//! | `paths` | the rules every written path passes (no `..`, no `.git`, lengths) |
-//! | `hash` | git blob and tree ids: what a file or a template is |
+//! | `util::error` | errors and exit codes: usage errors (2), silent exits, `usage!` |
+//! | `util::text` | escaping for the terminal and JSON, values in messages, suggestions, quoting |
+//! | `util::term` | the terminal boundary: every printed line, colour, prompts' raw output |
+//! | `util::limits` | every bound: sizes, heap, the run's time budget and its watchdog |
+//! | `util::read` | reading one file within a bound, never through a symlink |
+//! | `util::paths` | the rules every written path passes; paths resolved and made relative |
+//! | `util::portable` | names that break on other systems |
+//! | `util::hash` | git blob and tree ids: what a file or a template is |
+//! | `util::python` | what makes a good Python package name |
+//! | `util::merge` | three-way text merges, byte for byte as `git merge-file` makes them |
 //! | `git` | local git repositories, in process (gix): nothing a repository holds can run |
-//! | `merge` | three-way text merges, byte for byte as `git merge-file` makes them |
 //! | `values` | variable types and values |
 //! | [`cli`] | the command line as clap parses it |
-//! | `python` | what makes a good Python package name |
 //! | `config` | parsed arguments become one validated request, no I/O |
 //! | `builtins` | the built-in variables: names, descriptions, values |
 //! | `source` | a template as files in memory; reading one from disk |
@@ -28,7 +30,6 @@
 //! | `answers` | variable values: `-d`, prompts, defaults |
 //! | `render` | every file and path rendered in memory |
 //! | `record` | the answers file `.scaffold.toml`: writing it, reading it as untrusted input |
-//! | `portable` | names that break on other systems |
 //! | `write` | the plan and the disk: the only module that touches the destination |
 //! | `project` | a generated project: its root, its answers file, reading its files safely |
 //! | `generate` | the pipeline `new`, `check`, `diff` and the snapshot tests share |
@@ -51,27 +52,19 @@ pub mod cli;
 mod config;
 mod diff;
 mod engine;
-mod error;
 mod filters;
 mod generate;
 mod git;
 mod gitsource;
-mod hash;
-mod limits;
 mod manifest;
-mod merge;
 mod output;
-mod paths;
-mod portable;
 mod project;
-mod python;
 mod record;
 mod registry;
 mod render;
 mod source;
-mod term;
-mod text;
 mod update;
+mod util;
 mod values;
 mod write;
 
@@ -80,7 +73,7 @@ mod tests;
 
 use clap::Parser as _;
 
-pub use limits::{MAX_HEAP_BYTES, out_of_memory};
+pub use util::limits::{MAX_HEAP_BYTES, out_of_memory};
 
 /// Runs `scaffold` with these arguments (the program name first) and returns the exit code.
 /// Errors are printed once: `error: ...` on stderr, or a JSON object on stdout when `--json`
@@ -106,8 +99,8 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     match app::run(&cli) {
         Ok(()) => 0,
         Err(err) => {
-            let code = error::exit_code(&err);
-            if err.downcast_ref::<error::Silent>().is_none() {
+            let code = util::error::exit_code(&err);
+            if err.downcast_ref::<util::error::Silent>().is_none() {
                 output::error(&err, code, cli.wants_json());
             }
             code

@@ -11,8 +11,8 @@ use regex_lite::Regex;
 use toml::{Table, Value as Toml};
 
 use crate::builtins::BUILTINS;
-use crate::limits::MAX_RULE_BYTES;
 use crate::source::TemplateSource;
+use crate::util::limits::MAX_RULE_BYTES;
 use crate::values::{Kind, Value, is_identifier, parse_bool};
 
 /// A parsed and checked `template.toml`.
@@ -95,7 +95,7 @@ pub(crate) struct Problems {
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::problems(
+        f.write_str(&crate::util::text::problems(
             &format!("`{}`", self.file),
             &self.list,
         ))
@@ -187,7 +187,7 @@ pub(crate) fn parse(template: &TemplateSource) -> Result<Manifest, Problems> {
                 e.to_string()
                     .trim_end()
                     .lines()
-                    .map(crate::text::shown)
+                    .map(crate::util::text::shown)
                     .collect::<Vec<_>>()
                     .join("\n    ")
             )],
@@ -398,7 +398,7 @@ impl Checker {
     fn keys(&mut self, at: &str, table: &Table, allowed: &[&str]) {
         for key in table.keys() {
             if !allowed.contains(&key.as_str()) {
-                let hint = crate::text::nearest(key, allowed.iter().copied())
+                let hint = crate::util::text::nearest(key, allowed.iter().copied())
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
                 self.add(format!("{}: unknown key{hint}", at_key(at, key)));

@@ -1,5 +1,5 @@
 //! What the user sees of each command's result: tables, summaries, plans, JSON, completion
-//! scripts and errors. Every line goes through [`crate::term`], which escapes what templates
+//! scripts and errors. Every line goes through [`crate::util::term`], which escapes what templates
 //! and users wrote and colours only on a terminal.
 
 use clap::CommandFactory;
@@ -9,7 +9,7 @@ use crate::check::Report;
 use crate::config::NewRequest;
 use crate::generate::{Loaded, Rendered};
 use crate::source::Origin;
-use crate::term::{self, Line, Style};
+use crate::util::term::{self, Line, Style};
 use crate::values::Kind;
 use crate::write::{Action, Plan};
 
@@ -146,13 +146,13 @@ fn info_text(t: &Loaded, files: &[String]) {
     );
     term::out(format!("follows: {}", m.follows));
     if let Ok(Some(v)) = crate::generate::version_of(t) {
-        term::out(format!("version: {}", crate::text::shown(&v)));
+        term::out(format!("version: {}", crate::util::text::shown(&v)));
     }
     match &t.source.origin {
         Origin::Directory(dir) => term::out(format!("from: {}", dir.display())),
         Origin::Git(_) => term::out(format!(
             "from: {}",
-            crate::text::shown(&t.source.origin.to_string())
+            crate::util::text::shown(&t.source.origin.to_string())
         )),
         Origin::Embedded => {}
     }
@@ -210,7 +210,7 @@ fn info_text(t: &Loaded, files: &[String]) {
             .filter(|c| {
                 c.paths
                     .iter()
-                    .any(|p| crate::paths::covers(p, &source.path))
+                    .any(|p| crate::util::paths::covers(p, &source.path))
             })
             .map(|c| c.when.as_str())
             .collect();
@@ -347,14 +347,14 @@ pub(crate) fn check(report: &Report) -> anyhow::Result<()> {
             "template `{}` is fine: {} render{} checked, up to {} files each",
             report.label,
             report.renders,
-            crate::text::plural(report.renders),
+            crate::util::text::plural(report.renders),
             report.files
         ));
         Ok(())
     } else {
         anyhow::bail!(
             "{}",
-            crate::text::problems(&format!("template `{}`", report.label), &report.problems)
+            crate::util::text::problems(&format!("template `{}`", report.label), &report.problems)
         )
     }
 }
@@ -406,8 +406,8 @@ pub(crate) fn status(
             .plain(format!(
                 " from template `{}`{version} ({}{}, {})",
                 t.name,
-                crate::text::shown(&source),
-                at.map(|r| format!(" at {}", crate::text::shown(&r)))
+                crate::util::text::shown(&source),
+                at.map(|r| format!(" at {}", crate::util::text::shown(&r)))
                     .unwrap_or_default(),
                 &t.id[..12]
             )),
@@ -620,7 +620,7 @@ pub(crate) fn update_done(
     term::out(Line::new().styled(Style::Success, "Updated").plain(format!(
         " to template {} ({changed} change{}).",
         p.to,
-        crate::text::plural(changed)
+        crate::util::text::plural(changed)
     )));
     if let Some(dir) = backup {
         term::out(format!(
@@ -635,7 +635,7 @@ pub(crate) fn update_done(
             format!(
                 "{} file{} with conflicts:",
                 conflicts.len(),
-                crate::text::plural(conflicts.len())
+                crate::util::text::plural(conflicts.len())
             ),
         ));
         for c in conflicts {
@@ -685,8 +685,8 @@ pub(crate) fn cache_list(
     for (dir, url) in entries {
         term::out(format!(
             "{}  {}  {}",
-            crate::text::shown(url),
-            crate::text::size(size(dir)),
+            crate::util::text::shown(url),
+            crate::util::text::size(size(dir)),
             dir.display()
         ));
     }

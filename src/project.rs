@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 
 use crate::record::{self, Record, State};
+use crate::util::error::usage;
 
 /// The most bytes read of one project file to compare it with what scaffold wrote; a larger
 /// file is reported as modified without being read.
@@ -46,7 +47,7 @@ pub(crate) fn find(start: &Path) -> Result<Project> {
         match at.parent() {
             Some(parent) => at = parent,
             None => {
-                return Err(crate::error::usage!(
+                return Err(usage!(
                     "`{}` is not in a project made by scaffold: no `{}` there or in any folder above",
                     start.display(),
                     record::FILE
@@ -71,7 +72,7 @@ fn read_record(path: &Path, len: u64) -> Result<Record> {
     Record::parse(&text).map_err(|problems| {
         anyhow::anyhow!(
             "{}",
-            crate::text::problems(&format!("`{}`", path.display()), &problems)
+            crate::util::text::problems(&format!("`{}`", path.display()), &problems)
         )
     })
 }
@@ -112,7 +113,7 @@ pub(crate) fn read_many(
 ) -> Result<std::collections::BTreeMap<String, OnDisk>> {
     let dirs = std::sync::Mutex::new(std::collections::HashSet::new());
     let one = |p: &String| read_checked(root, p, &dirs).map(|d| (p.clone(), d));
-    let workers = crate::limits::workers(paths.len(), 128);
+    let workers = crate::util::limits::workers(paths.len(), 128);
     if workers == 1 {
         return paths.iter().map(one).collect();
     }
@@ -184,7 +185,7 @@ fn read_checked(
             let bytes = fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
             return Ok(OnDisk::File {
                 bytes,
-                executable: crate::source::is_executable(&meta),
+                executable: crate::util::read::is_executable(&meta),
             });
         }
     }
@@ -234,9 +235,9 @@ pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
     for path in &project.record.pending {
         let markers = matches!(
             read(&project.root, path)?,
-            OnDisk::File { bytes, .. } if crate::merge::has_markers(&bytes, crate::merge::OURS)
+            OnDisk::File { bytes, .. } if crate::util::merge::has_markers(&bytes, crate::util::merge::OURS)
         );
-        let side = format!("{path}{}", crate::merge::SIDE_SUFFIX);
+        let side = format!("{path}{}", crate::util::merge::SIDE_SUFFIX);
         let side_file = read(&project.root, &side)? != OnDisk::Missing;
         if markers || side_file {
             out.push(Unresolved {
@@ -264,7 +265,7 @@ pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
             _ if f.state == State::Deleted => FileStatus::Modified,
             OnDisk::Other(_) => FileStatus::Modified,
             OnDisk::File { bytes, .. } => {
-                if crate::hash::blob_id(&bytes)? == f.blob {
+                if crate::util::hash::blob_id(&bytes)? == f.blob {
                     FileStatus::Unchanged
                 } else {
                     FileStatus::Modified

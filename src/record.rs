@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use toml::{Table, Value as Toml};
 
-use crate::paths;
+use crate::util::paths;
 use crate::values::{Kind, Value, is_identifier};
 
 /// The file's name, at the project's root.
@@ -62,7 +62,7 @@ pub(crate) struct Template {
 /// Where the secret is, without the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Secret {
-    /// [`crate::hash::secret_id`] of the secret.
+    /// [`crate::util::hash::secret_id`] of the secret.
     pub(crate) id: String,
     /// The generated files that hold it.
     pub(crate) files: Vec<String>,
@@ -261,7 +261,7 @@ impl Record {
         let table: Table = text.parse().map_err(|e: toml::de::Error| {
             vec![format!(
                 "not valid TOML: {}",
-                crate::text::shown(e.message())
+                crate::util::text::shown(e.message())
             )]
         })?;
         let mut r = Reader::default();
@@ -315,7 +315,7 @@ impl Record {
 /// them). Each value is given as text, to be typed and checked like a `-d` value.
 pub(crate) fn values_file(text: &str) -> Result<Vec<(String, String)>, String> {
     let table: Table = text.parse().map_err(|e: toml::de::Error| {
-        format!("not valid TOML: {}", crate::text::shown(e.message()))
+        format!("not valid TOML: {}", crate::util::text::shown(e.message()))
     })?;
     let values = match table.get("answers") {
         Some(Toml::Table(answers)) => answers,
@@ -334,7 +334,7 @@ pub(crate) fn values_file(text: &str) -> Result<Vec<(String, String)>, String> {
             _ => {
                 return Err(format!(
                     "`{}`: expected a string, a bool or an integer",
-                    crate::text::shown(key)
+                    crate::util::text::shown(key)
                 ));
             }
         };
@@ -350,9 +350,9 @@ struct Reader {
 
 fn at(table: &str, key: &str) -> String {
     if table.is_empty() {
-        format!("`{}`", crate::text::shown(key))
+        format!("`{}`", crate::util::text::shown(key))
     } else {
-        format!("`{table}.{}`", crate::text::shown(key))
+        format!("`{table}.{}`", crate::util::text::shown(key))
     }
 }
 
@@ -409,7 +409,7 @@ impl Reader {
             Err(why) => {
                 self.add(format!(
                     "{key}: `{}` is not a path inside the project: it {}",
-                    crate::text::shown(path),
+                    crate::util::text::shown(path),
                     why.trim_start_matches("which ")
                 ));
                 false
@@ -442,7 +442,7 @@ impl Reader {
             other => {
                 self.add(format!(
                     "`template.source`: `{}` is not `embedded`, `path` or `git`",
-                    crate::text::shown(other)
+                    crate::util::text::shown(other)
                 ));
                 return None;
             }
@@ -454,7 +454,7 @@ impl Reader {
         {
             self.add(format!(
                 "`template.name`: `{}` is not a template name",
-                crate::text::shown(&name)
+                crate::util::text::shown(&name)
             ));
         }
         let version = match t.get("version") {
@@ -517,7 +517,7 @@ impl Reader {
         if !local && crate::gitsource::check_url(&location).is_err() {
             self.add(format!(
                 "`template.url`: `{}` is not a URL scaffold fetches from",
-                crate::text::shown(&location)
+                crate::util::text::shown(&location)
             ));
             return None;
         }

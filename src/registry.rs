@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, DirEntry, include_dir};
 
 use crate::source::{self, MANIFEST_FILE, Origin, SourceFile, TemplateSource};
+use crate::util::error::usage;
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
@@ -185,18 +186,18 @@ fn embedded_version(name: &str, selector: &str) -> anyhow::Result<TemplateSource
     match found.as_slice() {
         [one] => embedded_by_id(name, &one.id)
             .ok_or_else(|| anyhow::anyhow!("the kept version `{selector}` of `{name}` is damaged")),
-        [] => Err(crate::error::usage!(
+        [] => Err(usage!(
             "template `{name}` has no kept version `{}`; it has {}",
-            crate::text::shown(selector),
+            crate::util::text::shown(selector),
             if versions.is_empty() {
                 "none".to_string()
             } else {
-                crate::text::ticked(versions.iter().map(|k| k.version.as_str()))
+                crate::util::text::ticked(versions.iter().map(|k| k.version.as_str()))
             }
         )),
-        _ => Err(crate::error::usage!(
+        _ => Err(usage!(
             "`{}` names more than one version of `{name}`; give more of the id",
-            crate::text::shown(selector)
+            crate::util::text::shown(selector)
         )),
     }
 }
@@ -248,7 +249,7 @@ impl Registry {
                     registry.warnings.push(format!(
                         "template search directory `{}` (from {from}) cannot be read ({}); \
                          ignoring it",
-                        crate::text::shown(&dir.to_string_lossy()),
+                        crate::util::text::shown(&dir.to_string_lossy()),
                         io_reason(&e)
                     ));
                     continue;
@@ -294,9 +295,9 @@ impl Registry {
     /// Finds a template by name, `embedded:NAME`, or path.
     pub(crate) fn find(&self, arg: &str) -> anyhow::Result<TemplateSource> {
         if let Some(kind) = url_kind(arg) {
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "`{}` is a {kind} URL: a git template, read by the git source",
-                crate::text::shown(arg)
+                crate::util::text::shown(arg)
             ));
         }
         if let Some(name) = arg.strip_prefix(EMBEDDED_PREFIX) {
@@ -306,9 +307,9 @@ impl Registry {
                 return embedded_version(name, version);
             }
             return get(name).ok_or_else(|| {
-                crate::error::usage!(
+                usage!(
                     "no embedded template named `{}`; see `scaffold list`",
-                    crate::text::shown(name)
+                    crate::util::text::shown(name)
                 )
             });
         }
@@ -321,14 +322,14 @@ impl Registry {
             [] => {
                 let mut names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
                 names.dedup();
-                let hint = match crate::text::nearest(arg, names.iter().copied()) {
+                let hint = match crate::util::text::nearest(arg, names.iter().copied()) {
                     Some(n) => format!("did you mean `{n}`? "),
                     None => String::new(),
                 };
-                Err(crate::error::usage!(
+                Err(usage!(
                     "no template named `{}`; {hint}the templates are {} (see `scaffold list`)",
-                    crate::text::shown(arg),
-                    crate::text::ticked(names.iter().copied())
+                    crate::util::text::shown(arg),
+                    crate::util::text::ticked(names.iter().copied())
                 ))
             }
             [one] => match &one.origin {
@@ -352,7 +353,7 @@ impl Registry {
                         Origin::Git(g) => format!("`{}`", g.location),
                     })
                     .collect();
-                Err(crate::error::usage!(
+                Err(usage!(
                     "template name `{arg}` is ambiguous: it exists in {} places; name one of {}",
                     several.len(),
                     ways.join(", ")

@@ -10,8 +10,8 @@ use tera::Context;
 
 use crate::engine::Engine;
 use crate::manifest::Manifest;
-use crate::paths;
 use crate::source::{RENDER_SUFFIX, SourceFile, TemplateSource};
+use crate::util::paths;
 
 /// A file ready to be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,7 @@ impl std::fmt::Display for PathError {
             "file name `{}` in template `{}` renders to `{}`, {}",
             self.source,
             self.template,
-            crate::text::shown(&self.rendered),
+            crate::util::text::shown(&self.rendered),
             self.why
         )
     }
@@ -62,7 +62,7 @@ pub(crate) fn render_all(
     ctx: &Context,
 ) -> Result<Vec<OutFile>> {
     // What the run is doing outside a file's own task (conditions, names, collisions).
-    crate::limits::stage(format!("rendering template `{}`", engine.label()));
+    crate::util::limits::stage(format!("rendering template `{}`", engine.label()));
     let mut active = Vec::new();
     for c in &manifest.conditional {
         let on = engine
@@ -86,7 +86,7 @@ pub(crate) fn render_all(
         let executable = file.executable || manifest.executable.contains(&file.path);
         let contents = if file.path.ends_with(RENDER_SUFFIX) {
             let _task =
-                crate::limits::task(format!("rendering `{}/{}`", engine.label(), file.path));
+                crate::util::limits::task(format!("rendering `{}/{}`", engine.label(), file.path));
             engine
                 .render_file(&file.path, ctx)
                 .map_err(|e| anyhow!(e).context("cannot render the template"))?
@@ -100,7 +100,7 @@ pub(crate) fn render_all(
             source: file.path.clone(),
         })
     };
-    let workers = crate::limits::workers(selected.len(), 64);
+    let workers = crate::util::limits::workers(selected.len(), 64);
     let results: Vec<Result<OutFile>> = if workers == 1 {
         selected.iter().map(|f| one(f)).collect()
     } else {

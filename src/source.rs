@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 
-use crate::limits::{MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_FILES};
+use crate::util::error::usage;
+use crate::util::limits::{MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_FILES};
+use crate::util::read::{read_regular, refusal};
 
 /// Where a git template came from, as recorded and shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +74,8 @@ impl SourceFile {
 
     /// The git blob id of the contents.
     pub(crate) fn blob_id(&self) -> &str {
-        self.blob.get_or_init(|| crate::hash::blob(&self.contents))
+        self.blob
+            .get_or_init(|| crate::util::hash::blob(&self.contents))
     }
 }
 
@@ -100,28 +103,28 @@ impl TemplateSource {
     pub(crate) fn covers(&self, path: &str) -> bool {
         self.files
             .iter()
-            .any(|f| crate::paths::covers(path, &f.path))
+            .any(|f| crate::util::paths::covers(path, &f.path))
     }
 
     /// What the template is, exactly: the git tree id of its files with `template.toml`.
     pub(crate) fn id(&self) -> Result<String> {
-        let mut entries: Vec<crate::hash::Entry<'_>> = self
+        let mut entries: Vec<crate::util::hash::Entry<'_>> = self
             .files
             .iter()
-            .map(|f| crate::hash::Entry {
+            .map(|f| crate::util::hash::Entry {
                 path: &f.path,
                 executable: f.executable,
                 contents: &f.contents,
                 id: Some(f.blob_id()),
             })
             .collect();
-        entries.push(crate::hash::Entry {
+        entries.push(crate::util::hash::Entry {
             path: MANIFEST_FILE,
             executable: false,
             contents: self.manifest_text.as_bytes(),
             id: None,
         });
-        crate::hash::tree_id(&entries)
+        crate::util::hash::tree_id(&entries)
     }
 
     /// A label for messages: the name, and the directory for templates on disk.
@@ -153,7 +156,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
             !(e.depth() == 1
                 && e.file_name()
                     .to_str()
-                    .is_some_and(|n| crate::paths::VCS_DIRS.contains(&n)))
+                    .is_some_and(|n| crate::util::paths::VCS_DIRS.contains(&n)))
         });
     for entry in walk {
         let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
@@ -169,7 +172,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
         else {
             bail!(
                 "template file name `{}` is not valid UTF-8",
-                crate::text::shown(&entry.path().to_string_lossy())
+                crate::util::text::shown(&entry.path().to_string_lossy())
             );
         };
         let ft = entry.file_type();
@@ -237,7 +240,7 @@ fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<
         let _ = file.blob_id();
         Ok(file)
     };
-    let workers = crate::limits::workers(found.len(), 128);
+    let workers = crate::util::limits::workers(found.len(), 128);
     if workers == 1 {
         return found.into_iter().map(read).collect();
     }
@@ -264,76 +267,9 @@ fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<
     })
 }
 
-/// A regular file's bytes and whether it is executable, opened without following a symlink
-/// and measured on the open descriptor; `admit` sees its length before anything is read.
-fn read_regular(full: &Path, admit: impl Fn(u64) -> Result<()>) -> Result<(Vec<u8>, bool)> {
-    use std::io::Read as _;
-    let cannot = || format!("cannot read `{}`", full.display());
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    let file = match options.open(full) {
-        Ok(file) => file,
-        Err(e) => {
-            // Replaced since the walk by something that is not a file (a symlink gives
-            // ELOOP, a socket ENXIO): say what it is, not the system's words for it.
-            if let Ok(meta) = std::fs::symlink_metadata(full)
-                && let Some(why) = refusal(meta.file_type())
-            {
-                bail!(
-                    "`{}` {why}; scaffold reads only regular files",
-                    full.display()
-                );
-            }
-            return Err(e).with_context(cannot);
-        }
-    };
-    let meta = file.metadata().with_context(cannot)?;
-    if !meta.is_file() {
-        bail!(
-            "`{}` {}; scaffold reads only regular files",
-            full.display(),
-            refusal(meta.file_type()).unwrap_or("is not a regular file")
-        );
-    }
-    let len = meta.len();
-    admit(len)?;
-    // One byte more than the size asked for: a read that returns no more than the size, and
-    // all of it, is the whole file without a second read to see the end.
-    let want = usize::try_from(len)
-        .ok()
-        .and_then(|n| n.checked_add(1))
-        .with_context(cannot)?;
-    let mut contents = vec![0; want];
-    let mut got = 0;
-    let mut file = file;
-    while got < want {
-        match file.read(&mut contents[got..]) {
-            Ok(0) => break,
-            Ok(n) => {
-                got += n;
-                if got as u64 == len {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e).with_context(cannot),
-        }
-    }
-    contents.truncate(got);
-    if contents.len() as u64 != len {
-        bail!("`{}` changed while it was being read", full.display());
-    }
-    Ok((contents, is_executable(&meta)))
-}
-
 fn check_root(dir: &Path) -> Result<()> {
     let meta = std::fs::symlink_metadata(dir).map_err(|e| {
-        crate::error::usage!(
+        usage!(
             "cannot read the template directory `{}`: {e}",
             dir.display()
         )
@@ -348,19 +284,6 @@ fn check_root(dir: &Path) -> Result<()> {
         bail!("template `{}` is not a directory", dir.display());
     }
     Ok(())
-}
-
-/// Why a directory entry is not read, if it is not a regular file (never opened).
-fn refusal(ft: std::fs::FileType) -> Option<&'static str> {
-    if ft.is_symlink() {
-        Some("is a symlink")
-    } else if ft.is_file() {
-        None
-    } else if ft.is_dir() {
-        Some("is a directory")
-    } else {
-        Some("is not a regular file (a FIFO, socket or device)")
-    }
 }
 
 fn read_manifest(dir: &Path) -> Result<String> {
@@ -378,7 +301,7 @@ fn read_manifest(dir: &Path) -> Result<String> {
         ),
         Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
         Err(_) => {
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "`{}` is not a template: it has no `{MANIFEST_FILE}`",
                 dir.display()
             ));
@@ -427,7 +350,7 @@ pub(crate) fn from_tree(
         name: name.to_string(),
         origin,
         manifest_text: manifest_text
-            .ok_or_else(|| crate::error::usage!("there is no `{MANIFEST_FILE}` there"))?,
+            .ok_or_else(|| usage!("there is no `{MANIFEST_FILE}` there"))?,
         files: out,
     })
 }
@@ -499,68 +422,9 @@ pub(crate) fn at_commit(dir: &Path, commit: &str, subdir: &str) -> Result<Templa
     from_tree(&name, Origin::Directory(dir.to_path_buf()), files)
 }
 
-/// Whether file metadata has an executable bit (never, off Unix).
-pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        false
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Opening is where a file swapped in after the walk is caught: a symlink is refused
-    /// (never followed), a FIFO is refused without blocking, and the size is seen before
-    /// anything is read.
-    #[cfg(unix)]
-    #[test]
-    fn files_are_read_only_as_the_regular_files_they_are() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let at = |name: &str| dir.path().join(name);
-        std::fs::write(at("plain"), "four").unwrap();
-        std::fs::write(at("tool"), "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(at("tool"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(dir.path().join("secret"), "outside").unwrap();
-        std::os::unix::fs::symlink(at("secret"), at("link")).unwrap();
-        let made = std::process::Command::new("mkfifo")
-            .arg(at("fifo"))
-            .status();
-        assert!(made.unwrap().success(), "mkfifo");
-        let admit_all = |_: u64| Ok(());
-        for (name, want) in [
-            ("plain", Ok((b"four".to_vec(), false))),
-            ("tool", Ok((b"#!/bin/sh\n".to_vec(), true))),
-            (
-                "link",
-                Err("is a symlink; scaffold reads only regular files"),
-            ),
-            ("fifo", Err("is not a regular file")),
-            ("missing", Err("cannot read")),
-        ] {
-            let got = read_regular(&at(name), admit_all).map_err(|e| format!("{e:#}"));
-            match (got, want) {
-                (Ok(got), Ok(want)) => assert_eq!(got, want, "{name}"),
-                (Err(got), Err(want)) => assert!(got.contains(want), "{name}: {got}"),
-                (got, _) => panic!("{name}: {got:?}"),
-            }
-        }
-        let seen = std::cell::Cell::new(0);
-        let refused = read_regular(&at("plain"), |len| {
-            seen.set(len);
-            bail!("too big")
-        });
-        assert_eq!(seen.get(), 4);
-        assert_eq!(refused.unwrap_err().to_string(), "too big");
-    }
 
     /// The template's total size is checked before reading: files that together pass the
     /// limit are refused, whichever thread reads which (a sparse file: nothing is on disk).

@@ -5,7 +5,7 @@
 //! template version with the recorded answers, or the recorded bytes from the project's git
 //! history), **theirs** (the new template with the new answers) and **yours** (the disk). A
 //! pure decision table ([`plan`]) says per file what happens; text changes on both sides are
-//! merged three-way in process ([`crate::merge`]); nothing is ever overwritten silently: where
+//! merged three-way in process ([`crate::util::merge`]); nothing is ever overwritten silently: where
 //! the base is unknown, both-sided changes are conflicts.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,11 +18,12 @@ use crate::builtins::{self, Inputs};
 use crate::config::Input;
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request as RenderRequest};
-use crate::merge::{self, Labels, OURS, SIDE_SUFFIX};
 use crate::project::{self, OnDisk, Project};
 use crate::record::{self, Record, State};
 use crate::render::OutFile;
 use crate::source::TemplateSource;
+use crate::util::error::usage;
+use crate::util::merge::{self, Labels, OURS, SIDE_SUFFIX};
 use crate::write::Change;
 
 /// What happens to one file.
@@ -109,9 +110,10 @@ impl Verdict {
                  back the new version"
                     .into(),
             ),
-            Verdict::Conflict(Conflict::Lines(n)) => {
-                Some(format!("{n} conflicting region{}", crate::text::plural(*n)))
-            }
+            Verdict::Conflict(Conflict::Lines(n)) => Some(format!(
+                "{n} conflicting region{}",
+                crate::util::text::plural(*n)
+            )),
             Verdict::Conflict(Conflict::Binary) => {
                 Some("binary: yours kept, the template's version beside it as .scaffold-new".into())
             }
@@ -170,7 +172,7 @@ pub(crate) struct Sides<'a> {
 }
 
 fn blob(bytes: &[u8]) -> Result<String> {
-    crate::hash::blob_id(bytes)
+    crate::util::hash::blob_id(bytes)
 }
 
 /// `bytes` with every CRLF made LF.
@@ -541,7 +543,7 @@ fn shown_version(name: &str, version: Option<&str>, id: &str, source: &record::S
     };
     match source {
         record::Source::Git { resolved, .. } => {
-            format!("{shown} ({})", crate::text::shown(resolved))
+            format!("{shown} ({})", crate::util::text::shown(resolved))
         }
         _ => shown,
     }
@@ -577,7 +579,7 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
     let t = &project.record.template;
     let git = matches!(t.source, record::Source::Git { .. }) && request.template.is_none();
     if !git && (request.reference.is_some() || request.pre) {
-        return Err(crate::error::usage!(
+        return Err(usage!(
             "--ref and --pre are for a project made from a git template; this one's template is \
              {}",
             if request.template.is_some() {
@@ -589,9 +591,9 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
     }
     if let Some(dir) = &request.template {
         let source = crate::source::load_dir(dir)?;
-        let at = generate::resolve_path(dir);
-        let root = generate::resolve_path(&project.root);
-        let rel = generate::relative(&root, &at).unwrap_or(at);
+        let at = crate::util::paths::resolve_path(dir);
+        let root = crate::util::paths::resolve_path(&project.root);
+        let rel = crate::util::paths::relative(&root, &at).unwrap_or(at);
         return Ok((
             source,
             record::Source::Path(rel.to_string_lossy().into_owned()),
@@ -599,9 +601,8 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
     }
     match &t.source {
         record::Source::Embedded => {
-            let source = crate::registry::get(&t.name).ok_or_else(|| {
-                crate::error::usage!("this scaffold has no embedded template `{}`", t.name)
-            })?;
+            let source = crate::registry::get(&t.name)
+                .ok_or_else(|| usage!("this scaffold has no embedded template `{}`", t.name))?;
             Ok((source, record::Source::Embedded))
         }
         record::Source::Path(p) => {
@@ -665,10 +666,10 @@ fn new_answers(
             Some(a) if a.value.to_string() == *v => {}
             Some(a) => notes.push(format!(
                 "{k}: {} -> {}",
-                crate::text::shown(&a.value.to_string()),
-                crate::text::shown(v)
+                crate::util::text::shown(&a.value.to_string()),
+                crate::util::text::shown(v)
             )),
-            None => notes.push(format!("{k} = {}", crate::text::shown(v))),
+            None => notes.push(format!("{k} = {}", crate::util::text::shown(v))),
         }
     }
     for a in &project.record.answers {
@@ -688,14 +689,11 @@ fn new_answers(
             Err(why) => {
                 let reason = format!(
                     "your previous answer `{}` for `{}` is no longer valid: it {why}",
-                    crate::text::shown(&raw),
+                    crate::util::text::shown(&raw),
                     a.name
                 );
                 if request.input == Input::Defaults {
-                    return Err(crate::error::usage!(
-                        "{reason}; give a new one with -d {}=...",
-                        a.name
-                    ));
+                    return Err(usage!("{reason}; give a new one with -d {}=...", a.name));
                 }
                 prompter.tell(&reason);
                 notes.push(format!("{}: asked again ({why})", a.name));
@@ -785,7 +783,7 @@ pub(crate) fn prepare(
             secret.clone_from(&rebuilt.secret);
             for r in &record.files {
                 if let Some(f) = rebuilt.files.get(&r.path)
-                    && crate::hash::blob_id(&f.contents)? == r.blob
+                    && crate::util::hash::blob_id(&f.contents)? == r.blob
                 {
                     base.insert(r.path.clone(), f.contents.clone());
                 }
@@ -809,7 +807,7 @@ pub(crate) fn prepare(
         .clone()
         .unwrap_or_else(|| record.project.name.clone());
     let inputs = Inputs {
-        package_name: crate::python::package_name(&name),
+        package_name: crate::util::python::package_name(&name),
         project_name: name,
         cookie_secret: match &secret {
             Some(s) => s.clone(),
@@ -857,9 +855,9 @@ pub(crate) fn prepare(
             .iter()
             .any(|s| &s.path == r && s.verdict == Verdict::Restore)
         {
-            return Err(crate::error::usage!(
+            return Err(usage!(
                 "--restore `{}`: not a generated file that you deleted",
-                crate::text::shown(r)
+                crate::util::text::shown(r)
             ));
         }
     }
@@ -882,7 +880,7 @@ pub(crate) fn prepare(
         let mut dirty = Vec::new();
         for p in &touched {
             if let Some(OnDisk::File { bytes, .. }) = yours.get(p)
-                && committed.get(p) != Some(&crate::hash::blob_id(bytes)?)
+                && committed.get(p) != Some(&crate::util::hash::blob_id(bytes)?)
             {
                 dirty.push(p.clone());
             }

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::limits::MAX_PATH_BYTES;
 use crate::render::OutFile;
+use crate::util::limits::MAX_PATH_BYTES;
 
 /// What writing one file will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -355,8 +355,8 @@ fn existing_action(dest: &Path, file: &OutFile) -> Result<Action> {
             }
             let current =
                 fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
-            let same =
-                current == file.contents && crate::source::is_executable(&meta) == file.executable;
+            let same = current == file.contents
+                && crate::util::read::is_executable(&meta) == file.executable;
             return Ok(if same {
                 Action::Identical
             } else {
@@ -554,7 +554,7 @@ fn directories(files: &[(OutFile, Action)]) -> BTreeSet<&str> {
 
 /// Writes `files` below `root` (whose directories exist), on every core for many files.
 fn write_files(root: &Path, files: &[&OutFile]) -> Result<()> {
-    let workers = crate::limits::workers(files.len(), 128);
+    let workers = crate::util::limits::workers(files.len(), 128);
     let one = |f: &&OutFile| create_new(&root.join(&f.path), &f.contents, f.executable);
     if workers == 1 {
         return files.iter().try_for_each(one);
@@ -973,7 +973,7 @@ fn undo(root: &Path) -> Result<usize> {
     for line in list.lines() {
         let (kind, path) = line.split_once(' ').unwrap_or(("", line));
         // The list is scaffold's own, but check it as any path: nothing outside the project.
-        if crate::paths::check_relative(path).is_err() {
+        if crate::util::paths::check_relative(path).is_err() {
             continue;
         }
         let target = root.join(path);

@@ -37,7 +37,7 @@ fn keep(history: &Path, source: &TemplateSource, label: &str, kept: &mut Vec<Kep
     }
     let mut tree = BTreeMap::new();
     let mut store = |path: &str, bytes: &[u8]| {
-        let blob = crate::hash::blob_id(bytes).unwrap();
+        let blob = crate::util::hash::blob_id(bytes).unwrap();
         let dir = history.join("objects").join(&blob[..2]);
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(&blob[2..]);

@@ -80,11 +80,11 @@ proptest! {
     /// check_component accepts exactly the safe components.
     #[test]
     fn component_check(c in "\\PC{0,12}|\\.{1,3}|[a-z/\\\\:]{1,6}|(?i)\\.(git|hg|svn)[. ]{0,2}") {
-        let ok = crate::paths::check_component(&c).is_ok();
+        let ok = crate::util::paths::check_component(&c).is_ok();
         let safe = !c.is_empty() && c != "." && c != ".." && !c.contains('/') && !c.contains('\\')
             && !c.chars().any(char::is_control)
             && !(c.len() >= 2 && c.as_bytes()[0].is_ascii_alphabetic() && c.as_bytes()[1] == b':')
-            && !crate::paths::is_vcs_dir(&c);
+            && !crate::util::paths::is_vcs_dir(&c);
         prop_assert_eq!(ok, safe);
     }
 
@@ -170,7 +170,7 @@ proptest! {
             && let Ok(files) = render_all(&engine, &t, &m, &answers.context()) {
                 RENDERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for f in files {
-                    prop_assert!(f.path.split('/').all(|c| crate::paths::check_component(c).is_ok()));
+                    prop_assert!(f.path.split('/').all(|c| crate::util::paths::check_component(c).is_ok()));
                 }
             }
     }

@@ -291,19 +291,19 @@ fn restore_brings_a_deleted_file_back() {
 
 #[test]
 fn markers_are_found_only_as_written() {
-    assert!(crate::merge::has_markers(
+    assert!(crate::util::merge::has_markers(
         b"a\n<<<<<<< yours\nx\n=======\ny\n>>>>>>> template 2\n",
         "yours"
     ));
-    assert!(crate::merge::has_markers(
+    assert!(crate::util::merge::has_markers(
         b"<<<<<<< yours\r\nx\r\n>>>>>>> template 1.2\r\n",
         "yours"
     ));
-    assert!(!crate::merge::has_markers(
+    assert!(!crate::util::merge::has_markers(
         b"a\n<<<<<<< mine\nx\n>>>>>>> template 2\n",
         "yours"
     ));
-    assert!(!crate::merge::has_markers(
+    assert!(!crate::util::merge::has_markers(
         b"print('<<<<<<< yours')\n",
         "yours"
     ));

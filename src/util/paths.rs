@@ -1,8 +1,12 @@
 //! The rules every path scaffold writes must pass, whatever produced it: a rendered template
 //! path today, a path read from a project's `.scaffold.toml` or a git tree later. One place owns
-//! them, so every source of paths is held to the same rules.
+//! them, so every source of paths is held to the same rules. And the two ways paths on disk
+//! are related: a path made absolute and symlink-free (before it exists), and one path made
+//! relative to another.
 
-use crate::limits::{MAX_COMPONENT_BYTES, MAX_PATH_BYTES};
+use std::path::{Path, PathBuf};
+
+use crate::util::limits::{MAX_COMPONENT_BYTES, MAX_PATH_BYTES};
 
 /// Version-control metadata directories: a generated project must never contain one (a
 /// template could otherwise ship `.git/config` with `core.fsmonitor`, or a hook, and the first
@@ -63,7 +67,7 @@ pub(crate) fn check_component(c: &str) -> Result<(), String> {
         return Err(format!(
             "which has the component `{}`: version-control metadata ({}) is never generated, \
              since git and the others run commands named there",
-            crate::text::shown(c),
+            crate::util::text::shown(c),
             VCS_DIRS.join(", ")
         ));
     }
@@ -92,6 +96,52 @@ pub(crate) fn covers(manifest_path: &str, path: &str) -> bool {
         || path
             .strip_prefix(dir)
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The absolute, symlink-free form of a path that may not exist yet: its deepest existing
+/// ancestor canonicalized, the rest appended.
+pub(crate) fn resolve_path(path: &Path) -> PathBuf {
+    let absolute = std::env::current_dir().unwrap_or_default().join(path);
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            return rest.into_iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (
+            existing.file_name().map(ToOwned::to_owned),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// `to` as a path relative to the directory `from` (both absolute and symlink-free), if they
+/// share a root.
+pub(crate) fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    if from.first() != to.first() {
+        return None;
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    Some(if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    })
 }
 
 #[cfg(test)]

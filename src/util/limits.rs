@@ -257,7 +257,7 @@ fn watch() {
             stage
         });
         if let Some(stage) = over {
-            crate::term::err(format!(
+            crate::util::term::err(format!(
                 "error: {stage} took more than {RUN_SECONDS} s, the limit for reading, checking \
                  and rendering a template in one run (does a loop in the template never end?); \
                  nothing was written"
@@ -277,7 +277,7 @@ pub fn out_of_memory(bytes: usize) {
         .ok()
         .and_then(|c| doing(&c.stage))
         .unwrap_or_else(|| "the run".to_string());
-    crate::term::err(format!(
+    crate::util::term::err(format!(
         "error: {stage} needed more than {} MiB of memory ({} MiB requested), the limit for \
          one run; nothing was written",
         MAX_HEAP_BYTES / 1024 / 1024,

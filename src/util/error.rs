@@ -40,7 +40,7 @@ pub(crate) fn exit_code(err: &anyhow::Error) -> u8 {
 /// Shorthand for returning a [`UsageError`].
 macro_rules! usage {
     ($($arg:tt)*) => {
-        ::anyhow::Error::new($crate::error::UsageError(format!($($arg)*)))
+        ::anyhow::Error::new($crate::util::error::UsageError(format!($($arg)*)))
     };
 }
 pub(crate) use usage;

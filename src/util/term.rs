@@ -1,5 +1,5 @@
 //! The terminal boundary: every line scaffold prints goes through [`out`] or [`err`], which
-//! escape whatever came from a template or a user ([`crate::text::terminal`]) and add colour
+//! escape whatever came from a template or a user ([`crate::util::text::terminal`]) and add colour
 //! only on a terminal and never with `NO_COLOR`.
 
 use std::io::{IsTerminal, Write};
@@ -65,7 +65,7 @@ impl Line {
     fn render(&self, colour: bool) -> String {
         let mut out = String::new();
         for (style, text) in &self.0 {
-            let text = crate::text::terminal(text);
+            let text = crate::util::text::terminal(text);
             match style.code() {
                 Some(code) if colour => {
                     out.push_str("\x1b[");
@@ -108,7 +108,7 @@ pub(crate) fn out(line: impl Into<Line>) {
 /// Prints serialized JSON on stdout, made safe for a terminal.
 pub(crate) fn out_json(value: &serde_json::Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
-    write_stdout(&crate::text::json_for_terminal(&text));
+    write_stdout(&crate::util::text::json_for_terminal(&text));
 }
 
 fn write_stdout(text: &str) {
@@ -132,7 +132,7 @@ pub(crate) fn err(line: impl Into<Line>) {
 /// Prints `text` on stderr without a newline (a prompt).
 pub(crate) fn prompt(text: &str) {
     let mut e = std::io::stderr().lock();
-    let _ = write!(e, "{}", crate::text::terminal(text));
+    let _ = write!(e, "{}", crate::util::text::terminal(text));
     let _ = e.flush();
 }
 

@@ -269,7 +269,7 @@ pub(crate) fn check_package_name(name: &str) -> Result<(), String> {
         return Err(format!(
             "`{}` is not a valid Python identifier (ASCII letters, digits and `_`, not starting \
              with a digit){hint}",
-            crate::text::shown(name)
+            crate::util::text::shown(name)
         ));
     }
     if KEYWORDS.contains(&name) || ["match", "case", "type", "_"].contains(&name) {
