@@ -327,7 +327,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     }
     if req.git {
         refuse_git_inside_a_work_tree(&req.dest)?;
-        crate::git::check_identity(&req.dest)?;
+        crate::git::commit::check_identity(&req.dest)?;
     }
     let plan = write::plan(&req.dest, std::mem::take(&mut rendered.files))?;
     crate::util::limits::finish();
@@ -386,7 +386,7 @@ fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
             return Ok(());
         }
     }
-    if let Some(root) = crate::git::work_tree_of(&at) {
+    if let Some(root) = crate::git::repo::work_tree_of(&at) {
         return Err(usage!(
             "`{}` is inside the git work tree `{}`; --git makes a new repository, so leave it \
              out and commit the new files there",
@@ -426,7 +426,7 @@ fn first_commit(
         loaded.manifest.name,
         env!("CARGO_PKG_VERSION")
     );
-    let id = crate::git::init_commit(&plan.dest, &files, &message)
+    let id = crate::git::commit::init_commit(&plan.dest, &files, &message)
         .context("cannot make the first commit")?;
     Ok((id, left_out))
 }

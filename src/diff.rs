@@ -91,7 +91,11 @@ pub(crate) fn run(project: &Project, paths: &[String]) -> Result<Report> {
         // Where the render cannot give the bytes, the project's git history may hold them.
         let base_bytes = match (base_bytes, recorded) {
             (Base::Unknown(why), Some(r)) => {
-                match crate::git::find_blob(&project.root, &r.blob, project::MAX_COMPARED_BYTES) {
+                match crate::git::history::find_blob(
+                    &project.root,
+                    &r.blob,
+                    project::MAX_COMPARED_BYTES,
+                ) {
                     Ok(Some(bytes)) => Base::FromGit(bytes),
                     _ => Base::Unknown(why),
                 }

@@ -445,7 +445,7 @@ impl Drop for Lock {
 
 /// Whether a cache entry is a repository gix can read.
 fn usable(mirror: &Path) -> bool {
-    crate::git::open_template_repo(mirror).is_ok_and(|r| r.tags().is_ok())
+    crate::git::tree::open_template_repo(mirror).is_ok_and(|r| r.tags().is_ok())
 }
 
 /// The process id in a cache leftover's name (`KEY.tmp-PID`), when that process is gone.
@@ -564,7 +564,7 @@ fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
 
 /// The name a template read from git goes by: the one its manifest declares, when it is a
 /// plain name; else its directory's (or the repository's) name.
-fn declared_name(files: &[crate::git::TreeFile], fallback: &str) -> String {
+fn declared_name(files: &[crate::git::tree::TreeFile], fallback: &str) -> String {
     files
         .iter()
         .find(|f| f.path == crate::source::MANIFEST_FILE)
@@ -612,7 +612,7 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
             without_credentials(location),
         )
     };
-    let repo = crate::git::open_template_repo(&repo_dir)
+    let repo = crate::git::tree::open_template_repo(&repo_dir)
         .map_err(|e| usage!("`{}`: {e:#}", crate::util::text::shown(&location)))?;
     let resolved = match &spec.reference {
         Some(r) => r.clone(),
@@ -684,7 +684,7 @@ pub(crate) fn at_commit(
 ) -> Result<TemplateSource> {
     let subdir = (!origin.subdir.is_empty()).then_some(origin.subdir.as_str());
     let read = |repo_dir: &Path| -> Result<TemplateSource> {
-        let repo = crate::git::open_template_repo(repo_dir)?;
+        let repo = crate::git::tree::open_template_repo(repo_dir)?;
         let files = repo.read_tree(commit, subdir, &crate::source::tree_limits())?;
         let name = declared_name(&files, "template");
         let mut o = origin.clone();

@@ -16,7 +16,11 @@
 //! | `util::hash` | git blob and tree ids: what a file or a template is |
 //! | `util::python` | what makes a good Python package name |
 //! | `util::merge` | three-way text merges, byte for byte as `git merge-file` makes them |
-//! | `git` | local git repositories, in process (gix): nothing a repository holds can run |
+//! | `git::repo` | every repository opened isolated: nothing it holds can run; object ids |
+//! | `git::tree` | a template repository read in place: refs, tags, trees within limits |
+//! | `git::history` | a project's own history: blobs by id, what the last commit holds |
+//! | `git::commit` | `new --git`: the user's identity, the new repository and its one commit |
+//! | `git::tests` | (tests) the git modules against the real git |
 //! | `values` | variable types and values |
 //! | [`cli`] | the command line as clap parses it |
 //! | `config` | parsed arguments become one validated request, no I/O |

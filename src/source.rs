@@ -327,7 +327,7 @@ fn read_manifest(dir: &Path) -> Result<String> {
 pub(crate) fn from_tree(
     name: &str,
     origin: Origin,
-    files: Vec<crate::git::TreeFile>,
+    files: Vec<crate::git::tree::TreeFile>,
 ) -> Result<TemplateSource> {
     let mut manifest_text = None;
     let mut out = Vec::with_capacity(files.len());
@@ -356,8 +356,8 @@ pub(crate) fn from_tree(
 }
 
 /// The limits a template read from git is held to, as one read from a directory.
-pub(crate) fn tree_limits() -> crate::git::TreeLimits {
-    crate::git::TreeLimits {
+pub(crate) fn tree_limits() -> crate::git::tree::TreeLimits {
+    crate::git::tree::TreeLimits {
         files: MAX_TEMPLATE_FILES,
         file_bytes: MAX_TEMPLATE_BYTES,
         total_bytes: MAX_TEMPLATE_BYTES,
@@ -374,7 +374,7 @@ pub(crate) fn committed_at(source: &TemplateSource) -> Option<(String, String)> 
         Origin::Git(g) => return Some((g.commit.clone(), g.subdir.clone())),
         Origin::Embedded => return None,
     };
-    let root = crate::git::work_tree_of(dir)?;
+    let root = crate::git::repo::work_tree_of(dir)?;
     let dir = std::fs::canonicalize(dir).ok()?;
     let subdir: Vec<String> = dir
         .strip_prefix(&root)
@@ -383,7 +383,7 @@ pub(crate) fn committed_at(source: &TemplateSource) -> Option<(String, String)> 
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     let subdir = subdir.join("/");
-    let repo = crate::git::open_template_repo(&root).ok()?;
+    let repo = crate::git::tree::open_template_repo(&root).ok()?;
     let commit = repo.head_commit()?;
     let files = repo
         .read_tree(
@@ -398,9 +398,9 @@ pub(crate) fn committed_at(source: &TemplateSource) -> Option<(String, String)> 
 
 /// The directory template `dir` as the commit `commit` held it at `subdir` of its repository.
 pub(crate) fn at_commit(dir: &Path, commit: &str, subdir: &str) -> Result<TemplateSource> {
-    let root = crate::git::work_tree_of(dir)
+    let root = crate::git::repo::work_tree_of(dir)
         .ok_or_else(|| anyhow!("`{}` is no longer in a git work tree", dir.display()))?;
-    let repo = crate::git::open_template_repo(&root)?;
+    let repo = crate::git::tree::open_template_repo(&root)?;
     let files = repo.read_tree(
         commit,
         (!subdir.is_empty()).then_some(subdir),

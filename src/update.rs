@@ -794,7 +794,7 @@ pub(crate) fn prepare(
     for r in &record.files {
         if !base.contains_key(&r.path)
             && let Ok(Some(bytes)) =
-                crate::git::find_blob(&project.root, &r.blob, project::MAX_COMPARED_BYTES)
+                crate::git::history::find_blob(&project.root, &r.blob, project::MAX_COMPARED_BYTES)
         {
             base.insert(r.path.clone(), bytes);
         }
@@ -873,7 +873,7 @@ pub(crate) fn prepare(
     // in git to go back to, so it is treated as outside git: backups, no dirty check.
     let mut asked = touched.clone();
     asked.push(record::FILE.to_string());
-    let committed = crate::git::committed_blobs(&project.root, &asked)?
+    let committed = crate::git::history::committed_blobs(&project.root, &asked)?
         .filter(|c| c.contains_key(record::FILE));
     let in_git = committed.is_some();
     if let Some(committed) = committed {

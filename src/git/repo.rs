@@ -1,0 +1,75 @@
+//! The common ground of every repository scaffold opens: configuration isolated from the
+//! system, the user and the environment (so nothing a repository holds, and no `GIT_*`
+//! variable, can make a program run), finding the repository a directory is in, object ids,
+//! and the path rule for names going into or out of a tree.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use gix::{ObjectId, Repository};
+
+/// Options that read nothing but the repository's own configuration file, no environment
+/// variable, and do not honour `refs/replace/` (which would let a repository show other
+/// content under a commit id than the id's own); `extra` are more `key=value` overrides.
+pub(crate) fn isolated_with(extra: &[String]) -> gix::open::Options {
+    let overrides = extra
+        .iter()
+        .cloned()
+        .chain(["core.useReplaceRefs=false".to_owned()]);
+    gix::open::Options::isolated().config_overrides(overrides)
+}
+
+pub(crate) fn isolated() -> gix::open::Options {
+    isolated_with(&[])
+}
+
+/// The repository containing `dir` (itself or a parent), found as git finds it but without
+/// looking at the environment (`GIT_DIR`, `GIT_CEILING_DIRECTORIES`, ...).
+pub(crate) fn discover(dir: &Path) -> Result<Repository> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read `{}`", dir.display()))?;
+    let options = gix::discover::upwards::Options::default();
+    let trust = gix::sec::trust::Mapping {
+        full: isolated(),
+        reduced: isolated(),
+    };
+    let repo = gix::ThreadSafeRepository::discover_opts(&dir, options, trust)
+        .with_context(|| format!("`{}` is not inside a git repository", dir.display()))?;
+    Ok(repo.to_thread_local())
+}
+
+/// The root of the git work tree that contains `dir` (searching upward), if there is one.
+/// A bare repository, or a `.git` directory, has no work tree.
+pub(crate) fn work_tree_of(dir: &Path) -> Option<PathBuf> {
+    let repo = discover(dir).ok()?;
+    let root = repo.workdir()?.canonicalize().ok()?;
+    let dir = dir.canonicalize().ok()?;
+    // `core.worktree` may put the work tree elsewhere; and inside `.git` is not in it.
+    let git_dir = repo.git_dir().canonicalize().ok()?;
+    (dir.starts_with(&root) && !dir.starts_with(&git_dir)).then_some(root)
+}
+
+/// A full object id (40 hex digits), checked.
+pub(crate) fn parse_id(id: &str) -> Result<ObjectId> {
+    if id.len() != 40 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("`{id}` is not a full object id (40 hex digits)");
+    }
+    ObjectId::from_hex(id.as_bytes()).map_err(|e| anyhow!("`{id}` is not an object id: {e}"))
+}
+
+/// Checks one path component of a tree entry or of a path given to this module, by the rules
+/// every path scaffold writes must pass ([`crate::util::paths`]): not empty, `.` or `..`, no
+/// separator or control character, no version-control directory in any disguise.
+pub(crate) fn check_component(component: &[u8]) -> Result<(), String> {
+    let name =
+        std::str::from_utf8(component).map_err(|_| "has a name that is not UTF-8".to_string())?;
+    crate::util::paths::check_component(name)
+        .map_err(|why| why.trim_start_matches("which ").to_string())
+}
+
+/// Checks a relative path given as text (`a/b/c`), component by component.
+pub(crate) fn check_path(path: &str) -> Result<(), String> {
+    path.split('/')
+        .try_for_each(|c| check_component(c.as_bytes()))
+}

@@ -1,0 +1,463 @@
+//! A template repository read in place: revisions resolved as git resolves them, tags, the
+//! default branch, and a commit's tree read as a template, regular files only, within limits.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+use gix::{ObjectId, Repository};
+
+use super::repo::{check_component, check_path, isolated, parse_id};
+
+/// The most levels of annotated tags pointing at annotated tags that are followed.
+const MAX_TAG_CHAIN: usize = 16;
+
+/// The deepest directory nesting accepted in a template tree.
+const MAX_TREE_DEPTH: usize = 64;
+
+/// The largest commit, tag or tree object read (a tree of this size lists some 100,000
+/// entries): a hostile repository must not make scaffold load a gigabyte to look at it.
+const MAX_OBJECT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A local template repository (bare or with a work tree), opened in place: its objects are
+/// read straight from its object database, nothing is checked out, and nothing of its
+/// configuration or the environment can make a program run.
+pub(crate) struct TemplateRepo {
+    repo: Repository,
+    path: PathBuf,
+}
+
+/// What kind of name a [`TemplateRepo::resolve`] resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefKind {
+    /// A lightweight tag (`refs/tags/...` pointing straight at a commit).
+    Tag,
+    /// An annotated tag (a tag object, peeled to its commit).
+    AnnotatedTag,
+    /// A branch (`refs/heads/...`, or a remote-tracking `refs/remotes/...`).
+    Branch,
+    /// A commit id, full or abbreviated.
+    Commit,
+}
+
+/// A revision resolved to a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    /// The full commit id, 40 hex digits.
+    pub(crate) commit: String,
+    /// What the revision named.
+    pub(crate) kind: RefKind,
+}
+
+/// Bounds on what [`TemplateRepo::read_tree`] accepts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TreeLimits {
+    /// The most files (and, separately, the most directories).
+    pub(crate) files: usize,
+    /// The most bytes one file may hold.
+    pub(crate) file_bytes: u64,
+    /// The most bytes all files together may hold.
+    pub(crate) total_bytes: u64,
+}
+
+/// One regular file of a template tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TreeFile {
+    /// The path relative to the tree (or the subdirectory), components joined with `/`.
+    pub(crate) path: String,
+    /// Mode 100755 rather than 100644.
+    pub(crate) executable: bool,
+    /// The blob's bytes, exactly as committed (no filters, no line-ending conversion).
+    pub(crate) contents: Vec<u8>,
+}
+
+/// Opens the local repository at `path` (a work tree or a `.git` directory, or a bare
+/// repository) in place, with isolated configuration. `path` must be the repository itself,
+/// not a directory inside it.
+pub(crate) fn open_template_repo(path: &Path) -> Result<TemplateRepo> {
+    let repo = gix::open_opts(path, isolated())
+        .with_context(|| format!("`{}` is not a git repository", path.display()))?;
+    Ok(TemplateRepo {
+        repo,
+        path: path.to_path_buf(),
+    })
+}
+
+impl TemplateRepo {
+    fn place(&self) -> String {
+        format!("the git repository `{}`", self.path.display())
+    }
+
+    /// The commit `rev` names: a tag (lightweight or annotated), a branch, or a full or
+    /// abbreviated (at least 4 hex digits) commit id, looked up in git's order: a full id,
+    /// then `refs/...` as given, `refs/tags/<rev>`, `refs/heads/<rev>`, `refs/remotes/<rev>`,
+    /// then an abbreviated id. A rev starting with `-` is refused.
+    pub(crate) fn resolve(&self, rev: &str) -> Result<Resolved> {
+        if rev.is_empty() || rev.starts_with('-') {
+            bail!("`{rev}` is not a valid revision");
+        }
+        if rev.len() == 40
+            && rev.bytes().all(|b| b.is_ascii_hexdigit())
+            && let Ok(id) = parse_id(rev)
+            && self.repo.try_find_header(id)?.is_some()
+        {
+            let commit = self.peel_to_commit(id, rev)?;
+            return Ok(Resolved {
+                commit: commit.to_string(),
+                kind: RefKind::Commit,
+            });
+        }
+        let candidates: Vec<String> = if rev.starts_with("refs/") {
+            vec![rev.to_owned()]
+        } else {
+            ["refs/tags/", "refs/heads/", "refs/remotes/"]
+                .iter()
+                .map(|prefix| format!("{prefix}{rev}"))
+                .collect()
+        };
+        for name in candidates {
+            let Ok(full_name) = gix::refs::FullName::try_from(name.as_str()) else {
+                continue;
+            };
+            let Some(mut reference) = self
+                .repo
+                .try_find_reference(&full_name)
+                .with_context(|| format!("cannot read `{name}` in {}", self.place()))?
+            else {
+                continue;
+            };
+            let kind = if name.starts_with("refs/tags/") {
+                RefKind::Tag
+            } else if name.starts_with("refs/heads/") || name.starts_with("refs/remotes/") {
+                RefKind::Branch
+            } else {
+                bail!("`{rev}` in {} is neither a tag nor a branch", self.place());
+            };
+            let target = reference
+                .follow_to_object()
+                .with_context(|| format!("cannot follow `{name}` in {}", self.place()))?
+                .detach();
+            let is_tag_object = self.repo.find_header(target)?.kind() == gix::object::Kind::Tag;
+            let commit = self.peel_to_commit(target, rev)?;
+            let kind = match kind {
+                RefKind::Tag if is_tag_object => RefKind::AnnotatedTag,
+                kind => kind,
+            };
+            return Ok(Resolved {
+                commit: commit.to_string(),
+                kind,
+            });
+        }
+        if (4..40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let prefix = gix::hash::Prefix::from_hex(rev).map_err(|e| anyhow!("`{rev}`: {e}"))?;
+            let mut found = HashSet::new();
+            self.repo
+                .objects
+                .lookup_prefix(prefix, Some(&mut found))
+                .with_context(|| format!("cannot look up `{rev}` in {}", self.place()))?;
+            let mut commits = Vec::new();
+            for id in found {
+                if self.repo.find_header(id)?.kind() == gix::object::Kind::Commit {
+                    commits.push(id);
+                }
+            }
+            match commits.as_slice() {
+                [id] => {
+                    return Ok(Resolved {
+                        commit: id.to_string(),
+                        kind: RefKind::Commit,
+                    });
+                }
+                [] => {}
+                _ => bail!(
+                    "`{rev}` is ambiguous in {}: several commits start with it",
+                    self.place()
+                ),
+            }
+        }
+        bail!("{} has no tag, branch or commit `{rev}`", self.place())
+    }
+
+    /// The commit, tag or tree `id`, read only when it is at most [`MAX_OBJECT_BYTES`].
+    fn find_bounded(&self, id: ObjectId, what: &str) -> Result<gix::Object<'_>> {
+        let header = self
+            .repo
+            .find_header(id)
+            .with_context(|| format!("{} has no {what}", self.place()))?;
+        if header.size() > MAX_OBJECT_BYTES {
+            bail!(
+                "{what} in {} is a {} of {} bytes, too large to read",
+                self.place(),
+                header.kind(),
+                header.size()
+            );
+        }
+        self.repo
+            .find_object(id)
+            .with_context(|| format!("cannot read {what} in {}", self.place()))
+    }
+
+    /// Follows annotated tags from `id` to the commit they name.
+    fn peel_to_commit(&self, mut id: ObjectId, rev: &str) -> Result<ObjectId> {
+        for _ in 0..MAX_TAG_CHAIN {
+            let object = self.find_bounded(id, &format!("`{rev}`"))?;
+            match object.kind {
+                gix::object::Kind::Commit => return Ok(id),
+                gix::object::Kind::Tag => {
+                    id = object
+                        .into_tag()
+                        .target_id()
+                        .with_context(|| {
+                            format!("cannot read the tag `{rev}` in {}", self.place())
+                        })?
+                        .detach();
+                }
+                kind => bail!("`{rev}` in {} names a {kind}, not a commit", self.place()),
+            }
+        }
+        bail!(
+            "`{rev}` in {}: tags nested deeper than {MAX_TAG_CHAIN}",
+            self.place()
+        )
+    }
+
+    /// The repository's tag names (without `refs/tags/`), sorted; names that are not UTF-8
+    /// are left out.
+    pub(crate) fn tags(&self) -> Result<Vec<String>> {
+        let context = || format!("cannot list the tags of {}", self.place());
+        let platform = self.repo.references().with_context(context)?;
+        let mut tags = Vec::new();
+        for reference in platform.tags().with_context(context)? {
+            let reference = reference
+                .map_err(|e| anyhow!("{e}"))
+                .with_context(context)?;
+            if let Ok(name) = reference.name().shorten().to_str() {
+                tags.push(name.to_owned());
+            }
+        }
+        tags.sort();
+        Ok(tags)
+    }
+
+    /// The commit `HEAD` names, if there is one.
+    pub(crate) fn head_commit(&self) -> Option<String> {
+        let id = self.repo.head_id().ok()?;
+        let commit = self.peel_to_commit(id.detach(), "HEAD").ok()?;
+        Some(commit.to_hex().to_string())
+    }
+
+    /// The branch `HEAD` points at (the default branch of a bare or mirror repository, the
+    /// checked-out branch of a work tree), if it exists.
+    pub(crate) fn default_branch(&self) -> Option<String> {
+        let name = self.repo.head_name().ok()??;
+        let short = name
+            .as_bstr()
+            .strip_prefix(b"refs/heads/")?
+            .to_str()
+            .ok()?
+            .to_owned();
+        self.repo.try_find_reference(&name).ok()??;
+        Some(short)
+    }
+
+    /// The tree of the directory `subdir` of `root` (the commit's own tree when there is none).
+    fn subdir_tree(&self, commit: &str, root: ObjectId, subdir: Option<&str>) -> Result<ObjectId> {
+        let Some(subdir) = subdir
+            .map(|s| s.trim_matches('/'))
+            .filter(|s| !s.is_empty())
+        else {
+            return Ok(root);
+        };
+        check_path(subdir).map_err(|why| anyhow!("the subdirectory `{subdir}` {why}"))?;
+        let mut tree = root;
+        for name in subdir.split('/') {
+            let entries = self.tree_entries(tree, subdir)?;
+            let Some((mode, child)) = entries
+                .into_iter()
+                .find(|(_, n, _)| n == name.as_bytes())
+                .map(|(m, _, id)| (m, id))
+            else {
+                bail!(
+                    "commit `{commit}` in {} has no directory `{subdir}`",
+                    self.place()
+                );
+            };
+            if mode.kind() != EntryKind::Tree {
+                bail!(
+                    "`{subdir}` in commit `{commit}` of {} is not a directory",
+                    self.place()
+                );
+            }
+            tree = child;
+        }
+        Ok(tree)
+    }
+
+    /// The bytes of the blob `id`, within the per-file limit and, counted into `total`, the
+    /// per-template one; `refuse` words the error for the entry.
+    fn bounded_blob(
+        &self,
+        id: ObjectId,
+        limits: &TreeLimits,
+        total: &mut u64,
+        refuse: &dyn Fn(&str) -> anyhow::Error,
+    ) -> Result<Vec<u8>> {
+        let header = self
+            .repo
+            .find_header(id)
+            .map_err(|e| refuse(&format!("cannot be read: {e}")))?;
+        if header.kind() != gix::object::Kind::Blob {
+            return Err(refuse(&format!("is a {}, not a file", header.kind())));
+        }
+        let size = header.size();
+        if size > limits.file_bytes {
+            return Err(refuse(&format!(
+                "has {size} bytes, more than the limit of {}",
+                limits.file_bytes
+            )));
+        }
+        *total = total.saturating_add(size);
+        if *total > limits.total_bytes {
+            return Err(refuse(&format!(
+                "brings the template past the limit of {} bytes in all",
+                limits.total_bytes
+            )));
+        }
+        let blob = self
+            .repo
+            .find_object(id)
+            .map_err(|e| refuse(&format!("cannot be read: {e}")))?
+            .detach();
+        if blob.data.len() as u64 != size {
+            return Err(refuse("is damaged (its size does not match)"));
+        }
+        Ok(blob.data)
+    }
+
+    /// Every file of the tree of `commit` (a full commit id, as [`resolve`](Self::resolve)
+    /// returns it), or of its directory `subdir`, with paths relative to that directory.
+    ///
+    /// Accepts only regular files (modes 100644 and 100755) and directories; fails, naming
+    /// the entry, on a symbolic link, a submodule, any other mode, a `.git` component in any
+    /// disguise, a name that is not UTF-8 or fails [`check_component`], the same path twice,
+    /// and on more files, directories or bytes than `limits` allow. Case and Unicode
+    /// collisions and Windows-only problems are left to the caller's path rules.
+    pub(crate) fn read_tree(
+        &self,
+        commit: &str,
+        subdir: Option<&str>,
+        limits: &TreeLimits,
+    ) -> Result<Vec<TreeFile>> {
+        let id = parse_id(commit)?;
+        let object = self.find_bounded(id, &format!("commit `{commit}`"))?;
+        if object.kind != gix::object::Kind::Commit {
+            bail!(
+                "`{commit}` in {} is a {}, not a commit",
+                self.place(),
+                object.kind
+            );
+        }
+        let root = object
+            .into_commit()
+            .tree_id()
+            .with_context(|| format!("cannot read commit `{commit}` in {}", self.place()))?
+            .detach();
+        let tree = self.subdir_tree(commit, root, subdir)?;
+
+        let mut files = Vec::new();
+        let mut seen = HashSet::new();
+        let (mut directories, mut total) = (0usize, 0u64);
+        let mut pending = vec![(tree, String::new(), 0usize)];
+        while let Some((tree, prefix, depth)) = pending.pop() {
+            for (mode, name, id) in self.tree_entries(tree, &prefix)? {
+                let shown = format!("{prefix}{}", name.as_bstr());
+                let refuse =
+                    |why: &str| anyhow!("the template's `{shown}` {why} (in {})", self.place());
+                let name = std::str::from_utf8(&name)
+                    .map_err(|_| refuse("has a name that is not UTF-8"))?;
+                check_component(name.as_bytes()).map_err(|why| refuse(&why))?;
+                let path = format!("{prefix}{name}");
+                if !seen.insert(path.clone()) {
+                    return Err(refuse("appears twice in its directory"));
+                }
+                let executable = match (mode.kind(), mode.value()) {
+                    (EntryKind::Tree, _) => {
+                        directories += 1;
+                        if directories > limits.files {
+                            return Err(refuse(&format!(
+                                "is past the limit of {} directories",
+                                limits.files
+                            )));
+                        }
+                        if depth + 1 > MAX_TREE_DEPTH {
+                            return Err(refuse(&format!(
+                                "is nested deeper than {MAX_TREE_DEPTH} directories"
+                            )));
+                        }
+                        pending.push((id, format!("{path}/"), depth + 1));
+                        continue;
+                    }
+                    (EntryKind::Blob, 0o100644) => false,
+                    (EntryKind::BlobExecutable, 0o100755) => true,
+                    (EntryKind::Link, _) => {
+                        return Err(refuse(
+                            "is a symbolic link; templates may hold only regular files",
+                        ));
+                    }
+                    (EntryKind::Commit, _) => {
+                        return Err(refuse(
+                            "is a submodule; templates may hold only regular files",
+                        ));
+                    }
+                    (_, mode) => return Err(refuse(&format!("has the unsupported mode {mode:o}"))),
+                };
+                if files.len() >= limits.files {
+                    return Err(refuse(&format!(
+                        "is past the limit of {} files",
+                        limits.files
+                    )));
+                }
+                let contents = self.bounded_blob(id, limits, &mut total, &refuse)?;
+                files.push(TreeFile {
+                    path,
+                    executable,
+                    contents,
+                });
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// The entries of one tree object: mode, name, id.
+    fn tree_entries(
+        &self,
+        id: ObjectId,
+        at: &str,
+    ) -> Result<Vec<(gix::objs::tree::EntryMode, Vec<u8>, ObjectId)>> {
+        let shown = if at.is_empty() {
+            "the top directory".to_owned()
+        } else {
+            format!("`{at}`")
+        };
+        let object = self.find_bounded(id, &shown)?;
+        if object.kind != gix::object::Kind::Tree {
+            bail!(
+                "{shown} in {} is a {}, not a directory",
+                self.place(),
+                object.kind
+            );
+        }
+        let tree = object.into_tree();
+        let decoded = tree
+            .decode()
+            .with_context(|| format!("{shown} in {} is damaged", self.place()))?;
+        Ok(decoded
+            .entries
+            .iter()
+            .map(|e| (e.mode, e.filename.to_vec(), e.oid.to_owned()))
+            .collect())
+    }
+}
