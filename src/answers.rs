@@ -375,7 +375,7 @@ fn ask(prompter: &mut dyn Prompter, var: &Variable, default: Option<&Value>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Origin, TemplateSource};
+    use crate::sources::source::{Origin, TemplateSource};
 
     struct Script(Vec<&'static str>, Vec<String>);
     impl Prompter for Script {

@@ -13,8 +13,10 @@ use crate::cli::{
 use crate::config::{self, Env, Preset};
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
-use crate::registry::{self, Registry};
-use crate::source::{self, Origin};
+use crate::sources::directory;
+use crate::sources::embedded;
+use crate::sources::registry::Registry;
+use crate::sources::source::Origin;
 use crate::util::error::usage;
 use crate::util::term;
 use crate::util::text::shell_quote;
@@ -192,10 +194,10 @@ fn list(registry: &Registry, args: &ListArgs) -> Result<()> {
     let mut loaded = Vec::new();
     for entry in registry.entries() {
         let source = match &entry.origin {
-            Origin::Embedded => registry::get(&entry.name)
+            Origin::Embedded => embedded::get(&entry.name)
                 .with_context(|| format!("embedded template `{}` vanished", entry.name))?,
             Origin::Directory(dir) => {
-                let Ok(s) = source::load_dir(dir) else {
+                let Ok(s) = directory::load_dir(dir) else {
                     broken(dir);
                     continue;
                 };
@@ -228,8 +230,8 @@ fn broken(dir: &std::path::Path) {
 }
 
 /// The git options of `new`, `info` and `check`.
-fn git_options(args: &GitArgs) -> crate::gitsource::Options {
-    crate::gitsource::Options {
+fn git_options(args: &GitArgs) -> crate::sources::git::Options {
+    crate::sources::git::Options {
         reference: args.reference.clone(),
         subdir: args.subdir.clone(),
         offline: args.offline,
@@ -241,17 +243,17 @@ fn git_options(args: &GitArgs) -> crate::gitsource::Options {
 fn cache(args: &CacheArgs) -> Result<()> {
     match &args.action {
         CacheAction::List { json } => {
-            let entries = crate::gitsource::cache_entries()?;
-            output::cache_list(&crate::gitsource::cache_dir()?, &entries, *json);
+            let entries = crate::sources::git::cache::cache_entries()?;
+            output::cache_list(&crate::sources::git::cache::cache_dir()?, &entries, *json);
         }
         CacheAction::Clean { url } => {
-            let gone = crate::gitsource::clean(url.as_deref())?;
+            let gone = crate::sources::git::cache::clean(url.as_deref())?;
             if gone == 0
                 && let Some(u) = url
             {
                 bail!(
                     "`{}` is not in the cache (see `scaffold cache list`)",
-                    crate::util::text::shown(&crate::gitsource::without_credentials(u))
+                    crate::util::text::shown(&crate::sources::git::refs::without_credentials(u))
                 );
             }
             term::out(format!(
@@ -457,7 +459,7 @@ fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
         let r = &project.record;
         preset.template = Some(match &r.template.source {
             crate::record::Source::Embedded => {
-                format!("{}{}", registry::EMBEDDED_PREFIX, r.template.name)
+                format!("{}{}", embedded::EMBEDDED_PREFIX, r.template.name)
             }
             crate::record::Source::Path(p) => project.root.join(p).display().to_string(),
             crate::record::Source::Git {

@@ -15,8 +15,8 @@ use crate::config::Input;
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
 use crate::manifest::{self, Manifest};
-use crate::registry::Registry;
-use crate::source::RENDER_SUFFIX;
+use crate::sources::registry::Registry;
+use crate::sources::source::RENDER_SUFFIX;
 use crate::values::{Kind, Value};
 
 /// What `check` found.
@@ -55,7 +55,7 @@ pub(crate) fn variations(m: &Manifest) -> Vec<Vec<(String, String)>> {
 pub(crate) fn run(
     registry: &Registry,
     name: &str,
-    git: &crate::gitsource::Options,
+    git: &crate::sources::git::Options,
     defines: &[(String, String)],
 ) -> Result<Report> {
     let source = crate::generate::find(registry, name, git)?;
@@ -184,7 +184,7 @@ fn render_variations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Origin, TemplateSource};
+    use crate::sources::source::{Origin, TemplateSource};
 
     #[test]
     fn variations_cover_every_choice_and_bool_once() {

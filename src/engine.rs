@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use anyhow::{Result, bail};
 use tera::{Context, ErrorKind, Tera};
 
-use crate::source::{RENDER_SUFFIX, TemplateSource};
+use crate::sources::source::{RENDER_SUFFIX, TemplateSource};
 use crate::util::limits::{self, Limited};
 use crate::values::Value;
 
@@ -630,7 +630,7 @@ pub(crate) fn insert(ctx: &mut Context, name: &str, value: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Origin, SourceFile};
+    use crate::sources::source::{Origin, SourceFile};
 
     fn template(files: &[(&str, &str)]) -> TemplateSource {
         TemplateSource {

@@ -10,12 +10,12 @@ use crate::answers::{self, Answers, Prompter};
 use crate::builtins::{self, Inputs};
 use crate::config::Input;
 use crate::engine::Engine;
-use crate::gitsource;
 use crate::manifest::{self, Manifest};
 use crate::record::{self, Record};
-use crate::registry::Registry;
 use crate::render::{self, OutFile, PathError};
-use crate::source::{Origin, TemplateSource};
+use crate::sources::git as gitsource;
+use crate::sources::registry::Registry;
+use crate::sources::source::{Origin, TemplateSource};
 use crate::util::error::usage;
 use crate::util::paths::{relative, resolve_path};
 
@@ -42,7 +42,7 @@ pub(crate) fn find(
     name: &str,
     git: &gitsource::Options,
 ) -> Result<TemplateSource> {
-    if gitsource::is_git(name, git.reference.as_deref()) {
+    if gitsource::refs::is_git(name, git.reference.as_deref()) {
         return gitsource::load(name, git);
     }
     let stray = [
@@ -335,7 +335,7 @@ pub(crate) fn record_head(
             name: loaded.manifest.name.clone(),
             version: version_of(loaded)?,
             id: loaded.source.id()?,
-            commit: crate::source::committed_at(&loaded.source),
+            commit: crate::sources::directory::committed_at(&loaded.source),
         },
         project: record::Project {
             name: inputs.project_name.clone(),
@@ -363,7 +363,7 @@ pub(crate) fn version_of(loaded: &Loaded) -> Result<Option<String>> {
         return Ok(loaded.manifest.version.clone());
     }
     let id = loaded.source.id()?;
-    Ok(crate::registry::kept_versions()
+    Ok(crate::sources::embedded::kept_versions()
         .into_iter()
         .find(|k| k.template == loaded.manifest.name && k.id == id)
         .map(|k| k.version))
@@ -392,7 +392,9 @@ pub(crate) struct Base {
 }
 
 /// The git origin a project's record names (a local repository's path made absolute).
-pub(crate) fn recorded_git(project: &crate::project::Project) -> Option<crate::source::GitOrigin> {
+pub(crate) fn recorded_git(
+    project: &crate::project::Project,
+) -> Option<crate::sources::source::GitOrigin> {
     let t = &project.record.template;
     let record::Source::Git {
         location,
@@ -404,7 +406,7 @@ pub(crate) fn recorded_git(project: &crate::project::Project) -> Option<crate::s
         return None;
     };
     let (commit, subdir) = t.commit.clone().unwrap_or_default();
-    Some(crate::source::GitOrigin {
+    Some(crate::sources::source::GitOrigin {
         location: if *local {
             resolve_path(&project.root.join(location))
                 .display()
@@ -444,26 +446,28 @@ pub(crate) fn recorded_template(
                 }
             }
         }
-        record::Source::Embedded => match crate::registry::embedded_by_id(&t.name, &t.id) {
-            Some(s) => return Ok(Ok(s)),
-            None if crate::registry::get(&t.name).is_none() => {
-                return Ok(Err(format!(
-                    "this scaffold has no embedded template `{}`",
-                    t.name
-                )));
-            }
-            None => {
-                return Ok(Err(format!(
-                    "this scaffold does not keep the version of `{}` the project was made from \
+        record::Source::Embedded => {
+            match crate::sources::embedded::embedded_by_id(&t.name, &t.id) {
+                Some(s) => return Ok(Ok(s)),
+                None if crate::sources::embedded::get(&t.name).is_none() => {
+                    return Ok(Err(format!(
+                        "this scaffold has no embedded template `{}`",
+                        t.name
+                    )));
+                }
+                None => {
+                    return Ok(Err(format!(
+                        "this scaffold does not keep the version of `{}` the project was made from \
                      ({})",
-                    t.name,
-                    &t.id[..12]
-                )));
+                        t.name,
+                        &t.id[..12]
+                    )));
+                }
             }
-        },
+        }
         record::Source::Path(p) => {
             let dir = project.root.join(p);
-            let now = crate::source::load_dir(&dir);
+            let now = crate::sources::directory::load_dir(&dir);
             if let Ok(s) = &now
                 && s.id()? == t.id
             {
@@ -471,7 +475,7 @@ pub(crate) fn recorded_template(
             }
             // Moved on: the commit it was at holds the version the project was made from.
             if let Some((commit, subdir)) = &t.commit
-                && let Ok(s) = crate::source::at_commit(&dir, commit, subdir)
+                && let Ok(s) = crate::sources::directory::at_commit(&dir, commit, subdir)
                 && s.id()? == t.id
             {
                 return Ok(Ok(s));

@@ -21,13 +21,17 @@
 //! | `git::history` | a project's own history: blobs by id, what the last commit holds |
 //! | `git::commit` | `new --git`: the user's identity, the new repository and its one commit |
 //! | `git::tests` | (tests) the git modules against the real git |
+//! | `sources::source` | a template as files in memory, whatever source it was read from |
+//! | `sources::embedded` | the templates compiled in, and every version of them kept |
+//! | `sources::directory` | a template directory on disk; one in a git work tree, at a commit |
+//! | `sources::git::refs` | git URLs and refs, checked before any process sees them; the ref rule |
+//! | `sources::git::process` | the hardened `git` program: the only process scaffold runs |
+//! | `sources::git::cache` | the cache of bare mirrors of remote repositories |
+//! | `sources::registry` | the search path: a template by name, `embedded:NAME` or path |
 //! | `values` | variable types and values |
 //! | [`cli`] | the command line as clap parses it |
 //! | `config` | parsed arguments become one validated request, no I/O |
 //! | `builtins` | the built-in variables: names, descriptions, values |
-//! | `source` | a template as files in memory; reading one from disk |
-//! | `registry` | embedded templates and the search path; finding one by name |
-//! | `gitsource` | templates from git: refs, the mirror cache, the hardened `git` for fetches |
 //! | `filters` | the case filters templates may use |
 //! | `engine` | Tera set up for scaffold, parsing, Tera's errors as `file:line:col` |
 //! | `manifest` | `template.toml`: schema and every check |
@@ -59,14 +63,12 @@ mod engine;
 mod filters;
 mod generate;
 mod git;
-mod gitsource;
 mod manifest;
 mod output;
 mod project;
 mod record;
-mod registry;
 mod render;
-mod source;
+mod sources;
 mod update;
 mod util;
 mod values;

@@ -11,7 +11,7 @@ use regex_lite::Regex;
 use toml::{Table, Value as Toml};
 
 use crate::builtins::BUILTINS;
-use crate::source::TemplateSource;
+use crate::sources::source::TemplateSource;
 use crate::util::limits::MAX_RULE_BYTES;
 use crate::values::{Kind, Value, is_identifier, parse_bool};
 
@@ -688,7 +688,7 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Origin, SourceFile};
+    use crate::sources::source::{Origin, SourceFile};
 
     fn problems(manifest: &str) -> Vec<String> {
         let t = TemplateSource {

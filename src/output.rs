@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::check::Report;
 use crate::config::NewRequest;
 use crate::generate::{Loaded, Rendered};
-use crate::source::Origin;
+use crate::sources::source::Origin;
 use crate::util::term::{self, Line, Style};
 use crate::values::Kind;
 use crate::write::{Action, Plan};
@@ -83,7 +83,7 @@ pub(crate) fn info(t: &Loaded, as_json: bool) {
         .iter()
         .map(|f| {
             f.path
-                .strip_suffix(crate::source::RENDER_SUFFIX)
+                .strip_suffix(crate::sources::source::RENDER_SUFFIX)
                 .unwrap_or(&f.path)
                 .to_string()
         })
@@ -694,7 +694,7 @@ pub(crate) fn cache_list(
 
 /// Prints a completion script, with the embedded template names as candidates.
 pub(crate) fn completions(shell: clap_complete::Shell) {
-    let names = crate::registry::names();
+    let names = crate::sources::embedded::names();
     let mut cmd = crate::cli::Cli::command();
     for sub in ["new", "info", "check"] {
         let names = names.clone();

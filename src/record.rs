@@ -514,14 +514,14 @@ impl Reader {
             self.add(format!("`template.{key}`: not a usable location"));
             return None;
         }
-        if !local && crate::gitsource::check_url(&location).is_err() {
+        if !local && crate::sources::git::refs::check_url(&location).is_err() {
             self.add(format!(
                 "`template.url`: `{}` is not a URL scaffold fetches from",
                 crate::util::text::shown(&location)
             ));
             return None;
         }
-        let good_ref = |r: &str| crate::gitsource::check_ref(r).is_ok();
+        let good_ref = |r: &str| crate::sources::git::refs::check_ref(r).is_ok();
         let reference = match t.get("ref") {
             None => None,
             Some(Toml::String(r)) if good_ref(r) => Some(r.clone()),

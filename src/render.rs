@@ -10,7 +10,7 @@ use tera::Context;
 
 use crate::engine::Engine;
 use crate::manifest::Manifest;
-use crate::source::{RENDER_SUFFIX, SourceFile, TemplateSource};
+use crate::sources::source::{RENDER_SUFFIX, SourceFile, TemplateSource};
 use crate::util::paths;
 
 /// A file ready to be written.
@@ -188,7 +188,7 @@ fn check_collisions(files: &[OutFile]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Origin;
+    use crate::sources::source::Origin;
 
     fn template(manifest: &str, files: &[(&str, &str)]) -> (TemplateSource, Manifest, Engine) {
         let t = TemplateSource {

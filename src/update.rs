@@ -21,7 +21,7 @@ use crate::generate::{self, Loaded, Request as RenderRequest};
 use crate::project::{self, OnDisk, Project};
 use crate::record::{self, Record, State};
 use crate::render::OutFile;
-use crate::source::TemplateSource;
+use crate::sources::source::TemplateSource;
 use crate::util::error::usage;
 use crate::util::merge::{self, Labels, OURS, SIDE_SUFFIX};
 use crate::write::Change;
@@ -590,7 +590,7 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
         ));
     }
     if let Some(dir) = &request.template {
-        let source = crate::source::load_dir(dir)?;
+        let source = crate::sources::directory::load_dir(dir)?;
         let at = crate::util::paths::resolve_path(dir);
         let root = crate::util::paths::resolve_path(&project.root);
         let rel = crate::util::paths::relative(&root, &at).unwrap_or(at);
@@ -601,13 +601,13 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
     }
     match &t.source {
         record::Source::Embedded => {
-            let source = crate::registry::get(&t.name)
+            let source = crate::sources::embedded::get(&t.name)
                 .ok_or_else(|| usage!("this scaffold has no embedded template `{}`", t.name))?;
             Ok((source, record::Source::Embedded))
         }
         record::Source::Path(p) => {
             let dir = project.root.join(p);
-            let source = crate::source::load_dir(&dir).with_context(|| {
+            let source = crate::sources::directory::load_dir(&dir).with_context(|| {
                 format!(
                     "the project's template `{}` cannot be read; give its new place with \
                      --template DIR",
@@ -624,15 +624,15 @@ fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource,
                 .reference
                 .clone()
                 .or_else(|| origin.reference.clone());
-            let options = crate::gitsource::Options {
+            let options = crate::sources::git::Options {
                 reference: reference.clone(),
                 subdir: Some(origin.subdir.clone()),
                 offline: request.offline,
                 pre: request.pre,
                 quiet: request.quiet,
             };
-            let source = crate::gitsource::load(&origin.location, &options)?;
-            let crate::source::Origin::Git(now) = &source.origin else {
+            let source = crate::sources::git::load(&origin.location, &options)?;
+            let crate::sources::source::Origin::Git(now) = &source.origin else {
                 anyhow::bail!("the git source read as something else");
             };
             let new_source = record::Source::Git {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::registry::{self, HISTORY, Kept};
-use crate::source::{MANIFEST_FILE, TemplateSource};
+use crate::sources::embedded::{self, HISTORY, Kept};
+use crate::sources::source::{MANIFEST_FILE, TemplateSource};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -98,7 +98,7 @@ fn every_embedded_template_version_is_kept() {
     let history = root().join("templates").join(HISTORY);
     let index = history.join("versions.toml");
     let mut kept = std::fs::read_to_string(&index)
-        .map(|t| registry::kept(&t).unwrap())
+        .map(|t| embedded::kept(&t).unwrap())
         .unwrap_or_default();
     if let Ok(dir) = std::env::var("SCAFFOLD_KEEP_TEMPLATES") {
         let dir = root().join(dir);
@@ -108,7 +108,7 @@ fn every_embedded_template_version_is_kept() {
             if !path.join(MANIFEST_FILE).is_file() {
                 continue;
             }
-            let mut source = crate::source::load_dir(&path).unwrap();
+            let mut source = crate::sources::directory::load_dir(&path).unwrap();
             // Embedded templates have no file modes: the manifest's `executable` decides.
             for f in &mut source.files {
                 f.executable = false;
@@ -122,8 +122,8 @@ fn every_embedded_template_version_is_kept() {
     }
     // The binary's own copy is what `update` uses: it must hold every version (a rebuild
     // picks up a newly kept one).
-    for name in registry::names() {
-        let current = registry::get(name).unwrap();
+    for name in embedded::names() {
+        let current = embedded::get(name).unwrap();
         let id = current.id().unwrap();
         assert!(
             kept.iter().any(|k| k.template == name && k.id == id),
@@ -132,7 +132,7 @@ fn every_embedded_template_version_is_kept() {
         );
     }
     for k in &kept {
-        let rebuilt = registry::embedded_by_id(&k.template, &k.id);
+        let rebuilt = embedded::embedded_by_id(&k.template, &k.id);
         assert!(
             rebuilt.is_some_and(|s| s.id().unwrap() == k.id),
             "kept version `{}` of `{}` ({}) cannot be rebuilt from the history",

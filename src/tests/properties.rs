@@ -11,7 +11,7 @@ use crate::answers::{Answers, NoPrompt};
 use crate::config::Input;
 use crate::engine::Engine;
 use crate::render::render_all;
-use crate::source::{Origin, SourceFile, TemplateSource};
+use crate::sources::source::{Origin, SourceFile, TemplateSource};
 use crate::values::Value;
 
 fn template(manifest: &str, files: Vec<(String, String)>) -> TemplateSource {

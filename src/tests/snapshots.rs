@@ -66,9 +66,9 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
     )
     .unwrap();
     let loaded = generate::load(
-        &crate::registry::Registry::default(),
+        &crate::sources::registry::Registry::default(),
         template,
-        &crate::gitsource::Options::default(),
+        &crate::sources::git::Options::default(),
     )
     .unwrap();
     let inputs = Inputs {
@@ -118,7 +118,7 @@ fn every_file_of_every_template() {
     settings.set_snapshot_path(root().join("tests/integration/snapshots"));
     settings.set_omit_expression(true);
     let mut expected: BTreeSet<String> = BTreeSet::new();
-    let names = crate::registry::names();
+    let names = crate::sources::embedded::names();
     assert!(!names.is_empty(), "no embedded templates");
     settings.bind(|| {
         for template in names {
