@@ -13,10 +13,9 @@ use crate::cli::{
 use crate::config::{self, Env, Preset};
 use crate::engine::Engine;
 use crate::generate::{self, Loaded, Request};
-use crate::sources::directory;
-use crate::sources::embedded;
 use crate::sources::registry::Registry;
 use crate::sources::source::Origin;
+use crate::sources::{Reference, Unavailable};
 use crate::util::error::usage;
 use crate::util::term;
 use crate::util::text::shell_quote;
@@ -49,19 +48,28 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
                 &defines,
             )?)
         }
-        Command::Status(args) => status(args),
-        Command::Diff(args) => diff(args),
-        Command::Update(args) => update(args),
+        Command::Status(args) => status(&registry, args),
+        Command::Diff(args) => diff(&registry, args),
+        Command::Update(args) => update(&registry, args),
         Command::Cache(args) => cache(args),
         Command::Completions(_) => Ok(()),
     }
 }
 
-fn status(args: &StatusArgs) -> Result<()> {
+fn status(registry: &Registry, args: &StatusArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     let project = crate::project::find(&start)?;
     let files = crate::project::status(&project)?;
-    let template = generate::recorded_template(&project, true)?.map(|_| ());
+    // From the cache only: a project's answers file may come from someone else.
+    let made_from = Reference::MadeFrom {
+        template: &project.record.template,
+        root: &project.root,
+        offline: true,
+    };
+    let template = match crate::sources::locate(registry, &made_from) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Unavailable::reason(e)?),
+    };
     output::status(&project, &template, &files, args.json);
     let dirty = files
         .iter()
@@ -72,7 +80,7 @@ fn status(args: &StatusArgs) -> Result<()> {
     Ok(())
 }
 
-fn update(args: &UpdateArgs) -> Result<()> {
+fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     if args.recover {
         let project = crate::project::find(&start);
@@ -125,7 +133,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
             None => None,
         },
     };
-    let prepared = crate::update::prepare(&project, &request, &mut Terminal)?;
+    let prepared = crate::update::prepare(registry, &project, &request, &mut Terminal)?;
     crate::util::limits::finish();
     if crate::update::is_noop(&prepared) && !args.dry_run {
         crate::update::apply(&project, &prepared, false)?;
@@ -157,7 +165,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
     }
 }
 
-fn diff(args: &DiffArgs) -> Result<()> {
+fn diff(registry: &Registry, args: &DiffArgs) -> Result<()> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut paths = args.paths.clone();
     let first_is_project = paths
@@ -186,25 +194,26 @@ fn diff(args: &DiffArgs) -> Result<()> {
             .collect();
         wanted.push(rel.join("/"));
     }
-    output::diff(&crate::diff::run(&project, &wanted)?);
+    output::diff(&crate::diff::run(registry, &project, &wanted)?);
     Ok(())
 }
 
 fn list(registry: &Registry, args: &ListArgs) -> Result<()> {
     let mut loaded = Vec::new();
     for entry in registry.entries() {
-        let source = match &entry.origin {
-            Origin::Embedded => embedded::get(&entry.name)
-                .with_context(|| format!("embedded template `{}` vanished", entry.name))?,
-            Origin::Directory(dir) => {
-                let Ok(s) = directory::load_dir(dir) else {
+        // The search path holds directories only.
+        if let Origin::Git(_) = entry.origin {
+            continue;
+        }
+        let source = match entry.load() {
+            Ok(s) => s,
+            Err(e) if entry.origin == Origin::Embedded => return Err(e),
+            Err(_) => {
+                if let Origin::Directory(dir) = &entry.origin {
                     broken(dir);
-                    continue;
-                };
-                s
+                }
+                continue;
             }
-            // The search path holds directories only.
-            Origin::Git(_) => continue,
         };
         match manifest::parse(&source) {
             Ok(manifest) => loaded.push(Loaded { source, manifest }),
@@ -457,26 +466,10 @@ fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
     if let Some(dir) = &args.replay {
         let project = crate::project::find(dir)?;
         let r = &project.record;
-        preset.template = Some(match &r.template.source {
-            crate::record::Source::Embedded => {
-                format!("{}{}", embedded::EMBEDDED_PREFIX, r.template.name)
-            }
-            crate::record::Source::Path(p) => project.root.join(p).display().to_string(),
-            crate::record::Source::Git {
-                location,
-                local,
-                reference,
-                ..
-            } => {
-                preset.reference.clone_from(reference);
-                preset.subdir = r.template.commit.as_ref().map(|(_, s)| s.clone());
-                if *local {
-                    project.root.join(location).display().to_string()
-                } else {
-                    location.clone()
-                }
-            }
-        });
+        let (template, reference, subdir) = r.template.argument(&project.root);
+        preset.template = Some(template);
+        preset.reference = reference;
+        preset.subdir = subdir;
         preset.project_name = Some(r.project.name.clone());
         let values: Vec<(String, String)> = r
             .answers

@@ -58,7 +58,8 @@ pub(crate) fn run(
     git: &crate::sources::git::Options,
     defines: &[(String, String)],
 ) -> Result<Report> {
-    let source = crate::generate::find(registry, name, git)?;
+    let source =
+        crate::sources::locate(registry, &crate::sources::Reference::Argument { name, git })?;
     let label = source.label();
     let mut problems = Vec::new();
     crate::util::limits::start();

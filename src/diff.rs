@@ -6,6 +6,8 @@ use anyhow::Result;
 
 use crate::generate;
 use crate::project::{self, FileStatus, OnDisk, Project};
+use crate::sources::registry::Registry;
+use crate::sources::{Reference, Unavailable};
 
 /// The base a file is compared against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +43,7 @@ pub(crate) struct Report {
 }
 
 /// The changes to the generated files at `paths` (project-relative; all when empty).
-pub(crate) fn run(project: &Project, paths: &[String]) -> Result<Report> {
+pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> Result<Report> {
     let statuses = project::status(project)?;
     let wanted = |p: &str| {
         paths.is_empty()
@@ -59,10 +61,15 @@ pub(crate) fn run(project: &Project, paths: &[String]) -> Result<Report> {
     } else {
         // From the cache only: a project's answers file may come from someone else, and
         // looking at your changes must not contact the host it names.
-        match generate::recorded_template(project, true)? {
+        let made_from = Reference::MadeFrom {
+            template: &project.record.template,
+            root: &project.root,
+            offline: true,
+        };
+        match crate::sources::locate(registry, &made_from) {
             Ok(source) => Some(generate::rebuild(project, source)?),
-            Err(why) => {
-                no_base = Some(why);
+            Err(e) => {
+                no_base = Some(Unavailable::reason(e)?);
                 None
             }
         }

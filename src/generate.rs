@@ -14,10 +14,11 @@ use crate::manifest::{self, Manifest};
 use crate::record::{self, Record};
 use crate::render::{self, OutFile, PathError};
 use crate::sources::git as gitsource;
+use crate::sources::recorded::{Source, Template};
 use crate::sources::registry::Registry;
 use crate::sources::source::{Origin, TemplateSource};
 use crate::util::error::usage;
-use crate::util::paths::{relative, resolve_path};
+use crate::util::paths::resolve_path;
 
 /// A template and its checked manifest.
 pub(crate) struct Loaded {
@@ -29,34 +30,11 @@ pub(crate) struct Loaded {
 
 /// Finds a template (by name, `embedded:NAME`, path, or git source) and checks its manifest.
 pub(crate) fn load(registry: &Registry, name: &str, git: &gitsource::Options) -> Result<Loaded> {
-    let source = find(registry, name, git)?;
+    let source =
+        crate::sources::locate(registry, &crate::sources::Reference::Argument { name, git })?;
     crate::util::limits::stage(format!("reading the manifest of `{}`", source.label()));
     let manifest = manifest::parse(&source)?;
     Ok(Loaded { source, manifest })
-}
-
-/// The template a TEMPLATE argument names: a git source when it is a URL or comes with
-/// `--ref`, else what the registry finds. Git-only options without a git source are refused.
-pub(crate) fn find(
-    registry: &Registry,
-    name: &str,
-    git: &gitsource::Options,
-) -> Result<TemplateSource> {
-    if gitsource::refs::is_git(name, git.reference.as_deref()) {
-        return gitsource::load(name, git);
-    }
-    let stray = [
-        (git.subdir.is_some(), "--subdir"),
-        (git.offline, "--offline"),
-        (git.pre, "--pre"),
-    ];
-    if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
-        return Err(usage!(
-            "{flag} is for git templates (a URL, or a local repository with --ref); `{}` is not one",
-            crate::util::text::shown(name)
-        ));
-    }
-    registry.find(name)
 }
 
 /// What a run asks of a template besides the template itself.
@@ -282,26 +260,7 @@ pub(crate) fn record_head(
     files: &[OutFile],
     dest: &Path,
 ) -> Result<Record> {
-    let source = match &loaded.source.origin {
-        Origin::Embedded => record::Source::Embedded,
-        Origin::Directory(dir) => {
-            let template = resolve_path(dir);
-            let at = relative(&resolve_path(dest), &template).unwrap_or(template);
-            record::Source::Path(at.to_string_lossy().into_owned())
-        }
-        Origin::Git(g) => record::Source::Git {
-            location: if g.local {
-                let repo = resolve_path(Path::new(&g.location));
-                let at = relative(&resolve_path(dest), &repo).unwrap_or(repo);
-                at.to_string_lossy().into_owned()
-            } else {
-                g.location.clone()
-            },
-            local: g.local,
-            reference: g.reference.clone(),
-            resolved: g.resolved.clone(),
-        },
-    };
+    let source = Source::of(&loaded.source.origin, dest);
     let values: std::collections::HashMap<&str, &crate::values::Value> = rendered
         .answers
         .values
@@ -330,7 +289,7 @@ pub(crate) fn record_head(
         .collect();
     Ok(Record {
         scaffold: env!("CARGO_PKG_VERSION").to_string(),
-        template: record::Template {
+        template: Template {
             source,
             name: loaded.manifest.name.clone(),
             version: version_of(loaded)?,
@@ -389,118 +348,6 @@ pub(crate) struct Base {
     pub(crate) secret_found: bool,
     /// The secret found, if it was.
     pub(crate) secret: Option<String>,
-}
-
-/// The git origin a project's record names (a local repository's path made absolute).
-pub(crate) fn recorded_git(
-    project: &crate::project::Project,
-) -> Option<crate::sources::source::GitOrigin> {
-    let t = &project.record.template;
-    let record::Source::Git {
-        location,
-        local,
-        reference,
-        resolved,
-    } = &t.source
-    else {
-        return None;
-    };
-    let (commit, subdir) = t.commit.clone().unwrap_or_default();
-    Some(crate::sources::source::GitOrigin {
-        location: if *local {
-            resolve_path(&project.root.join(location))
-                .display()
-                .to_string()
-        } else {
-            location.clone()
-        },
-        local: *local,
-        reference: reference.clone(),
-        resolved: resolved.clone(),
-        commit,
-        subdir,
-    })
-}
-
-/// The template a project recorded, if this scaffold can still find that exact version;
-/// otherwise why not. A git template is read at its recorded commit: from the cache when it
-/// holds it, else fetched unless `offline`.
-pub(crate) fn recorded_template(
-    project: &crate::project::Project,
-    offline: bool,
-) -> Result<Result<TemplateSource, String>> {
-    let t = &project.record.template;
-    let source = match &t.source {
-        record::Source::Git { .. } => {
-            let Some(origin) = recorded_git(project) else {
-                return Ok(Err("the answers file names no git source".into()));
-            };
-            match gitsource::at_commit(&origin, &origin.commit, &origin.location, offline) {
-                Ok(s) => s,
-                Err(e) => {
-                    return Ok(Err(format!(
-                        "commit {} of `{}` cannot be read ({e:#})",
-                        &origin.commit[..origin.commit.len().min(12)],
-                        crate::util::text::shown(&origin.location)
-                    )));
-                }
-            }
-        }
-        record::Source::Embedded => {
-            match crate::sources::embedded::embedded_by_id(&t.name, &t.id) {
-                Some(s) => return Ok(Ok(s)),
-                None if crate::sources::embedded::get(&t.name).is_none() => {
-                    return Ok(Err(format!(
-                        "this scaffold has no embedded template `{}`",
-                        t.name
-                    )));
-                }
-                None => {
-                    return Ok(Err(format!(
-                        "this scaffold does not keep the version of `{}` the project was made from \
-                     ({})",
-                        t.name,
-                        &t.id[..12]
-                    )));
-                }
-            }
-        }
-        record::Source::Path(p) => {
-            let dir = project.root.join(p);
-            let now = crate::sources::directory::load_dir(&dir);
-            if let Ok(s) = &now
-                && s.id()? == t.id
-            {
-                return Ok(Ok(s.clone()));
-            }
-            // Moved on: the commit it was at holds the version the project was made from.
-            if let Some((commit, subdir)) = &t.commit
-                && let Ok(s) = crate::sources::directory::at_commit(&dir, commit, subdir)
-                && s.id()? == t.id
-            {
-                return Ok(Ok(s));
-            }
-            match now {
-                Ok(s) => s,
-                Err(e) => {
-                    return Ok(Err(format!(
-                        "the template directory `{}` cannot be read ({e:#})",
-                        dir.display()
-                    )));
-                }
-            }
-        }
-    };
-    if source.id()? == t.id {
-        Ok(Ok(source))
-    } else {
-        Ok(Err(format!(
-            "template `{}` has changed since the project was generated (it was {}, it is {})",
-            t.name,
-            &t.id[..12],
-            &source.id()?[..12]
-        )))
-    }
 }
 
 /// The project's cookie secret, found again from its recorded id in the files that held it.

@@ -28,6 +28,7 @@
 //! | `sources::git::process` | the hardened `git` program: the only process scaffold runs |
 //! | `sources::git::cache` | the cache of bare mirrors of remote repositories |
 //! | `sources::registry` | the search path: a template by name, `embedded:NAME` or path |
+//! | `sources::recorded` | a template as an answers file names it, and named again |
 //! | `values` | variable types and values |
 //! | [`cli`] | the command line as clap parses it |
 //! | `config` | parsed arguments become one validated request, no I/O |

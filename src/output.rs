@@ -369,12 +369,12 @@ pub(crate) fn status(
     use crate::project::FileStatus;
     let t = &project.record.template;
     let source = match &t.source {
-        crate::record::Source::Embedded => "embedded".to_string(),
-        crate::record::Source::Path(p) => p.clone(),
-        crate::record::Source::Git { location, .. } => location.clone(),
+        crate::sources::recorded::Source::Embedded => "embedded".to_string(),
+        crate::sources::recorded::Source::Path(p) => p.clone(),
+        crate::sources::recorded::Source::Git { location, .. } => location.clone(),
     };
     let at = match &t.source {
-        crate::record::Source::Git { resolved, .. } => Some(resolved.clone()),
+        crate::sources::recorded::Source::Git { resolved, .. } => Some(resolved.clone()),
         _ => None,
     };
     if as_json {

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use toml::{Table, Value as Toml};
 
+use crate::sources::recorded::{Source, Template};
 use crate::util::paths;
 use crate::values::{Kind, Value, is_identifier};
 
@@ -20,44 +21,6 @@ pub(crate) const FILE: &str = ".scaffold.toml";
 pub(crate) const FORMAT: i64 = 1;
 /// The most bytes an answers file may hold.
 pub(crate) const MAX_BYTES: u64 = 4 * 1024 * 1024;
-
-/// Where the template came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// Built into scaffold, by name.
-    Embedded,
-    /// A directory: as written in the file (relative to the project's root when it could be).
-    Path(String),
-    /// A git repository; the commit and subdirectory are the template's `commit`.
-    Git {
-        /// The URL without credentials, or a local repository's path (relative to the
-        /// project's root when it could be).
-        location: String,
-        /// Whether `location` is a local repository read in place.
-        local: bool,
-        /// The ref as asked (`--ref`), if one was.
-        reference: Option<String>,
-        /// The ref used: the one asked for, or the tag or branch the default rule chose.
-        resolved: String,
-    },
-}
-
-/// The template a project was generated from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Template {
-    /// Where it came from.
-    pub(crate) source: Source,
-    /// Its name.
-    pub(crate) name: String,
-    /// Its manifest's `version`, if it has one.
-    pub(crate) version: Option<String>,
-    /// The git tree id of its files, manifest included: what it was, exactly.
-    pub(crate) id: String,
-    /// For a directory template in a git work tree, committed as it was: the commit, and the
-    /// directory inside the repository (so the version can be found again once the directory
-    /// moves on).
-    pub(crate) commit: Option<(String, String)>,
-}
 
 /// Where the secret is, without the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

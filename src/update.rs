@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::answers::Prompter;
 use crate::builtins::{self, Inputs};
@@ -21,7 +21,9 @@ use crate::generate::{self, Loaded, Request as RenderRequest};
 use crate::project::{self, OnDisk, Project};
 use crate::record::{self, Record, State};
 use crate::render::OutFile;
-use crate::sources::source::TemplateSource;
+use crate::sources::recorded;
+use crate::sources::registry::Registry;
+use crate::sources::{Reference, Unavailable};
 use crate::util::error::usage;
 use crate::util::merge::{self, Labels, OURS, SIDE_SUFFIX};
 use crate::write::Change;
@@ -536,13 +538,13 @@ pub(crate) struct Prepared {
     pub(crate) in_git: bool,
 }
 
-fn shown_version(name: &str, version: Option<&str>, id: &str, source: &record::Source) -> String {
+fn shown_version(name: &str, version: Option<&str>, id: &str, source: &recorded::Source) -> String {
     let shown = match version {
         Some(v) => format!("{name} {v}"),
         None => format!("{name} {}", &id[..12]),
     };
     match source {
-        record::Source::Git { resolved, .. } => {
+        recorded::Source::Git { resolved, .. } => {
             format!("{shown} ({})", crate::util::text::shown(resolved))
         }
         _ => shown,
@@ -572,78 +574,6 @@ fn refuse_pending(project: &Project) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The template to update to, and how the new answers file names its source.
-fn new_template(project: &Project, request: &Request) -> Result<(TemplateSource, record::Source)> {
-    let t = &project.record.template;
-    let git = matches!(t.source, record::Source::Git { .. }) && request.template.is_none();
-    if !git && (request.reference.is_some() || request.pre) {
-        return Err(usage!(
-            "--ref and --pre are for a project made from a git template; this one's template is \
-             {}",
-            if request.template.is_some() {
-                "given with --template"
-            } else {
-                "not from git"
-            }
-        ));
-    }
-    if let Some(dir) = &request.template {
-        let source = crate::sources::directory::load_dir(dir)?;
-        let at = crate::util::paths::resolve_path(dir);
-        let root = crate::util::paths::resolve_path(&project.root);
-        let rel = crate::util::paths::relative(&root, &at).unwrap_or(at);
-        return Ok((
-            source,
-            record::Source::Path(rel.to_string_lossy().into_owned()),
-        ));
-    }
-    match &t.source {
-        record::Source::Embedded => {
-            let source = crate::sources::embedded::get(&t.name)
-                .ok_or_else(|| usage!("this scaffold has no embedded template `{}`", t.name))?;
-            Ok((source, record::Source::Embedded))
-        }
-        record::Source::Path(p) => {
-            let dir = project.root.join(p);
-            let source = crate::sources::directory::load_dir(&dir).with_context(|| {
-                format!(
-                    "the project's template `{}` cannot be read; give its new place with \
-                     --template DIR",
-                    dir.display()
-                )
-            })?;
-            Ok((source, record::Source::Path(p.clone())))
-        }
-        record::Source::Git { location, .. } => {
-            let origin = generate::recorded_git(project)
-                .ok_or_else(|| anyhow::anyhow!("the answers file names no git source"))?;
-            // The ref asked for now, else the one asked for then, else the default rule again.
-            let reference = request
-                .reference
-                .clone()
-                .or_else(|| origin.reference.clone());
-            let options = crate::sources::git::Options {
-                reference: reference.clone(),
-                subdir: Some(origin.subdir.clone()),
-                offline: request.offline,
-                pre: request.pre,
-                quiet: request.quiet,
-            };
-            let source = crate::sources::git::load(&origin.location, &options)?;
-            let crate::sources::source::Origin::Git(now) = &source.origin else {
-                anyhow::bail!("the git source read as something else");
-            };
-            let new_source = record::Source::Git {
-                location: location.clone(),
-                local: origin.local,
-                reference,
-                resolved: now.resolved.clone(),
-            };
-            Ok((source, new_source))
-        }
-    }
 }
 
 /// The answers for the new template: the recorded ones that it still accepts, the new values
@@ -740,6 +670,7 @@ fn renames(
 /// Decides the whole update, reading the project but writing nothing.
 #[allow(clippy::too_many_lines)] // the update's stages, in order, each a few lines
 pub(crate) fn prepare(
+    registry: &Registry,
     project: &Project,
     request: &Request,
     prompter: &mut dyn Prompter,
@@ -747,7 +678,26 @@ pub(crate) fn prepare(
     refuse_pending(project)?;
     let record = &project.record;
     // Theirs: the new template with the new answers.
-    let (source, new_source) = new_template(project, request)?;
+    let dir = request.template.as_deref();
+    let asked = crate::sources::git::Options {
+        reference: request.reference.clone(),
+        subdir: None,
+        offline: request.offline,
+        pre: request.pre,
+        quiet: request.quiet,
+    };
+    let source = crate::sources::locate(
+        registry,
+        &Reference::UpdateTo {
+            template: &record.template,
+            root: &project.root,
+            dir,
+            git: &asked,
+        },
+    )?;
+    let new_source = record
+        .template
+        .after_update(&source.origin, &project.root, dir.is_some());
     let manifest = crate::manifest::parse(&source)?;
     let loaded = Loaded { source, manifest };
     let new_id = loaded.source.id()?;
@@ -772,7 +722,12 @@ pub(crate) fn prepare(
     let mut base_note = None;
     let mut base: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut secret = None;
-    match generate::recorded_template(project, request.offline)? {
+    let made_from = Reference::MadeFrom {
+        template: &record.template,
+        root: &project.root,
+        offline: request.offline,
+    };
+    match crate::sources::locate(registry, &made_from).map_err(Unavailable::reason) {
         Ok(old) => {
             // An answer change keeps the template: one engine renders both versions.
             let rebuilt = if record.template.id == new_id {
@@ -789,7 +744,7 @@ pub(crate) fn prepare(
                 }
             }
         }
-        Err(why) => base_note = Some(why),
+        Err(why) => base_note = Some(why?),
     }
     for r in &record.files {
         if !base.contains_key(&r.path)

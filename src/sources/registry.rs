@@ -19,6 +19,21 @@ pub(crate) struct Entry {
     pub(crate) origin: Origin,
 }
 
+impl Entry {
+    /// The template this entry names, read.
+    pub(crate) fn load(&self) -> anyhow::Result<TemplateSource> {
+        match &self.origin {
+            Origin::Embedded => get(&self.name)
+                .ok_or_else(|| anyhow::anyhow!("embedded template `{}` vanished", self.name)),
+            Origin::Directory(dir) => load_dir(dir),
+            Origin::Git(g) => Err(anyhow::anyhow!(
+                "`{}` is not on the search path",
+                g.location
+            )),
+        }
+    }
+}
+
 /// The embedded templates plus the directories on the search path.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Registry {
@@ -137,16 +152,7 @@ impl Registry {
                     crate::util::text::ticked(names.iter().copied())
                 ))
             }
-            [one] => match &one.origin {
-                Origin::Embedded => {
-                    get(arg).ok_or_else(|| anyhow::anyhow!("embedded template `{arg}` vanished"))
-                }
-                Origin::Directory(dir) => load_dir(dir),
-                Origin::Git(g) => Err(anyhow::anyhow!(
-                    "`{}` is not on the search path",
-                    g.location
-                )),
-            },
+            [one] => one.load(),
             several => {
                 let ways: Vec<String> = several
                     .iter()
