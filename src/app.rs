@@ -4,22 +4,25 @@ use std::io::IsTerminal;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::answers::{Prompter, Terminal};
-use crate::builtins::Inputs;
 use crate::cli::{
     CacheAction, CacheArgs, Cli, Command, DiffArgs, GitArgs, InfoArgs, ListArgs, NewArgs,
     StatusArgs, UpdateArgs,
 };
 use crate::config::{self, Env, Preset};
-use crate::engine::Engine;
-use crate::generate::{self, Loaded, Request};
+use crate::generate;
 use crate::sources::registry::Registry;
 use crate::sources::source::Origin;
 use crate::sources::{Reference, Unavailable};
+use crate::template::answers::{self as answering, Request};
+use crate::template::answers::{Prompter, Terminal};
+use crate::template::builtins::Inputs;
+use crate::template::engine::Engine;
+use crate::template::manifest::{self, Loaded};
+use crate::template::render;
 use crate::util::error::usage;
 use crate::util::term;
 use crate::util::text::shell_quote;
-use crate::{manifest, output, write};
+use crate::{output, write};
 
 /// Runs one command.
 pub(crate) fn run(cli: &Cli) -> Result<()> {
@@ -114,9 +117,9 @@ fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
         }
     }
     let input = if args.no_input || !std::io::stdin().is_terminal() {
-        config::Input::Defaults
+        crate::template::answers::Input::Defaults
     } else {
-        config::Input::Prompt
+        crate::template::answers::Input::Prompt
     };
     let request = crate::update::Request {
         defines,
@@ -275,7 +278,12 @@ fn cache(args: &CacheArgs) -> Result<()> {
 }
 
 fn info(registry: &Registry, args: &InfoArgs) -> Result<()> {
-    let loaded = generate::load(registry, &args.template, &git_options(&args.from_git))?;
+    let git = git_options(&args.from_git);
+    let reference = Reference::Argument {
+        name: &args.template,
+        git: &git,
+    };
+    let loaded = manifest::load(crate::sources::locate(registry, &reference)?)?;
     output::info(&loaded, args.json);
     Ok(())
 }
@@ -290,13 +298,13 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     let req = config::resolve_new(args, &env, &preset, &mut || ask_project_name(&mut Terminal))?;
     let mut git = git_options(&args.from_git);
     git.quiet = args.quiet;
-    if git.reference.is_none() {
-        git.reference.clone_from(&preset.reference);
-    }
-    if git.subdir.is_none() {
-        git.subdir.clone_from(&preset.subdir);
-    }
-    let loaded = generate::load(registry, &req.template, &git)?;
+    git.reference = git.reference.or_else(|| preset.reference.clone());
+    git.subdir = git.subdir.or_else(|| preset.subdir.clone());
+    let reference = Reference::Argument {
+        name: &req.template,
+        git: &git,
+    };
+    let loaded = manifest::load(crate::sources::locate(registry, &reference)?)?;
     // A file's values are checked as `-d` values are, naming the file; those `-d` overrides
     // are not used, so not checked.
     let given: Vec<String> = config::parse_defines(&args.define)?
@@ -309,7 +317,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
             .filter(|(k, _)| !given.contains(k))
             .cloned()
             .collect();
-        crate::answers::check_values(&loaded.manifest, &used, label)?;
+        crate::template::answers::check_values(&loaded.manifest, &used, label)?;
     }
     generate::refuse_overlap(&loaded, &req.dest, &[])?;
     let inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
@@ -321,7 +329,8 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
         input: req.input,
         dest_label: &dest_label,
     };
-    let mut rendered = generate::render(&loaded, &engine, &request, &mut Terminal)?;
+    let answers = answering::answer(&engine, &loaded.manifest, &request, &mut Terminal)?;
+    let mut rendered = render::render(&loaded, &engine, &request, answers)?;
     // The parsed templates are not needed any more, and freeing them costs more than the
     // rest of a large run: the process ends soon and the system takes the memory back.
     std::mem::forget(engine);
@@ -370,22 +379,27 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
         && !req.quiet
         && !req.json
     {
-        term::out(format!(
-            "Initialised a git repository; first commit {}.",
-            &id[..12]
-        ));
-        if !left_out.is_empty() {
-            term::out(format!(
-                "Left out of it, as they hold the cookie secret: {}.",
-                left_out
-                    .iter()
-                    .map(|p| format!("`{}`", crate::util::text::shown(p)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+        print_commit(&id, &left_out);
     }
     Ok(())
+}
+
+/// The first commit of `new --git`, and the files left out of it.
+fn print_commit(id: &str, left_out: &[String]) {
+    term::out(format!(
+        "Initialised a git repository; first commit {}.",
+        &id[..12]
+    ));
+    if !left_out.is_empty() {
+        term::out(format!(
+            "Left out of it, as they hold the cookie secret: {}.",
+            left_out
+                .iter()
+                .map(|p| format!("`{}`", crate::util::text::shown(p)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 }
 
 /// `new --git` makes a repository of its own: inside another one's work tree it is refused,

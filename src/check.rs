@@ -9,15 +9,17 @@
 
 use anyhow::Result;
 
-use crate::answers::NoPrompt;
-use crate::builtins::Inputs;
-use crate::config::Input;
-use crate::engine::Engine;
-use crate::generate::{self, Loaded, Request};
-use crate::manifest::{self, Manifest};
 use crate::sources::registry::Registry;
 use crate::sources::source::RENDER_SUFFIX;
-use crate::values::{Kind, Value};
+use crate::template::answers::Input;
+use crate::template::answers::NoPrompt;
+use crate::template::answers::{Request, answer};
+use crate::template::builtins::Inputs;
+use crate::template::engine::Engine;
+use crate::template::manifest::Loaded;
+use crate::template::manifest::{self, Manifest};
+use crate::template::render::render;
+use crate::template::values::{Kind, Value};
 
 /// What `check` found.
 #[derive(Debug)]
@@ -164,7 +166,9 @@ fn render_variations(
             input: Input::Defaults,
             dest_label: "DEST",
         };
-        match generate::render(loaded, engine, &req, &mut NoPrompt) {
+        let rendered = answer(engine, &loaded.manifest, &req, &mut NoPrompt)
+            .and_then(|answers| render(loaded, engine, &req, answers));
+        match rendered {
             Err(e) => problems.push(format!("{shown}: {e:#}")),
             Ok(rendered) => {
                 files = files.max(rendered.files.len());

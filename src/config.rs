@@ -6,17 +6,9 @@ use anyhow::Result;
 use heck::ToKebabCase;
 
 use crate::cli::NewArgs;
+use crate::template::answers::Input;
 use crate::util::error::usage;
 use crate::util::python;
-
-/// How to get values the command line did not give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Input {
-    /// Ask on the terminal.
-    Prompt,
-    /// Use defaults; fail for variables that have none.
-    Defaults,
-}
 
 /// What `scaffold new` was asked to do, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,155 +1,21 @@
-//! The pipeline that `new`, `check` and the snapshot tests share: find a template and check its
-//! manifest, resolve every value, render every file in memory, and say which input is to blame
-//! when a rendered path is refused.
+//! What `new`, `diff`, `update` and the snapshot tests still share (each part moves to its
+//! room in the next steps): the destination's overlap with the template, reserved paths, the
+//! answers file for a rendering, and the base rendered again.
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
-use crate::answers::{self, Answers, Prompter};
-use crate::builtins::{self, Inputs};
-use crate::config::Input;
-use crate::engine::Engine;
-use crate::manifest::{self, Manifest};
 use crate::record::{self, Record};
-use crate::render::{self, OutFile, PathError};
-use crate::sources::git as gitsource;
 use crate::sources::recorded::{Source, Template};
-use crate::sources::registry::Registry;
 use crate::sources::source::{Origin, TemplateSource};
+use crate::template::answers::{self, Input, Request};
+use crate::template::builtins::{self, Inputs};
+use crate::template::engine::Engine;
+use crate::template::manifest::{self, Loaded};
+use crate::template::render::{OutFile, Rendered, render};
 use crate::util::error::usage;
 use crate::util::paths::resolve_path;
-
-/// A template and its checked manifest.
-pub(crate) struct Loaded {
-    /// The files.
-    pub(crate) source: TemplateSource,
-    /// The parsed `template.toml`.
-    pub(crate) manifest: Manifest,
-}
-
-/// Finds a template (by name, `embedded:NAME`, path, or git source) and checks its manifest.
-pub(crate) fn load(registry: &Registry, name: &str, git: &gitsource::Options) -> Result<Loaded> {
-    let source =
-        crate::sources::locate(registry, &crate::sources::Reference::Argument { name, git })?;
-    crate::util::limits::stage(format!("reading the manifest of `{}`", source.label()));
-    let manifest = manifest::parse(&source)?;
-    Ok(Loaded { source, manifest })
-}
-
-/// What a run asks of a template besides the template itself.
-pub(crate) struct Request<'a> {
-    /// The built-in values' inputs (names, secret, year).
-    pub(crate) inputs: &'a Inputs,
-    /// `-d` pairs.
-    pub(crate) defines: &'a [(String, String)],
-    /// Prompt or take defaults.
-    pub(crate) input: Input,
-    /// DEST as the next steps show it (shell-quoted).
-    pub(crate) dest_label: &'a str,
-}
-
-/// Everything a run produces in memory: the answers and the rendered files.
-pub(crate) struct Rendered {
-    /// Every variable's value.
-    pub(crate) answers: Answers,
-    /// The files to write.
-    pub(crate) files: Vec<OutFile>,
-    /// The rendered next-steps message.
-    pub(crate) next_steps: Option<String>,
-}
-
-/// Resolves variables and renders every file, touching nothing on disk.
-pub(crate) fn render(
-    loaded: &Loaded,
-    engine: &Engine,
-    req: &Request<'_>,
-    prompter: &mut dyn Prompter,
-) -> Result<Rendered> {
-    let answers = answers::resolve(
-        engine,
-        &loaded.manifest,
-        Answers {
-            values: builtins::values(req.inputs),
-            skipped: Vec::new(),
-        },
-        req.defines,
-        req.input,
-        prompter,
-    )?;
-    let mut ctx = answers.context();
-    crate::util::limits::next_rendering();
-    let files = render::render_all(engine, &loaded.source, &loaded.manifest, &ctx)
-        .map_err(|e| blame(e, loaded, engine, req))?;
-    let next_steps = match &loaded.manifest.next_steps {
-        Some(text) => {
-            ctx.insert("dest", req.dest_label);
-            Some(
-                engine
-                    .render_str(text, &ctx)
-                    .map_err(|e| anyhow!("template `{}`: next_steps: {e}", loaded.manifest.name))?,
-            )
-        }
-        None => None,
-    };
-    Ok(Rendered {
-        answers,
-        files,
-        next_steps,
-    })
-}
-
-/// A file name made unsafe by the user's input (the project name, or a `-d` value) is the
-/// user's input error (exit 2), named as such; one made unsafe by the template alone is the
-/// template's (exit 1). The culprit is found by asking what would happen without it: the path
-/// is rendered again with that `-d` left out, or with a neutral project name.
-fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>) -> anyhow::Error {
-    let Some(path) = err.downcast_ref::<PathError>() else {
-        return err;
-    };
-    let still_fails = |inputs: &Inputs, defines: &[(String, String)]| {
-        answers::resolve(
-            engine,
-            &loaded.manifest,
-            Answers {
-                values: builtins::values(inputs),
-                skipped: Vec::new(),
-            },
-            defines,
-            Input::Defaults,
-            &mut answers::NoPrompt,
-        )
-        .map_or(true, |a| {
-            render::render_path(engine, &path.source, &a.context()).is_err()
-        })
-    };
-    let why = path.why.trim_start_matches("which ");
-    for (i, (key, value)) in req.defines.iter().enumerate() {
-        let mut without = req.defines.to_vec();
-        without.remove(i);
-        if !still_fails(req.inputs, &without) {
-            return usage!(
-                "`-d {key}={}`: the value is used in the file name `{}`, which then {why}",
-                crate::util::text::shown(value),
-                path.source
-            );
-        }
-    }
-    let neutral = Inputs {
-        project_name: "x".into(),
-        package_name: "x".into(),
-        ..req.inputs.clone()
-    };
-    if !still_fails(&neutral, req.defines) {
-        return usage!(
-            "project name `{}` (from --name or DEST) is used in the file name `{}`, which then \
-             {why}; choose another name",
-            crate::util::text::shown(&req.inputs.project_name),
-            path.source
-        );
-    }
-    err
-}
 
 /// Writing into the template's own directory would corrupt it (and feed the next run): the
 /// destination may not be inside the template, and no file may be written inside it (as when
@@ -261,7 +127,7 @@ pub(crate) fn record_head(
     dest: &Path,
 ) -> Result<Record> {
     let source = Source::of(&loaded.source.origin, dest);
-    let values: std::collections::HashMap<&str, &crate::values::Value> = rendered
+    let values: std::collections::HashMap<&str, &crate::template::values::Value> = rendered
         .answers
         .values
         .iter()
@@ -422,7 +288,8 @@ pub(crate) fn rebuild_with(
         input: Input::Defaults,
         dest_label: ".",
     };
-    let rendered = render(loaded, engine, &req, &mut answers::NoPrompt)?;
+    let answers = answers::answer(engine, &loaded.manifest, &req, &mut answers::NoPrompt)?;
+    let rendered = render(loaded, engine, &req, answers)?;
     let files = rendered
         .files
         .into_iter()

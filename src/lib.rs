@@ -29,15 +29,16 @@
 //! | `sources::git::cache` | the cache of bare mirrors of remote repositories |
 //! | `sources::registry` | the search path: a template by name, `embedded:NAME` or path |
 //! | `sources::recorded` | a template as an answers file names it, and named again |
-//! | `values` | variable types and values |
+//! | `template::values` | variable types and values |
+//! | `template::builtins` | the built-in variables: names, descriptions, values |
+//! | `template::filters` | the case filters templates may use |
+//! | `template::plain` | a text read by Tera's lexing rules: links between files; plain files |
+//! | `template::engine` | Tera set up for scaffold, parsing, Tera's errors as `file:line:col` |
+//! | `template::manifest` | `template.toml`: schema and every check; a template loaded |
+//! | `template::answers` | variable values: `-d`, prompts, defaults |
+//! | `template::render` | every file and path rendered in memory, and whom to blame |
 //! | [`cli`] | the command line as clap parses it |
 //! | `config` | parsed arguments become one validated request, no I/O |
-//! | `builtins` | the built-in variables: names, descriptions, values |
-//! | `filters` | the case filters templates may use |
-//! | `engine` | Tera set up for scaffold, parsing, Tera's errors as `file:line:col` |
-//! | `manifest` | `template.toml`: schema and every check |
-//! | `answers` | variable values: `-d`, prompts, defaults |
-//! | `render` | every file and path rendered in memory |
 //! | `record` | the answers file `.scaffold.toml`: writing it, reading it as untrusted input |
 //! | `write` | the plan and the disk: the only module that touches the destination |
 //! | `project` | a generated project: its root, its answers file, reading its files safely |
@@ -53,26 +54,20 @@
 //! | `tests::properties` | (tests) property tests over paths, `-d` and generated templates |
 //! | `tests::snapshots` | (tests) insta snapshots of every file of every embedded template |
 
-mod answers;
 mod app;
-mod builtins;
 mod check;
 pub mod cli;
 mod config;
 mod diff;
-mod engine;
-mod filters;
 mod generate;
 mod git;
-mod manifest;
 mod output;
 mod project;
 mod record;
-mod render;
 mod sources;
+mod template;
 mod update;
 mod util;
-mod values;
 mod write;
 
 #[cfg(test)]

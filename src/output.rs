@@ -7,10 +7,11 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::check::Report;
 use crate::config::NewRequest;
-use crate::generate::{Loaded, Rendered};
 use crate::sources::source::Origin;
+use crate::template::manifest::Loaded;
+use crate::template::render::Rendered;
+use crate::template::values::Kind;
 use crate::util::term::{self, Line, Style};
-use crate::values::Kind;
 use crate::write::{Action, Plan};
 
 /// `scaffold list`: name, origin and description; names found in more than one place are
@@ -104,7 +105,7 @@ fn info_json(t: &Loaded, files: &[String]) {
             json!({
                 "name": v.name,
                 "type": v.kind.to_string(),
-                "default": v.default.as_ref().map(crate::values::Value::json),
+                "default": v.default.as_ref().map(crate::template::values::Value::json),
                 "choices": if v.kind == Kind::Choice { json!(v.choices) } else { Json::Null },
                 "regex": v.regex_source,
                 "rule_help": v.rule_help,
@@ -130,7 +131,7 @@ fn info_json(t: &Loaded, files: &[String]) {
         "conditional": conditional,
         "executable": m.executable,
         "files": files,
-        "builtins": crate::builtins::BUILTINS
+        "builtins": crate::template::builtins::BUILTINS
             .iter()
             .map(|b| json!({"name": b.name, "description": b.description}))
             .collect::<Vec<_>>(),
@@ -193,7 +194,7 @@ fn info_text(t: &Loaded, files: &[String]) {
     }
     term::out("");
     term::out("built-in variables (every template has them):");
-    for b in crate::builtins::BUILTINS {
+    for b in crate::template::builtins::BUILTINS {
         term::out(
             Line::new()
                 .plain("  ")

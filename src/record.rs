@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use toml::{Table, Value as Toml};
 
 use crate::sources::recorded::{Source, Template};
+use crate::template::values::{Kind, Value, is_identifier};
 use crate::util::paths;
-use crate::values::{Kind, Value, is_identifier};
 
 /// The file's name, at the project's root.
 pub(crate) const FILE: &str = ".scaffold.toml";

@@ -13,17 +13,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::answers::Prompter;
-use crate::builtins::{self, Inputs};
-use crate::config::Input;
-use crate::engine::Engine;
-use crate::generate::{self, Loaded, Request as RenderRequest};
+use crate::generate;
 use crate::project::{self, OnDisk, Project};
 use crate::record::{self, Record, State};
-use crate::render::OutFile;
 use crate::sources::recorded;
 use crate::sources::registry::Registry;
 use crate::sources::{Reference, Unavailable};
+use crate::template::answers::Input;
+use crate::template::answers::Prompter;
+use crate::template::answers::{Request as RenderRequest, answer};
+use crate::template::builtins::{self, Inputs};
+use crate::template::engine::Engine;
+use crate::template::manifest::Loaded;
+use crate::template::render::OutFile;
+use crate::template::render::render;
 use crate::util::error::usage;
 use crate::util::merge::{self, Labels, OURS, SIDE_SUFFIX};
 use crate::write::Change;
@@ -698,7 +701,7 @@ pub(crate) fn prepare(
     let new_source = record
         .template
         .after_update(&source.origin, &project.root, dir.is_some());
-    let manifest = crate::manifest::parse(&source)?;
+    let manifest = crate::template::manifest::parse(&source)?;
     let loaded = Loaded { source, manifest };
     let new_id = loaded.source.id()?;
     let new_version = generate::version_of(&loaded)?;
@@ -714,7 +717,7 @@ pub(crate) fn prepare(
         &new_id,
         &new_source,
     );
-    crate::answers::check_defines(&loaded.manifest, &request.defines)?;
+    crate::template::answers::check_defines(&loaded.manifest, &request.defines)?;
     let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
 
     // The base: the recorded version again, or the recorded bytes from git.
@@ -777,7 +780,8 @@ pub(crate) fn prepare(
         input: request.input,
         dest_label: ".",
     };
-    let rendered = generate::render(&loaded, &engine, &render_request, prompter)?;
+    let answers = answer(&engine, &loaded.manifest, &render_request, prompter)?;
+    let rendered = render(&loaded, &engine, &render_request, answers)?;
     std::mem::forget(engine);
     generate::refuse_reserved(&rendered.files)?;
 

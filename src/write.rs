@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::render::OutFile;
+use crate::template::render::OutFile;
 use crate::util::limits::MAX_PATH_BYTES;
 
 /// What writing one file will do.
@@ -384,7 +384,7 @@ fn random_suffix() -> String {
             .map_or(0, |d| d.as_nanos());
         bytes = (t as u64).to_le_bytes();
     }
-    crate::builtins::hex(&bytes)
+    crate::template::builtins::hex(&bytes)
 }
 
 /// A temporary name for this run.

@@ -87,7 +87,7 @@ fn write_index(history: &Path, kept: &[Kept]) {
 /// The label a template's version is kept under: its manifest's `version`, or the next
 /// number.
 fn label(source: &TemplateSource, kept: &[Kept]) -> String {
-    let manifest = crate::manifest::parse(source).unwrap_or_else(|p| panic!("{p}"));
+    let manifest = crate::template::manifest::parse(source).unwrap_or_else(|p| panic!("{p}"));
     manifest.version.unwrap_or_else(|| {
         (kept.iter().filter(|k| k.template == source.name).count() + 1).to_string()
     })

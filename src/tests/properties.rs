@@ -7,12 +7,12 @@ use std::path::Component;
 
 use proptest::prelude::*;
 
-use crate::answers::{Answers, NoPrompt};
-use crate::config::Input;
-use crate::engine::Engine;
-use crate::render::render_all;
 use crate::sources::source::{Origin, SourceFile, TemplateSource};
-use crate::values::Value;
+use crate::template::answers::Input;
+use crate::template::answers::{Answers, NoPrompt};
+use crate::template::engine::Engine;
+use crate::template::render::render_all;
+use crate::template::values::Value;
 
 fn template(manifest: &str, files: Vec<(String, String)>) -> TemplateSource {
     TemplateSource {
@@ -60,10 +60,10 @@ proptest! {
     #[test]
     fn rendered_paths_stay_inside(value in any::<String>(), prefix in "[a-z]{0,3}") {
         let t = template(PLAIN, vec![(format!("{prefix}{{{{ v }}}}/f.txt"), "x".into())]);
-        let m = crate::manifest::parse(&t).unwrap();
+        let m = crate::template::manifest::parse(&t).unwrap();
         let engine = Engine::new(&t).unwrap();
         let defines = vec![("v".to_string(), value.clone())];
-        let Ok(answers) = crate::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) else {
+        let Ok(answers) = crate::template::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt) else {
             // Refused as a value (control characters): fine.
             return Ok(());
         };
@@ -112,7 +112,7 @@ proptest! {
             "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n[[variables]]\nname = \"b\"\ntype = \"bool\"\ndefault = false\n[[variables]]\nname = \"i\"\ntype = \"int\"\ndefault = 1\n",
             vec![],
         );
-        let m = crate::manifest::parse(&t).unwrap();
+        let m = crate::template::manifest::parse(&t).unwrap();
         let word = raw.trim().to_ascii_lowercase();
         let is_bool = ["true", "yes", "y", "1", "on", "false", "no", "n", "0", "off"].contains(&word.as_str());
         prop_assert_eq!(m.variables[0].parse(&raw).is_ok(), is_bool);
@@ -163,10 +163,10 @@ proptest! {
             .map(|(p, c)| (p.to_string(), c.to_string()))
             .collect();
         let t = template(&manifest, files);
-        let Ok(m) = crate::manifest::parse(&t) else { return Ok(()) };
+        let Ok(m) = crate::template::manifest::parse(&t) else { return Ok(()) };
         let Ok(engine) = Engine::new(&t) else { return Ok(()) };
         let defines: Vec<(String, String)> = defines.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        if let Ok(answers) = crate::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt)
+        if let Ok(answers) = crate::template::answers::resolve(&engine, &m, builtins(), &defines, Input::Defaults, &mut NoPrompt)
             && let Ok(files) = render_all(&engine, &t, &m, &answers.context()) {
                 RENDERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for f in files {

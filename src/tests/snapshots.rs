@@ -11,11 +11,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::answers::Prompter;
-use crate::builtins::Inputs;
-use crate::config::{Env, Input, resolve_new};
-use crate::engine::Engine;
-use crate::generate::{self, Request};
+use crate::config::{Env, resolve_new};
+use crate::generate;
+use crate::template::answers::Input;
+use crate::template::answers::Prompter;
+use crate::template::answers::{Request, answer};
+use crate::template::builtins::Inputs;
+use crate::template::engine::Engine;
+use crate::template::render;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,12 +68,12 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         &mut || unreachable!(),
     )
     .unwrap();
-    let loaded = generate::load(
-        &crate::sources::registry::Registry::default(),
-        template,
-        &crate::sources::git::Options::default(),
-    )
-    .unwrap();
+    let reference = crate::sources::Reference::Argument {
+        name: template,
+        git: &crate::sources::git::Options::default(),
+    };
+    let found = crate::sources::locate(&crate::sources::registry::Registry::default(), &reference);
+    let loaded = crate::template::manifest::load(found.unwrap()).unwrap();
     let inputs = Inputs {
         project_name: req.project_name.clone(),
         package_name: req.package_name.clone(),
@@ -85,7 +88,8 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         input: Input::Defaults,
         dest_label: "DEST",
     };
-    let mut rendered = generate::render(&loaded, &engine, &request, &mut NoPrompt)
+    let mut rendered = answer(&engine, &loaded.manifest, &request, &mut NoPrompt)
+        .and_then(|answers| render::render(&loaded, &engine, &request, answers))
         .unwrap_or_else(|e| panic!("{template} {extra:?}: {e:#}"));
     // The answers file, as `new` writes it beside the rendered files.
     let record =

@@ -1,4 +1,5 @@
-//! The `template.toml` schema: parsing, and every check a manifest must pass.
+//! The `template.toml` schema: parsing, and every check a manifest must pass; a template
+//! loaded is a template with its manifest checked.
 //!
 //! The TOML is read into a plain table first and then walked by hand, so that every problem
 //! (unknown keys, wrong types, bad regexes, references to later variables, missing paths) is
@@ -10,10 +11,10 @@ use std::fmt;
 use regex_lite::Regex;
 use toml::{Table, Value as Toml};
 
-use crate::builtins::BUILTINS;
 use crate::sources::source::TemplateSource;
+use crate::template::builtins::BUILTINS;
+use crate::template::values::{Kind, Value, is_identifier, parse_bool};
 use crate::util::limits::MAX_RULE_BYTES;
-use crate::values::{Kind, Value, is_identifier, parse_bool};
 
 /// A parsed and checked `template.toml`.
 #[derive(Debug, Clone)]
@@ -168,6 +169,21 @@ impl Variable {
     pub(crate) fn default_is_template(&self) -> bool {
         matches!(&self.default, Some(Value::Str(s)) if s.contains("{{") || s.contains("{%"))
     }
+}
+
+/// A template and its checked manifest.
+pub(crate) struct Loaded {
+    /// The files.
+    pub(crate) source: TemplateSource,
+    /// The parsed `template.toml`.
+    pub(crate) manifest: Manifest,
+}
+
+/// A template with its manifest parsed and checked: the first stage after finding it.
+pub(crate) fn load(source: TemplateSource) -> anyhow::Result<Loaded> {
+    crate::util::limits::stage(format!("reading the manifest of `{}`", source.label()));
+    let manifest = parse(&source)?;
+    Ok(Loaded { source, manifest })
 }
 
 /// Parses and checks `template.toml` against the template's own files.
@@ -485,7 +501,7 @@ impl Checker {
             self.add(format!(
                 "{at}.name: `{name}` is not a lowercase identifier ([a-z][a-z0-9_]*)"
             ));
-        } else if crate::builtins::get(name).is_some() {
+        } else if crate::template::builtins::get(name).is_some() {
             self.add(format!("{at}.name: `{name}` is a built-in variable"));
         } else if known.contains(name) {
             self.add(format!("{at}.name: `{name}` is declared twice"));
@@ -495,16 +511,18 @@ impl Checker {
     /// Checks that a Tera text (or expression) parses and names only earlier variables.
     fn references(&mut self, at: &str, text: &str, expression: bool, known: &HashSet<String>) {
         let source = if expression {
-            crate::engine::condition(text)
+            crate::template::engine::condition(text)
         } else {
             text.to_string()
         };
-        let tera = self.tera.get_or_insert_with(crate::engine::new_tera);
+        let tera = self
+            .tera
+            .get_or_insert_with(crate::template::engine::new_tera);
         if let Err(e) = tera.add_raw_template(CHECKED, &source) {
             let why = if expression {
-                crate::engine::describe_condition_error(&e)
+                crate::template::engine::describe_condition_error(&e)
             } else {
-                crate::engine::describe_error(&e, true)
+                crate::template::engine::describe_error(&e, true)
             };
             self.add(format!("{at}: {why}"));
             return;

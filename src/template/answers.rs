@@ -9,11 +9,33 @@ use std::io::BufRead;
 use anyhow::{Result, anyhow};
 use tera::Context;
 
-use crate::config::Input;
-use crate::engine::{self, Engine};
-use crate::manifest::{Manifest, Variable};
+use crate::template::builtins::{self, Inputs};
+use crate::template::engine::{self, Engine};
+use crate::template::manifest::{Manifest, Variable};
+use crate::template::values::{Kind, Value};
 use crate::util::error::usage;
-use crate::values::{Kind, Value};
+
+/// How to get values the command line did not give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// Ask on the terminal.
+    Prompt,
+    /// Use defaults; fail for variables that have none.
+    Defaults,
+}
+
+/// What a run asks of a template besides the template itself: the answers' inputs, and
+/// where the project goes, for the next steps.
+pub(crate) struct Request<'a> {
+    /// The built-in values' inputs (names, secret, year).
+    pub(crate) inputs: &'a Inputs,
+    /// `-d` pairs.
+    pub(crate) defines: &'a [(String, String)],
+    /// Prompt or take defaults.
+    pub(crate) input: Input,
+    /// DEST as the next steps show it (shell-quoted).
+    pub(crate) dest_label: &'a str,
+}
 
 /// Every value of a run, in the order they were resolved (built-ins first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,7 +72,7 @@ pub(crate) fn check_defines(manifest: &Manifest, defines: &[(String, String)]) -
                 manifest.name
             ));
         }
-        if let Some(b) = crate::builtins::get(&key) {
+        if let Some(b) = crate::template::builtins::get(&key) {
             let how = b
                 .set_by
                 .map(|s| format!(" (set the project name with {s})"))
@@ -158,6 +180,27 @@ impl Prompter for Terminal {
             crate::util::text::wrap(message, width - 2, "  ")
         ));
     }
+}
+
+/// Every value of a run: the built-ins made from `req.inputs`, then each variable of the
+/// manifest from `-d`, a prompt or its default ([`resolve`]).
+pub(crate) fn answer(
+    engine: &Engine,
+    manifest: &Manifest,
+    req: &Request<'_>,
+    prompter: &mut dyn Prompter,
+) -> Result<Answers> {
+    resolve(
+        engine,
+        manifest,
+        Answers {
+            values: builtins::values(req.inputs),
+            skipped: Vec::new(),
+        },
+        req.defines,
+        req.input,
+        prompter,
+    )
 }
 
 /// Resolves every variable of `manifest` after the built-ins in `answers`.
@@ -399,7 +442,7 @@ mod tests {
             manifest_text: text.into(),
             files: vec![],
         };
-        let m = crate::manifest::parse(&t).unwrap_or_else(|p| panic!("{p}"));
+        let m = crate::template::manifest::parse(&t).unwrap_or_else(|p| panic!("{p}"));
         (Engine::new(&t).unwrap(), m)
     }
 

@@ -4,7 +4,7 @@
 use anyhow::{Result, anyhow};
 use heck::ToKebabCase;
 
-use crate::values::Value;
+use crate::template::values::Value;
 
 /// What the built-in values are made from: the project's names, and the values drawn at
 /// generation time (fixed by tests, and later replayed from a project's answers file).
@@ -168,7 +168,7 @@ mod tests {
         );
         for b in BUILTINS {
             assert!(!b.description.is_empty(), "{}", b.name);
-            assert!(crate::values::is_identifier(b.name), "{}", b.name);
+            assert!(crate::template::values::is_identifier(b.name), "{}", b.name);
         }
         let get = |n: &str| values.iter().find(|(k, _)| k == n).unwrap().1.clone();
         assert_eq!(get("project_slug"), Value::Str("team-chat".into()));

@@ -1,5 +1,6 @@
 //! Rendering a whole template in memory: which files the answers select, their output paths
-//! (each component rendered and checked), and their contents.
+//! (each component rendered and checked), their contents, and the next steps; when a rendered
+//! path is refused, which input is to blame.
 //!
 //! Only files whose name ends in `.tera` go through Tera (the suffix is removed); every other
 //! file is copied byte for byte. Files are independent, so they render on every core; errors
@@ -8,9 +9,12 @@
 use anyhow::{Result, anyhow, bail};
 use tera::Context;
 
-use crate::engine::Engine;
-use crate::manifest::Manifest;
 use crate::sources::source::{RENDER_SUFFIX, SourceFile, TemplateSource};
+use crate::template::answers::{self, Answers, Input, Request};
+use crate::template::builtins::{self, Inputs};
+use crate::template::engine::Engine;
+use crate::template::manifest::{Loaded, Manifest};
+use crate::util::error::usage;
 use crate::util::paths;
 
 /// A file ready to be written.
@@ -185,6 +189,98 @@ fn check_collisions(files: &[OutFile]) -> Result<()> {
     Ok(())
 }
 
+/// Everything a run produces in memory: the answers and the rendered files.
+pub(crate) struct Rendered {
+    /// Every variable's value.
+    pub(crate) answers: Answers,
+    /// The files to write.
+    pub(crate) files: Vec<OutFile>,
+    /// The rendered next-steps message.
+    pub(crate) next_steps: Option<String>,
+}
+
+/// Renders every file of a template with its answers (and the next steps), touching nothing
+/// on disk; a path refused names the input to blame.
+pub(crate) fn render(
+    loaded: &Loaded,
+    engine: &Engine,
+    req: &Request<'_>,
+    answers: Answers,
+) -> Result<Rendered> {
+    let mut ctx = answers.context();
+    crate::util::limits::next_rendering();
+    let files = render_all(engine, &loaded.source, &loaded.manifest, &ctx)
+        .map_err(|e| blame(e, loaded, engine, req))?;
+    let next_steps = match &loaded.manifest.next_steps {
+        Some(text) => {
+            ctx.insert("dest", req.dest_label);
+            Some(
+                engine
+                    .render_str(text, &ctx)
+                    .map_err(|e| anyhow!("template `{}`: next_steps: {e}", loaded.manifest.name))?,
+            )
+        }
+        None => None,
+    };
+    Ok(Rendered {
+        answers,
+        files,
+        next_steps,
+    })
+}
+
+/// A file name made unsafe by the user's input (the project name, or a `-d` value) is the
+/// user's input error (exit 2), named as such; one made unsafe by the template alone is the
+/// template's (exit 1). The culprit is found by asking what would happen without it: the path
+/// is rendered again with that `-d` left out, or with a neutral project name.
+fn blame(err: anyhow::Error, loaded: &Loaded, engine: &Engine, req: &Request<'_>) -> anyhow::Error {
+    let Some(path) = err.downcast_ref::<PathError>() else {
+        return err;
+    };
+    let still_fails = |inputs: &Inputs, defines: &[(String, String)]| {
+        answers::resolve(
+            engine,
+            &loaded.manifest,
+            Answers {
+                values: builtins::values(inputs),
+                skipped: Vec::new(),
+            },
+            defines,
+            Input::Defaults,
+            &mut answers::NoPrompt,
+        )
+        .map_or(true, |a| {
+            render_path(engine, &path.source, &a.context()).is_err()
+        })
+    };
+    let why = path.why.trim_start_matches("which ");
+    for (i, (key, value)) in req.defines.iter().enumerate() {
+        let mut without = req.defines.to_vec();
+        without.remove(i);
+        if !still_fails(req.inputs, &without) {
+            return usage!(
+                "`-d {key}={}`: the value is used in the file name `{}`, which then {why}",
+                crate::util::text::shown(value),
+                path.source
+            );
+        }
+    }
+    let neutral = Inputs {
+        project_name: "x".into(),
+        package_name: "x".into(),
+        ..req.inputs.clone()
+    };
+    if !still_fails(&neutral, req.defines) {
+        return usage!(
+            "project name `{}` (from --name or DEST) is used in the file name `{}`, which then \
+             {why}; choose another name",
+            crate::util::text::shown(&req.inputs.project_name),
+            path.source
+        );
+    }
+    err
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,7 +304,7 @@ mod tests {
                 })
                 .collect(),
         };
-        let m = crate::manifest::parse(&t).unwrap_or_else(|p| panic!("{p}"));
+        let m = crate::template::manifest::parse(&t).unwrap_or_else(|p| panic!("{p}"));
         let e = Engine::new(&t).unwrap();
         (t, m, e)
     }
