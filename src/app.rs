@@ -9,7 +9,8 @@ use crate::cli::{
     StatusArgs, UpdateArgs,
 };
 use crate::config::{self, Env, Preset};
-use crate::generate;
+use crate::output;
+use crate::project::plan::{DestState, Plan};
 use crate::sources::registry::Registry;
 use crate::sources::source::Origin;
 use crate::sources::{Reference, Unavailable};
@@ -22,7 +23,6 @@ use crate::template::render;
 use crate::util::error::usage;
 use crate::util::term;
 use crate::util::text::shell_quote;
-use crate::{output, write};
 
 /// Runs one command.
 pub(crate) fn run(cli: &Cli) -> Result<()> {
@@ -61,8 +61,8 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
 
 fn status(registry: &Registry, args: &StatusArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
-    let project = crate::project::find(&start)?;
-    let files = crate::project::status(&project)?;
+    let project = crate::project::disk::find(&start)?;
+    let files = crate::status::status(&project)?;
     // From the cache only: a project's answers file may come from someone else.
     let made_from = Reference::MadeFrom {
         template: &project.record.template,
@@ -76,7 +76,7 @@ fn status(registry: &Registry, args: &StatusArgs) -> Result<()> {
     output::status(&project, &template, &files, args.json);
     let dirty = files
         .iter()
-        .any(|(_, s)| *s != crate::project::FileStatus::Unchanged);
+        .any(|(_, s)| *s != crate::status::FileStatus::Unchanged);
     if args.exit_code && dirty {
         return Err(anyhow::Error::new(crate::util::error::Silent(1)));
     }
@@ -86,7 +86,7 @@ fn status(registry: &Registry, args: &StatusArgs) -> Result<()> {
 fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     if args.recover {
-        let project = crate::project::find(&start);
+        let project = crate::project::disk::find(&start);
         let root = match &project {
             Ok(p) => p.root.clone(),
             Err(_) => start.clone(),
@@ -106,7 +106,7 @@ fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
         };
     }
     crate::util::limits::start();
-    let project = crate::project::find(&start)?;
+    let project = crate::project::disk::find(&start)?;
     let mut defines = config::parse_defines(&args.define)?;
     if let Some(file) = &args.data_file {
         let (_, values) = data_file(file)?;
@@ -173,11 +173,11 @@ fn diff(registry: &Registry, args: &DiffArgs) -> Result<()> {
     let mut paths = args.paths.clone();
     let first_is_project = paths
         .first()
-        .is_some_and(|p| p.join(crate::record::FILE).is_file());
+        .is_some_and(|p| p.join(crate::project::record::FILE).is_file());
     let project = if first_is_project {
-        crate::project::find(&paths.remove(0))?
+        crate::project::disk::find(&paths.remove(0))?
     } else {
-        crate::project::find(&cwd)?
+        crate::project::disk::find(&cwd)?
     };
     // Paths are taken relative to the current directory, as git does, then to the project.
     let root = std::fs::canonicalize(&project.root).unwrap_or(project.root.clone());
@@ -319,7 +319,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
             .collect();
         crate::template::answers::check_values(&loaded.manifest, &used, label)?;
     }
-    generate::refuse_overlap(&loaded, &req.dest, &[])?;
+    crate::project::plan::refuse_overlap(&loaded, &req.dest, &[])?;
     let inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
     let engine = Engine::new(&loaded.source)?;
     let dest_label = shell_quote(&req.dest.display().to_string());
@@ -334,10 +334,18 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     // The parsed templates are not needed any more, and freeing them costs more than the
     // rest of a large run: the process ends soon and the system takes the memory back.
     std::mem::forget(engine);
-    generate::refuse_overlap(&loaded, &req.dest, &rendered.files)?;
-    generate::refuse_reserved(&rendered.files)?;
-    let record = generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)?;
-    rendered.files.push(generate::record_file(&record));
+    crate::project::plan::refuse_overlap(&loaded, &req.dest, &rendered.files)?;
+    crate::project::record::refuse_reserved(&rendered.files)?;
+    let record = crate::project::record::record_for(
+        &loaded,
+        &inputs,
+        &rendered,
+        &rendered.files,
+        &req.dest,
+    )?;
+    rendered
+        .files
+        .push(crate::project::record::record_file(&record));
     if !req.quiet && !req.json {
         for problem in
             crate::util::portable::problems(rendered.files.iter().map(|f| f.path.as_str()))
@@ -349,7 +357,7 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
         refuse_git_inside_a_work_tree(&req.dest)?;
         crate::git::commit::check_identity(&req.dest)?;
     }
-    let plan = write::plan(&req.dest, std::mem::take(&mut rendered.files))?;
+    let plan = crate::project::plan::plan(&req.dest, std::mem::take(&mut rendered.files))?;
     crate::util::limits::finish();
     let refusal = plan
         .refusal(req.force)
@@ -361,12 +369,12 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     if let Some(message) = refusal {
         bail!("{message}");
     }
-    write::apply(&plan)?;
+    crate::project::write::apply(&plan)?;
     let commit = if req.git {
         Some(
             first_commit(&plan, &loaded, &inputs.cookie_secret).inspect_err(|_| {
                 // A destination this run created goes again: nothing is left half-done.
-                if plan.state == write::DestState::Absent {
+                if plan.state == DestState::Absent {
                     let _ = std::fs::remove_dir_all(&plan.dest);
                 }
             })?,
@@ -425,11 +433,7 @@ fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
 /// One commit of the files just written (the answers file included), but for those that
 /// hold the cookie secret: a secret committed once stays in the history. Returns the commit
 /// and the paths left out.
-fn first_commit(
-    plan: &write::Plan,
-    loaded: &Loaded,
-    secret: &str,
-) -> Result<(String, Vec<String>)> {
+fn first_commit(plan: &Plan, loaded: &Loaded, secret: &str) -> Result<(String, Vec<String>)> {
     let finder = memchr::memmem::Finder::new(secret.as_bytes());
     let (holding, files): (Vec<_>, Vec<_>) = plan
         .files
@@ -462,9 +466,10 @@ type FileValues = (String, Vec<(String, String)>);
 /// A `--data-file`'s values, and the label its mistakes are named by (usage errors).
 fn data_file(file: &std::path::Path) -> Result<FileValues> {
     let label = format!("--data-file `{}`", file.display());
-    let text = crate::util::read::read_small(file, crate::record::MAX_BYTES)
+    let text = crate::util::read::read_small(file, crate::project::record::MAX_BYTES)
         .map_err(|e| usage!("{label}: {e:#}"))?;
-    let values = crate::record::values_file(&text).map_err(|why| usage!("{label}: {why}"))?;
+    let values =
+        crate::project::parse::values_file(&text).map_err(|why| usage!("{label}: {why}"))?;
     Ok((label, values))
 }
 
@@ -478,7 +483,7 @@ fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
         from_files.push((label, values));
     }
     if let Some(dir) = &args.replay {
-        let project = crate::project::find(dir)?;
+        let project = crate::project::disk::find(dir)?;
         let r = &project.record;
         let (template, reference, subdir) = r.template.argument(&project.root);
         preset.template = Some(template);
@@ -494,7 +499,7 @@ fn preset(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
         from_files.push((
             format!(
                 "--replay `{}`",
-                project.root.join(crate::record::FILE).display()
+                project.root.join(crate::project::record::FILE).display()
             ),
             values,
         ));

@@ -4,10 +4,10 @@
 
 use anyhow::Result;
 
-use crate::generate;
-use crate::project::{self, FileStatus, OnDisk, Project};
+use crate::project::disk::{self, OnDisk, Project};
 use crate::sources::registry::Registry;
 use crate::sources::{Reference, Unavailable};
+use crate::status::FileStatus;
 
 /// The base a file is compared against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub(crate) struct Report {
 
 /// The changes to the generated files at `paths` (project-relative; all when empty).
 pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> Result<Report> {
-    let statuses = project::status(project)?;
+    let statuses = crate::status::status(project)?;
     let wanted = |p: &str| {
         paths.is_empty()
             || paths
@@ -67,7 +67,7 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
             offline: true,
         };
         match crate::sources::locate(registry, &made_from) {
-            Ok(source) => Some(generate::rebuild(project, source)?),
+            Ok(source) => Some(crate::project::base::rebuild(project, source)?),
             Err(e) => {
                 no_base = Some(Unavailable::reason(e)?);
                 None
@@ -101,7 +101,7 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
                 match crate::git::history::find_blob(
                     &project.root,
                     &r.blob,
-                    project::MAX_COMPARED_BYTES,
+                    disk::MAX_COMPARED_BYTES,
                 ) {
                     Ok(Some(bytes)) => Base::FromGit(bytes),
                     _ => Base::Unknown(why),
@@ -109,7 +109,7 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
             }
             (b, _) => b,
         };
-        let now = match project::read(&project.root, &path)? {
+        let now = match disk::read(&project.root, &path)? {
             OnDisk::File { bytes, .. } => Some(bytes),
             _ => None,
         };

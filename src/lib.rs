@@ -39,10 +39,14 @@
 //! | `template::render` | every file and path rendered in memory, and whom to blame |
 //! | [`cli`] | the command line as clap parses it |
 //! | `config` | parsed arguments become one validated request, no I/O |
-//! | `record` | the answers file `.scaffold.toml`: writing it, reading it as untrusted input |
-//! | `write` | the plan and the disk: the only module that touches the destination |
-//! | `project` | a generated project: its root, its answers file, reading its files safely |
-//! | `generate` | the pipeline `new`, `check`, `diff` and the snapshot tests share |
+//! | `project::record` | the answers file `.scaffold.toml`: what it holds, written; reserved paths |
+//! | `project::parse` | the answers file read as untrusted input; `--data-file` values |
+//! | `project::disk` | a project on disk: its root, reads that never follow a symlink, new files |
+//! | `project::base` | what scaffold generated for a project, rendered again |
+//! | `project::plan` | `new`'s plan: what writing will do, and whether it is refused |
+//! | `project::write` | `new`'s plan written: staged, all or nothing |
+//! | `project::journal` | an update applied all or nothing: journal, backups, recovery |
+//! | `status` | `scaffold status`: each generated file's state; open conflicts |
 //! | `check` | `scaffold check` |
 //! | `diff` | `scaffold diff`: the user's changes against what scaffold generated |
 //! | `update` | `scaffold update`: the three-way plan, decided per file |
@@ -59,16 +63,14 @@ mod check;
 pub mod cli;
 mod config;
 mod diff;
-mod generate;
 mod git;
 mod output;
 mod project;
-mod record;
 mod sources;
+mod status;
 mod template;
 mod update;
 mod util;
-mod write;
 
 #[cfg(test)]
 mod tests;

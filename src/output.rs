@@ -7,12 +7,12 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::check::Report;
 use crate::config::NewRequest;
+use crate::project::plan::{Action, Plan};
 use crate::sources::source::Origin;
 use crate::template::manifest::Loaded;
 use crate::template::render::Rendered;
 use crate::template::values::Kind;
 use crate::util::term::{self, Line, Style};
-use crate::write::{Action, Plan};
 
 /// `scaffold list`: name, origin and description; names found in more than one place are
 /// marked, with how to choose.
@@ -146,7 +146,7 @@ fn info_text(t: &Loaded, files: &[String]) {
             .plain(format!(": {}", m.description)),
     );
     term::out(format!("follows: {}", m.follows));
-    if let Ok(Some(v)) = crate::generate::version_of(t) {
+    if let Ok(Some(v)) = crate::project::record::version_of(t) {
         term::out(format!("version: {}", crate::util::text::shown(&v)));
     }
     match &t.source.origin {
@@ -362,12 +362,12 @@ pub(crate) fn check(report: &Report) -> anyhow::Result<()> {
 
 /// `scaffold status`.
 pub(crate) fn status(
-    project: &crate::project::Project,
+    project: &crate::project::disk::Project,
     template: &Result<(), String>,
-    files: &[(String, crate::project::FileStatus)],
+    files: &[(String, crate::status::FileStatus)],
     as_json: bool,
 ) {
-    use crate::project::FileStatus;
+    use crate::status::FileStatus;
     let t = &project.record.template;
     let source = match &t.source {
         crate::sources::recorded::Source::Embedded => "embedded".to_string(),

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::generate;
-use crate::project::{self, OnDisk, Project};
-use crate::record::{self, Record, State};
+use crate::project::disk::{self, OnDisk, Project};
+use crate::project::journal::Change;
+use crate::project::record::{self, Record, State};
 use crate::sources::recorded;
 use crate::sources::registry::Registry;
 use crate::sources::{Reference, Unavailable};
@@ -29,7 +29,6 @@ use crate::template::render::OutFile;
 use crate::template::render::render;
 use crate::util::error::usage;
 use crate::util::merge::{self, Labels, OURS, SIDE_SUFFIX};
-use crate::write::Change;
 
 /// What happens to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -557,7 +556,7 @@ fn shown_version(name: &str, version: Option<&str>, id: &str, source: &recorded:
 /// Refuses while the last update's conflicts are unresolved (markers or side files there).
 fn refuse_pending(project: &Project) -> Result<()> {
     let mut open = Vec::new();
-    for u in project::unresolved(project)? {
+    for u in crate::status::unresolved(project)? {
         if u.markers {
             open.push(format!("{} (conflict markers)", u.path));
         }
@@ -704,7 +703,7 @@ pub(crate) fn prepare(
     let manifest = crate::template::manifest::parse(&source)?;
     let loaded = Loaded { source, manifest };
     let new_id = loaded.source.id()?;
-    let new_version = generate::version_of(&loaded)?;
+    let new_version = crate::project::record::version_of(&loaded)?;
     let from = shown_version(
         &record.template.name,
         record.template.version.as_deref(),
@@ -734,9 +733,9 @@ pub(crate) fn prepare(
         Ok(old) => {
             // An answer change keeps the template: one engine renders both versions.
             let rebuilt = if record.template.id == new_id {
-                generate::rebuild_with(project, &loaded, &engine)?
+                crate::project::base::rebuild_with(project, &loaded, &engine)?
             } else {
-                generate::rebuild(project, old)?
+                crate::project::base::rebuild(project, old)?
             };
             secret.clone_from(&rebuilt.secret);
             for r in &record.files {
@@ -752,13 +751,13 @@ pub(crate) fn prepare(
     for r in &record.files {
         if !base.contains_key(&r.path)
             && let Ok(Some(bytes)) =
-                crate::git::history::find_blob(&project.root, &r.blob, project::MAX_COMPARED_BYTES)
+                crate::git::history::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
         {
             base.insert(r.path.clone(), bytes);
         }
     }
     if secret.is_none() {
-        secret = generate::find_secret(project)?;
+        secret = crate::project::base::find_secret(project)?;
     }
     let name = request
         .project_name
@@ -783,14 +782,14 @@ pub(crate) fn prepare(
     let answers = answer(&engine, &loaded.manifest, &render_request, prompter)?;
     let rendered = render(&loaded, &engine, &render_request, answers)?;
     std::mem::forget(engine);
-    generate::refuse_reserved(&rendered.files)?;
+    crate::project::record::refuse_reserved(&rendered.files)?;
 
     // Yours: every path involved, as it is on disk.
     let renames = renames(&record.files, &rendered.files, &loaded.manifest.renames);
     let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
     paths.extend(rendered.files.iter().map(|f| f.path.clone()));
     let paths: Vec<String> = paths.into_iter().collect();
-    let yours = project::read_many(&project.root, &paths)?;
+    let yours = disk::read_many(&project.root, &paths)?;
     let labels_theirs = format!(
         "template {}",
         to.split_once(' ').map_or(to.as_str(), |(_, v)| v)
@@ -855,8 +854,13 @@ pub(crate) fn prepare(
     }
 
     // The answers file after the update.
-    let mut new_record =
-        generate::record_head(&loaded, &inputs, &rendered, &rendered.files, &project.root)?;
+    let mut new_record = crate::project::record::record_head(
+        &loaded,
+        &inputs,
+        &rendered,
+        &rendered.files,
+        &project.root,
+    )?;
     new_record.template.source = new_source;
     new_record.project.year = record.project.year;
     new_record.files = steps.iter().filter_map(|s| s.record.clone()).collect();
@@ -887,20 +891,25 @@ pub(crate) fn is_noop(p: &Prepared) -> bool {
 /// Writes a prepared update into the project, all or nothing; returns where the previous
 /// contents were kept (outside git).
 pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
-    let record_file = generate::record_file(&p.record);
+    let record_file = crate::project::record::record_file(&p.record);
     let changes = changes(&p.steps);
     if changes.is_empty() {
         if p.record != project.record {
-            crate::write::apply_update(&project.root, &[], &record_file, false)?;
+            crate::project::journal::apply_update(&project.root, &[], &record_file, false)?;
         }
         return Ok(None);
     }
-    crate::write::apply_update(&project.root, &changes, &record_file, backup && !p.in_git)
+    crate::project::journal::apply_update(
+        &project.root,
+        &changes,
+        &record_file,
+        backup && !p.in_git,
+    )
 }
 
 /// Puts back a project whose update was interrupted.
 pub(crate) fn recover(root: &Path) -> Result<Option<usize>> {
-    crate::write::recover(root)
+    crate::project::journal::recover(root)
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::config::{Env, resolve_new};
-use crate::generate;
 use crate::template::answers::Input;
 use crate::template::answers::Prompter;
 use crate::template::answers::{Request, answer};
@@ -93,8 +92,11 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
         .unwrap_or_else(|e| panic!("{template} {extra:?}: {e:#}"));
     // The answers file, as `new` writes it beside the rendered files.
     let record =
-        generate::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest).unwrap();
-    rendered.files.push(generate::record_file(&record));
+        crate::project::record::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)
+            .unwrap();
+    rendered
+        .files
+        .push(crate::project::record::record_file(&record));
     rendered
         .files
         .into_iter()

@@ -1,14 +1,19 @@
-//! A generated project on disk: finding its root (the directory holding `.scaffold.toml`),
-//! reading its answers file as untrusted input, and reading its files without ever following a
-//! symlink out of it. `scaffold status` is here: hash-only, no rendering.
+//! A project on disk, and the files scaffold touches under a project's root (or a new
+//! project's destination): finding the root (the directory holding `.scaffold.toml`) and
+//! reading its answers file; reading files without ever following a symlink out of the
+//! project; creating a file exclusively, never through a symlink, with an exact mode; and
+//! scaffold's temporary names, which carry the run's process id so that a later run can tell
+//! an abandoned leftover (its process is gone) from a live one.
 
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::{Context as _, Result, bail};
 
-use crate::record::{self, Record, State};
+use super::record::{self, Record};
 use crate::util::error::usage;
 
 /// The most bytes read of one project file to compare it with what scaffold wrote; a larger
@@ -192,89 +197,97 @@ fn read_checked(
     Ok(OnDisk::Missing)
 }
 
-/// A generated file's state now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum FileStatus {
-    /// The bytes scaffold wrote.
-    Unchanged,
-    /// Changed since (or replaced by something that is not a regular file).
-    Modified,
-    /// Gone.
-    Deleted,
-    /// The last update left conflicts in it (markers, or its `.scaffold-new`) to resolve.
-    Conflicted,
-}
+/// Staging folders start with this; each holds a [`STAGING_MARKER`] naming the run's process.
+pub(crate) const STAGING_PREFIX: &str = ".scaffold-staging-";
+/// The file inside a staging folder that proves scaffold made it: `pid <n>`.
+pub(crate) const STAGING_MARKER: &str = ".scaffold-staging";
+/// Temporary files written beside their targets: `.scaffold-tmp-<pid>-<16 hex digits>`.
+pub(crate) const TEMP_PREFIX: &str = ".scaffold-tmp-";
 
-impl FileStatus {
-    /// The word shown for it.
-    pub(crate) fn word(self) -> &'static str {
-        match self {
-            FileStatus::Unchanged => "unchanged",
-            FileStatus::Modified => "modified",
-            FileStatus::Deleted => "deleted",
-            FileStatus::Conflicted => "conflicted",
-        }
+/// 16 random hex digits (the time's, if the system has no randomness to give).
+pub(crate) fn random_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    // Fall back to the time if the CSPRNG fails: uniqueness, not secrecy, matters here (and
+    // every name is created exclusively).
+    if getrandom::fill(&mut bytes).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = (t as u64).to_le_bytes();
     }
+    crate::template::builtins::hex(&bytes)
 }
 
-/// A conflict the last update left that is not resolved yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unresolved {
-    /// The generated file.
-    pub(crate) path: String,
-    /// It still holds the update's conflict markers.
-    pub(crate) markers: bool,
-    /// The template's version is still beside it (`PATH.scaffold-new`).
-    pub(crate) side_file: bool,
+/// A temporary name for this run.
+pub(crate) fn temp_name() -> String {
+    format!("{TEMP_PREFIX}{}-{}", std::process::id(), random_suffix())
 }
 
-/// The conflicts the last update recorded that are still there, in the record's order.
-pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
-    let mut out = Vec::new();
-    for path in &project.record.pending {
-        let markers = matches!(
-            read(&project.root, path)?,
-            OnDisk::File { bytes, .. } if crate::util::merge::has_markers(&bytes, crate::util::merge::OURS)
-        );
-        let side = format!("{path}{}", crate::util::merge::SIDE_SUFFIX);
-        let side_file = read(&project.root, &side)? != OnDisk::Missing;
-        if markers || side_file {
-            out.push(Unresolved {
-                path: path.clone(),
-                markers,
-                side_file,
-            });
-        }
+/// Whether the process `pid` is provably gone (Linux: no `/proc/<pid>`). Where that cannot be
+/// told, nothing is provably gone.
+pub(crate) fn is_dead(pid: u32) -> bool {
+    pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The process id in a temporary name of the current scheme, if it is one.
+pub(crate) fn temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(TEMP_PREFIX)?;
+    let (pid, random) = rest.split_once('-')?;
+    let hex = random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex { pid.parse().ok() } else { None }
+}
+
+/// Whether the umask is known to leave each mode as asked (0o644, 0o755): then the mode need
+/// not be read back after creating a file.
+static MODE_OK: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+
+/// Creates a file that did not exist (never following a symlink at its name) and writes it.
+/// If writing fails, the file this call created is removed again.
+pub(crate) fn create_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    let mode = if executable { 0o755 } else { 0o644 };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
     }
-    Ok(out)
+    let file = options
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let result = fill(file, path, contents, mode);
+    if result.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    result
 }
 
-/// The state of every generated file, in path order: hashes only, nothing rendered (and
-/// the last update's unresolved conflicts).
-pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
-    let open: Vec<String> = unresolved(project)?.into_iter().map(|u| u.path).collect();
-    let mut out = Vec::with_capacity(project.record.files.len());
-    for f in &project.record.files {
-        if open.contains(&f.path) {
-            out.push((f.path.clone(), FileStatus::Conflicted));
-            continue;
-        }
-        let state = match read(&project.root, &f.path)? {
-            OnDisk::Missing => FileStatus::Deleted,
-            _ if f.state == State::Deleted => FileStatus::Modified,
-            OnDisk::Other(_) => FileStatus::Modified,
-            OnDisk::File { bytes, .. } => {
-                if crate::util::hash::blob_id(&bytes)? == f.blob {
-                    FileStatus::Unchanged
-                } else {
-                    FileStatus::Modified
-                }
+fn fill(mut file: fs::File, path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    use std::io::Write;
+    file.write_all(contents)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    #[cfg(unix)]
+    {
+        // The mode given at creation is reduced by the umask; set it exactly, on the open file.
+        use std::os::unix::fs::PermissionsExt;
+        let known = &MODE_OK[usize::from(mode == 0o755)];
+        if !known.load(Ordering::Relaxed) {
+            let current = file
+                .metadata()
+                .map_or(0, |m| m.permissions().mode() & 0o777);
+            if current == mode {
+                known.store(true, Ordering::Relaxed);
+            } else {
+                file.set_permissions(fs::Permissions::from_mode(mode))
+                    .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
             }
-        };
-        out.push((f.path.clone(), state));
+        }
     }
-    Ok(out)
+    #[cfg(not(unix))]
+    let _ = mode;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -307,5 +320,24 @@ mod tests {
             };
             assert_eq!(got, want, "{rel}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_never_written_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "victim").unwrap();
+        let planted = dir.path().join(temp_name());
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let err = create_new(&planted, b"evil", false).unwrap_err();
+        assert!(format!("{err:#}").contains("File exists"), "{err:#}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "victim");
+        assert!(
+            fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 }

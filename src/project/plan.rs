@@ -1,0 +1,501 @@
+//! `new`'s plan: what writing the rendered files into the destination will do (create,
+//! overwrite, identical), and whether the destination is refused as it stands (not empty
+//! without `--force`, another run's temporary files, the template's own directory), decided
+//! before anything is written. Planning reads the destination and writes nothing.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use super::disk::{STAGING_PREFIX, is_dead, temp_pid};
+use crate::sources::source::Origin;
+use crate::template::manifest::Loaded;
+use crate::template::render::OutFile;
+use crate::util::error::usage;
+use crate::util::limits::MAX_PATH_BYTES;
+use crate::util::paths::resolve_path;
+
+/// What writing one file will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Action {
+    /// The file does not exist yet.
+    Create,
+    /// A different file is there and will be replaced.
+    Overwrite,
+    /// The same bytes (and mode) are already there.
+    Identical,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Create => "create",
+            Action::Overwrite => "overwrite",
+            Action::Identical => "identical",
+        })
+    }
+}
+
+/// The state of the destination before writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum DestState {
+    /// It does not exist.
+    Absent,
+    /// An empty directory (or one holding only scaffold's abandoned leftovers).
+    Empty,
+    /// A directory with entries.
+    NonEmpty,
+}
+
+/// A temporary file of an earlier scaffold run found where this run writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Leftover {
+    /// Its path relative to the destination.
+    pub(crate) path: String,
+    /// Whether it is provably scaffold's and abandoned (its run is dead): removed when the
+    /// plan is applied.
+    pub(crate) abandoned: bool,
+}
+
+/// Everything that writing will do, decided before anything is written.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The destination directory.
+    pub(crate) dest: PathBuf,
+    /// What is there now.
+    pub(crate) state: DestState,
+    /// Each file with its action, sorted by path.
+    pub(crate) files: Vec<(OutFile, Action)>,
+    /// Ancestors of a new destination that do not exist yet, outermost first.
+    pub(crate) parents: Vec<PathBuf>,
+    /// Temporary files of earlier runs in the directories this run writes to.
+    pub(crate) leftovers: Vec<Leftover>,
+}
+
+/// Why a plan may not be applied as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The destination has files the template would overwrite (and some identical ones).
+    WouldOverwrite {
+        /// Paths that would be overwritten.
+        files: Vec<String>,
+        /// How many more already hold the same contents.
+        identical: usize,
+    },
+    /// The destination is not empty, though nothing in it would be overwritten.
+    NotEmpty,
+    /// Temporary files of a scaffold run that is still running, or of unknown origin.
+    Leftovers(Vec<String>),
+}
+
+impl Refusal {
+    /// The message, ending with how to go on (`retry` is the command with `--force`).
+    pub(crate) fn message(&self, dest: &Path, retry: &str) -> String {
+        let dest = dest.display();
+        match self {
+            Refusal::WouldOverwrite { files, identical } => {
+                let mut list: Vec<String> =
+                    files.iter().take(20).map(|p| format!("  {p}")).collect();
+                if files.len() > 20 {
+                    list.push(format!("  ... and {} more", files.len() - 20));
+                }
+                if *identical > 0 {
+                    list.push(format!(
+                        "  ({identical} more already have the same contents)"
+                    ));
+                }
+                format!(
+                    "destination `{dest}` is not empty and these files would be overwritten:\n{}\n\
+                     to replace them (and touch nothing else), run again with --force:\n  {retry}",
+                    list.join("\n")
+                )
+            }
+            Refusal::NotEmpty => format!(
+                "destination `{dest}` is not empty; no file in it would be overwritten, but \
+                 scaffold only adds to a non-empty directory with --force:\n  {retry}"
+            ),
+            Refusal::Leftovers(paths) => format!(
+                "destination `{dest}` holds temporary files of another scaffold run that is \
+                 still running, or that scaffold cannot prove are its own:\n{}\n\
+                 wait for that run to finish, or remove them if no scaffold is running",
+                paths
+                    .iter()
+                    .map(|p| format!("  {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        }
+    }
+}
+
+impl Plan {
+    /// Whether this plan is refused, with `--force` given or not. The one rule behind the
+    /// real run, `--dry-run` and `--json`.
+    pub(crate) fn refusal(&self, force: bool) -> Option<Refusal> {
+        let live: Vec<String> = self
+            .leftovers
+            .iter()
+            .filter(|l| !l.abandoned)
+            .map(|l| l.path.clone())
+            .collect();
+        if !live.is_empty() {
+            return Some(Refusal::Leftovers(live));
+        }
+        if self.state != DestState::NonEmpty || force {
+            return None;
+        }
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(_, a)| *a == Action::Overwrite)
+            .map(|(f, _)| f.path.clone())
+            .collect();
+        let identical = self
+            .files
+            .iter()
+            .filter(|(_, a)| *a == Action::Identical)
+            .count();
+        Some(if files.is_empty() {
+            Refusal::NotEmpty
+        } else {
+            Refusal::WouldOverwrite { files, identical }
+        })
+    }
+
+    /// How many files get each action.
+    pub(crate) fn count(&self, action: Action) -> usize {
+        self.files.iter().filter(|(_, a)| *a == action).count()
+    }
+}
+
+/// Decides what to do with each file; fails on anything that cannot be written safely.
+pub(crate) fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut parents = Vec::new();
+    let state = match fs::symlink_metadata(dest) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            let mut at = parent_of(dest);
+            loop {
+                match fs::symlink_metadata(&at) {
+                    Ok(m) if m.is_dir() => break,
+                    Ok(m)
+                        if m.file_type().is_symlink()
+                            && fs::metadata(&at).is_ok_and(|m| m.is_dir()) =>
+                    {
+                        break;
+                    }
+                    Ok(_) => bail!(
+                        "cannot create `{}`: `{}` is not a directory",
+                        dest.display(),
+                        at.display()
+                    ),
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                        ) =>
+                    {
+                        parents.push(at.clone());
+                        at = parent_of(&at);
+                    }
+                    Err(e) => {
+                        return Err(e)
+                            .with_context(|| format!("cannot inspect `{}`", at.display()));
+                    }
+                }
+            }
+            parents.reverse();
+            DestState::Absent
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", dest.display())),
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "destination `{}` is a symlink; give the real directory instead",
+            dest.display()
+        ),
+        Ok(m) if !m.is_dir() => bail!(
+            "destination `{}` exists and is not a directory",
+            dest.display()
+        ),
+        Ok(_) => DestState::NonEmpty,
+    };
+    check_lengths(dest, &files)?;
+    let mut leftovers = Vec::new();
+    let mut planned = Vec::with_capacity(files.len());
+    if state == DestState::Absent {
+        planned.extend(files.into_iter().map(|f| (f, Action::Create)));
+    } else {
+        let mut dirs: BTreeSet<String> = BTreeSet::new();
+        dirs.insert(String::new());
+        for file in &files {
+            if let Some((dir, _)) = file.path.rsplit_once('/') {
+                dirs.insert(dir.to_string());
+            }
+        }
+        for dir in &dirs {
+            leftovers.extend(find_leftovers(dest, dir)?);
+        }
+        for file in files {
+            let action = existing_action(dest, &file)?;
+            planned.push((file, action));
+        }
+    }
+    let mut plan = Plan {
+        dest: dest.to_path_buf(),
+        state,
+        files: planned,
+        parents,
+        leftovers,
+    };
+    if plan.state == DestState::NonEmpty && is_empty_but(dest, &plan.leftovers)? {
+        plan.state = DestState::Empty;
+    }
+    Ok(plan)
+}
+
+/// Whether `dest` is empty, or holds nothing but abandoned leftovers (and the directories
+/// they are in): the remains of a killed run, which count as an empty destination.
+fn is_empty_but(dest: &Path, leftovers: &[Leftover]) -> Result<bool> {
+    if !leftovers.iter().any(|l| l.abandoned) {
+        let mut entries =
+            fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.display()))?;
+        return Ok(entries.next().is_none());
+    }
+    for entry in walkdir::WalkDir::new(dest).min_depth(1).follow_links(false) {
+        let entry = entry.with_context(|| format!("cannot read `{}`", dest.display()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dest).unwrap_or(entry.path());
+        let abandoned = leftovers
+            .iter()
+            .any(|l| l.abandoned && Path::new(&l.path) == rel);
+        if !abandoned {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Every path the run will create must fit the system's limit, here and while staging.
+fn check_lengths(dest: &Path, files: &[OutFile]) -> Result<()> {
+    let base = std::path::absolute(dest).unwrap_or_else(|_| dest.to_path_buf());
+    let staging_len = parent_of(&base).as_os_str().len() + 1 + STAGING_PREFIX.len() + 16;
+    let base_len = base.as_os_str().len().max(staging_len);
+    for f in files {
+        let len = base_len + 1 + f.path.len();
+        if len > MAX_PATH_BYTES {
+            bail!(
+                "`{}` would be written at a path of {len} bytes under `{}`, longer than the \
+                 {MAX_PATH_BYTES} bytes the system allows; choose a shorter destination or \
+                 shorter names",
+                f.path,
+                dest.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The directory a destination is created in.
+pub(crate) fn parent_of(dest: &Path) -> PathBuf {
+    match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// In an existing destination: every directory on the way must be a real directory, and the
+/// target, if present, a regular file.
+fn existing_action(dest: &Path, file: &OutFile) -> Result<Action> {
+    let mut at = dest.to_path_buf();
+    let parts: Vec<&str> = file.path.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part);
+        let last = i + 1 == parts.len();
+        let meta = match fs::symlink_metadata(&at) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Action::Create),
+            Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.display())),
+            Ok(m) => m,
+        };
+        if meta.file_type().is_symlink() {
+            bail!(
+                "`{}` is a symlink; refusing to write `{}` through it",
+                at.display(),
+                file.path
+            );
+        }
+        if !last && !meta.is_dir() {
+            bail!(
+                "`{}` is a file, but the template needs a directory there for `{}`",
+                at.display(),
+                file.path
+            );
+        }
+        if last {
+            if !meta.is_file() {
+                bail!(
+                    "`{}` exists and is not a regular file; the template writes a file there",
+                    at.display()
+                );
+            }
+            if meta.len() != file.contents.len() as u64 {
+                return Ok(Action::Overwrite);
+            }
+            let current =
+                fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
+            let same = current == file.contents
+                && crate::util::read::is_executable(&meta) == file.executable;
+            return Ok(if same {
+                Action::Identical
+            } else {
+                Action::Overwrite
+            });
+        }
+    }
+    Ok(Action::Create)
+}
+
+/// Scaffold's temporary files in `dest/dir` (if that is a real directory).
+fn find_leftovers(dest: &Path, dir: &str) -> Result<Vec<Leftover>> {
+    let at = if dir.is_empty() {
+        dest.to_path_buf()
+    } else {
+        dest.join(dir)
+    };
+    let Ok(meta) = fs::symlink_metadata(&at) else {
+        return Ok(Vec::new());
+    };
+    if !meta.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in fs::read_dir(&at).with_context(|| format!("cannot read `{}`", at.display()))? {
+        let entry = entry.with_context(|| format!("cannot read `{}`", at.display()))?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let Some(pid) = temp_pid(&name) else {
+            continue;
+        };
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        let path = if dir.is_empty() {
+            name
+        } else {
+            format!("{dir}/{name}")
+        };
+        out.push(Leftover {
+            path,
+            abandoned: regular && is_dead(pid),
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Writing into the template's own directory would corrupt it (and feed the next run): the
+/// destination may not be inside the template, and no file may be written inside it (as when
+/// DEST is a directory that contains the template).
+pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) -> Result<()> {
+    let Origin::Directory(dir) = &loaded.source.origin else {
+        return Ok(());
+    };
+    let template = resolve_path(dir);
+    let dest_real = resolve_path(dest);
+    if dest_real.starts_with(&template) {
+        return Err(usage!(
+            "destination `{}` is inside the template directory `{}`; choose a destination outside it",
+            dest.display(),
+            dir.display()
+        ));
+    }
+    if template.starts_with(&dest_real)
+        && let Some(f) = files
+            .iter()
+            .find(|f| dest_real.join(&f.path).starts_with(&template))
+    {
+        return Err(usage!(
+            "destination `{}` contains the template directory `{}`, and `{}` would be \
+                 written inside the template; choose a destination outside it",
+            dest.display(),
+            dir.display(),
+            f.path
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutFile {
+        OutFile {
+            path: path.into(),
+            contents: text.as_bytes().to_vec(),
+            executable: false,
+            source: path.into(),
+        }
+    }
+
+    fn actions(plan: &Plan) -> Vec<(&str, Action)> {
+        plan.files
+            .iter()
+            .map(|(f, a)| (f.path.as_str(), *a))
+            .collect()
+    }
+
+    #[test]
+    fn plan_states_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let files = || vec![file("b/c.txt", "c"), file("a.txt", "a")];
+        // (setup, state, actions, refusal without --force)
+        let absent = plan(&d.join("new"), files()).unwrap();
+        assert_eq!(absent.state, DestState::Absent);
+        assert_eq!(
+            actions(&absent),
+            [("a.txt", Action::Create), ("b/c.txt", Action::Create)]
+        );
+        assert_eq!(absent.refusal(false), None);
+
+        let deep = plan(&d.join("x/y/new"), files()).unwrap();
+        assert_eq!(deep.parents, [d.join("x"), d.join("x/y")]);
+
+        fs::create_dir(d.join("empty")).unwrap();
+        let empty = plan(&d.join("empty"), files()).unwrap();
+        assert_eq!(empty.state, DestState::Empty);
+        assert_eq!(empty.refusal(false), None);
+
+        fs::create_dir_all(d.join("full/b")).unwrap();
+        fs::write(d.join("full/a.txt"), "a").unwrap();
+        fs::write(d.join("full/b/c.txt"), "old").unwrap();
+        let full = plan(&d.join("full"), files()).unwrap();
+        assert_eq!(
+            actions(&full),
+            [("a.txt", Action::Identical), ("b/c.txt", Action::Overwrite)]
+        );
+        assert_eq!(
+            full.refusal(false),
+            Some(Refusal::WouldOverwrite {
+                files: vec!["b/c.txt".into()],
+                identical: 1
+            })
+        );
+        assert_eq!(full.refusal(true), None);
+
+        fs::create_dir(d.join("other")).unwrap();
+        fs::write(d.join("other/notes.txt"), "mine").unwrap();
+        let other = plan(&d.join("other"), files()).unwrap();
+        assert_eq!(other.refusal(false), Some(Refusal::NotEmpty));
+    }
+}
