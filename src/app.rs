@@ -9,17 +9,13 @@ use crate::cli::{
     StatusArgs, UpdateArgs,
 };
 use crate::config::{self, Env, Preset};
+use crate::ops::new::FileValues;
 use crate::output;
-use crate::project::plan::{DestState, Plan};
 use crate::sources::registry::Registry;
 use crate::sources::source::Origin;
 use crate::sources::{Reference, Unavailable};
-use crate::template::answers::{self as answering, Request};
 use crate::template::answers::{Prompter, Terminal};
-use crate::template::builtins::Inputs;
-use crate::template::engine::Engine;
 use crate::template::manifest::{self, Loaded};
-use crate::template::render;
 use crate::util::error::usage;
 use crate::util::term;
 use crate::util::text::shell_quote;
@@ -44,7 +40,7 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
         Command::Check(args) => {
             let defines = config::parse_defines(&args.define)?;
             let git = git_options(&args.from_git);
-            output::check(&crate::check::run(
+            output::check(&crate::ops::check::run(
                 &registry,
                 &args.template,
                 &git,
@@ -62,7 +58,7 @@ pub(crate) fn run(cli: &Cli) -> Result<()> {
 fn status(registry: &Registry, args: &StatusArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     let project = crate::project::disk::find(&start)?;
-    let files = crate::status::status(&project)?;
+    let files = crate::ops::status::status(&project)?;
     // From the cache only: a project's answers file may come from someone else.
     let made_from = Reference::MadeFrom {
         template: &project.record.template,
@@ -76,7 +72,7 @@ fn status(registry: &Registry, args: &StatusArgs) -> Result<()> {
     output::status(&project, &template, &files, args.json);
     let dirty = files
         .iter()
-        .any(|(_, s)| *s != crate::status::FileStatus::Unchanged);
+        .any(|(_, s)| *s != crate::ops::status::FileStatus::Unchanged);
     if args.exit_code && dirty {
         return Err(anyhow::Error::new(crate::util::error::Silent(1)));
     }
@@ -91,7 +87,7 @@ fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
             Ok(p) => p.root.clone(),
             Err(_) => start.clone(),
         };
-        return match crate::update::recover(&root)? {
+        return match crate::ops::update::recover(&root)? {
             Some(n) => {
                 term::out(format!(
                     "Put {n} file{} back as they were before the interrupted update.",
@@ -121,7 +117,7 @@ fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     } else {
         crate::template::answers::Input::Prompt
     };
-    let request = crate::update::Request {
+    let request = crate::ops::update::Request {
         defines,
         input,
         template: args.template.clone(),
@@ -136,10 +132,10 @@ fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
             None => None,
         },
     };
-    let prepared = crate::update::prepare(registry, &project, &request, &mut Terminal)?;
+    let prepared = crate::ops::update::prepare(registry, &project, &request, &mut Terminal)?;
     crate::util::limits::finish();
-    if crate::update::is_noop(&prepared) && !args.dry_run {
-        crate::update::apply(&project, &prepared, false)?;
+    if crate::ops::update::is_noop(&prepared) && !args.dry_run {
+        crate::ops::update::apply(&project, &prepared, false)?;
         if !args.quiet && !args.json {
             term::out(format!(
                 "Up to date: template {}, nothing to change.",
@@ -157,7 +153,7 @@ fn update(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     if args.dry_run {
         return Ok(());
     }
-    let backup = crate::update::apply(&project, &prepared, !args.no_backup)?;
+    let backup = crate::ops::update::apply(&project, &prepared, !args.no_backup)?;
     if !args.json {
         output::update_done(&prepared, backup.as_deref(), args.quiet);
     }
@@ -197,7 +193,7 @@ fn diff(registry: &Registry, args: &DiffArgs) -> Result<()> {
             .collect();
         wanted.push(rel.join("/"));
     }
-    output::diff(&crate::diff::run(registry, &project, &wanted)?);
+    output::diff(&crate::ops::diff::run(registry, &project, &wanted)?);
     Ok(())
 }
 
@@ -300,89 +296,40 @@ fn new(registry: &Registry, templates: &[std::path::PathBuf], args: &NewArgs) ->
     git.quiet = args.quiet;
     git.reference = git.reference.or_else(|| preset.reference.clone());
     git.subdir = git.subdir.or_else(|| preset.subdir.clone());
-    let reference = Reference::Argument {
-        name: &req.template,
-        git: &git,
-    };
-    let loaded = manifest::load(crate::sources::locate(registry, &reference)?)?;
     // A file's values are checked as `-d` values are, naming the file; those `-d` overrides
     // are not used, so not checked.
     let given: Vec<String> = config::parse_defines(&args.define)?
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    for (label, values) in &from_files {
-        let used: Vec<(String, String)> = values
-            .iter()
-            .filter(|(k, _)| !given.contains(k))
-            .cloned()
-            .collect();
-        crate::template::answers::check_values(&loaded.manifest, &used, label)?;
-    }
-    crate::project::plan::refuse_overlap(&loaded, &req.dest, &[])?;
-    let inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
-    let engine = Engine::new(&loaded.source)?;
-    let dest_label = shell_quote(&req.dest.display().to_string());
-    let request = Request {
-        inputs: &inputs,
-        defines: &req.defines,
-        input: req.input,
-        dest_label: &dest_label,
-    };
-    let answers = answering::answer(&engine, &loaded.manifest, &request, &mut Terminal)?;
-    let mut rendered = render::render(&loaded, &engine, &request, answers)?;
-    // The parsed templates are not needed any more, and freeing them costs more than the
-    // rest of a large run: the process ends soon and the system takes the memory back.
-    std::mem::forget(engine);
-    crate::project::plan::refuse_overlap(&loaded, &req.dest, &rendered.files)?;
-    crate::project::record::refuse_reserved(&rendered.files)?;
-    let record = crate::project::record::record_for(
-        &loaded,
-        &inputs,
-        &rendered,
-        &rendered.files,
-        &req.dest,
-    )?;
-    rendered
-        .files
-        .push(crate::project::record::record_file(&record));
-    if !req.quiet && !req.json {
-        for problem in
-            crate::util::portable::problems(rendered.files.iter().map(|f| f.path.as_str()))
-        {
-            term::err(format!("warning: {problem}"));
-        }
-    }
-    if req.git {
-        refuse_git_inside_a_work_tree(&req.dest)?;
-        crate::git::commit::check_identity(&req.dest)?;
-    }
-    let plan = crate::project::plan::plan(&req.dest, std::mem::take(&mut rendered.files))?;
+    let files: Vec<FileValues> = from_files
+        .into_iter()
+        .map(|(label, values)| {
+            let used = values.into_iter().filter(|(k, _)| !given.contains(k));
+            (label, used.collect())
+        })
+        .collect();
+    let made = crate::ops::new::prepare(registry, &req, &git, &files, &mut Terminal)?;
     crate::util::limits::finish();
-    let refusal = plan
+    let refusal = made
+        .plan
         .refusal(req.force)
         .map(|r| r.message(&req.dest, &force_command(templates, args)));
     if req.dry_run {
-        output::new_result(&req, &loaded, &rendered, &plan, refusal.as_deref());
+        output::new_result(
+            &req,
+            &made.loaded,
+            &made.rendered,
+            &made.plan,
+            refusal.as_deref(),
+        );
         return Ok(());
     }
     if let Some(message) = refusal {
         bail!("{message}");
     }
-    crate::project::write::apply(&plan)?;
-    let commit = if req.git {
-        Some(
-            first_commit(&plan, &loaded, &inputs.cookie_secret).inspect_err(|_| {
-                // A destination this run created goes again: nothing is left half-done.
-                if plan.state == DestState::Absent {
-                    let _ = std::fs::remove_dir_all(&plan.dest);
-                }
-            })?,
-        )
-    } else {
-        None
-    };
-    output::new_result(&req, &loaded, &rendered, &plan, None);
+    let commit = crate::ops::new::write(&made, req.git)?;
+    output::new_result(&req, &made.loaded, &made.rendered, &made.plan, None);
     if let Some((id, left_out)) = commit
         && !req.quiet
         && !req.json
@@ -409,59 +356,6 @@ fn print_commit(id: &str, left_out: &[String]) {
         ));
     }
 }
-
-/// `new --git` makes a repository of its own: inside another one's work tree it is refused,
-/// as `cargo new` does (the files belong in a commit there).
-fn refuse_git_inside_a_work_tree(dest: &std::path::Path) -> Result<()> {
-    let mut at = crate::util::paths::resolve_path(dest);
-    while !at.exists() {
-        if !at.pop() {
-            return Ok(());
-        }
-    }
-    if let Some(root) = crate::git::repo::work_tree_of(&at) {
-        return Err(usage!(
-            "`{}` is inside the git work tree `{}`; --git makes a new repository, so leave it \
-             out and commit the new files there",
-            dest.display(),
-            root.display()
-        ));
-    }
-    Ok(())
-}
-
-/// One commit of the files just written (the answers file included), but for those that
-/// hold the cookie secret: a secret committed once stays in the history. Returns the commit
-/// and the paths left out.
-fn first_commit(plan: &Plan, loaded: &Loaded, secret: &str) -> Result<(String, Vec<String>)> {
-    let finder = memchr::memmem::Finder::new(secret.as_bytes());
-    let (holding, files): (Vec<_>, Vec<_>) = plan
-        .files
-        .iter()
-        .partition(|(f, _)| !secret.is_empty() && finder.find(&f.contents).is_some());
-    let files: Vec<(String, bool)> = files
-        .iter()
-        .map(|(f, _)| (f.path.clone(), f.executable))
-        .collect();
-    let left_out = holding.iter().map(|(f, _)| f.path.clone()).collect();
-    let version = loaded
-        .manifest
-        .version
-        .as_deref()
-        .map(|v| format!(" {v}"))
-        .unwrap_or_default();
-    let message = format!(
-        "Initial commit from template {}{version} (scaffold {})\n",
-        loaded.manifest.name,
-        env!("CARGO_PKG_VERSION")
-    );
-    let id = crate::git::commit::init_commit(&plan.dest, &files, &message)
-        .context("cannot make the first commit")?;
-    Ok((id, left_out))
-}
-
-/// Values read from a file, with the label that names the file in messages.
-type FileValues = (String, Vec<(String, String)>);
 
 /// A `--data-file`'s values, and the label its mistakes are named by (usage errors).
 fn data_file(file: &std::path::Path) -> Result<FileValues> {
@@ -512,7 +406,7 @@ fn ask_project_name(prompter: &mut dyn Prompter) -> Result<String> {
         let Some(name) = prompter.ask("project name: ")? else {
             bail!("end of input while asking for the project name");
         };
-        match config::check_project_name(&name) {
+        match crate::template::builtins::check_project_name(&name) {
             Ok(()) => return Ok(name.trim().to_string()),
             Err(why) => prompter.tell(&format!("the project name: {why}")),
         }

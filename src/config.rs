@@ -6,36 +6,11 @@ use anyhow::Result;
 use heck::ToKebabCase;
 
 use crate::cli::NewArgs;
+use crate::ops::new;
 use crate::template::answers::Input;
+use crate::template::builtins;
 use crate::util::error::usage;
 use crate::util::python;
-
-/// What `scaffold new` was asked to do, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NewRequest {
-    /// Template name.
-    pub(crate) template: String,
-    /// Destination directory, as given (relative paths stay relative).
-    pub(crate) dest: PathBuf,
-    /// The project's name.
-    pub(crate) project_name: String,
-    /// The derived, checked Python package name.
-    pub(crate) package_name: String,
-    /// `-d` pairs, in order, each key once.
-    pub(crate) defines: Vec<(String, String)>,
-    /// Prompt or use defaults.
-    pub(crate) input: Input,
-    /// Overwrite the template's files in an existing destination.
-    pub(crate) force: bool,
-    /// Plan only.
-    pub(crate) dry_run: bool,
-    /// Make DEST a git repository with one commit.
-    pub(crate) git: bool,
-    /// Machine-readable output.
-    pub(crate) json: bool,
-    /// No output on success.
-    pub(crate) quiet: bool,
-}
 
 /// What the environment contributes to a request.
 #[derive(Debug, Clone)]
@@ -77,29 +52,11 @@ pub(crate) fn parse_define(raw: &str) -> Result<(String, String)> {
     }
 }
 
-/// Checks a project name (before it is turned into a package name).
-pub(crate) fn check_project_name(name: &str) -> Result<(), String> {
-    if name.trim().is_empty() {
-        return Err("it is empty".to_string());
-    }
-    if let Some(c) = name.chars().find(|c| c.is_control()) {
-        return Err(format!("it contains the control character {c:?}"));
-    }
-    if let Some(c) = name.chars().find(|c| matches!(c, '"' | '\\' | '`')) {
-        return Err(format!(
-            "it contains `{c}`, which generated code would have to escape inside strings"
-        ));
-    }
-    if name.chars().count() > 100 {
-        return Err("it is longer than 100 characters".to_string());
-    }
-    Ok(())
-}
-
 /// A project name, checked, and the Python package name it gives checked too.
 pub(crate) fn checked_name(project_name: &str) -> Result<String> {
     let shown = crate::util::text::shown(project_name);
-    check_project_name(project_name).map_err(|why| usage!("project name `{shown}`: {why}"))?;
+    builtins::check_project_name(project_name)
+        .map_err(|why| usage!("project name `{shown}`: {why}"))?;
     let package_name = python::package_name(project_name);
     python::check_package_name(&package_name).map_err(|why| {
         usage!(
@@ -152,7 +109,7 @@ pub(crate) fn resolve_new(
     env: &Env,
     preset: &Preset,
     ask_name: &mut dyn FnMut() -> Result<String>,
-) -> Result<NewRequest> {
+) -> Result<new::Request> {
     let mut defines = parse_defines(&args.define)?;
     for (key, value) in &preset.values {
         if !defines.iter().any(|(k, _)| k == key) {
@@ -216,7 +173,7 @@ pub(crate) fn resolve_new(
     } else {
         dest
     };
-    Ok(NewRequest {
+    Ok(new::Request {
         template,
         dest,
         project_name,
@@ -335,7 +292,7 @@ mod tests {
         args: &NewArgs,
         env: &Env,
         ask_name: &mut dyn FnMut() -> Result<String>,
-    ) -> Result<NewRequest> {
+    ) -> Result<new::Request> {
         resolve_new(args, env, &Preset::default(), ask_name)
     }
 

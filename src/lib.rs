@@ -37,8 +37,6 @@
 //! | `template::manifest` | `template.toml`: schema and every check; a template loaded |
 //! | `template::answers` | variable values: `-d`, prompts, defaults |
 //! | `template::render` | every file and path rendered in memory, and whom to blame |
-//! | [`cli`] | the command line as clap parses it |
-//! | `config` | parsed arguments become one validated request, no I/O |
 //! | `project::record` | the answers file `.scaffold.toml`: what it holds, written; reserved paths |
 //! | `project::parse` | the answers file read as untrusted input; `--data-file` values |
 //! | `project::disk` | a project on disk: its root, reads that never follow a symlink, new files |
@@ -46,10 +44,13 @@
 //! | `project::plan` | `new`'s plan: what writing will do, and whether it is refused |
 //! | `project::write` | `new`'s plan written: staged, all or nothing |
 //! | `project::journal` | an update applied all or nothing: journal, backups, recovery |
-//! | `status` | `scaffold status`: each generated file's state; open conflicts |
-//! | `check` | `scaffold check` |
-//! | `diff` | `scaffold diff`: the user's changes against what scaffold generated |
-//! | `update` | `scaffold update`: the three-way plan, decided per file |
+//! | `ops::new` | `scaffold new`: locate, answer, render, plan; then write |
+//! | `ops::check` | `scaffold check`: a template validated as its users will meet it |
+//! | `ops::status` | `scaffold status`: each generated file's state; open conflicts |
+//! | `ops::diff` | `scaffold diff`: the user's changes against what scaffold generated |
+//! | `ops::update::decide` | `scaffold update`'s decision table: what happens to each file |
+//! | [`cli`] | the command line as clap parses it |
+//! | `config` | parsed arguments become one validated request, no I/O |
 //! | `output` | what each command prints |
 //! | `app` | dispatching a command |
 //! | `tests::words` | (tests) shell words, shared with the integration tests |
@@ -59,17 +60,14 @@
 //! | `tests::snapshots` | (tests) insta snapshots of every file of every embedded template |
 
 mod app;
-mod check;
 pub mod cli;
 mod config;
-mod diff;
 mod git;
+mod ops;
 mod output;
 mod project;
 mod sources;
-mod status;
 mod template;
-mod update;
 mod util;
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use clap::CommandFactory;
 use serde_json::{Map, Value as Json, json};
 
-use crate::check::Report;
-use crate::config::NewRequest;
+use crate::ops::check::Report;
+use crate::ops::new::Request as NewRequest;
 use crate::project::plan::{Action, Plan};
 use crate::sources::source::Origin;
 use crate::template::manifest::Loaded;
@@ -364,10 +364,10 @@ pub(crate) fn check(report: &Report) -> anyhow::Result<()> {
 pub(crate) fn status(
     project: &crate::project::disk::Project,
     template: &Result<(), String>,
-    files: &[(String, crate::status::FileStatus)],
+    files: &[(String, crate::ops::status::FileStatus)],
     as_json: bool,
 ) {
-    use crate::status::FileStatus;
+    use crate::ops::status::FileStatus;
     let t = &project.record.template;
     let source = match &t.source {
         crate::sources::recorded::Source::Embedded => "embedded".to_string(),
@@ -494,8 +494,8 @@ pub(crate) fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) {
 }
 
 /// `scaffold diff`.
-pub(crate) fn diff(report: &crate::diff::Report) {
-    use crate::diff::Base;
+pub(crate) fn diff(report: &crate::ops::diff::Report) {
+    use crate::ops::diff::Base;
     if report.changes.is_empty() {
         term::out("no changes: every generated file is as scaffold wrote it");
         return;
@@ -528,12 +528,12 @@ pub(crate) fn diff(report: &crate::diff::Report) {
 
 /// `scaffold update`: the plan (with `--diff`, every change), then what was done.
 pub(crate) fn update_plan(
-    p: &crate::update::Prepared,
+    p: &crate::ops::update::Prepared,
     dry_run: bool,
     with_diff: bool,
     as_json: bool,
 ) {
-    use crate::update::Verdict;
+    use crate::ops::update::decide::Verdict;
     if as_json {
         let files: Vec<Json> = p
             .steps
@@ -609,7 +609,7 @@ pub(crate) fn update_plan(
 
 /// What an update did, and what is left to do.
 pub(crate) fn update_done(
-    p: &crate::update::Prepared,
+    p: &crate::ops::update::Prepared,
     backup: Option<&std::path::Path>,
     quiet: bool,
 ) {
@@ -617,7 +617,7 @@ pub(crate) fn update_done(
     if quiet && conflicts.is_empty() {
         return;
     }
-    let changed = crate::update::changes(&p.steps).len();
+    let changed = crate::ops::update::decide::changes(&p.steps).len();
     term::out(Line::new().styled(Style::Success, "Updated").plain(format!(
         " to template {} ({changed} change{}).",
         p.to,

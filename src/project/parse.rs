@@ -299,7 +299,7 @@ impl Reader {
             &["name", "year", "scaffold_version", "secret"],
         );
         let name = self.string(t, "project", "name")?;
-        if let Err(why) = crate::config::check_project_name(&name) {
+        if let Err(why) = crate::template::builtins::check_project_name(&name) {
             self.add(format!("`project.name`: {why}"));
         }
         let year = if let Some(Toml::Integer(y)) = t.get("year") {

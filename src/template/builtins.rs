@@ -1,5 +1,5 @@
 //! The built-in variables every template gets without declaring them: one table holding each
-//! name, its description and how its value is made.
+//! name, its description and how its value is made; and the rule a project name must pass.
 
 use anyhow::{Result, anyhow};
 use heck::ToKebabCase;
@@ -135,6 +135,25 @@ pub(crate) fn year_of_day(days: i64) -> i64 {
     let mp = (5 * doy + 2) / 153;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     yoe + era * 400 + i64::from(month <= 2)
+}
+
+/// Checks a project name (before it is turned into a package name).
+pub(crate) fn check_project_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("it is empty".to_string());
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!("it contains the control character {c:?}"));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '"' | '\\' | '`')) {
+        return Err(format!(
+            "it contains `{c}`, which generated code would have to escape inside strings"
+        ));
+    }
+    if name.chars().count() > 100 {
+        return Err("it is longer than 100 characters".to_string());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 
 use anyhow::Result;
 
+use crate::ops::status::FileStatus;
 use crate::project::disk::{self, OnDisk, Project};
 use crate::sources::registry::Registry;
 use crate::sources::{Reference, Unavailable};
-use crate::status::FileStatus;
 
 /// The base a file is compared against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub(crate) struct Report {
 
 /// The changes to the generated files at `paths` (project-relative; all when empty).
 pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> Result<Report> {
-    let statuses = crate::status::status(project)?;
+    let statuses = crate::ops::status::status(project)?;
     let wanted = |p: &str| {
         paths.is_empty()
             || paths

@@ -1,0 +1,499 @@
+//! `scaffold update`: bring a project up to a newer template, or to new answers, without
+//! losing a line of the user's work. [`prepare`] runs the stages, reading the project but
+//! writing nothing: it locates the new version and the base, renders both, reads the disk and
+//! decides per file ([`decide::plan`]); [`apply`] writes the result all or nothing.
+
+pub(crate) mod decide;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use self::decide::{Sides, Step, Verdict, changes, conflicts, plan};
+use crate::project::disk::{self, OnDisk, Project};
+use crate::project::record::{self, Record};
+use crate::project::{base, journal};
+use crate::sources::recorded;
+use crate::sources::registry::Registry;
+use crate::sources::{self, Reference, Unavailable, git};
+use crate::template::answers::{self, Input, Prompter};
+use crate::template::builtins::{self, Inputs};
+use crate::template::engine::Engine;
+use crate::template::manifest::{self, Loaded};
+use crate::template::render::{self, OutFile, Rendered};
+use crate::util::error::usage;
+use crate::util::merge::{Labels, OURS, SIDE_SUFFIX};
+
+/// What `scaffold update` was asked.
+pub(crate) struct Request {
+    /// New values (`-d`, then `--data-file`), each key once.
+    pub(crate) defines: Vec<(String, String)>,
+    /// Prompt for new and no longer valid answers, or take defaults (and fail for invalid ones).
+    pub(crate) input: Input,
+    /// Another template directory to update to (`--template`).
+    pub(crate) template: Option<PathBuf>,
+    /// Deleted files to bring back.
+    pub(crate) restore: BTreeSet<String>,
+    /// A new project name, checked.
+    pub(crate) project_name: Option<String>,
+    /// Proceed although files the update touches have uncommitted changes.
+    pub(crate) allow_dirty: bool,
+    /// For a git template: the ref to update to (`--ref`).
+    pub(crate) reference: Option<String>,
+    /// For a git template: the cache only.
+    pub(crate) offline: bool,
+    /// For a git template: pre-release tags count for the default rule.
+    pub(crate) pre: bool,
+    /// `-q`: nothing on stderr about where the template came from.
+    pub(crate) quiet: bool,
+}
+
+/// Everything an update will do, decided before anything is written.
+pub(crate) struct Prepared {
+    /// The plan, one step per file.
+    pub(crate) steps: Vec<Step>,
+    /// Notes on the answers: changed, new (and how they were set), dropped.
+    pub(crate) answer_notes: Vec<String>,
+    /// Why some files have no base, if the recorded version could not be rendered again.
+    pub(crate) base_note: Option<String>,
+    /// The template before and after, as shown (`chat 1` -> `chat 2`).
+    pub(crate) from: String,
+    /// See `from`.
+    pub(crate) to: String,
+    /// The answers file after the update.
+    pub(crate) record: Record,
+    /// Whether the project is in a git work tree (else previous contents are backed up).
+    pub(crate) in_git: bool,
+}
+
+/// A template version as the plan shows it: its name and version (or id), and for a git
+/// template the ref.
+fn shown_version(name: &str, version: Option<&str>, id: &str, source: &recorded::Source) -> String {
+    let shown = match version {
+        Some(v) => format!("{name} {v}"),
+        None => format!("{name} {}", &id[..12]),
+    };
+    match source {
+        recorded::Source::Git { resolved, .. } => {
+            format!("{shown} ({})", crate::util::text::shown(resolved))
+        }
+        _ => shown,
+    }
+}
+
+/// Refuses while the last update's conflicts are unresolved (markers or side files there).
+fn refuse_pending(project: &Project) -> Result<()> {
+    let mut open = Vec::new();
+    for u in crate::ops::status::unresolved(project)? {
+        if u.markers {
+            open.push(format!("{} (conflict markers)", u.path));
+        }
+        if u.side_file {
+            open.push(format!(
+                "{}{SIDE_SUFFIX} (the template's version, beside yours)",
+                u.path
+            ));
+        }
+    }
+    if !open.is_empty() {
+        bail!(
+            "the last update left conflicts that are not resolved yet:\n  {}\nedit the marked \
+             blocks (both sides usually matter), delete each .scaffold-new file once you have \
+             taken what you need from it, then run the update again",
+            open.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// `-d`-style values to render with, and notes for the plan.
+type Resolved = (Vec<(String, String)>, Vec<String>);
+
+/// The answers for the new template: the recorded ones that it still accepts, the new values
+/// asked for, and for the rest a prompt or, without one, the default; a recorded answer the
+/// new template no longer accepts is asked again or, without a prompt, an error. Returns the
+/// defines to render with and notes for the plan.
+fn new_answers(
+    project: &Project,
+    loaded: &Loaded,
+    request: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<Resolved> {
+    let mut defines = request.defines.clone();
+    let mut notes = Vec::new();
+    for (k, v) in &request.defines {
+        match project.record.answers.iter().find(|a| &a.name == k) {
+            Some(a) if a.value.to_string() == *v => {}
+            Some(a) => notes.push(format!(
+                "{k}: {} -> {}",
+                crate::util::text::shown(&a.value.to_string()),
+                crate::util::text::shown(v)
+            )),
+            None => notes.push(format!("{k} = {}", crate::util::text::shown(v))),
+        }
+    }
+    for a in &project.record.answers {
+        if defines.iter().any(|(k, _)| k == &a.name) {
+            continue;
+        }
+        let Some(var) = loaded.manifest.variables.iter().find(|v| v.name == a.name) else {
+            notes.push(format!(
+                "{}: dropped (the template no longer asks it)",
+                a.name
+            ));
+            continue;
+        };
+        let raw = a.value.to_string();
+        match var.parse(&raw) {
+            Ok(_) => defines.push((a.name.clone(), raw)),
+            Err(why) => {
+                let reason = format!(
+                    "your previous answer `{}` for `{}` is no longer valid: it {why}",
+                    crate::util::text::shown(&raw),
+                    a.name
+                );
+                if request.input == Input::Defaults {
+                    return Err(usage!("{reason}; give a new one with -d {}=...", a.name));
+                }
+                prompter.tell(&reason);
+                notes.push(format!("{}: asked again ({why})", a.name));
+            }
+        }
+    }
+    for v in &loaded.manifest.variables {
+        if !defines.iter().any(|(k, _)| k == &v.name)
+            && project.record.answers.iter().all(|a| a.name != v.name)
+        {
+            notes.push(match (request.input, &v.default) {
+                (Input::Defaults, Some(d)) => format!("new variable {} = {d} (default)", v.name),
+                (Input::Defaults, None) => format!("new variable {} (no default)", v.name),
+                (Input::Prompt, _) => format!("new variable {} (asked)", v.name),
+            });
+        }
+    }
+    Ok((defines, notes))
+}
+
+/// Renames the update applies: a recorded file whose template file now renders elsewhere
+/// (an answer moved a templated folder), and the template's `[[renames]]`.
+fn renames(
+    recorded: &[record::File],
+    theirs: &[OutFile],
+    declared: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in recorded {
+        let from = declared
+            .iter()
+            .find(|(f, _)| *f == r.from)
+            .map_or(r.from.as_str(), |(_, to)| to.as_str());
+        let same_source: Vec<&OutFile> = theirs.iter().filter(|t| t.source == from).collect();
+        if let [t] = same_source.as_slice()
+            && t.path != r.path
+        {
+            out.push((r.path.clone(), t.path.clone()));
+        }
+    }
+    out
+}
+
+/// Decides the whole update, reading the project but writing nothing: the new version and the
+/// base located and rendered, the disk read, every file decided, the new answers file made.
+pub(crate) fn prepare(
+    registry: &Registry,
+    project: &Project,
+    request: &Request,
+    prompter: &mut dyn Prompter,
+) -> Result<Prepared> {
+    refuse_pending(project)?;
+    let record = &project.record;
+    // Theirs: the new version, and the answers for it.
+    let (loaded, new_source) = locate_new(registry, project, request)?;
+    let from = shown_version(
+        &record.template.name,
+        record.template.version.as_deref(),
+        &record.template.id,
+        &record.template.source,
+    );
+    let to = shown_version(
+        &loaded.manifest.name,
+        record::version_of(&loaded)?.as_deref(),
+        &loaded.source.id()?,
+        &new_source,
+    );
+    answers::check_defines(&loaded.manifest, &request.defines)?;
+    let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
+    // The base: the recorded version again, or the recorded bytes from git.
+    let engine = Engine::new(&loaded.source)?;
+    let mut base = locate_base(registry, project, &loaded, &engine, request.offline)?;
+    // Theirs, rendered.
+    let inputs = inputs(project, request, base.secret.as_deref())?;
+    let render_request = answers::Request {
+        inputs: &inputs,
+        defines: &defines,
+        input: request.input,
+        dest_label: ".",
+    };
+    let answers = answers::answer(&engine, &loaded.manifest, &render_request, prompter)?;
+    let rendered = render::render(&loaded, &engine, &render_request, answers)?;
+    std::mem::forget(engine);
+    record::refuse_reserved(&rendered.files)?;
+    // Yours: every path involved, as it is on disk.
+    let renames = renames(&record.files, &rendered.files, &loaded.manifest.renames);
+    let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
+    paths.extend(rendered.files.iter().map(|f| f.path.clone()));
+    let paths: Vec<String> = paths.into_iter().collect();
+    let yours = disk::read_many(&project.root, &paths)?;
+    // Every file decided.
+    let labels_theirs = format!(
+        "template {}",
+        to.split_once(' ').map_or(to.as_str(), |(_, v)| v)
+    );
+    let steps = plan(&Sides {
+        recorded: &record.files,
+        base: &base.bytes,
+        theirs: &rendered.files,
+        yours: &yours,
+        renames: &renames,
+        restore: &request.restore,
+        labels: Labels {
+            ours: OURS,
+            base: "base",
+            theirs: &labels_theirs,
+        },
+    })?;
+    refuse_unknown_restores(request, &steps)?;
+    let in_git = refuse_dirty(project, &steps, &yours, request.allow_dirty)?;
+    let new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
+    if base.secret.is_none() && record.project.secret.is_some() {
+        base.note.get_or_insert_with(|| {
+            "the cookie secret is no longer in the files that held it: a new one is used".into()
+        });
+    }
+    Ok(Prepared {
+        steps,
+        answer_notes,
+        base_note: base.note,
+        from,
+        to,
+        record: new_record,
+        in_git,
+    })
+}
+
+/// The version to update to, with its manifest, and how the new answers file names it.
+fn locate_new(
+    registry: &Registry,
+    project: &Project,
+    request: &Request,
+) -> Result<(Loaded, recorded::Source)> {
+    let dir = request.template.as_deref();
+    let asked = git::Options {
+        reference: request.reference.clone(),
+        subdir: None,
+        offline: request.offline,
+        pre: request.pre,
+        quiet: request.quiet,
+    };
+    let reference = Reference::UpdateTo {
+        template: &project.record.template,
+        root: &project.root,
+        dir,
+        git: &asked,
+    };
+    let source = sources::locate(registry, &reference)?;
+    let named = project
+        .record
+        .template
+        .after_update(&source.origin, &project.root, dir.is_some());
+    let manifest = manifest::parse(&source)?;
+    Ok((Loaded { source, manifest }, named))
+}
+
+/// What scaffold wrote last time, as far as it can be found again.
+struct Base {
+    /// The bytes of each recorded file, by path, where known.
+    bytes: BTreeMap<String, Vec<u8>>,
+    /// The cookie secret, found again in the files that held it.
+    secret: Option<String>,
+    /// Why the recorded version could not be rendered again, if it could not.
+    note: Option<String>,
+}
+
+/// The base: the recorded version located and rendered again with the recorded answers (with
+/// `engine` when the template did not change, as when only answers do), each file kept where
+/// it gives the bytes scaffold wrote; else those bytes from the project's git history.
+fn locate_base(
+    registry: &Registry,
+    project: &Project,
+    loaded: &Loaded,
+    engine: &Engine,
+    offline: bool,
+) -> Result<Base> {
+    let record = &project.record;
+    let mut base = Base {
+        bytes: BTreeMap::new(),
+        secret: None,
+        note: None,
+    };
+    let made_from = Reference::MadeFrom {
+        template: &record.template,
+        root: &project.root,
+        offline,
+    };
+    match sources::locate(registry, &made_from).map_err(Unavailable::reason) {
+        Ok(old) => {
+            // An answer change keeps the template: one engine renders both versions.
+            let rebuilt = if record.template.id == loaded.source.id()? {
+                base::rebuild_with(project, loaded, engine)?
+            } else {
+                base::rebuild(project, old)?
+            };
+            base.secret.clone_from(&rebuilt.secret);
+            for r in &record.files {
+                if let Some(f) = rebuilt.files.get(&r.path)
+                    && crate::util::hash::blob_id(&f.contents)? == r.blob
+                {
+                    base.bytes.insert(r.path.clone(), f.contents.clone());
+                }
+            }
+        }
+        Err(why) => base.note = Some(why?),
+    }
+    for r in &record.files {
+        if !base.bytes.contains_key(&r.path)
+            && let Ok(Some(bytes)) =
+                crate::git::history::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
+        {
+            base.bytes.insert(r.path.clone(), bytes);
+        }
+    }
+    if base.secret.is_none() {
+        base.secret = base::find_secret(project)?;
+    }
+    Ok(base)
+}
+
+/// The built-ins' inputs for the new version: the project's name (or the new one), the
+/// secret found again (or a new one), the year it was made.
+fn inputs(project: &Project, request: &Request, secret: Option<&str>) -> Result<Inputs> {
+    let record = &project.record;
+    let name = request
+        .project_name
+        .clone()
+        .unwrap_or_else(|| record.project.name.clone());
+    Ok(Inputs {
+        package_name: crate::util::python::package_name(&name),
+        project_name: name,
+        cookie_secret: match secret {
+            Some(s) => s.to_string(),
+            None => builtins::random_secret()?,
+        },
+        year: record.project.year,
+        scaffold_version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+}
+
+/// Refuses a `--restore` that names no file the plan brings back.
+fn refuse_unknown_restores(request: &Request, steps: &[Step]) -> Result<()> {
+    for r in &request.restore {
+        if !steps
+            .iter()
+            .any(|s| &s.path == r && s.verdict == Verdict::Restore)
+        {
+            return Err(usage!(
+                "--restore `{}`: not a generated file that you deleted",
+                crate::util::text::shown(r)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses, unless `allow_dirty`, when files the update changes have uncommitted changes;
+/// returns whether the project is in git.
+fn refuse_dirty(
+    project: &Project,
+    steps: &[Step],
+    yours: &BTreeMap<String, OnDisk>,
+    allow_dirty: bool,
+) -> Result<bool> {
+    let touched: Vec<String> = changes(steps)
+        .iter()
+        .map(|c| c.path().to_string())
+        .filter(|p| !matches!(yours.get(p), None | Some(OnDisk::Missing)))
+        .collect();
+    // A project is in git when its answers file is committed there; one inside a work tree
+    // but never committed to it (new, or in an ignored folder such as `target/`) has no copy
+    // in git to go back to, so it is treated as outside git: backups, no dirty check.
+    let mut asked = touched.clone();
+    asked.push(record::FILE.to_string());
+    let committed = crate::git::history::committed_blobs(&project.root, &asked)?
+        .filter(|c| c.contains_key(record::FILE));
+    let in_git = committed.is_some();
+    if let Some(committed) = committed {
+        let mut dirty = Vec::new();
+        for p in &touched {
+            if let Some(OnDisk::File { bytes, .. }) = yours.get(p)
+                && committed.get(p) != Some(&crate::util::hash::blob_id(bytes)?)
+            {
+                dirty.push(p.clone());
+            }
+        }
+        if !dirty.is_empty() && !allow_dirty {
+            // Refused like a destination that holds files (exit 1), not a usage error.
+            bail!(
+                "these files have uncommitted changes, and the update would change them:\n  {}\n\
+                 commit (or stash) them first, or run again with --allow-dirty",
+                dirty.join("\n  ")
+            );
+        }
+    }
+    Ok(in_git)
+}
+
+/// The answers file after the update: the new version and answers, the year the project was
+/// made, every file as decided, the conflicts left.
+fn new_record(
+    project: &Project,
+    loaded: &Loaded,
+    inputs: &Inputs,
+    rendered: &Rendered,
+    source: recorded::Source,
+    steps: &[Step],
+) -> Result<Record> {
+    let mut new_record =
+        record::record_head(loaded, inputs, rendered, &rendered.files, &project.root)?;
+    new_record.template.source = source;
+    new_record.project.year = project.record.project.year;
+    new_record.files = steps.iter().filter_map(|s| s.record.clone()).collect();
+    new_record.files.sort_by(|a, b| a.path.cmp(&b.path));
+    new_record.pending = conflicts(steps);
+    Ok(new_record)
+}
+
+/// Whether a prepared update changes no file (the answers file may still change: resolved
+/// conflicts leave it, a new scaffold rewrites it).
+pub(crate) fn is_noop(p: &Prepared) -> bool {
+    changes(&p.steps).is_empty()
+}
+
+/// Writes a prepared update into the project, all or nothing; returns where the previous
+/// contents were kept (outside git).
+pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
+    let record_file = record::record_file(&p.record);
+    let changes = changes(&p.steps);
+    if changes.is_empty() {
+        if p.record != project.record {
+            journal::apply_update(&project.root, &[], &record_file, false)?;
+        }
+        return Ok(None);
+    }
+    journal::apply_update(&project.root, &changes, &record_file, backup && !p.in_git)
+}
+
+/// Puts back a project whose update was interrupted.
+pub(crate) fn recover(root: &Path) -> Result<Option<usize>> {
+    journal::recover(root)
+}
