@@ -1,6 +1,6 @@
 //! `scaffold new`: a template made into a new project, in two stages so that the command line
 //! can show the plan, or refuse it, in between: [`prepare`] locates the template, answers its
-//! variables, renders every file and plans the writes, and writes nothing; [`write`] writes
+//! variables, renders every file and plans the writes, and writes nothing; [`write()`] writes
 //! the plan and, with `--git`, makes the first commit.
 
 use std::path::{Path, PathBuf};

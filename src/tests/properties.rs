@@ -93,7 +93,7 @@ proptest! {
     fn define_parsing(key in "\\PC{0,10}", value in "\\PC{0,10}") {
         let raw = format!("{key}={value}");
         let (k, v) = raw.split_once('=').unwrap();
-        match crate::config::parse_define(&raw) {
+        match crate::cli::config::parse_define(&raw) {
             Ok((pk, pv)) => {
                 prop_assert_eq!(pk.as_str(), k.trim());
                 prop_assert_eq!(pv.as_str(), v);
@@ -102,7 +102,7 @@ proptest! {
             Err(_) => prop_assert!(k.trim().is_empty()),
         }
         // Without `=` it is always an error.
-        prop_assert!(crate::config::parse_define(&key.replace('=', "")).is_err());
+        prop_assert!(crate::cli::config::parse_define(&key.replace('=', "")).is_err());
     }
 
     /// Typed parsing: bools take exactly the documented words, ints exactly i64.

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::config::{Env, resolve_new};
+use crate::cli::config::{Env, resolve_new};
 use crate::template::answers::Input;
 use crate::template::answers::Prompter;
 use crate::template::answers::{Request, answer};
@@ -63,7 +63,7 @@ fn render(template: &str, extra: &[String]) -> BTreeMap<String, (Vec<u8>, bool)>
     let req = resolve_new(
         &args,
         &env,
-        &crate::config::Preset::default(),
+        &crate::cli::config::Preset::default(),
         &mut || unreachable!(),
     )
     .unwrap();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use heck::ToKebabCase;
 
-use crate::cli::NewArgs;
+use super::args::{GitArgs, NewArgs};
 use crate::ops::new;
 use crate::template::answers::Input;
 use crate::template::builtins;
@@ -188,6 +188,17 @@ pub(crate) fn resolve_new(
     })
 }
 
+/// The git options of `new`, `info` and `check`.
+pub(crate) fn git_options(args: &GitArgs) -> crate::sources::git::Options {
+    crate::sources::git::Options {
+        reference: args.reference.clone(),
+        subdir: args.subdir.clone(),
+        offline: args.offline,
+        pre: args.pre,
+        quiet: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,8 +207,8 @@ mod tests {
         use clap::Parser;
         let mut argv = vec!["scaffold", "new"];
         argv.extend_from_slice(list);
-        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-            crate::cli::Command::New(a) => a,
+        match crate::cli::args::Cli::try_parse_from(argv).unwrap().command {
+            crate::cli::args::Command::New(a) => a,
             _ => unreachable!(),
         }
     }

@@ -1,4 +1,5 @@
-//! The command line, as clap parses it. No validation beyond clap's happens here: see [`crate::config`].
+//! The command line, as clap parses it. No validation beyond clap's happens here: see
+//! [`super::config`].
 
 use std::path::PathBuf;
 

@@ -1,0 +1,77 @@
+//! `scaffold diff`: the changes made to a project's generated files, as unified diffs. Paths
+//! on the command line are taken relative to the current directory, as git does.
+
+use anyhow::{Context as _, Result};
+
+use super::args::DiffArgs;
+use super::output::unified;
+use crate::ops::diff::{Base, Report};
+use crate::sources::registry::Registry;
+use crate::util::error::usage;
+use crate::util::term::{self, Line, Style};
+
+/// `scaffold diff`.
+pub(crate) fn exec(registry: &Registry, args: &DiffArgs) -> Result<()> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let mut paths = args.paths.clone();
+    let first_is_project = paths
+        .first()
+        .is_some_and(|p| p.join(crate::project::record::FILE).is_file());
+    let project = if first_is_project {
+        crate::project::disk::find(&paths.remove(0))?
+    } else {
+        crate::project::disk::find(&cwd)?
+    };
+    // Paths are taken relative to the current directory, as git does, then to the project.
+    let root = std::fs::canonicalize(&project.root).unwrap_or(project.root.clone());
+    let mut wanted = Vec::new();
+    for p in &paths {
+        let absolute = crate::util::paths::resolve_path(p);
+        let rel = absolute.strip_prefix(&root).map_err(|_| {
+            usage!(
+                "`{}` is not inside the project `{}`",
+                p.display(),
+                root.display()
+            )
+        })?;
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        wanted.push(rel.join("/"));
+    }
+    print(&crate::ops::diff::run(registry, &project, &wanted)?);
+    Ok(())
+}
+
+/// Each changed file as a unified diff, or why there is none.
+fn print(report: &Report) {
+    if report.changes.is_empty() {
+        term::out("no changes: every generated file is as scaffold wrote it");
+        return;
+    }
+    if let Some(why) = &report.no_base {
+        term::err(format!(
+            "note: {why}; the files below are listed without their diffs"
+        ));
+    }
+    let width = report
+        .changes
+        .iter()
+        .map(|c| c.status.word().len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    for c in &report.changes {
+        match &c.base {
+            Base::Rendered(base) | Base::FromGit(base) => {
+                unified(&c.path, Some(base), c.now.as_deref());
+            }
+            Base::Unknown(why) => term::out(
+                Line::new()
+                    .styled(Style::Yellow, format!("{:<width$}", c.status.word()))
+                    .plain(format!(" {} (no diff: {why})", c.path)),
+            ),
+        }
+    }
+}
