@@ -23,11 +23,11 @@
 //! | `util::python` | what makes a good Python package name |
 //! | `util::merge` | three-way text merges, byte for byte as `git merge-file` makes them |
 //! | `git/` | **local git repositories in process (gix), the one place gix is used: nothing a repository holds can run** |
+//! | `git::testing` | (tests) the real git, driven for the git modules' tests |
 //! | `git::repo` | every repository opened isolated: nothing it holds can run; object ids |
 //! | `git::tree` | a template repository read in place: refs, tags, trees within limits |
 //! | `git::history` | a project's own history: blobs by id, what the last commit holds |
 //! | `git::commit` | `new --git`: the user's identity, the new repository and its one commit |
-//! | `git::tests` | (tests) the git modules against the real git |
 //! | `sources/` | **where templates come from; `sources::locate` decides it, once, for every way a command names one** |
 //! | `sources::source` | a template as files in memory, whatever source it was read from |
 //! | `sources::embedded` | the templates compiled in, and every version of them kept |

@@ -271,3 +271,290 @@ fn init_and_commit(
         .context("cannot write the git index")?;
     Ok(commit.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+    use crate::git::history::find_blob;
+    use crate::git::repo::work_tree_of;
+    use crate::git::testing::*;
+    use crate::git::tree::{TEST_LIMITS as LIMITS, open_template_repo};
+
+    #[test]
+    fn git_environment_variables_are_ignored() {
+        const TEST: &str = "git_environment_variables_are_ignored";
+        if let Some(root) = child_root(TEST) {
+            // The child, with the variables below set as a git hook would have them.
+            let work = root.join("tpl");
+            let (c1, c2) = (
+                git(&work, &["rev-parse", "v1.0.0"]),
+                git(&work, &["rev-parse", "main"]),
+            );
+            assert_eq!(
+                work_tree_of(&work.join("app")),
+                Some(work.canonicalize().unwrap())
+            );
+            let repo = open_template_repo(&work).unwrap();
+            assert_eq!(repo.resolve("main").unwrap().commit, c2);
+            assert_eq!(repo.read_tree(&c1, None, &LIMITS).unwrap().len(), 3);
+            assert!(
+                find_blob(&work, &blob_id(b"other\n"), 100)
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(find_blob(&work, &blob_id(b"new\n"), 100).unwrap().is_some());
+            let dest = root.join("new-project");
+            init_commit(&dest, &[("a.txt".into(), false)], "Initial commit").unwrap();
+            return;
+        }
+        let f = fixture();
+        let root = f.work.parent().unwrap();
+        let other = root.join("other");
+        std::fs::create_dir(&other).unwrap();
+        git(&other, &["init", "-q"]);
+        write(&other.join("o.txt"), b"other\n");
+        git(&other, &["add", "-A"]);
+        git(&other, &["commit", "-q", "-m", "other"]);
+        let home = root.join("home");
+        write(
+            &home.join(".gitconfig"),
+            b"[user]\n\tname = Config Name\n\temail = config@example.com\n",
+        );
+        let dest = root.join("new-project");
+        write(&dest.join("a.txt"), b"a\n");
+        let other_git = other.join(".git");
+        let marker = root.join("marker");
+        let evil = format!("'core.fsmonitor'='touch {}'", marker.display());
+        let env: Vec<(&str, &OsStr)> = vec![
+            ("HOME", home.as_os_str()),
+            ("GIT_DIR", other_git.as_os_str()),
+            ("GIT_WORK_TREE", other.as_os_str()),
+            ("GIT_INDEX_FILE", OsStr::new("/nonexistent/index")),
+            ("GIT_OBJECT_DIRECTORY", OsStr::new("/nonexistent/objects")),
+            ("GIT_COMMON_DIR", other_git.as_os_str()),
+            ("GIT_CEILING_DIRECTORIES", OsStr::new("/")),
+            ("GIT_CONFIG_PARAMETERS", OsStr::new(&evil)),
+            ("GIT_CONFIG_COUNT", OsStr::new("1")),
+            ("GIT_CONFIG_KEY_0", OsStr::new("user.name")),
+            ("GIT_CONFIG_VALUE_0", OsStr::new("Env Name")),
+            ("GIT_CONFIG_GLOBAL", OsStr::new("/dev/null")),
+            ("GIT_AUTHOR_NAME", OsStr::new("Env Author")),
+            ("GIT_COMMITTER_EMAIL", OsStr::new("env@example.com")),
+            ("GIT_NAMESPACE", OsStr::new("elsewhere")),
+        ];
+        run_child(module_path!(), TEST, root, &env);
+        assert!(!marker.exists());
+        assert!(dest.join(".git/HEAD").is_file());
+        let signature = |field: &str| git(&dest, &["log", "-1", &format!("--format={field}")]);
+        assert_eq!(signature("%an <%ae>"), "Config Name <config@example.com>");
+        assert_eq!(signature("%cn <%ce>"), "Config Name <config@example.com>");
+        assert_eq!(git(&other, &["rev-list", "--count", "HEAD"]), "1");
+        assert_eq!(git(&other, &["status", "--porcelain"]), "");
+    }
+
+    fn project(root: &Path) -> PathBuf {
+        let dest = root.join("my-project");
+        write(&dest.join("README.md"), b"# my project\n");
+        write(&dest.join("src/app.py"), b"print('app')\r\n");
+        write(&dest.join("run.sh"), b"#!/bin/sh\n");
+        #[cfg(unix)]
+        make_executable(&dest.join("run.sh"));
+        dest
+    }
+
+    fn project_files() -> Vec<(String, bool)> {
+        vec![
+            ("README.md".into(), false),
+            ("run.sh".into(), cfg!(unix)),
+            ("src/app.py".into(), false),
+        ]
+    }
+
+    #[cfg(unix)]
+    #[test]
+    // One scenario in a child process, checked from every side: splitting it would only
+    // repeat the set-up.
+    #[allow(clippy::too_many_lines)]
+    fn init_commit_commits_as_the_user_without_running_anything() {
+        const TEST: &str = "init_commit_commits_as_the_user_without_running_anything";
+        if let Some(root) = child_root(TEST) {
+            // No git on PATH here: gix does it all.
+            let commit = init_commit(
+                &root.join("my-project"),
+                &project_files(),
+                "Initial commit (scaffold test)",
+            )
+            .unwrap();
+            assert_eq!(commit.len(), 40);
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let home = root.join("home");
+        let marker = root.join("marker");
+        let script = root.join("evil.sh");
+        write(
+            &script,
+            format!("#!/bin/sh\necho \"$0\" >> '{}'\n", marker.display()).as_bytes(),
+        );
+        make_executable(&script);
+        let hooks = root.join("hooks");
+        let template_dir = root.join("git-template");
+        for hook in [
+            "pre-commit",
+            "commit-msg",
+            "post-commit",
+            "reference-transaction",
+            "post-index-change",
+        ] {
+            for dir in [&hooks, &template_dir.join("hooks")] {
+                write(&dir.join(hook), &std::fs::read(&script).unwrap());
+                make_executable(&dir.join(hook));
+            }
+        }
+        // The identity comes from an included file, as many people keep it; the rest of the
+        // configuration would run programs if anything here ran git.
+        write(
+            &home.join("work.inc"),
+            b"[user]\n\temail = me@work.example\n",
+        );
+        write(
+            &home.join(".gitconfig"),
+            format!(
+                "[user]\n\tname = Jane Doe\n\temail = jane@example.com\n[includeIf \"gitdir:{}/\"]\n\tpath = work.inc\n\
+                 [init]\n\tdefaultBranch = trunk\n\ttemplateDir = {}\n[core]\n\thooksPath = {}\n\tfsmonitor = {}\n\
+                 [commit]\n\tgpgSign = true\n[gpg]\n\tprogram = {}\n",
+                root.display(),
+                template_dir.display(),
+                hooks.display(),
+                script.display(),
+                script.display()
+            )
+            .as_bytes(),
+        );
+        let dest = project(&root);
+        run_child(
+            module_path!(),
+            TEST,
+            &root,
+            &[("HOME", home.as_os_str()), ("PATH", OsStr::new(""))],
+        );
+        assert!(
+            !marker.exists(),
+            "a program ran: {}",
+            std::fs::read_to_string(&marker).unwrap_or_default()
+        );
+        let git_here = |args: &[&str]| {
+            let mut cmd = git_cmd(&dest);
+            cmd.env("HOME", &home)
+                .env_remove("GIT_CONFIG_GLOBAL")
+                .env("GIT_CONFIG_NOSYSTEM", "1");
+            cmd.args([
+                "-c",
+                "core.fsmonitor=false",
+                "-c",
+                "core.hooksPath=/dev/null",
+            ])
+            .args(args);
+            run(cmd, None)
+        };
+        assert_eq!(
+            git_here(&["status", "--porcelain", "--untracked-files=all"]),
+            ""
+        );
+        assert_eq!(
+            git_here(&["log", "--format=%an <%ae>|%cn <%ce>|%s|%P"]),
+            "Jane Doe <me@work.example>|Jane Doe <me@work.example>|Initial commit (scaffold test)|"
+        );
+        assert_eq!(git_here(&["symbolic-ref", "HEAD"]), "refs/heads/trunk");
+        assert_eq!(
+            git_here(&["ls-tree", "-r", "--format=%(objectmode) %(path)", "HEAD"]),
+            "100644 README.md\n100755 run.sh\n100644 src/app.py"
+        );
+        assert!(
+            !git_here(&["cat-file", "commit", "HEAD"]).contains("gpgsig"),
+            "the commit is signed"
+        );
+        assert_eq!(git_here(&["show", "HEAD:src/app.py"]), "print('app')");
+        assert_eq!(
+            std::fs::read(dest.join("src/app.py")).unwrap(),
+            b"print('app')\r\n"
+        );
+        assert!(
+            !dest.join(".git/hooks/post-commit").exists(),
+            "init.templateDir was used"
+        );
+        git_here(&["fsck", "--strict"]);
+    }
+
+    #[test]
+    fn init_commit_without_identity_fails_clearly_and_leaves_nothing() {
+        const TEST: &str = "init_commit_without_identity_fails_clearly_and_leaves_nothing";
+        if let Some(root) = child_root(TEST) {
+            let (home, dest) = (root.join("home"), root.join("my-project"));
+            let only_name = format!(
+                "{:#}",
+                init_commit(&dest, &project_files(), "Initial commit").unwrap_err()
+            );
+            assert!(only_name.contains("(user.email not set)"), "{only_name}");
+            assert!(!dest.join(".git").exists());
+            std::fs::remove_file(home.join(".gitconfig")).unwrap();
+            let none = format!(
+                "{:#}",
+                init_commit(&dest, &project_files(), "Initial commit").unwrap_err()
+            );
+            assert!(!dest.join(".git").exists());
+            assert!(
+                none.contains("(user.name and user.email not set)")
+                    && none.contains("git config --global user.name"),
+                "{none}"
+            );
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        write(&home.join(".gitconfig"), b"[user]\n\tname = Only A Name\n");
+        let dest = project(tmp.path());
+        run_child(
+            module_path!(),
+            TEST,
+            tmp.path(),
+            &[
+                ("HOME", home.as_os_str()),
+                ("PATH", OsStr::new("")),
+                // A machine-wide identity in /etc/gitconfig would be git's identity too.
+                ("GIT_CONFIG_NOSYSTEM", OsStr::new("1")),
+            ],
+        );
+        let left: Vec<_> = walkdir::WalkDir::new(&dest)
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .collect();
+        assert_eq!(
+            left.len(),
+            5,
+            "only the project's own files and directories: {left:?}"
+        );
+    }
+
+    #[test]
+    fn init_commit_refuses_an_existing_repository_and_bad_lists() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = project(tmp.path());
+        std::fs::create_dir(dest.join(".git")).unwrap();
+        let err = init_commit(&dest, &project_files(), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".git` already exists"), "{err}");
+        std::fs::remove_dir(dest.join(".git")).unwrap();
+        for bad in ["../outside", ".git/config", "a\\b"] {
+            let err = init_commit(&dest, &[(bad.into(), false)], "x")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("cannot commit `{bad}`")), "{err}");
+            assert!(!dest.join(".git").exists());
+        }
+    }
+}

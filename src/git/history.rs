@@ -80,3 +80,133 @@ pub(crate) fn committed_blobs(
     }
     Ok(Some(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+    use crate::git::repo::work_tree_of;
+    use crate::git::testing::*;
+    use crate::git::tree::{TEST_LIMITS as LIMITS, open_template_repo};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hostile_repository_runs_nothing() {
+        let f = fixture();
+        let tmp = f.work.parent().unwrap();
+        let marker = tmp.join("marker");
+        let script = tmp.join("evil.sh");
+        write(
+            &script,
+            format!("#!/bin/sh\necho \"$0 $*\" >> '{}'\ncat\n", marker.display()).as_bytes(),
+        );
+        make_executable(&script);
+        write(&f.work.join(".gitattributes"), b"* filter=x diff=x\n");
+        git(&f.work, &["add", ".gitattributes"]);
+        git(&f.work, &["commit", "-q", "-m", "attributes"]);
+        let head = git(&f.work, &["rev-parse", "HEAD"]);
+        let hooks = tmp.join("hooks");
+        for hook in [
+            "post-checkout",
+            "pre-commit",
+            "post-commit",
+            "reference-transaction",
+            "post-index-change",
+        ] {
+            for dir in [&hooks, &f.work.join(".git/hooks")] {
+                write(&dir.join(hook), &std::fs::read(&script).unwrap());
+                make_executable(&dir.join(hook));
+            }
+        }
+        let s = script.display();
+        let mut config = std::fs::OpenOptions::new()
+            .append(true)
+            .open(f.work.join(".git/config"))
+            .unwrap();
+        write!(
+            config,
+            "[core]\n\tfsmonitor = {s}\n\thooksPath = {}\n\tsshCommand = {s}\n\tpager = {s}\n\teditor = {s}\n\
+             [filter \"x\"]\n\tsmudge = {s}\n\tclean = {s}\n[diff \"x\"]\n\ttextconv = {s}\n\
+             [diff]\n\texternal = {s}\n[credential]\n\thelper = !{s}\n[gpg]\n\tprogram = {s}\n\
+             [commit]\n\tgpgSign = true\n[uploadpack]\n\tpackObjectsHook = {s}\n",
+            hooks.display()
+        )
+        .unwrap();
+        drop(config);
+        assert!(!marker.exists());
+
+        // Everything the module offers, on that repository.
+        let repo = open_template_repo(&f.work).unwrap();
+        assert_eq!(repo.resolve("main").unwrap().commit, head);
+        assert_eq!(repo.resolve("v1.1.0").unwrap().commit, f.c2);
+        assert_eq!(repo.tags().unwrap().len(), 2);
+        assert_eq!(repo.default_branch().as_deref(), Some("main"));
+        let files = repo.read_tree(&head, None, &LIMITS).unwrap();
+        assert_eq!(
+            files
+                .iter()
+                .find(|f| f.path == "README.md")
+                .unwrap()
+                .contents,
+            b"# template\n"
+        );
+        assert_eq!(
+            work_tree_of(&f.work.join("app")),
+            Some(f.work.canonicalize().unwrap())
+        );
+        assert_eq!(
+            find_blob(&f.work.join("app"), &blob_id(b"new\n"), 100)
+                .unwrap()
+                .as_deref(),
+            Some(&b"new\n"[..])
+        );
+        let dest = tmp.join("new-project");
+        write(&dest.join("a.txt"), b"a\n");
+        assert!(
+            !marker.exists(),
+            "a program ran: {}",
+            std::fs::read_to_string(&marker).unwrap_or_default()
+        );
+
+        // The trap is armed: git itself runs these programs.
+        std::fs::remove_file(f.work.join("README.md")).unwrap();
+        let mut cmd = git_cmd(&f.work);
+        cmd.args(["checkout", "--", "README.md"]);
+        let _ = cmd.output().unwrap();
+        let ran = std::fs::read_to_string(&marker).unwrap_or_default();
+        assert!(
+            ran.contains("evil.sh"),
+            "git did not run the scripts: {ran:?}"
+        );
+    }
+
+    #[test]
+    fn finds_blobs_by_id_within_bounds() {
+        let f = fixture();
+        let id = blob_id(b"a\r\nb\r\n");
+        for dir in [f.work.join("app"), f.bare()] {
+            assert_eq!(
+                find_blob(&dir, &id, 6).unwrap().as_deref(),
+                Some(&b"a\r\nb\r\n"[..])
+            );
+            assert_eq!(
+                find_blob(&dir, &blob_id(b"never committed"), 100).unwrap(),
+                None
+            );
+            let err = find_blob(&dir, &id, 5).unwrap_err().to_string();
+            assert!(err.contains("6 bytes, more than the limit of 5"), "{err}");
+            let err = find_blob(&dir, &f.c1, 1000).unwrap_err().to_string();
+            assert!(err.contains("is a commit, not a blob"), "{err}");
+            let err = find_blob(&dir, "HEAD", 1000).unwrap_err().to_string();
+            assert!(err.contains("not a full object id"), "{err}");
+        }
+        let outside = tempfile::tempdir().unwrap();
+        assert!(
+            find_blob(outside.path(), &id, 100)
+                .unwrap_err()
+                .to_string()
+                .contains("not inside a git repository")
+        );
+    }
+}

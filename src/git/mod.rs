@@ -16,4 +16,4 @@ pub(crate) mod repo;
 pub(crate) mod tree;
 
 #[cfg(test)]
-mod tests;
+mod testing;

@@ -73,3 +73,40 @@ pub(crate) fn check_path(path: &str) -> Result<(), String> {
     path.split('/')
         .try_for_each(|c| check_component(c.as_bytes()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::testing::*;
+
+    #[test]
+    fn blob_ids_are_gits() {
+        assert_eq!(blob_id(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+        // (crate::util::hash computes them; here they are compared with git's own.)
+        let tmp = tempfile::tempdir().unwrap();
+        for bytes in [
+            &b"hello\n"[..],
+            b"a\r\nb",
+            b"\0\x01\xff binary",
+            &vec![b'x'; 100_000],
+        ] {
+            assert_eq!(
+                blob_id(bytes),
+                git_in(tmp.path(), &["hash-object", "--stdin"], bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn finds_the_work_tree_root() {
+        let f = fixture();
+        let root = f.work.canonicalize().unwrap();
+        assert_eq!(work_tree_of(&f.work), Some(root.clone()));
+        assert_eq!(work_tree_of(&f.work.join("app")), Some(root));
+        assert_eq!(work_tree_of(&f.work.join(".git")), None);
+        assert_eq!(work_tree_of(&f.bare()), None);
+        assert_eq!(work_tree_of(&f.work.join("missing")), None);
+        let outside = tempfile::tempdir().unwrap();
+        assert_eq!(work_tree_of(outside.path()), None);
+    }
+}

@@ -461,3 +461,320 @@ impl TemplateRepo {
             .collect())
     }
 }
+
+/// Limits the tests' fixtures keep within.
+#[cfg(test)]
+pub(crate) const TEST_LIMITS: TreeLimits = TreeLimits {
+    files: 100,
+    file_bytes: 1 << 20,
+    total_bytes: 1 << 22,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::TEST_LIMITS as LIMITS;
+    use super::*;
+    use crate::git::testing::*;
+
+    #[test]
+    fn resolves_every_kind_of_revision() {
+        let f = fixture();
+        for path in [f.work.clone(), f.work.join(".git"), f.bare()] {
+            let repo = open_template_repo(&path).unwrap();
+            let resolve = |rev: &str| repo.resolve(rev).unwrap_or_else(|e| panic!("{rev}: {e:#}"));
+            let expect = |commit: &str, kind| Resolved {
+                commit: commit.to_owned(),
+                kind,
+            };
+            assert_eq!(resolve("v1.0.0"), expect(&f.c1, RefKind::Tag), "{path:?}");
+            assert_eq!(resolve("v1.1.0"), expect(&f.c2, RefKind::AnnotatedTag));
+            assert_eq!(
+                resolve("refs/tags/v1.1.0"),
+                expect(&f.c2, RefKind::AnnotatedTag)
+            );
+            assert_eq!(resolve("main"), expect(&f.c2, RefKind::Branch));
+            assert_eq!(resolve("old"), expect(&f.c1, RefKind::Branch));
+            assert_eq!(resolve("refs/heads/old"), expect(&f.c1, RefKind::Branch));
+            assert_eq!(resolve(&f.c1), expect(&f.c1, RefKind::Commit));
+            assert_eq!(resolve(&f.c2[..7]), expect(&f.c2, RefKind::Commit));
+            assert_eq!(resolve(&f.c1[..4]).commit, f.c1);
+            // The annotated tag's own object id peels to its commit.
+            let tag_object = git(&f.work, &["rev-parse", "v1.1.0"]);
+            assert_ne!(tag_object, f.c2);
+            assert_eq!(resolve(&tag_object), expect(&f.c2, RefKind::Commit));
+
+            for bad in [
+                "-v1.0.0",
+                "--upload-pack=touch x",
+                "",
+                "nope",
+                "v1..0",
+                "HEAD@{0}",
+                "main~1",
+            ] {
+                let err = repo.resolve(bad).unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!("`{bad}`")) && err.contains("not a valid revision")
+                        || err.contains("has no tag"),
+                    "{bad}: {err}"
+                );
+            }
+            assert_eq!(repo.tags().unwrap(), ["v1.0.0", "v1.1.0"]);
+            assert_eq!(repo.default_branch().as_deref(), Some("main"));
+        }
+    }
+
+    #[test]
+    fn a_tag_of_a_tree_is_not_a_commit() {
+        let f = fixture();
+        git(
+            &f.work,
+            &["tag", "-a", "tree-tag", "-m", "x", "HEAD^{tree}"],
+        );
+        let repo = open_template_repo(&f.work).unwrap();
+        let err = repo.resolve("tree-tag").unwrap_err().to_string();
+        assert!(err.contains("names a tree, not a commit"), "{err}");
+    }
+
+    #[test]
+    fn default_branch_follows_head_and_is_none_when_detached() {
+        let f = fixture();
+        git(&f.work, &["checkout", "-q", "old"]);
+        assert_eq!(
+            open_template_repo(&f.work)
+                .unwrap()
+                .default_branch()
+                .as_deref(),
+            Some("old")
+        );
+        git(&f.work, &["checkout", "-q", "--detach", "main"]);
+        assert_eq!(open_template_repo(&f.work).unwrap().default_branch(), None);
+    }
+
+    #[test]
+    fn replace_refs_do_not_change_what_a_commit_holds() {
+        let f = fixture();
+        git(&f.work, &["replace", &f.c1, &f.c2]);
+        assert_eq!(
+            git(&f.work, &["ls-tree", "-r", "--name-only", &f.c1])
+                .lines()
+                .count(),
+            4,
+            "git honours the replacement"
+        );
+        let repo = open_template_repo(&f.work).unwrap();
+        let files = repo.read_tree(&f.c1, None, &LIMITS).unwrap();
+        assert_eq!(files.len(), 3, "{files:?}");
+    }
+
+    #[test]
+    fn reads_a_tree_and_a_subdirectory_exactly() {
+        let f = fixture();
+        // Attributes that would convert line endings on checkout must not matter.
+        write(&f.work.join(".gitattributes"), b"* text eol=lf\n");
+        git(&f.work, &["add", ".gitattributes"]);
+        git(&f.work, &["commit", "-q", "-m", "attributes"]);
+        let head = git(&f.work, &["rev-parse", "HEAD"]);
+        let repo = open_template_repo(&f.bare()).unwrap();
+
+        let files = repo.read_tree(&f.c1, None, &LIMITS).unwrap();
+        let summary: Vec<(&str, bool, &[u8])> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.executable, f.contents.as_slice()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("README.md", false, &b"# template\n"[..]),
+                ("app/data.txt", false, b"a\r\nb\r\n"),
+                ("app/main.py", cfg!(unix), b"print('hi')\n"),
+            ]
+        );
+        let repo = open_template_repo(&f.work).unwrap();
+        let files = repo.read_tree(&head, Some("app"), &LIMITS).unwrap();
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["data.txt", "main.py", "new.txt"]);
+        assert_eq!(files[0].contents, b"a\r\nb\r\n");
+        assert_eq!(
+            repo.read_tree(&head, Some("/app/"), &LIMITS).unwrap(),
+            files
+        );
+
+        for (subdir, message) in [
+            ("nope", "has no directory `nope`"),
+            ("README.md", "`README.md` in commit"),
+            ("app/../app", "has the component `..`"),
+            ("app/.git", "version-control"),
+        ] {
+            let err = repo
+                .read_tree(&head, Some(subdir), &LIMITS)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(message), "{subdir}: {err}");
+        }
+        let err = repo
+            .read_tree(&head[..7], None, &LIMITS)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a full object id"), "{err}");
+        let tree = git(&f.work, &["rev-parse", "HEAD^{tree}"]);
+        let err = repo
+            .read_tree(&tree, None, &LIMITS)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is a tree, not a commit"), "{err}");
+    }
+
+    fn read_err(repo_dir: &Path, commit: &str, limits: &TreeLimits) -> String {
+        let repo = open_template_repo(repo_dir).unwrap();
+        format!("{:#}", repo.read_tree(commit, None, limits).unwrap_err())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_a_committed_symlink() {
+        let f = fixture();
+        std::os::unix::fs::symlink("/etc/passwd", f.work.join("app/link")).unwrap();
+        git(&f.work, &["add", "-A"]);
+        git(&f.work, &["commit", "-q", "-m", "link"]);
+        let err = read_err(&f.work, &git(&f.work, &["rev-parse", "HEAD"]), &LIMITS);
+        assert!(err.contains("`app/link` is a symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_submodule() {
+        let f = fixture();
+        git(
+            &f.work,
+            &[
+                "update-index",
+                "--add",
+                "--cacheinfo",
+                &format!("160000,{},vendor/lib", f.c1),
+            ],
+        );
+        git(&f.work, &["commit", "-q", "-m", "submodule"]);
+        let err = read_err(&f.work, &git(&f.work, &["rev-parse", "HEAD"]), &LIMITS);
+        assert!(err.contains("`vendor/lib` is a submodule"), "{err}");
+    }
+
+    #[test]
+    fn refuses_dot_git_and_escaping_names() {
+        let f = fixture();
+        let blob = git_in(&f.work, &["hash-object", "-w", "--stdin"], b"x\n");
+        // `git mktree` accepts these two names as they are.
+        let x = git_in(
+            &f.work,
+            &["mktree"],
+            format!("100644 blob {blob}\tx\n").as_bytes(),
+        );
+        let dot_git = git_in(
+            &f.work,
+            &["mktree"],
+            format!("040000 tree {x}\t.GIT\n").as_bytes(),
+        );
+        let dot_dot = git_in(
+            &f.work,
+            &["mktree"],
+            format!("100644 blob {blob}\t..\n").as_bytes(),
+        );
+        for (tree, shown) in [(dot_git, "`.GIT`"), (dot_dot, "`..`")] {
+            let commit = git(&f.work, &["commit-tree", &tree, "-m", "hostile"]);
+            let err = read_err(&f.work, &commit, &LIMITS);
+            assert!(
+                err.contains(shown)
+                    && (err.contains("version-control") || err.contains("the component `..`")),
+                "{err}"
+            );
+        }
+        // The rest need a tree git would not write itself.
+        for (mode, name, why) in [
+            ("100644", &b"."[..], "the component `.`"),
+            ("100644", b"", "empty component"),
+            ("100644", b"a\\..\\b", "path separator"),
+            ("100644", b"a/b", "path separator"),
+            ("100644", b"bell\x07", "control character"),
+            ("100644", b"\xff", "not UTF-8"),
+            ("100644", b".git", "version-control"),
+            ("100644", b".Git. ", "version-control"),
+            ("100644", b"GIT~1", "version-control"),
+            ("100644", ".g\u{200c}it".as_bytes(), "version-control"),
+            ("100664", b"old-mode", "unsupported mode 100664"),
+            ("100600", b"private", "unsupported mode 100600"),
+        ] {
+            let commit = hostile_commit(&f.work, &[(mode, name, &blob)]);
+            let err = read_err(&f.work, &commit, &LIMITS);
+            assert!(err.contains(why), "{name:?}: {err}");
+        }
+        let commit = hostile_commit(
+            &f.work,
+            &[("100644", b"same", &blob), ("100644", b"same", &blob)],
+        );
+        assert!(read_err(&f.work, &commit, &LIMITS).contains("`same` appears twice"));
+        // A tree entry that says "file" for a directory object.
+        let commit = hostile_commit(&f.work, &[("100644", b"fake", &x)]);
+        assert!(read_err(&f.work, &commit, &LIMITS).contains("`fake` is a tree, not a file"));
+    }
+
+    #[test]
+    fn refuses_trees_over_the_limits() {
+        let f = fixture();
+        let limits = |files, file, total| TreeLimits {
+            files,
+            file_bytes: file,
+            total_bytes: total,
+        };
+        let err = read_err(&f.work, &f.c1, &limits(2, 1000, 1000));
+        assert!(err.contains("past the limit of 2 files"), "{err}");
+        let err = read_err(&f.work, &f.c1, &limits(10, 11, 1000));
+        assert!(
+            err.contains("`README.md` has 11 bytes") || err.contains("more than the limit of 11"),
+            "{err}"
+        );
+        let err = read_err(&f.work, &f.c1, &limits(10, 100, 20));
+        assert!(err.contains("past the limit of 20 bytes in all"), "{err}");
+        assert_eq!(
+            open_template_repo(&f.work)
+                .unwrap()
+                .read_tree(&f.c1, None, &limits(3, 12, 29))
+                .unwrap()
+                .len(),
+            3
+        );
+
+        // A directory bomb (one tree entered many times) and a very deep tree stop early.
+        let blob = git_in(&f.work, &["hash-object", "-w", "--stdin"], b"x\n");
+        let mut tree = git_in(
+            &f.work,
+            &["mktree"],
+            format!("100644 blob {blob}\tx\n").as_bytes(),
+        );
+        for _ in 0..70 {
+            tree = git_in(
+                &f.work,
+                &["mktree"],
+                format!("040000 tree {tree}\td\n").as_bytes(),
+            );
+        }
+        let commit = git(&f.work, &["commit-tree", &tree, "-m", "deep"]);
+        assert!(read_err(&f.work, &commit, &LIMITS).contains("nested deeper than 64"));
+        let wide: String = (0..50).fold(String::new(), |mut out, i| {
+            use std::fmt::Write as _;
+            let _ = writeln!(out, "040000 tree {tree}\td{i}");
+            out
+        });
+        let commit = git(
+            &f.work,
+            &[
+                "commit-tree",
+                &git_in(&f.work, &["mktree"], wide.as_bytes()),
+                "-m",
+                "wide",
+            ],
+        );
+        assert!(
+            read_err(&f.work, &commit, &limits(100, 100, 1000))
+                .contains("past the limit of 100 directories")
+        );
+    }
+}
