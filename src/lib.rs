@@ -26,7 +26,7 @@
 //! | `git::testing` | (tests) the real git, driven for the git modules' tests |
 //! | `git::repo` | every repository opened isolated: nothing it holds can run; object ids |
 //! | `git::tree` | a template repository read in place: refs, tags, trees within limits |
-//! | `git::history` | a project's own history: blobs by id, what the last commit holds |
+//! | `git::blobs` | a project's own history read: blobs by id, what the last commit holds |
 //! | `git::commit` | `new --git`: the user's identity, the new repository and its one commit |
 //! | `sources/` | **where templates come from; `sources::locate` decides it, once, for every way a command names one** |
 //! | `sources::source` | a template as files in memory, whatever source it was read from |

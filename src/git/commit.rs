@@ -277,7 +277,7 @@ mod tests {
     use std::ffi::OsStr;
 
     use super::*;
-    use crate::git::history::find_blob;
+    use crate::git::blobs::find_blob;
     use crate::git::repo::work_tree_of;
     use crate::git::testing::*;
     use crate::git::tree::{TEST_LIMITS as LIMITS, open_template_repo};

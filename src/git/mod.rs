@@ -10,8 +10,8 @@
 //! only as regular files: [`tree::TemplateRepo::read_tree`] refuses symbolic links, submodules, `.git`
 //! in any disguise and names that could leave the destination, within size limits.
 
+pub(crate) mod blobs;
 pub(crate) mod commit;
-pub(crate) mod history;
 pub(crate) mod repo;
 pub(crate) mod tree;
 

@@ -98,11 +98,8 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
         // Where the render cannot give the bytes, the project's git history may hold them.
         let base_bytes = match (base_bytes, recorded) {
             (Base::Unknown(why), Some(r)) => {
-                match crate::git::history::find_blob(
-                    &project.root,
-                    &r.blob,
-                    disk::MAX_COMPARED_BYTES,
-                ) {
+                match crate::git::blobs::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
+                {
                     Ok(Some(bytes)) => Base::FromGit(bytes),
                     _ => Base::Unknown(why),
                 }

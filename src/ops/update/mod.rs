@@ -364,7 +364,7 @@ fn locate_base(
     for r in &record.files {
         if !base.bytes.contains_key(&r.path)
             && let Ok(Some(bytes)) =
-                crate::git::history::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
+                crate::git::blobs::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
         {
             base.bytes.insert(r.path.clone(), bytes);
         }
@@ -429,7 +429,7 @@ fn refuse_dirty(
     // in git to go back to, so it is treated as outside git: backups, no dirty check.
     let mut asked = touched.clone();
     asked.push(record::FILE.to_string());
-    let committed = crate::git::history::committed_blobs(&project.root, &asked)?
+    let committed = crate::git::blobs::committed_blobs(&project.root, &asked)?
         .filter(|c| c.contains_key(record::FILE));
     let in_git = committed.is_some();
     if let Some(committed) = committed {
