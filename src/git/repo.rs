@@ -19,6 +19,7 @@ pub(crate) fn isolated_with(extra: &[String]) -> gix::open::Options {
     gix::open::Options::isolated().config_overrides(overrides)
 }
 
+/// [`isolated_with`] and no more overrides.
 pub(crate) fn isolated() -> gix::open::Options {
     isolated_with(&[])
 }

@@ -31,6 +31,7 @@ pub(crate) fn git_cmd(dir: &Path) -> Command {
     cmd
 }
 
+/// Runs a git command (with `stdin` fed in), fails the test if it fails, returns its stdout.
 pub(crate) fn run(mut cmd: Command, stdin: Option<&[u8]>) -> String {
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -50,23 +51,27 @@ pub(crate) fn run(mut cmd: Command, stdin: Option<&[u8]>) -> String {
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
 
+/// `git ARGS` in `dir`, as [`git_cmd`] sets it up; its stdout.
 pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let mut cmd = git_cmd(dir);
     cmd.args(args);
     run(cmd, None)
 }
 
+/// [`git`] with `stdin` fed in.
 pub(crate) fn git_in(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
     let mut cmd = git_cmd(dir);
     cmd.args(args);
     run(cmd, Some(stdin))
 }
 
+/// Writes a file, creating its parent directories.
 pub(crate) fn write(path: &Path, contents: &[u8]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, contents).unwrap();
 }
 
+/// Mode 755.
 #[cfg(unix)]
 pub(crate) fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -86,6 +91,7 @@ pub(crate) struct Fixture {
     pub(crate) c2: String,
 }
 
+/// Makes the [`Fixture`].
 pub(crate) fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join("tpl");
@@ -148,8 +154,8 @@ pub(crate) fn hostile_commit(repo: &Path, entries: &[(&str, &[u8], &str)]) -> St
     git(repo, &["commit-tree", &tree_id, "-m", "hostile"])
 }
 
-pub(crate) const CHILD: &str = "SCAFFOLD_GIT_TEST_CHILD";
-pub(crate) const CHILD_ROOT: &str = "SCAFFOLD_GIT_TEST_ROOT";
+const CHILD: &str = "SCAFFOLD_GIT_TEST_CHILD";
+const CHILD_ROOT: &str = "SCAFFOLD_GIT_TEST_ROOT";
 
 /// In the child process of `test` (see [`run_child`]), the directory the parent prepared.
 pub(crate) fn child_root(test: &str) -> Option<PathBuf> {
