@@ -1,4 +1,5 @@
-//! Variable values: from `-d KEY=VALUE`, from the user at a prompt, or from defaults.
+//! Variable values: from `-d KEY=VALUE`, from the user at a prompt, or from defaults; what a
+//! run asks of a template ([`Request`]), and every value it gets ([`answer`]).
 //!
 //! Values are resolved in manifest order so that a default (a Tera text) and a `when`
 //! condition can use every earlier answer; one context grows as values are resolved, so the
