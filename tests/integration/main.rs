@@ -2,6 +2,7 @@
 //! module per feature. Hostile cases assert the exit code, that the message names the culprit,
 //! and that nothing outside the templates changed (see `fixture::refused`).
 
+mod bounds;
 mod check;
 mod destination;
 mod fixture;
@@ -14,5 +15,6 @@ mod project;
 mod readme;
 mod render;
 mod templates;
+mod trust;
 mod update;
 mod values;
