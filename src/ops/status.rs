@@ -67,7 +67,12 @@ pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
 /// The state of every generated file, in path order: hashes only, nothing rendered (and
 /// the last update's unresolved conflicts).
 pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
-    let open: Vec<String> = unresolved(project)?.into_iter().map(|u| u.path).collect();
+    crate::util::limits::stage(format!(
+        "comparing the files of `{}` with what scaffold wrote",
+        project.root.display()
+    ));
+    let open: std::collections::HashSet<String> =
+        unresolved(project)?.into_iter().map(|u| u.path).collect();
     let mut out = Vec::with_capacity(project.record.files.len());
     for f in &project.record.files {
         if open.contains(&f.path) {
