@@ -361,11 +361,16 @@ fn locate_base(
         }
         Err(why) => base.note = Some(why?),
     }
+    // The project's git history, found once for every file it may hold.
+    let mut history = None;
     for r in &record.files {
-        if !base.bytes.contains_key(&r.path)
-            && let Ok(Some(bytes)) =
-                crate::git::blobs::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
-        {
+        if base.bytes.contains_key(&r.path) {
+            continue;
+        }
+        let history = history
+            .get_or_insert_with(|| crate::git::blobs::History::of(&project.root).ok())
+            .as_ref();
+        if let Some(Ok(Some(bytes))) = history.map(|h| h.blob(&r.blob, disk::MAX_COMPARED_BYTES)) {
             base.bytes.insert(r.path.clone(), bytes);
         }
     }
