@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use self::decide::{Sides, Step, Verdict, changes, conflicts, plan};
+use self::decide::{Sides, Step, Verdict, changes, conflicts, lookalikes, plan};
 use crate::project::disk::{self, OnDisk, Project};
 use crate::project::record::{self, Record};
 use crate::project::{base, journal};
@@ -475,6 +475,7 @@ fn new_record(
     new_record.files = steps.iter().filter_map(|s| s.record.clone()).collect();
     new_record.files.sort_by(|a, b| a.path.cmp(&b.path));
     new_record.pending = conflicts(steps);
+    new_record.lookalikes = lookalikes(steps);
     Ok(new_record)
 }
 
