@@ -176,14 +176,18 @@ fn new_answers(
 }
 
 /// Renames the update applies: a recorded file whose template file now renders elsewhere
-/// (an answer moved a templated folder), and the template's `[[renames]]`.
+/// (an answer moved a templated folder), and the template's `[[renames]]`. Only a file that
+/// scaffold is known to have generated moves: one the recorded version, rendered again, gives
+/// at that path from that source (`generated`). A record is untrusted: its word alone must not
+/// make an update move a file of yours (a git-ignored `.env`) into one the template tracks.
 fn renames(
     recorded: &[record::File],
+    generated: &BTreeSet<String>,
     theirs: &[OutFile],
     declared: &[(String, String)],
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for r in recorded {
+    for r in recorded.iter().filter(|r| generated.contains(&r.path)) {
         let from = declared
             .iter()
             .find(|(f, _)| *f == r.from)
@@ -240,7 +244,12 @@ pub(crate) fn prepare(
     std::mem::forget(engine);
     record::refuse_reserved(&rendered.files)?;
     // Yours: every path involved, as it is on disk.
-    let renames = renames(&record.files, &rendered.files, &loaded.manifest.renames);
+    let renames = renames(
+        &record.files,
+        &base.generated,
+        &rendered.files,
+        &loaded.manifest.renames,
+    );
     let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
     paths.extend(rendered.files.iter().map(|f| f.path.clone()));
     let paths: Vec<String> = paths.into_iter().collect();
@@ -315,6 +324,9 @@ fn locate_new(
 struct Base {
     /// The bytes of each recorded file, by path, where known.
     bytes: BTreeMap<String, Vec<u8>>,
+    /// The recorded files the recorded version, rendered again, gives exactly: the same bytes
+    /// at the same path from the same source. Scaffold generated these.
+    generated: BTreeSet<String>,
     /// The cookie secret, found again in the files that held it.
     secret: Option<String>,
     /// Why the recorded version could not be rendered again, if it could not.
@@ -334,6 +346,7 @@ fn locate_base(
     let record = &project.record;
     let mut base = Base {
         bytes: BTreeMap::new(),
+        generated: BTreeSet::new(),
         secret: None,
         note: None,
     };
@@ -356,6 +369,9 @@ fn locate_base(
                     && crate::util::hash::blob_id(&f.contents)? == r.blob
                 {
                     base.bytes.insert(r.path.clone(), f.contents.clone());
+                    if f.source == r.from {
+                        base.generated.insert(r.path.clone());
+                    }
                 }
             }
         }
