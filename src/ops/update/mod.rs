@@ -212,8 +212,9 @@ pub(crate) fn prepare(
 ) -> Result<Prepared> {
     refuse_pending(project)?;
     let record = &project.record;
-    // Theirs: the new version, and the answers for it.
+    // Theirs: the new version, and the answers for it; never a template the project is in.
     let (loaded, new_source) = locate_new(registry, project, request)?;
+    crate::project::plan::refuse_overlap(&loaded, &project.root, &[], "project")?;
     let from = shown_version(
         &record.template.name,
         record.template.version.as_deref(),
@@ -243,6 +244,7 @@ pub(crate) fn prepare(
     let rendered = render::render(&loaded, &engine, &render_request, answers)?;
     std::mem::forget(engine);
     record::refuse_reserved(&rendered.files)?;
+    crate::project::plan::refuse_overlap(&loaded, &project.root, &rendered.files, "project")?;
     // Yours: every path involved, as it is on disk.
     let renames = renames(
         &record.files,
