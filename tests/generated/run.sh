@@ -35,7 +35,7 @@ PYTHON_MIN=3.11
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-for tool in curl python3; do
+for tool in curl git python3; do
   command -v "$tool" >/dev/null || die "\`$tool\` is required (apt-get install $tool)"
 done
 UV=${UV:-$(command -v uv || true)}
