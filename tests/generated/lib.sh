@@ -178,6 +178,21 @@ test_per_readme() {
   fi
 }
 
+# test_and_lint_per_readme: the project's tests and ruff as the README runs them on the
+# $INSTALLER path. On the uv path, when the project has a CI workflow, its steps are the
+# README's uv commands (`uv sync`, `uv run ruff check .`, `uv run ruff format --check .`,
+# `uv run pytest`): check_ci_workflow runs them, once, in a fresh clone of the project.
+test_and_lint_per_readme() {
+  if [ "${INSTALLER:-pip}" = uv ] && [ -f .github/workflows/ci.yml ]; then
+    readme_has 'uv run pytest'
+    readme_has 'uv run ruff check . && uv run ruff format --check .'
+    check_ci_workflow
+  else
+    test_per_readme
+    lint_per_readme
+  fi
+}
+
 # lint_per_readme: ruff as the README runs it on the $INSTALLER path.
 lint_per_readme() {
   if [ "${INSTALLER:-pip}" = uv ]; then
@@ -528,12 +543,13 @@ check_secret_not_committed() {
   step "no staged file holds the cookie secret"
 }
 
-# check_dist_no_secret: the sdist and the wheel (`uv build`) hold no .env and no file with
-# the cookie secret.
+# check_dist_no_secret [DIR]: the sdist and the wheel (`uv build`) hold no .env and no file
+# with the cookie secret. With DIR, they are built there and kept (for further checks).
 check_dist_no_secret() {
-  local secret out
+  local secret out keep=${1:-}
   secret=$(project_secret)
-  out=$(mktemp -d)
+  out=${keep:-$(mktemp -d)}
+  mkdir -p "$out"
   step "uv build (sdist and wheel)"
   UV_PYTHON="$PYTHON" "$UV" build --quiet --no-progress --out-dir "$out" >/dev/null 2>&1 \
     || { rm -rf "$out"; fail "uv build failed"; }
@@ -559,7 +575,7 @@ if len(glob.glob(out + "/*")) != 2:
 if found:
     sys.exit("\n".join(found))
 PY
-  rm -rf "$out"
+  [ -n "$keep" ] || rm -rf "$out"
 }
 
 # check_dockerignore: the Docker build context, as Docker reads .dockerignore (the Docker
@@ -654,7 +670,8 @@ check_xsrf_secure() {
 # with uv (actions/checkout and astral-sh/setup-uv pinned to a major version), and its `run:`
 # steps (uv sync, ruff check, ruff format --check, pytest) pass for real, in order, in what a
 # fresh clone holds (the files `git add -A` stages: no .env, no .venv), with $PYTHON for the
-# matrix's Python.
+# matrix's Python; pytest with every DeprecationWarning an error, at least one test run and
+# none skipped.
 check_ci_workflow() {
   local file=${1:-.github/workflows/ci.yml} py steps gitdir clone cmd n=0
   [ -f "$file" ] || fail "no $file"
@@ -690,10 +707,16 @@ PY
   while IFS= read -r cmd; do
     n=$((n + 1))
     step "CI step $n in a fresh clone: $cmd"
-    ( cd "$clone" && env -u VIRTUAL_ENV -u COOKIE_SECRET UV_PYTHON="$PYTHON" PATH="$(dirname "$UV"):$PATH" \
+    # PYTEST_ADDOPTS: every DeprecationWarning an error here too (no deprecated API).
+    ( cd "$clone" && env -u VIRTUAL_ENV -u COOKIE_SECRET UV_PYTHON="$PYTHON" \
+        PYTEST_ADDOPTS="-W error::DeprecationWarning" PATH="$(dirname "$UV"):$PATH" \
         bash -euo pipefail -c "$cmd" ) >"$steps.out" 2>&1 \
       || { tail -n 40 "$steps.out" >&2; rm -rf "$gitdir" "$clone"; fail "CI step '$cmd' failed in a fresh clone"; }
     tail -n 1 "$steps.out"
+    if [[ "$cmd" == *pytest* ]]; then
+      grep -Eq '[0-9]+ passed' "$steps.out" || { cat "$steps.out" >&2; fail "CI step '$cmd' ran no test"; }
+      if grep -Eq '[0-9]+ skipped' "$steps.out"; then cat "$steps.out" >&2; fail "CI step '$cmd' skipped tests"; fi
+    fi
   done <"$steps"
   rm -rf "$gitdir" "$clone" "$steps" "$steps.out"
 }

@@ -161,16 +161,18 @@ run_update() {
 }
 
 PASSED=0; FAILED=0; FAILURES=()
-declare -A PIDS=()
+declare -A PIDS=() BEGAN=()
 reap() {
-  local pid=$1 name=${PIDS[$1]}
-  if wait "$pid"; then
-    PASSED=$((PASSED + 1)); echo "PASS $name  ($(grep -h 'verified:' "$WORK/logs/${name//\//--}.log" | sed 's/.*verified: //'))"
+  local pid=$1 name=${PIDS[$1]} took ok=0
+  wait "$pid" || ok=$?
+  took=$((SECONDS - ${BEGAN[$pid]}))
+  if [ "$ok" = 0 ]; then
+    PASSED=$((PASSED + 1)); echo "PASS $name  ($(grep -h 'verified:' "$WORK/logs/${name//\//--}.log" | sed 's/.*verified: //'); ${took} s)"
   else
-    FAILED=$((FAILED + 1)); FAILURES+=("$name"); echo "FAIL $name"
+    FAILED=$((FAILED + 1)); FAILURES+=("$name"); echo "FAIL $name  (${took} s)"
     sed 's/^/    | /' "$WORK/logs/${name//\//--}.log" | tail -n 60
   fi
-  unset "PIDS[$pid]"
+  unset "PIDS[$pid]" "BEGAN[$pid]"
 }
 launch() {
   while [ ${#PIDS[@]} -ge "$JOBS" ]; do
@@ -181,6 +183,7 @@ launch() {
   local name="$1/$5/$6"
   if [ "$1" = update ]; then run_update "$5" & else run_one "$@" & fi
   PIDS[$!]=$name
+  BEGAN[$!]=$SECONDS
 }
 
 # The lowest Tornado is pinned with a pip constraint, so the lowest-version runs install with

@@ -38,9 +38,7 @@ check_secret_not_committed
 install_per_readme
 report_versions
 check_tornado_floor
-test_per_readme
-lint_per_readme
-[ "$INSTALLER" != uv ] || check_ci_workflow
+test_and_lint_per_readme
 readme_has 'uv run python server.py --port=8888'
 readme_has 'python server.py --port=8888'
 check_bad_options python server.py

@@ -23,9 +23,7 @@ check_secret_not_committed
 install_per_readme
 report_versions
 check_tornado_floor
-test_per_readme
-lint_per_readme
-[ "$INSTALLER" != uv ] || check_ci_workflow
+test_and_lint_per_readme
 
 step "python tasks.py test"
 out=$(python tasks.py test -q -p no:cacheprovider tests/test_jsonbody.py 2>&1) || { echo "$out" >&2; fail "python tasks.py test failed"; }

@@ -63,15 +63,15 @@ fi
 unset COOKIE_SECRET
 
 check_secret_not_committed
-check_dist_no_secret
+DIST=$(mktemp -d)
+on_exit 'rm -rf "$DIST"'
+check_dist_no_secret "$DIST"
 [ ! -f Dockerfile ] || check_dockerignore
 
 install_per_readme
 report_versions
 check_tornado_floor
-test_per_readme
-lint_per_readme
-if [ -f .github/workflows/ci.yml ] && [ "$INSTALLER" = uv ]; then check_ci_workflow; fi
+test_and_lint_per_readme
 
 step "python run.py --help"
 python run.py --help >/dev/null 2>&1 || fail "python run.py --help failed"
@@ -180,31 +180,28 @@ deactivate
 
 # 3. A regular (non-editable) install in a second virtualenv: the wheel must carry the
 #    templates and static files, and the installed script must find them.
-step "second virtualenv for a non-editable install"
-"$PYTHON" -m venv "$WORK/venv" || fail "could not create a second virtualenv"
-. "$WORK/venv/bin/activate"
-python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null || fail "pip upgrade failed"
-
-step "pip wheel --no-deps -w dist ."
-rm -rf dist
-pip wheel -q --disable-pip-version-check --no-deps -w dist . || fail "building the wheel failed"
-python - "$PKG" "$I18N" <<'PY' || fail "the wheel lacks package data"
+python3 - "$PKG" "$I18N" "$DIST" <<'PY' || fail "the wheel lacks package data"
 import glob, sys, zipfile
-pkg, i18n = sys.argv[1], sys.argv[2] == "yes"
-wheels = glob.glob("dist/*.whl")
+pkg, i18n, dist = sys.argv[1], sys.argv[2] == "yes", sys.argv[3]
+wheels = glob.glob(f"{dist}/*.whl")
 assert len(wheels) == 1, wheels
 names = set(zipfile.ZipFile(wheels[0]).namelist())
 want = [f"{pkg}/{p}" for p in (
     "templates/base.html", "templates/index.html", "templates/404.html", "templates/500.html",
-    "static/css/style.css", "static/robots.txt", "app.py", "__main__.py", "handlers/base.py")]
+    "templates/error.html", "static/css/style.css", "static/robots.txt", "static/favicon.svg",
+    "app.py", "__main__.py", "handlers/base.py")]
 if i18n:
     want.append(f"{pkg}/locale/es.csv")
 missing = [w for w in want if w not in names]
 assert not missing, f"missing from {wheels[0]}: {missing}"
 assert not any(n.startswith("tests/") for n in names), "tests/ must not be installed"
-print(f"  -> {wheels[0]}: {len(names)} files, templates and static included")
+print(f"  -> {wheels[0].rsplit('/', 1)[-1]} (uv build): {len(names)} files, templates and static included")
 PY
 
+step "second virtualenv for a non-editable install"
+"$PYTHON" -m venv "$WORK/venv" || fail "could not create a second virtualenv"
+. "$WORK/venv/bin/activate"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
 pip_install .
 cd "$WORK"  # away from the checkout, so only the installed copy can be imported
 installed=$(python -c "import $PKG; print($PKG.__file__)") || fail "$PKG is not importable after pip install ."
@@ -227,6 +224,6 @@ export COOKIE_SECRET
 serve "$WORK/server-wheel.log" "$PKG" --port="$PORT"
 check_site "$WORK/server-wheel.log"
 cd "$PROJECT"
-rm -rf dist "$WORK"
+rm -rf "$WORK"
 
 step "package: all checks passed"
