@@ -461,3 +461,38 @@ fn new_git_refusals() {
         .stderr(contains("user.name").and(contains("user.email")));
     assert!(!fx.path("p").exists(), "nothing is left half-done");
 }
+
+/// Issue 19, item 11: `--data-file` opens its file without following a symlink at its name
+/// (the one in a cloned project may point anywhere), and reads only a regular file: a FIFO is
+/// refused at once instead of blocking.
+#[cfg(unix)]
+#[test]
+fn a_data_file_is_never_read_through_a_symlink() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    ok(&fx, &["new", &t, "p", "-q"]);
+    fx.write("outside/values.toml", "license = \"none\"\n");
+    std::os::unix::fs::symlink("../outside/values.toml", fx.path("p/link.toml")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(fx.path("p/fifo.toml"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for (args, culprit) in [
+        (
+            &["update", "p", "--data-file", "p/link.toml"][..],
+            "--data-file `p/link.toml`: it is a symlink",
+        ),
+        (
+            &["new", &t, "q", "--data-file", "p/link.toml"],
+            "--data-file `p/link.toml`: it is a symlink",
+        ),
+        (
+            &["update", "p", "--data-file", "p/fifo.toml"],
+            "--data-file `p/fifo.toml`: it is not a regular file",
+        ),
+    ] {
+        refused(&fx, args, 2, &[culprit]);
+    }
+    assert!(fx.path("p/LICENSE").exists());
+}
