@@ -496,3 +496,37 @@ fn a_data_file_is_never_read_through_a_symlink() {
     }
     assert!(fx.path("p/LICENSE").exists());
 }
+
+/// Issue 19, item 12: a record may not list scaffold's own paths (anything in `.scaffold/`, in
+/// any letter case, or the answers file): one problem naming the key, before anything is read
+/// or written (an update would otherwise plan to remove its own backups).
+#[test]
+fn a_record_cannot_list_scaffolds_own_paths() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    ok(&fx, &["new", &t, "p", "-q"]);
+    let good = fs::read_to_string(fx.path("p/.scaffold.toml")).unwrap();
+    let line = good
+        .lines()
+        .find(|l| l.starts_with("\"LICENSE\" = "))
+        .unwrap()
+        .to_string();
+    for (path, culprit) in [
+        (
+            ".scaffold/backup/1/LICENSE",
+            "`files..scaffold/backup/1/LICENSE`",
+        ),
+        (".Scaffold/journal", "`files..Scaffold/journal`"),
+        (".SCAFFOLD.toml", "`files..SCAFFOLD.toml`"),
+    ] {
+        let planted = line.replacen("\"LICENSE\"", &format!("\"{path}\""), 1);
+        fs::write(
+            fx.path("p/.scaffold.toml"),
+            good.replacen(&line, &format!("{line}\n{planted}"), 1),
+        )
+        .unwrap();
+        for args in [&["status", "p"][..], &["update", "p", "-d", "license=none"]] {
+            refused(&fx, args, 1, &[culprit, "scaffold keeps for itself"]);
+        }
+    }
+}
