@@ -3,10 +3,13 @@
 //! (rendered again), `new`'s plan and its writing, and an update applied all or nothing
 //! (journal, backups, recovery). Everything that writes under a project's root is here.
 
+pub(crate) mod apply;
 pub(crate) mod base;
 pub(crate) mod disk;
 pub(crate) mod journal;
 pub(crate) mod parse;
 pub(crate) mod plan;
 pub(crate) mod record;
+pub(crate) mod root;
+pub(crate) mod state;
 pub(crate) mod write;
