@@ -382,6 +382,8 @@ fn clear_dead_journals(root: &Root) {
 /// Makes the journal of `entries`: under a temporary name its marked list and a link to every
 /// file about to be replaced or removed, then renamed into place whole.
 pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
+    // (There already, unless this user cannot write the project: then this says so.)
+    state::make(root)?;
     let key = key_or_make()?;
     let body = list.body();
     let text = format!("{FORMAT}\nmac {}\n{body}", mark(&key, root, &body)?);

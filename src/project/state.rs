@@ -87,7 +87,8 @@ pub(crate) fn ignore(root: &Root) {
 #[derive(Debug)]
 pub(crate) struct Lock {
     root: Root,
-    file: std::fs::File,
+    /// The locked file (none in a project this user cannot write).
+    file: Option<std::fs::File>,
     /// `.scaffold/` was made by this run (it goes again if nothing else is kept in it).
     made: bool,
 }
@@ -95,13 +96,51 @@ pub(crate) struct Lock {
 /// Takes the lock on the project at `root` for this run, making `.scaffold/` if need be.
 /// Refused at once (after a moment's grace for a status that is looking) when another run
 /// holds it, naming its process.
+///
+/// In a project this user cannot write (a read-only mount, another user's folder) there is
+/// no lock to take, and none is needed: nothing this run does can mix the project, since any
+/// write it tries fails with its own error. Such a run goes on unlocked (an update with
+/// nothing to change still says so), unless another run holds the lock.
 pub(crate) fn lock(root: &Root) -> Result<Lock> {
     let mut made = false;
     let lock = take(root, &mut made);
     if lock.is_err() && made {
         tidy(root);
     }
-    lock
+    match lock {
+        Err(e) if cannot_write(&e) => {
+            if let Some(Holder(pid)) = holder(root)? {
+                return Err(busy(root, pid));
+            }
+            Ok(Lock {
+                root: root
+                    .try_clone()
+                    .with_context(|| format!("cannot open `{}`", root.path().display()))?,
+                file: None,
+                made: false,
+            })
+        }
+        other => other,
+    }
+}
+
+/// Whether an error says this user cannot write there at all.
+fn cannot_write(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| {
+            io.kind() == std::io::ErrorKind::PermissionDenied
+                || io.kind() == std::io::ErrorKind::ReadOnlyFilesystem
+        })
+}
+
+/// The refusal while another run holds the lock.
+fn busy(root: &Root, pid: Option<u32>) -> anyhow::Error {
+    anyhow!(
+        "another scaffold run{} is writing `{}`; wait for it to finish",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        root.path().display()
+    )
 }
 
 fn take(root: &Root, made: &mut bool) -> Result<Lock> {
@@ -136,18 +175,13 @@ fn take(root: &Root, made: &mut bool) -> Result<Lock> {
             crate::util::hook::at("locked")?;
             return Ok(Lock {
                 root: root.try_clone().with_context(cannot)?,
-                file,
+                file: Some(file),
                 made: *made,
             });
         }
         // A `status` probing the lock holds it for a moment: look again before refusing.
         if started.elapsed() > std::time::Duration::from_millis(500) {
-            let pid = pid_in(&file);
-            return Err(anyhow!(
-                "another scaffold run{} is writing `{}`; wait for it to finish",
-                pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
-                root.path().display()
-            ));
+            return Err(busy(root, pid_in(&file)));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -201,8 +235,11 @@ fn tidy(root: &Root) {
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        let Some(file) = &self.file else {
+            return;
+        };
         // Still holding it: the file goes first, then the lock with the descriptor.
-        if self.root.is_same(LOCK, &self.file).unwrap_or(false) {
+        if self.root.is_same(LOCK, file).unwrap_or(false) {
             let _ = self.root.unlink(LOCK);
         }
         // Made by this run, or left empty by another that made it: it goes.

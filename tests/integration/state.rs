@@ -790,3 +790,46 @@ fn a_killed_update_is_visible_and_recovered_truthfully() {
     let out = run_in(&fx, "p", &["status", "--exit-code"]);
     assert!(out.status.success(), "{}", said(&out));
 }
+
+/// A project this user cannot write (a read-only mount, another user's folder) has no lock to
+/// take and needs none: an update with nothing to change says so, and one with changes fails
+/// with the write's own error, changing nothing.
+#[cfg(unix)]
+#[test]
+fn a_project_this_user_cannot_write_needs_no_lock() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    project(&fx, 1);
+    fs::set_permissions(fx.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(fx.path("p"), fs::Permissions::from_mode(0o555)).unwrap();
+    let before = state(fx.dir.path());
+    let run = |args: &[&str]| {
+        let bin = assert_cmd::cargo::cargo_bin("scaffold");
+        let mut cmd = if crate::fixture::rustix_is_root() {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        cmd.current_dir(fx.path("p"))
+            .env("NO_COLOR", "1")
+            .env("SCAFFOLD_STATE_DIR", fx.state_dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["update"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Up to date"), "{}", text(&out));
+    let out = run(&["update", "-d", "flavour=chocolate"]);
+    fs::set_permissions(fx.path("p"), fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("p/.scaffold`: Permission denied"),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(&before, &state(fx.dir.path()), "a read-only project");
+}
