@@ -13,6 +13,7 @@ mod paths;
 mod project;
 mod readme;
 mod render;
+mod state;
 mod templates;
 mod update;
 mod values;
