@@ -32,6 +32,11 @@ pub(crate) fn exec(registry: &Registry, templates: &[PathBuf], args: &NewArgs) -
     git.reference = git.reference.or_else(|| preset.reference.clone());
     git.subdir = git.subdir.or_else(|| preset.subdir.clone());
     let files = not_overridden(args, from_files)?;
+    let _lock = if req.force && !req.dry_run {
+        new::lock(&req.dest)?
+    } else {
+        None
+    };
     let made = new::prepare(registry, &req, &git, &files, &mut Terminal)?;
     crate::util::limits::finish();
     let refusal = made

@@ -40,12 +40,12 @@ pub(crate) struct Change {
 
 /// What `diff` found: the changed files, and what to compare each with, read one at a time
 /// ([`Report::change`]) so that a project of many large files is never held in memory whole.
-pub(crate) struct Report {
+pub(crate) struct Report<'a> {
     /// Why the recorded version could not be rendered again, if it could not.
     pub(crate) no_base: Option<String>,
     /// The changed files, in path order.
     pub(crate) changed: Vec<(String, FileStatus)>,
-    root: std::path::PathBuf,
+    project: &'a Project,
     base: Option<crate::project::base::Base>,
     /// The recorded blob id of each generated file.
     recorded: HashMap<String, String>,
@@ -54,7 +54,15 @@ pub(crate) struct Report {
 }
 
 /// The changes to the generated files at `paths` (project-relative; all when empty).
-pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> Result<Report> {
+pub(crate) fn run<'a>(
+    registry: &Registry,
+    project: &'a Project,
+    paths: &[String],
+) -> Result<Report<'a>> {
+    // Half-written files are not the user's changes: an unfinished update comes first.
+    if let Some(u) = crate::project::journal::unfinished(&project.dir)? {
+        anyhow::bail!("{}", u.message(Some(&project.root)));
+    }
     let statuses = crate::ops::status::status(project)?;
     let wanted = |p: &str| {
         paths.is_empty()
@@ -88,7 +96,7 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
     Ok(Report {
         no_base,
         changed,
-        root: project.root.clone(),
+        project,
         base,
         recorded: project
             .record
@@ -100,7 +108,7 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
     })
 }
 
-impl Report {
+impl Report<'_> {
     /// One changed file: what scaffold generated, as far as it is known, and what is there now.
     pub(crate) fn change(&self, path: &str, status: FileStatus) -> Result<Change> {
         let _task = crate::util::limits::task(format!(
@@ -131,7 +139,7 @@ impl Report {
             (Base::Unknown(why), Some(blob)) => {
                 let history = self
                     .history
-                    .get_or_init(|| crate::git::blobs::History::of(&self.root).ok());
+                    .get_or_init(|| crate::git::blobs::History::of(&self.project.root).ok());
                 match history
                     .as_ref()
                     .map(|h| h.blob(blob, disk::MAX_COMPARED_BYTES))
@@ -142,7 +150,7 @@ impl Report {
             }
             (b, _) => b,
         };
-        let now = match disk::read(&self.root, path)? {
+        let now = match disk::read(&self.project.dir, path)? {
             OnDisk::File { bytes, .. } => Some(bytes),
             _ => None,
         };

@@ -61,6 +61,8 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
     /// The cookie secret the files were rendered with, kept out of the first commit.
     pub(crate) secret: String,
+    /// The files that hold it: written readable by their owner only.
+    pub(crate) private: Vec<String>,
 }
 
 /// Locates the template, answers its variables, renders every file (the answers file
@@ -99,6 +101,12 @@ pub(crate) fn prepare(
     plan::refuse_overlap(&loaded, &req.dest, &rendered.files, "destination")?;
     record::refuse_reserved(&rendered.files)?;
     let record = record::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)?;
+    let private = record
+        .project
+        .secret
+        .as_ref()
+        .map(|s| s.files.clone())
+        .unwrap_or_default();
     rendered.files.push(record::record_file(&record));
     if !req.quiet && !req.json {
         for problem in
@@ -117,6 +125,7 @@ pub(crate) fn prepare(
         rendered,
         plan,
         secret: inputs.cookie_secret,
+        private,
     })
 }
 
@@ -125,7 +134,7 @@ pub(crate) fn prepare(
 /// created goes again if the commit fails: nothing is left half-done.
 pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Option<(String, Vec<String>)>> {
     let plan = &prepared.plan;
-    crate::project::write::apply(plan)?;
+    crate::project::write::apply(plan, &prepared.private)?;
     if !git {
         return Ok(None);
     }
@@ -135,6 +144,18 @@ pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Option<(String, Ve
         }
     })?;
     Ok(Some(commit))
+}
+
+/// The lock on the project at `dest`, when `dest` is one (it holds a `.scaffold.toml`), for a
+/// run that writes into it (`--force`): one run at a time, as `update` does. Taken before the
+/// destination is looked at, held until dropped.
+pub(crate) fn lock(dest: &Path) -> Result<Option<crate::project::state::Lock>> {
+    if std::fs::symlink_metadata(dest.join(record::FILE)).is_err() {
+        return Ok(None);
+    }
+    let root = crate::project::root::Root::open(dest)
+        .with_context(|| format!("cannot open `{}`", dest.display()))?;
+    Ok(Some(crate::project::state::lock(&root)?))
 }
 
 /// `new --git` makes a repository of its own: inside another one's work tree it is refused,

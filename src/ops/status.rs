@@ -52,12 +52,12 @@ pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
         // update recorded how many), and only more than those are the update's.
         let lookalikes = project.record.lookalikes.get(path).copied().unwrap_or(0);
         let markers = matches!(
-            read(&project.root, path)?,
+            read(&project.dir, path)?,
             OnDisk::File { bytes, .. }
                 if crate::util::merge::open_markers(&bytes, crate::util::merge::OURS) > lookalikes
         );
         let side = format!("{path}{}", crate::util::merge::SIDE_SUFFIX);
-        let side_file = read(&project.root, &side)? != OnDisk::Missing;
+        let side_file = read(&project.dir, &side)? != OnDisk::Missing;
         if markers || side_file {
             out.push(Unresolved {
                 path: path.clone(),
@@ -84,7 +84,7 @@ pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
             out.push((f.path.clone(), FileStatus::Conflicted));
             continue;
         }
-        let state = match read(&project.root, &f.path)? {
+        let state = match read(&project.dir, &f.path)? {
             OnDisk::Missing => FileStatus::Deleted,
             _ if f.state == State::Deleted => FileStatus::Modified,
             OnDisk::Other(_) => FileStatus::Modified,

@@ -14,6 +14,7 @@ mod paths;
 mod project;
 mod readme;
 mod render;
+mod state;
 mod templates;
 mod trust;
 mod update;
