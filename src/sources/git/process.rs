@@ -119,15 +119,18 @@ fn run_bounded(mut cmd: Command, url: &str, what: &str) -> Result<String> {
         Err(e) => return Err(e).context("cannot run git"),
     };
     // Both pipes are drained while git runs, so a full pipe cannot stall it; at most 1 MiB of
-    // each is kept.
+    // each is kept, the rest read and dropped.
     let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        let (sent, kept) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut kept = Vec::new();
-            if let Some(p) = pipe {
-                let _ = p.take(1 << 20).read_to_end(&mut kept);
+            if let Some(mut p) = pipe {
+                let _ = p.by_ref().take(1 << 20).read_to_end(&mut kept);
+                let _ = std::io::copy(&mut p, &mut std::io::sink());
             }
-            kept
-        })
+            let _ = sent.send(kept);
+        });
+        kept
     };
     let out = drain(
         child
@@ -152,8 +155,15 @@ fn run_bounded(mut cmd: Command, url: &str, what: &str) -> Result<String> {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
+    // A process git started that could not be ended (it left git's tree) may hold the pipes
+    // open: what it has not written within a few seconds is not waited for.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let collect = |kept: std::sync::mpsc::Receiver<Vec<u8>>| {
+        kept.recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
+            .unwrap_or_default()
+    };
+    let stdout = collect(out);
+    let stderr = collect(err);
     let Some(status) = status else {
         bail!(
             "cannot {what} `{}`: git took longer than {} s (SCAFFOLD_GIT_TIMEOUT)",
