@@ -162,6 +162,52 @@ fn repository_files_that_never_end_are_refused_naming_them() {
     fx.assert_canary();
 }
 
+/// 19.6: the same for the cache: `status` and `diff` of a project made from a URL whose cache
+/// entry's `config` is a FIFO (or HEAD a link to a device) return at once, naming the file
+/// and the rule. Failed before: they never returned.
+#[cfg(unix)]
+#[test]
+fn cache_files_that_never_end_are_refused_naming_them() {
+    let fx = Fixture::new();
+    let url = published(&fx);
+    ok(&fx, &["new", &url, "p", "--no-input", "-q"]);
+    fs::write(fx.path("p/a.txt"), "edited\n").unwrap();
+    let entry = fs::read_dir(fx.path("cache"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "git"))
+        .unwrap();
+    for (file, rule) in [("config", "not a regular file"), ("HEAD", "symlink")] {
+        let at = entry.join(file);
+        let saved = fs::read(&at).unwrap();
+        fs::remove_file(&at).unwrap();
+        if file == "config" {
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&at)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        } else {
+            std::os::unix::fs::symlink("/dev/ptmx", &at).unwrap();
+        }
+        for cmd in ["status", "diff"] {
+            let (out, took) = timed(&fx, &fx.path("p"), &[cmd]);
+            let said = text(&out);
+            assert!(took < Duration::from_secs(20), "{cmd} {file}: {took:?}");
+            assert!(out.status.success(), "{cmd} {file}: {said}");
+            assert!(
+                said.contains(&format!("{file}`")) && said.contains(rule),
+                "{cmd} {file}: {said}"
+            );
+        }
+        fs::remove_file(&at).unwrap();
+        fs::write(&at, saved).unwrap();
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from).into_iter().flatten() {
         let rel = e.path().strip_prefix(from).unwrap();

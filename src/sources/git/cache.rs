@@ -161,17 +161,12 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
 
 /// Checks a cache entry before it is read: made as scaffold makes them ([`foreign`]), its
 /// files as gix reads them ([`crate::git::files`]), a repository with tags gix can list.
-fn check_entry(entry: &Path) -> Result<()> {
+pub(crate) fn check_entry(entry: &Path) -> Result<()> {
     if let Some(why) = foreign(entry)? {
         bail!("{why}");
     }
     crate::git::tree::open_template_repo(entry)?.tags()?;
     Ok(())
-}
-
-/// Whether a cache entry is one scaffold made, and a repository gix can read.
-pub(crate) fn usable(mirror: &Path) -> bool {
-    check_entry(mirror).is_ok()
 }
 
 /// A value for git's configuration file: in double quotes, `\` and `"` escaped (a URL has
