@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 use super::args::UpdateArgs;
 use super::output::unified;
 use super::{config, preset};
-use crate::ops::update::decide::{Verdict, changes};
+use crate::ops::update::decide::Verdict;
 use crate::ops::update::{self, Prepared, Request};
 use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Terminal};
@@ -30,7 +30,6 @@ pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     let prepared = update::prepare(registry, &project, &request, &mut Terminal)?;
     crate::util::limits::finish();
     if update::is_noop(&prepared) && !args.dry_run {
-        update::apply(&project, &prepared, false)?;
         if !args.quiet && !args.json {
             term::out(format!(
                 "Up to date: template {}, nothing to change.",
@@ -86,6 +85,7 @@ fn request(args: &UpdateArgs) -> Result<Request> {
         offline: args.offline,
         pre: args.pre,
         quiet: args.quiet,
+        dry_run: args.dry_run,
         project_name: match &args.name {
             Some(name) => Some(config::checked_name(name)?),
             None => None,
@@ -137,11 +137,18 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             "answers": p.answer_notes,
             "base": p.base_note,
             "files": files,
+            "record": p.record_notes,
+            "changes": update::change_count(p),
             "conflicts": p.record.pending,
+            "refused": p.refusal,
         }));
         return;
     }
-    let head = if dry_run { "Would update" } else { "Updating" };
+    let head = match (dry_run, &p.refusal) {
+        (true, Some(_)) => "Would refuse to update",
+        (true, None) => "Would update",
+        (false, _) => "Updating",
+    };
     term::out(
         Line::new()
             .styled(Style::Bold, head)
@@ -188,6 +195,22 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             }
         }
     }
+    if !p.record_notes.is_empty() {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Green, format!("{:<9}", "record"))
+                .plain(format!(" {}  ", crate::project::record::FILE))
+                .styled(Style::Dim, format!("({})", p.record_notes.join("; "))),
+        );
+    }
+    if let Some(why) = &p.refusal {
+        term::out("");
+        term::out("(a real run would be refused; nothing was written)");
+        for line in why.lines() {
+            term::out(line);
+        }
+    }
 }
 
 /// What an update did, and what is left to do.
@@ -196,7 +219,7 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
     if quiet && conflicts.is_empty() {
         return;
     }
-    let changed = changes(&p.steps).len();
+    let changed = update::change_count(p);
     term::out(Line::new().styled(Style::Success, "Updated").plain(format!(
         " to template {} ({changed} change{}).",
         p.to,

@@ -13,6 +13,7 @@ mod paths;
 mod project;
 mod readme;
 mod render;
+mod reports;
 mod templates;
 mod update;
 mod values;

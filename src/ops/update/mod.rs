@@ -47,6 +47,8 @@ pub(crate) struct Request {
     pub(crate) pre: bool,
     /// `-q`: nothing on stderr about where the template came from.
     pub(crate) quiet: bool,
+    /// `--dry-run`: a refusal is part of the plan rather than an error.
+    pub(crate) dry_run: bool,
 }
 
 /// Everything an update will do, decided before anything is written.
@@ -65,6 +67,10 @@ pub(crate) struct Prepared {
     pub(crate) record: Record,
     /// Whether the project is in a git work tree (else previous contents are backed up).
     pub(crate) in_git: bool,
+    /// Why the answers file changes, in words; empty when it does not.
+    pub(crate) record_notes: Vec<String>,
+    /// Why a real run would be refused (only a dry run gets this far with one).
+    pub(crate) refusal: Option<String>,
 }
 
 /// A template version as the plan shows it: its name and version (or id), and for a git
@@ -82,29 +88,40 @@ fn shown_version(name: &str, version: Option<&str>, id: &str, source: &recorded:
     }
 }
 
-/// Refuses while the last update's conflicts are unresolved (markers or side files there).
-fn refuse_pending(project: &Project) -> Result<()> {
+/// Why an update is refused while the last update's conflicts are unresolved (markers or
+/// side files there), if it is; the advice fits the conflicts there are.
+fn pending_refusal(project: &Project) -> Result<Option<String>> {
     let mut open = Vec::new();
+    let (mut markers, mut side_files) = (false, false);
     for u in crate::ops::status::unresolved(project)? {
         if u.markers {
+            markers = true;
             open.push(format!("{} (conflict markers)", u.path));
         }
         if u.side_file {
+            side_files = true;
             open.push(format!(
                 "{}{SIDE_SUFFIX} (the template's version, beside yours)",
                 u.path
             ));
         }
     }
-    if !open.is_empty() {
-        bail!(
-            "the last update left conflicts that are not resolved yet:\n  {}\nedit the marked \
-             blocks (both sides usually matter), delete each .scaffold-new file once you have \
-             taken what you need from it, then run the update again",
-            open.join("\n  ")
-        );
+    if open.is_empty() {
+        return Ok(None);
     }
-    Ok(())
+    let mut todo = Vec::new();
+    if markers {
+        todo.push("edit the marked blocks (both sides usually matter)");
+    }
+    if side_files {
+        todo.push("delete each .scaffold-new file once you have taken what you need from it");
+    }
+    Ok(Some(format!(
+        "the last update left conflicts that are not resolved yet:\n  {}\n{}, then run the \
+         update again",
+        open.join("\n  "),
+        todo.join(", ")
+    )))
 }
 
 /// `-d`-style values to render with, and notes for the plan.
@@ -206,7 +223,13 @@ pub(crate) fn prepare(
     request: &Request,
     prompter: &mut dyn Prompter,
 ) -> Result<Prepared> {
-    refuse_pending(project)?;
+    // Refused before any question is asked; a dry run goes on to show its plan.
+    let mut refusal = pending_refusal(project)?;
+    if let Some(why) = &refusal
+        && !request.dry_run
+    {
+        bail!("{why}");
+    }
     let record = &project.record;
     // Theirs: the new version, and the answers for it.
     let (loaded, new_source) = locate_new(registry, project, request)?;
@@ -264,8 +287,24 @@ pub(crate) fn prepare(
         },
     })?;
     refuse_unknown_restores(request, &steps)?;
-    let in_git = refuse_dirty(project, &steps, &yours, request.allow_dirty)?;
-    let new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
+    let (in_git, dirty) = dirty_files(project, &steps, &yours)?;
+    if !dirty.is_empty() && !request.allow_dirty {
+        // Refused like a destination that holds files (exit 1), not a usage error.
+        refusal.get_or_insert_with(|| {
+            format!(
+                "these files have uncommitted changes, and the update would change them:\n  {}\n\
+                 commit (or stash) them first, or run again with --allow-dirty",
+                dirty.join("\n  ")
+            )
+        });
+    }
+    if let Some(why) = &refusal
+        && !request.dry_run
+    {
+        bail!("{why}");
+    }
+    let mut new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
+    let record_notes = decide::record_notes(&project.record, &mut new_record, &steps);
     if base.secret.is_none() && record.project.secret.is_some() {
         base.note.get_or_insert_with(|| {
             "the cookie secret is no longer in the files that held it: a new one is used".into()
@@ -279,6 +318,8 @@ pub(crate) fn prepare(
         to,
         record: new_record,
         in_git,
+        record_notes,
+        refusal,
     })
 }
 
@@ -411,14 +452,13 @@ fn refuse_unknown_restores(request: &Request, steps: &[Step]) -> Result<()> {
     Ok(())
 }
 
-/// Refuses, unless `allow_dirty`, when files the update changes have uncommitted changes;
-/// returns whether the project is in git.
-fn refuse_dirty(
+/// Whether the project is in git, and the files the update changes that have uncommitted
+/// changes there.
+fn dirty_files(
     project: &Project,
     steps: &[Step],
     yours: &BTreeMap<String, OnDisk>,
-    allow_dirty: bool,
-) -> Result<bool> {
+) -> Result<(bool, Vec<String>)> {
     let touched: Vec<String> = changes(steps)
         .iter()
         .map(|c| c.path().to_string())
@@ -432,8 +472,8 @@ fn refuse_dirty(
     let committed = crate::git::blobs::committed_blobs(&project.root, &asked)?
         .filter(|c| c.contains_key(record::FILE));
     let in_git = committed.is_some();
+    let mut dirty = Vec::new();
     if let Some(committed) = committed {
-        let mut dirty = Vec::new();
         for p in &touched {
             if let Some(OnDisk::File { bytes, .. }) = yours.get(p)
                 && committed.get(p) != Some(&crate::util::hash::blob_id(bytes)?)
@@ -441,16 +481,8 @@ fn refuse_dirty(
                 dirty.push(p.clone());
             }
         }
-        if !dirty.is_empty() && !allow_dirty {
-            // Refused like a destination that holds files (exit 1), not a usage error.
-            bail!(
-                "these files have uncommitted changes, and the update would change them:\n  {}\n\
-                 commit (or stash) them first, or run again with --allow-dirty",
-                dirty.join("\n  ")
-            );
-        }
     }
-    Ok(in_git)
+    Ok((in_git, dirty))
 }
 
 /// The answers file after the update: the new version and answers, the year the project was
@@ -473,10 +505,15 @@ fn new_record(
     Ok(new_record)
 }
 
-/// Whether a prepared update changes no file (the answers file may still change: resolved
-/// conflicts leave it, a new scaffold rewrites it).
+/// Whether a prepared update changes nothing on disk: no file, and not the answers file.
 pub(crate) fn is_noop(p: &Prepared) -> bool {
-    changes(&p.steps).is_empty()
+    changes(&p.steps).is_empty() && p.record_notes.is_empty()
+}
+
+/// How many changes an update makes on disk: every write, move and removal, and the answers
+/// file when it is rewritten.
+pub(crate) fn change_count(p: &Prepared) -> usize {
+    changes(&p.steps).len() + usize::from(!p.record_notes.is_empty())
 }
 
 /// Writes a prepared update into the project, all or nothing; returns where the previous
@@ -485,7 +522,7 @@ pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Opt
     let record_file = record::record_file(&p.record);
     let changes = changes(&p.steps);
     if changes.is_empty() {
-        if p.record != project.record {
+        if !p.record_notes.is_empty() {
             journal::apply_update(&project.root, &[], &record_file, false)?;
         }
         return Ok(None);

@@ -1,0 +1,206 @@
+//! What `scaffold update` says, checked against what it does (issue 22, items 4 to 7): the
+//! plan counts every change on disk, the answers file included, and says "nothing to change"
+//! only when no byte changes; a dry run shows its whole plan and the refusal a real run would
+//! meet; a folder moved by an answer takes the user's own files with it; `--allow-dirty`
+//! keeps a copy of what it merges over; the advice after conflicts fits the conflicts.
+
+use std::fs;
+
+use crate::fixture::{Fixture, assert_unchanged, git, json, ok, state};
+
+const HEAD: &str = "name = \"t\"\ndescription = \"d\"\nfollows = \"f\"\n";
+
+/// `scaffold update ARGS` in the project `p`, with no terminal.
+fn update(fx: &Fixture, args: &[&str]) -> std::process::Output {
+    fx.run()
+        .current_dir(fx.path("p"))
+        .arg("update")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn read(fx: &Fixture, p: &str) -> String {
+    fs::read_to_string(fx.path(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+/// A template `t` with a string `word` (in `a.txt`), a string `unused` that no file uses,
+/// and the files `dropped.txt` and `deleted.txt`.
+fn words(fx: &Fixture) {
+    fx.template(
+        "t",
+        &format!(
+            "{HEAD}[[variables]]\nname = \"word\"\ntype = \"string\"\ndefault = \"one\"\n\
+             [[variables]]\nname = \"unused\"\ntype = \"string\"\ndefault = \"u\"\n"
+        ),
+        &[
+            ("a.txt.tera", "{{ word }}\n"),
+            ("dropped.txt", "dropped\n"),
+            ("deleted.txt", "v1\n"),
+            ("clash.txt", "1\n2\n3\n"),
+        ],
+    );
+}
+
+/// Runs an update that must not say "nothing to change": it succeeds (or with `code`), names
+/// the answers file in its plan with `why`, counts it, and really changes the answers file.
+fn changes_the_record(fx: &Fixture, args: &[&str], why: &str, code: i32) -> String {
+    let before = read(fx, "p/.scaffold.toml");
+    let out = update(fx, args);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {said}");
+    assert!(!said.contains("nothing to change"), "{args:?}: {said}");
+    assert!(!said.contains("Up to date"), "{args:?}: {said}");
+    assert!(
+        said.contains("  record    .scaffold.toml") && said.contains(why),
+        "{args:?}: the answers file is not in the plan, or not with {why:?}:\n{said}"
+    );
+    assert_ne!(
+        read(fx, "p/.scaffold.toml"),
+        before,
+        "{args:?}: it said the answers file changes"
+    );
+    said
+}
+
+/// Item 4: an update that only changes answers, keeps an edited file the template dropped,
+/// keeps a deletion or clears resolved conflicts rewrites `.scaffold.toml`: the plan says so
+/// and counts it; "Up to date ..., nothing to change" comes only when no byte changes.
+#[test]
+fn nothing_to_change_only_when_nothing_changes() {
+    let fx = Fixture::new();
+    words(&fx);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    // An answer no file uses: only the answers file changes.
+    let said = changes_the_record(&fx, &["-d", "unused=v"], "new answers", 0);
+    assert!(said.contains("answer    unused: u -> v"), "{said}");
+    assert!(said.contains("(1 change)"), "{said}");
+    // Again: now nothing changes, and it says so, without touching a byte.
+    let before = state(fx.dir.path());
+    let out = update(&fx, &["-d", "unused=v"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Up to date: template t") && text(&out).contains("nothing to change"),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(
+        &before,
+        &state(fx.dir.path()),
+        "an update with nothing to do",
+    );
+    let out = update(&fx, &["--json"]);
+    let plan = json(&out.stdout);
+    assert_eq!(plan["changes"], 0, "{plan}");
+    assert_eq!(plan["record"], serde_json::json!([]), "{plan}");
+
+    // The template drops a file you edited (kept, no longer tracked), and changes one you
+    // deleted (stays deleted): the answers file changes, nothing else.
+    fx.write("p/dropped.txt", "dropped, and edited\n");
+    fs::remove_file(fx.path("p/deleted.txt")).unwrap();
+    fs::remove_file(fx.path("t/dropped.txt")).unwrap();
+    fx.write("t/deleted.txt", "v2\n");
+    let said = changes_the_record(&fx, &[], "no longer tracked", 0);
+    assert!(said.contains("keep      dropped.txt"), "{said}");
+    assert!(said.contains("keep deleted deleted.txt"), "{said}");
+    let out = update(&fx, &["--json"]);
+    assert_eq!(json(&out.stdout)["changes"], 0, "{}", text(&out));
+
+    // A conflict, resolved: the next update clears it from the answers file, and says so.
+    fx.write("p/clash.txt", "1\nYOURS\n3\n");
+    fx.write("t/clash.txt", "1\nTHEIRS\n3\n");
+    let out = update(&fx, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    fx.write("p/clash.txt", "1\nYOURS and THEIRS\n3\n");
+    let said = changes_the_record(&fx, &[], "resolved", 0);
+    assert!(said.contains("(1 change)"), "{said}");
+    let out = update(&fx, &[]);
+    assert!(text(&out).contains("nothing to change"), "{}", text(&out));
+    fx.assert_canary();
+}
+
+/// Item 5: with uncommitted changes in a file it would touch, or unresolved conflicts, a dry
+/// run still shows the whole plan and the refusal a real run would meet, and exits 0 (as
+/// `new --dry-run` does), in JSON too; the real run is refused (exit 1).
+#[test]
+fn a_dry_run_shows_its_plan_and_the_refusal() {
+    let fx = Fixture::new();
+    words(&fx);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    git(&fx.path("p"), &["init", "-q"]);
+    git(&fx.path("p"), &["add", "-A"]);
+    git(&fx.path("p"), &["commit", "-qm", "generated"]);
+    fx.write("p/a.txt", "mine\n");
+    let before = state(fx.dir.path());
+    let out = update(&fx, &["--dry-run", "-d", "word=two"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    for part in [
+        "Would refuse to update from template t",
+        "answer    word: one -> two",
+        "CONFLICT  a.txt",
+        "unchanged dropped.txt",
+        "uncommitted changes",
+        "  a.txt",
+    ] {
+        assert!(said.contains(part), "{part:?} not in:\n{said}");
+    }
+    let out = update(&fx, &["--dry-run", "--json", "-d", "word=two"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let plan = json(&out.stdout);
+    assert!(
+        plan["refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("uncommitted changes")),
+        "{plan}"
+    );
+    assert_eq!(plan["dry_run"], true);
+    assert!(plan["files"].as_array().unwrap().len() >= 4, "{plan}");
+    assert_unchanged(&before, &state(fx.dir.path()), "a dry run");
+    let out = update(&fx, &["-d", "word=two"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("uncommitted changes"), "{}", text(&out));
+    assert_unchanged(&before, &state(fx.dir.path()), "a refused update");
+
+    // Unresolved conflicts: the same.
+    git(&fx.path("p"), &["checkout", "-q", "--", "a.txt"]);
+    fx.write("p/clash.txt", "1\nYOURS\n3\n");
+    git(&fx.path("p"), &["commit", "-qam", "mine"]);
+    fx.write("t/clash.txt", "1\nTHEIRS\n3\n");
+    let out = update(&fx, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    git(&fx.path("p"), &["commit", "-qam", "conflicts"]);
+    let before = state(fx.dir.path());
+    let out = update(&fx, &["--dry-run", "-d", "word=three"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    for part in [
+        "Would refuse to update",
+        "answer    word: one -> three",
+        "update    a.txt",
+        "clash.txt (conflict markers)",
+    ] {
+        assert!(said.contains(part), "{part:?} not in:\n{said}");
+    }
+    let out = update(&fx, &["--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        json(&out.stdout)["refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("not resolved")),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(&before, &state(fx.dir.path()), "a dry run");
+    let out = update(&fx, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    fx.assert_canary();
+}
