@@ -236,7 +236,8 @@ pub struct UpdateArgs {
     /// Bring back a generated file you deleted (repeatable).
     #[arg(long, value_name = "PATH")]
     pub restore: Vec<String>,
-    /// Proceed although files the update changes have uncommitted changes.
+    /// Proceed although files the update changes have uncommitted changes (their previous
+    /// contents are kept in `.scaffold/backup/` first).
     #[arg(long)]
     pub allow_dirty: bool,
     /// Outside git, do not keep the previous contents in `.scaffold/backup/`.

@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 use super::args::UpdateArgs;
 use super::output::unified;
 use super::{config, preset};
-use crate::ops::update::decide::Verdict;
+use crate::ops::update::decide::{Conflict, Verdict};
 use crate::ops::update::{self, Prepared, Request};
 use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Terminal};
@@ -241,14 +241,43 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
                 crate::util::text::plural(conflicts.len())
             ),
         ));
+        let binary = |path: &str| {
+            p.steps
+                .iter()
+                .any(|s| s.path == path && s.verdict == Verdict::Conflict(Conflict::Binary))
+        };
         for c in conflicts {
-            term::out(format!("  {c}"));
+            if binary(c) {
+                term::out(format!(
+                    "  {c}  (yours kept; the template's version is beside it: {c}{})",
+                    crate::util::merge::SIDE_SUFFIX
+                ));
+            } else {
+                term::out(format!("  {c}"));
+            }
         }
+        let side_files = conflicts.iter().any(|c| binary(c));
+        let markers = p
+            .steps
+            .iter()
+            .any(|s| matches!(s.verdict, Verdict::Conflict(c) if c != Conflict::Binary));
+        let mut todo = Vec::new();
+        if markers {
+            todo.push(
+                "edit the blocks between <<<<<<< yours and >>>>>>> template (both sides \
+                 usually matter)",
+            );
+        }
+        if side_files {
+            todo.push("take what you need from each .scaffold-new file, then delete it");
+        }
+        if p.in_git {
+            todo.push("then commit");
+        }
+        let mut advice = todo.join("; ");
+        advice[..1].make_ascii_uppercase();
         term::out(format!(
-            "Edit the blocks between <<<<<<< yours and >>>>>>> template (both sides usually \
-             matter), and for a binary file take what you need from PATH.scaffold-new and delete \
-             it{}. The next update refuses to run until they are resolved.",
-            if p.in_git { "; then commit" } else { "" }
+            "{advice}. The next update refuses to run until they are resolved."
         ));
     }
 }

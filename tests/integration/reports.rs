@@ -42,7 +42,7 @@ fn words(fx: &Fixture) {
              [[variables]]\nname = \"unused\"\ntype = \"string\"\ndefault = \"u\"\n"
         ),
         &[
-            ("a.txt.tera", "{{ word }}\n"),
+            ("a.txt.tera", "{{ word }}\n2\n3\n4\n5\n"),
             ("dropped.txt", "dropped\n"),
             ("deleted.txt", "v1\n"),
             ("clash.txt", "1\n2\n3\n"),
@@ -203,4 +203,73 @@ fn a_dry_run_shows_its_plan_and_the_refusal() {
     let out = update(&fx, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     fx.assert_canary();
+}
+
+/// Item 7a: in git, `--allow-dirty` merges over uncommitted changes; the content it merged over
+/// is kept in `.scaffold/backup/<n>/`, as outside git, and the report says where.
+#[test]
+fn allow_dirty_keeps_a_copy_of_what_it_merges_over() {
+    let fx = Fixture::new();
+    words(&fx);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    git(&fx.path("p"), &["init", "-q"]);
+    git(&fx.path("p"), &["add", "-A"]);
+    git(&fx.path("p"), &["commit", "-qm", "generated"]);
+    fx.write("p/a.txt", "one\n2\n3\n4\n5\nmine, not committed\n");
+    let out = update(&fx, &["-d", "word=two", "--allow-dirty"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(
+        read(&fx, "p/a.txt"),
+        "two\n2\n3\n4\n5\nmine, not committed\n"
+    );
+    assert_eq!(
+        read(&fx, "p/.scaffold/backup/1/a.txt"),
+        "one\n2\n3\n4\n5\nmine, not committed\n",
+        "{said}"
+    );
+    assert!(said.contains(".scaffold/backup/1"), "{said}");
+    // The backup stays out of git.
+    let status = git(&fx.path("p"), &["status", "--porcelain"]);
+    assert!(!status.contains(".scaffold/"), "{status}");
+    // Without uncommitted changes, git holds the previous contents: no backup.
+    git(&fx.path("p"), &["commit", "-qam", "two"]);
+    let out = update(&fx, &["-d", "word=three"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!fx.path("p/.scaffold/backup/2").exists());
+}
+
+/// Item 7h: the advice after an update with conflicts, and the refusal while they are open,
+/// mention `.scaffold-new` files only when there are some, and markers only when there are.
+#[test]
+fn conflict_advice_fits_the_conflicts() {
+    let fx = Fixture::new();
+    fx.template("t", HEAD, &[("a.txt", "1\n2\n3\n"), ("b.bin", "B\0v1")]);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write("p/a.txt", "1\nYOURS\n3\n");
+    fx.write("t/a.txt", "1\nTHEIRS\n3\n");
+    let out = update(&fx, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("<<<<<<< yours"), "{said}");
+    assert!(!said.contains("scaffold-new"), "no side file, yet: {said}");
+    let out = update(&fx, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!text(&out).contains("scaffold-new"), "{}", text(&out));
+    fx.write("p/a.txt", "1\nYOURS and THEIRS\n3\n");
+    // Now a binary conflict only: no markers to edit, a side file to take from.
+    fx.write("p/b.bin", "B\0mine");
+    fx.write("t/b.bin", "B\0v2");
+    let out = update(&fx, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    let advice = said.split("with conflicts:").nth(1).unwrap_or_default();
+    assert!(advice.contains("b.bin.scaffold-new"), "{said}");
+    assert!(!advice.contains("<<<<<<<"), "no markers to edit: {said}");
+    let out = update(&fx, &[]);
+    let said = text(&out);
+    assert!(
+        said.contains(".scaffold-new") && !said.contains("marked blocks"),
+        "{said}"
+    );
 }

@@ -69,6 +69,9 @@ pub(crate) struct Prepared {
     pub(crate) in_git: bool,
     /// Why the answers file changes, in words; empty when it does not.
     pub(crate) record_notes: Vec<String>,
+    /// Files with uncommitted changes that the update changes (with `--allow-dirty`): their
+    /// previous contents are kept in a backup, as outside git.
+    pub(crate) dirty: Vec<String>,
     /// Why a real run would be refused (only a dry run gets this far with one).
     pub(crate) refusal: Option<String>,
 }
@@ -319,6 +322,7 @@ pub(crate) fn prepare(
         record: new_record,
         in_git,
         record_notes,
+        dirty,
         refusal,
     })
 }
@@ -527,7 +531,10 @@ pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Opt
         }
         return Ok(None);
     }
-    journal::apply_update(&project.root, &changes, &record_file, backup && !p.in_git)
+    // Git holds the previous contents of committed files; uncommitted ones it merges over
+    // (`--allow-dirty`) are kept as they are outside git.
+    let keep = backup && (!p.in_git || !p.dirty.is_empty());
+    journal::apply_update(&project.root, &changes, &record_file, keep)
 }
 
 /// Puts back a project whose update was interrupted.
