@@ -488,9 +488,10 @@ fn dirty_files_the_update_touches_are_refused() {
         "{}",
         text(&out)
     );
-    assert!(
-        !fx.path("repo/sub/p/.scaffold/backup").exists(),
-        "in git: no backup folder"
+    // Git has no copy of the uncommitted change merged over: the backup has (issue 22, 7a).
+    assert_eq!(
+        fs::read_to_string(fx.path("repo/sub/p/.scaffold/backup/1/a.txt")).unwrap(),
+        "dirty\n"
     );
 }
 
