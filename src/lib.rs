@@ -62,6 +62,7 @@
 //! | `ops::diff` | `scaffold diff`: the user's changes against what scaffold generated |
 //! | `ops::update/` | **`scaffold update`: locate both versions, render both, read the disk, decide, apply (its `mod.rs`)** |
 //! | `ops::update::decide` | `scaffold update`'s decision table: what happens to each file |
+//! | `ops::update::moves` | the user's own files in a folder an answer moves: moved with it, or named |
 //! | `cli/` | **the command line: one file per subcommand (request, operation, output) and the dispatcher** |
 //! | `cli::args` | the command line as clap parses it |
 //! | `cli::config` | parsed arguments become one validated request, no I/O |

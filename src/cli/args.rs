@@ -219,8 +219,8 @@ pub struct UpdateArgs {
     /// Update to the template in this directory (a moved or another one).
     #[arg(long, value_name = "DIR")]
     pub template: Option<PathBuf>,
-    /// A new project name (the package name and the paths made from it follow, and your
-    /// edits move with them).
+    /// A new project name (the package name and the paths made from it follow; your edits,
+    /// and your own files in a folder that moves, move with them).
     #[arg(long)]
     pub name: Option<String>,
     /// Show the plan, and write nothing.

@@ -118,30 +118,7 @@ fn recover(start: &Path) -> Result<()> {
 /// `scaffold update`: the plan (with `--diff`, every change), then what was done.
 fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
     if as_json {
-        let files: Vec<Json> = p
-            .steps
-            .iter()
-            .map(|s| {
-                json!({
-                    "path": s.path,
-                    "action": s.verdict.word(),
-                    "renamed_from": s.renamed_from,
-                    "note": s.verdict.note(),
-                })
-            })
-            .collect();
-        term::out_json(&json!({
-            "from": p.from,
-            "to": p.to,
-            "dry_run": dry_run,
-            "answers": p.answer_notes,
-            "base": p.base_note,
-            "files": files,
-            "record": p.record_notes,
-            "changes": update::change_count(p),
-            "conflicts": p.record.pending,
-            "refused": p.refusal,
-        }));
+        print_json(p, dry_run);
         return;
     }
     let head = match (dry_run, &p.refusal) {
@@ -195,6 +172,30 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             }
         }
     }
+    print_tail(p);
+}
+
+/// The end of the plan: the user's files that move or stay, the answers file, and the refusal
+/// a real run would meet.
+fn print_tail(p: &Prepared) {
+    for m in &p.moves.moves {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Green, format!("{:<9}", "move"))
+                .plain(format!(" {} -> {}  ", m.from, m.to))
+                .styled(Style::Dim, "(yours: it moves with its folder)"),
+        );
+    }
+    for l in &p.moves.left {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Yellow, format!("{:<9}", "left"))
+                .plain(format!(" {}  ", l.path))
+                .styled(Style::Dim, format!("({})", l.why)),
+        );
+    }
     if !p.record_notes.is_empty() {
         term::out(
             Line::new()
@@ -211,6 +212,36 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             term::out(line);
         }
     }
+}
+
+/// The plan (and, after a real run, the result) as JSON.
+fn print_json(p: &Prepared, dry_run: bool) {
+    let files: Vec<Json> = p
+        .steps
+        .iter()
+        .map(|s| {
+            json!({
+                "path": s.path,
+                "action": s.verdict.word(),
+                "renamed_from": s.renamed_from,
+                "note": s.verdict.note(),
+            })
+        })
+        .collect();
+    term::out_json(&json!({
+        "from": p.from,
+        "to": p.to,
+        "dry_run": dry_run,
+        "answers": p.answer_notes,
+        "base": p.base_note,
+        "files": files,
+        "moves": p.moves.moves,
+        "left": p.moves.left,
+        "record": p.record_notes,
+        "changes": update::change_count(p),
+        "conflicts": p.record.pending,
+        "refused": p.refusal,
+    }));
 }
 
 /// What an update did, and what is left to do.

@@ -197,6 +197,71 @@ fn read_checked(
     Ok(OnDisk::Missing)
 }
 
+/// What a listing of a folder in a project found at one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Listed {
+    /// A regular file.
+    File(String),
+    /// Something else that is not a directory (a symlink, a FIFO, a device): never followed.
+    Other(String),
+}
+
+/// Every file below the folder `dir` of a project (a checked relative path), sorted, without
+/// following a symlink anywhere: `None` when `dir` is not a real directory (missing, or a
+/// symlink on the way) or holds more than `max` entries.
+pub(crate) fn list_below(root: &Path, dir: &str, max: usize) -> Result<Option<Vec<Listed>>> {
+    let mut at = root.to_path_buf();
+    for part in dir.split('/') {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            _ => return Ok(None),
+        }
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(&at)
+        .follow_links(false)
+        .min_depth(1)
+        .sort_by_file_name()
+    {
+        let entry = entry.with_context(|| format!("cannot read `{}`", at.display()))?;
+        if out.len() >= max {
+            return Ok(None);
+        }
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        out.push(match rel.to_str() {
+            Some(rel) if entry.file_type().is_file() => {
+                Listed::File(rel.replace(std::path::MAIN_SEPARATOR, "/"))
+            }
+            // A name that is not UTF-8 is named too, as well as it can be.
+            _ => Listed::Other(
+                rel.to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/"),
+            ),
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Whether anything stands at `rel` in the project, or on the way to it something that is not
+/// a directory (a file, a symlink): anywhere a new file could not simply be created.
+pub(crate) fn occupied(root: &Path, rel: &str) -> bool {
+    let mut at = root.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
+            Ok(m) if i + 1 < parts.len() && m.is_dir() => {}
+            _ => return true,
+        }
+    }
+    true
+}
+
 /// Staging folders start with this; each holds a [`STAGING_MARKER`] naming the run's process.
 pub(crate) const STAGING_PREFIX: &str = ".scaffold-staging-";
 /// The file inside a staging folder that proves scaffold made it: `pid <n>`.

@@ -28,13 +28,31 @@ pub(crate) enum Change {
         /// Path relative to the project.
         path: String,
     },
+    /// Move a file of the user's, untouched, to a path where nothing is: linked there, then
+    /// removed here, so that its contents, mode and inode go with it and nothing at `to` is
+    /// ever replaced.
+    Move {
+        /// Path relative to the project, now.
+        from: String,
+        /// Path relative to the project, after.
+        to: String,
+    },
 }
 
 impl Change {
-    /// The path it touches.
+    /// The path it touches (for a move, where the file goes).
     pub(crate) fn path(&self) -> &str {
         match self {
             Change::Write { path, .. } | Change::Remove { path } => path,
+            Change::Move { to, .. } => to,
+        }
+    }
+
+    /// Every path it touches: for a move, where the file is and where it goes.
+    fn paths(&self) -> Vec<&str> {
+        match self {
+            Change::Write { path, .. } | Change::Remove { path } => vec![path],
+            Change::Move { from, to } => vec![from, to],
         }
     }
 }
@@ -73,7 +91,9 @@ pub(crate) fn apply_update(
     }
     let mut checked = std::collections::HashSet::new();
     for c in changes {
-        refuse_links_on_the_way(root, c.path(), &mut checked)?;
+        for path in c.paths() {
+            refuse_links_on_the_way(root, path, &mut checked)?;
+        }
     }
     let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let mut ensure_dir = |dir: &Path| -> Result<()> {
@@ -94,8 +114,7 @@ pub(crate) fn apply_update(
     let result = (|| -> Result<()> {
         // 1. The list, then a link to every file about to change: enough to undo.
         let mut list = String::new();
-        for c in &all {
-            let path = c.path();
+        for path in all.iter().flat_map(Change::paths) {
             let target = root.join(path);
             let had = fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
             list.push_str(if had { "had " } else { "new " });
@@ -143,6 +162,7 @@ pub(crate) fn apply_update(
             fs::rename(temp, target)
                 .with_context(|| format!("cannot replace `{}`", target.display()))?;
         }
+        apply_moves(root, &all)?;
         for c in &all {
             if let Change::Remove { path } = c {
                 match fs::remove_file(root.join(path)) {
@@ -158,7 +178,31 @@ pub(crate) fn apply_update(
         let _ = undo(root);
         return Err(e);
     }
+    // A moved file did not change: the journal's link to it is no backup of anything.
+    for c in &all {
+        if let Change::Move { from, .. } = c {
+            let _ = fs::remove_file(journal.join(from));
+        }
+    }
     finish(root, backup)
+}
+
+/// The moves of `all`, never over anything: a link fails where a file is.
+fn apply_moves(root: &Path, all: &[Change]) -> Result<()> {
+    for c in all {
+        if let Change::Move { from, to } = c {
+            let target = root.join(to);
+            let dir = target.parent().unwrap_or(root);
+            fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+            fs::hard_link(root.join(from), &target)
+                .with_context(|| format!("cannot move `{from}` to `{to}`"))?;
+            fs::remove_file(root.join(from))
+                .with_context(|| format!("cannot move `{from}` to `{to}`"))?;
+            remove_empty_parents(root, from);
+        }
+    }
+    Ok(())
 }
 
 /// No directory on the way to `path` may be a symlink: an update writes and removes only

@@ -273,3 +273,126 @@ fn conflict_advice_fits_the_conflicts() {
         "{said}"
     );
 }
+
+/// A package template: `{{ package_name }}/` holds generated files.
+fn package(fx: &Fixture) {
+    fx.template(
+        "t",
+        HEAD,
+        &[
+            ("{{ package_name }}/__init__.py", ""),
+            (
+                "{{ package_name }}/app.py.tera",
+                "NAME = \"{{ project_name }}\"\n",
+            ),
+            ("{{ package_name }}/sub/views.py", "views = []\n"),
+            ("README.md.tera", "# {{ project_name }}\n"),
+        ],
+    );
+}
+
+/// Item 6: a new name moves every generated file from `shop/` to `shop_two/`; the user's own
+/// files in `shop/` move with their folder, to the same place under `shop_two/` (contents,
+/// mode and all), and the plan says so; one that would land on an existing file is left where
+/// it is and named, with what to do. Nothing is left silently in a package with no
+/// `__init__.py`.
+#[test]
+fn your_files_move_with_a_folder_an_answer_moves() {
+    let fx = Fixture::new();
+    package(&fx);
+    ok(&fx, &["new", "./t", "p", "--name", "Shop", "-q"]);
+    fx.write("p/shop/custom.py", "def mine():\n    pass\n");
+    fx.write("p/shop/data/prices.json", "{}\n");
+    fx.write("p/shop/sub/extra.py", "extra = 1\n");
+    fx.write("p/shop/notes.txt", "mine, in shop\n");
+    fx.write("p/shop_two/notes.txt", "mine, already in shop_two\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let secret = fx.path("p/shop/custom.py");
+        fs::set_permissions(&secret, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let before = state(fx.dir.path());
+    let out = update(&fx, &["--name", "Shop Two", "--dry-run"]);
+    let plan = text(&out);
+    assert!(out.status.success(), "{plan}");
+    assert_unchanged(&before, &state(fx.dir.path()), "a dry run");
+    for line in [
+        "rename, update shop/app.py -> shop_two/app.py",
+        "move      shop/custom.py -> shop_two/custom.py",
+        "move      shop/data/prices.json -> shop_two/data/prices.json",
+        "move      shop/sub/extra.py -> shop_two/sub/extra.py",
+        "left      shop/notes.txt",
+        "shop_two/notes.txt",
+    ] {
+        assert!(plan.contains(line), "{line:?} not in\n{plan}");
+    }
+    let out = update(&fx, &["--name", "Shop Two", "--dry-run", "--json"]);
+    let json = json(&out.stdout);
+    assert_eq!(json["moves"][0]["from"], "shop/custom.py", "{json}");
+    assert_eq!(json["moves"][0]["to"], "shop_two/custom.py", "{json}");
+    assert_eq!(json["left"][0]["path"], "shop/notes.txt", "{json}");
+
+    let out = update(&fx, &["--name", "Shop Two"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    // Counted as the plan shows them: 3 renames, 1 update, 3 moves, the answers file.
+    assert!(said.contains("(8 changes)"), "{said}");
+    assert_eq!(read(&fx, "p/shop_two/custom.py"), "def mine():\n    pass\n");
+    assert_eq!(read(&fx, "p/shop_two/data/prices.json"), "{}\n");
+    assert_eq!(read(&fx, "p/shop_two/sub/extra.py"), "extra = 1\n");
+    assert_eq!(read(&fx, "p/shop_two/sub/views.py"), "views = []\n");
+    assert_eq!(
+        read(&fx, "p/shop_two/notes.txt"),
+        "mine, already in shop_two\n"
+    );
+    assert_eq!(
+        fx.tree("p/shop"),
+        ["notes.txt"],
+        "only the one named is left"
+    );
+    assert_eq!(read(&fx, "p/shop/notes.txt"), "mine, in shop\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(fx.path("p/shop_two/custom.py"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the mode moves with the file");
+    }
+    // The moved files are the user's, not generated: status does not list them.
+    let status = fx
+        .run()
+        .current_dir(fx.path("p"))
+        .arg("status")
+        .output()
+        .unwrap();
+    let status = text(&status);
+    assert!(!status.contains("custom.py"), "{status}");
+    fx.assert_canary();
+}
+
+/// A folder that does not move as a whole (the template still writes into it) keeps the
+/// user's files where they are, and the plan has nothing to say about them.
+#[test]
+fn your_files_stay_when_their_folder_stays() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        &format!("{HEAD}[[variables]]\nname = \"dir\"\ntype = \"string\"\ndefault = \"pkg\"\n"),
+        &[("{{ dir }}/a.py", "a\n"), ("pkg/fixed.py", "fixed\n")],
+    );
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write("p/pkg/mine.py", "mine\n");
+    let out = update(&fx, &["-d", "dir=app"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("rename, update pkg/a.py -> app/a.py"),
+        "{said}"
+    );
+    assert!(!said.contains("move "), "{said}");
+    assert_eq!(read(&fx, "p/pkg/mine.py"), "mine\n");
+    assert_eq!(read(&fx, "p/app/a.py"), "a\n");
+}

@@ -4,6 +4,7 @@
 //! decides per file ([`decide::plan`]); [`apply`] writes the result all or nothing.
 
 pub(crate) mod decide;
+pub(crate) mod moves;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -72,6 +73,8 @@ pub(crate) struct Prepared {
     /// Files with uncommitted changes that the update changes (with `--allow-dirty`): their
     /// previous contents are kept in a backup, as outside git.
     pub(crate) dirty: Vec<String>,
+    /// The user's own files in the folders the update moves: moved with them, or named.
+    pub(crate) moves: moves::Moves,
     /// Why a real run would be refused (only a dry run gets this far with one).
     pub(crate) refusal: Option<String>,
 }
@@ -290,6 +293,7 @@ pub(crate) fn prepare(
         },
     })?;
     refuse_unknown_restores(request, &steps)?;
+    let moves = moves::plan(&project.root, &steps)?;
     let (in_git, dirty) = dirty_files(project, &steps, &yours)?;
     if !dirty.is_empty() && !request.allow_dirty {
         // Refused like a destination that holds files (exit 1), not a usage error.
@@ -323,6 +327,7 @@ pub(crate) fn prepare(
         in_git,
         record_notes,
         dirty,
+        moves,
         refusal,
     })
 }
@@ -511,20 +516,34 @@ fn new_record(
 
 /// Whether a prepared update changes nothing on disk: no file, and not the answers file.
 pub(crate) fn is_noop(p: &Prepared) -> bool {
-    changes(&p.steps).is_empty() && p.record_notes.is_empty()
+    all_changes(p).is_empty() && p.record_notes.is_empty()
 }
 
-/// How many changes an update makes on disk: every write, move and removal, and the answers
-/// file when it is rewritten.
+/// Every change to the project's files, in order: the plan's writes and removals, then the
+/// user's files that move with their folder.
+fn all_changes(p: &Prepared) -> Vec<journal::Change> {
+    let mut all = changes(&p.steps);
+    all.extend(p.moves.changes());
+    all
+}
+
+/// How many lines of the plan change something on disk: each file written, moved or removed
+/// (a rename is one), each file of the user's that moves, and the answers file when it is
+/// rewritten.
 pub(crate) fn change_count(p: &Prepared) -> usize {
-    changes(&p.steps).len() + usize::from(!p.record_notes.is_empty())
+    let files = p
+        .steps
+        .iter()
+        .filter(|s| s.write.is_some() || s.side_file.is_some() || s.remove.is_some())
+        .count();
+    files + p.moves.moves.len() + usize::from(!p.record_notes.is_empty())
 }
 
 /// Writes a prepared update into the project, all or nothing; returns where the previous
 /// contents were kept (outside git).
 pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
     let record_file = record::record_file(&p.record);
-    let changes = changes(&p.steps);
+    let changes = all_changes(p);
     if changes.is_empty() {
         if !p.record_notes.is_empty() {
             journal::apply_update(&project.root, &[], &record_file, false)?;
