@@ -50,7 +50,9 @@
 //! | `project/` | **a generated project: its answers file, the disk under its root, `new`'s plan and writes, an update applied** |
 //! | `project::record` | the answers file `.scaffold.toml`: what it holds, written; reserved paths |
 //! | `project::parse` | the answers file read as untrusted input; `--data-file` values |
+//! | `project::root` | (stand-in) a project's root, opened once |
 //! | `project::disk` | a project on disk: its root, reads that never follow a symlink, new files |
+//! | `project::state` | (stand-in) `.scaffold/` and the lock: one run at a time writes a project |
 //! | `project::base` | what scaffold generated for a project, rendered again |
 //! | `project::plan` | `new`'s plan: what writing will do, and whether it is refused |
 //! | `project::write` | `new`'s plan written: staged, all or nothing |

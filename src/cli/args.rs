@@ -63,7 +63,8 @@ Examples:
   scaffold new ./templates-checkout my-api --ref v1.3.0
 
 DEST defaults to the project name in kebab case; the project name defaults to the last
-component of DEST. Without --force, an existing non-empty DEST is refused.")]
+component of DEST. Without --force, an existing non-empty DEST is refused (a project made by
+scaffold: use `scaffold update`).")]
     New(NewArgs),
     /// Check a template as its users will meet it: manifest, syntax, and renders with every
     /// choice.
@@ -161,7 +162,8 @@ pub struct NewArgs {
     /// Never prompt: use defaults for everything not given with -d.
     #[arg(long)]
     pub no_input: bool,
-    /// Overwrite files the template produces in an existing DEST (nothing else is touched).
+    /// Overwrite files the template produces in an existing DEST (nothing else is touched;
+    /// those that are yours are kept in DEST/.scaffold/backup/ first).
     #[arg(long)]
     pub force: bool,
     /// Show what would be written, and write nothing.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+use crate::project::disk::Project;
 use crate::project::plan::{self, DestState, Plan};
 use crate::project::record;
 use crate::sources::registry::Registry;
@@ -51,6 +52,35 @@ pub(crate) struct Request {
 /// in messages.
 pub(crate) type FileValues = (String, Vec<(String, String)>);
 
+/// What stands at a destination, looked at before any question is asked.
+pub(crate) struct Looked {
+    /// Absent, empty or not.
+    pub(crate) state: DestState,
+    /// The project made by scaffold that is there, if one is (its answers file read).
+    pub(crate) project: Option<Project>,
+}
+
+/// Looks at the destination, writing nothing: whether it exists, is empty, is a project made
+/// by scaffold. A file, a symlink or an answers file that cannot be read is an error here,
+/// before any question is asked.
+pub(crate) fn look(dest: &Path) -> Result<Looked> {
+    let state = plan::plan(dest, Vec::new(), None)?.state;
+    let project = if state == DestState::Absent {
+        None
+    } else {
+        crate::project::disk::at(dest)?
+    };
+    Ok(Looked { state, project })
+}
+
+/// The lock on the existing directory `dest`, for a run that writes into it (`new --force`):
+/// one run at a time, as for `update`.
+pub(crate) fn lock(dest: &Path) -> Result<crate::project::state::Lock> {
+    let root = crate::project::root::Root::open(dest)
+        .with_context(|| format!("cannot open `{}`", dest.display()))?;
+    crate::project::state::lock(&root)
+}
+
 /// A new project, rendered and planned, nothing written yet.
 pub(crate) struct Prepared {
     /// The template.
@@ -61,17 +91,33 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
     /// The cookie secret the files were rendered with, kept out of the first commit.
     pub(crate) secret: String,
+    /// Over an existing project whose secret could not be found again: why a new one is used.
+    pub(crate) secret_note: Option<String>,
+    /// Where the files of the user's it overwrites are kept first (`.scaffold/backup/<n>`, as
+    /// of now), when there are some.
+    pub(crate) keep_in: Option<PathBuf>,
+}
+
+/// What [`write()`] did besides writing the files.
+pub(crate) struct Written {
+    /// With `--git`: the first commit, and the files left out of it (they hold the secret).
+    pub(crate) commit: Option<(String, Vec<String>)>,
+    /// Where the files of the user's it overwrote were kept.
+    pub(crate) kept: Option<PathBuf>,
 }
 
 /// Locates the template, answers its variables, renders every file (the answers file
 /// included) and plans the writes; writes nothing. `files` are the values read from files
-/// that `-d` did not override, checked against the template as `-d` values are.
+/// that `-d` did not override, checked against the template as `-d` values are. Over an
+/// `existing` project, its cookie secret is used again (it is the project's), and the plan
+/// knows which files it would overwrite are the user's.
 pub(crate) fn prepare(
     registry: &Registry,
     req: &Request,
     git: &git::Options,
     files: &[FileValues],
     prompter: &mut dyn Prompter,
+    existing: Option<&Project>,
 ) -> Result<Prepared> {
     let reference = Reference::Argument {
         name: &req.template,
@@ -82,7 +128,22 @@ pub(crate) fn prepare(
         answers::check_values(&loaded.manifest, values, label)?;
     }
     plan::refuse_overlap(&loaded, &req.dest, &[])?;
-    let inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
+    let mut inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
+    let mut secret_note = None;
+    if let Some(project) = existing
+        && let Some(held) = &project.record.project.secret
+    {
+        match crate::project::base::find_secret(project)? {
+            Some(secret) => inputs.cookie_secret = secret,
+            None => {
+                secret_note = Some(format!(
+                    "the project's cookie secret is no longer in the files that held it ({}): \
+                     a new one is used",
+                    crate::util::text::ticked(held.files.iter().map(String::as_str))
+                ));
+            }
+        }
+    }
     let engine = Engine::new(&loaded.source)?;
     let dest_label = shell_quote(&req.dest.display().to_string());
     let request = answers::Request {
@@ -111,30 +172,53 @@ pub(crate) fn prepare(
         refuse_git_inside_a_work_tree(&req.dest)?;
         crate::git::commit::check_identity(&req.dest)?;
     }
-    let plan = plan::plan(&req.dest, std::mem::take(&mut rendered.files))?;
+    let plan = plan::plan(
+        &req.dest,
+        std::mem::take(&mut rendered.files),
+        existing.map(|p| &p.record),
+    )?;
+    let keep_in = (!plan.keep.is_empty()).then(|| crate::project::journal::next_backup(&req.dest));
     Ok(Prepared {
         loaded,
         rendered,
         plan,
         secret: inputs.cookie_secret,
+        secret_note,
+        keep_in,
     })
 }
 
-/// Writes a prepared project; with `git`, makes its first commit and returns the commit id
+/// Writes a prepared project, keeping first what of the user's it overwrites (in
+/// `.scaffold/backup/<n>/`); with `git`, makes its first commit and returns the commit id
 /// and the files left out of it (those that hold the cookie secret). A destination this run
 /// created goes again if the commit fails: nothing is left half-done.
-pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Option<(String, Vec<String>)>> {
+pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Written> {
     let plan = &prepared.plan;
-    crate::project::write::apply(plan)?;
+    let kept = if plan.keep.is_empty() {
+        None
+    } else {
+        Some(crate::project::journal::keep_copies(
+            &plan.dest, &plan.keep,
+        )?)
+    };
+    if let Err(e) = crate::project::write::apply(plan) {
+        if let Some(dir) = &kept {
+            crate::project::journal::drop_copies(&plan.dest, dir);
+        }
+        return Err(e);
+    }
     if !git {
-        return Ok(None);
+        return Ok(Written { commit: None, kept });
     }
     let commit = first_commit(plan, &prepared.loaded, &prepared.secret).inspect_err(|_| {
         if plan.state == DestState::Absent {
             let _ = std::fs::remove_dir_all(&plan.dest);
         }
     })?;
-    Ok(Some(commit))
+    Ok(Written {
+        commit: Some(commit),
+        kept,
+    })
 }
 
 /// `new --git` makes a repository of its own: inside another one's work tree it is refused,

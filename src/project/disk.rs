@@ -62,6 +62,24 @@ pub(crate) fn find(start: &Path) -> Result<Project> {
     }
 }
 
+/// The project whose root is exactly `dir` (it holds a `.scaffold.toml`; no folder above is
+/// looked at), if it is one. An answers file that is a symlink, or that cannot be read as one,
+/// is an error naming it.
+pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
+    let candidate = dir.join(record::FILE);
+    match fs::symlink_metadata(&candidate) {
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "`{}` is a symlink; scaffold reads a project's answers file only as a regular file",
+            candidate.display()
+        ),
+        Ok(m) if m.is_file() => Ok(Some(Project {
+            root: dir.to_path_buf(),
+            record: read_record(&candidate, m.len())?,
+        })),
+        _ => Ok(None),
+    }
+}
+
 fn read_record(path: &Path, len: u64) -> Result<Record> {
     if len > record::MAX_BYTES {
         bail!(

@@ -270,6 +270,74 @@ fn finish(root: &Path, backup: bool) -> Result<Option<PathBuf>> {
     Ok(Some(dest))
 }
 
+/// The backup folder the next backup of the project at `root` goes to.
+pub(crate) fn next_backup(root: &Path) -> PathBuf {
+    let backups = root.join(BACKUPS);
+    let mut n = 1;
+    while fs::symlink_metadata(backups.join(n.to_string())).is_ok() {
+        n += 1;
+    }
+    backups.join(n.to_string())
+}
+
+/// Keeps the files `paths` of the project at `root` (regular files, checked) as they are now,
+/// in the next `.scaffold/backup/<n>/`, before something overwrites them; returns that folder.
+/// Nothing is written through a symlink: `.scaffold` and its `backup` must be real folders.
+pub(crate) fn keep_copies(root: &Path, paths: &[String]) -> Result<PathBuf> {
+    let backups = root.join(BACKUPS);
+    for dir in [root.join(".scaffold"), backups.clone()] {
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => bail!(
+                "`{}` is not a folder scaffold made; scaffold keeps its backups there: look at \
+                 it, then remove it",
+                dir.display()
+            ),
+            Err(_) => fs::create_dir(&dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?,
+        }
+    }
+    let _ = create_new(
+        &root.join(BACKUPS_IGNORE),
+        BACKUPS_IGNORE_TEXT.as_bytes(),
+        false,
+    );
+    let mut dest = next_backup(root);
+    while let Err(e) = fs::create_dir(&dest) {
+        if e.kind() != io::ErrorKind::AlreadyExists {
+            return Err(e).with_context(|| format!("cannot create `{}`", dest.display()));
+        }
+        dest = next_backup(root);
+    }
+    let kept = (|| -> Result<()> {
+        for path in paths {
+            let saved = dest.join(path);
+            if let Some(dir) = saved.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
+            }
+            // A link keeps the very file (the write that follows replaces the name, not the
+            // file); a copy where links are not possible.
+            fs::hard_link(root.join(path), &saved)
+                .or_else(|_| fs::copy(root.join(path), &saved).map(|_| ()))
+                .with_context(|| format!("cannot keep a copy of `{path}`"))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = kept {
+        drop_copies(root, &dest);
+        return Err(e);
+    }
+    Ok(dest)
+}
+
+/// Removes a backup [`keep_copies`] made, when what it was kept for did not happen (and the
+/// `backup` folder, if that leaves it empty).
+pub(crate) fn drop_copies(root: &Path, dir: &Path) {
+    let _ = fs::remove_dir_all(dir);
+    let _ = fs::remove_dir(root.join(BACKUPS));
+}
+
 /// Puts every file an interrupted (or failed) update touched back as it was, from the
 /// journal, and removes the journal. Returns how many files were put back; `None` when there
 /// was no interrupted update.

@@ -9,4 +9,6 @@ pub(crate) mod journal;
 pub(crate) mod parse;
 pub(crate) mod plan;
 pub(crate) mod record;
+pub(crate) mod root;
+pub(crate) mod state;
 pub(crate) mod write;

@@ -285,7 +285,7 @@ mod tests {
         let dead = format!("{TEMP_PREFIX}4000000000-0123456789abcdef");
         let live = format!("{TEMP_PREFIX}{}-0123456789abcdef", std::process::id());
         fs::write(d.join(&dead), "partial").unwrap();
-        let only_dead = plan(&d, vec![file("a.txt", "a")]).unwrap();
+        let only_dead = plan(&d, vec![file("a.txt", "a")], None).unwrap();
         assert_eq!(
             only_dead.state,
             DestState::Empty,
@@ -301,7 +301,7 @@ mod tests {
 
         // This process is alive: its name is not removable.
         fs::write(d.join(&live), "busy").unwrap();
-        let busy = plan(&d, vec![file("a.txt", "a")]).unwrap();
+        let busy = plan(&d, vec![file("a.txt", "a")], None).unwrap();
         assert_eq!(
             busy.refusal(true),
             Some(Refusal::Leftovers(vec![live.clone()]))
@@ -328,6 +328,8 @@ mod tests {
             ],
             parents: vec![],
             leftovers: vec![],
+            project: None,
+            keep: vec![],
         };
         assert!(apply(&p).is_err());
         let mut left: Vec<String> = walkdir::WalkDir::new(&d)
@@ -358,6 +360,8 @@ mod tests {
             ],
             parents: vec![],
             leftovers: vec![],
+            project: None,
+            keep: vec![],
         };
         assert!(apply(&p).is_err());
         assert_eq!(fs::read_to_string(d.join("a.txt")).unwrap(), "old a");

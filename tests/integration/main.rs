@@ -8,6 +8,7 @@ mod fixture;
 mod gitsource;
 mod manifest;
 mod new;
+mod new_over;
 mod output;
 mod paths;
 mod project;
