@@ -15,7 +15,7 @@ Examples:
   scaffold status my-chat               which generated files were changed
   scaffold diff my-chat                 the changes, as a unified diff
 
-Exit codes: 0 ok, 1 failure, 2 usage error.";
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 `update` finished with conflicts to resolve.";
 
 /// Create new Tornado web projects from tested templates.
 #[derive(Debug, Parser)]

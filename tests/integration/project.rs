@@ -227,7 +227,10 @@ fn values_from_a_data_file() {
             "port = [1]\n",
             "--data-file `bad.toml`: `port`: expected a string, a bool or an integer",
         ),
-        ("port = \n", "--data-file `bad.toml`: not valid TOML"),
+        (
+            "docker = true\n\nport = \n",
+            "--data-file `bad.toml`: not valid TOML at line 3, column 8",
+        ),
     ] {
         fx.write("bad.toml", contents);
         refused(

@@ -396,3 +396,51 @@ fn your_files_stay_when_their_folder_stays() {
     assert_eq!(read(&fx, "p/pkg/mine.py"), "mine\n");
     assert_eq!(read(&fx, "p/app/a.py"), "a\n");
 }
+
+/// Item 7i: a variable the new template adds, answered at the prompt, is shown in the plan
+/// with the value given (and one whose condition is off, with the default it takes).
+#[cfg(unix)]
+#[test]
+fn a_new_variable_answered_at_the_prompt_is_shown_with_its_value() {
+    let fx = Fixture::new();
+    fx.template("t", HEAD, &[("a.txt", "a\n")]);
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    fx.write(
+        "t/template.toml",
+        &format!(
+            "{HEAD}[[variables]]\nname = \"port\"\ntype = \"int\"\ndefault = 8888\n\
+             [[variables]]\nname = \"docker\"\ntype = \"bool\"\ndefault = false\n\
+             [[variables]]\nname = \"image\"\ntype = \"string\"\ndefault = \"py\"\nwhen = \"docker\"\n"
+        ),
+    );
+    fx.write("t/port.txt.tera", "{{ port }}\n");
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let out = std::process::Command::new("script")
+        .current_dir(fx.path("p"))
+        .env("NO_COLOR", "1")
+        .args(["-qec", &format!("'{}' update", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"9000\n\n")?;
+            child.wait_with_output()
+        })
+        .expect("util-linux `script` is needed for the terminal test");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(read(&fx, "p/port.txt"), "9000\n");
+    assert!(
+        said.contains("answer    new variable port = 9000 (asked)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("answer    new variable docker = false (asked)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("answer    new variable image = py (not asked: its condition is off)"),
+        "{said}"
+    );
+}

@@ -130,13 +130,19 @@ fn pending_refusal(project: &Project) -> Result<Option<String>> {
     )))
 }
 
-/// `-d`-style values to render with, and notes for the plan.
-type Resolved = (Vec<(String, String)>, Vec<String>);
+/// `-d`-style values to render with, notes for the plan, and the recorded answers to ask
+/// again: (name, the recorded value, why it is no longer accepted).
+type Resolved = (
+    Vec<(String, String)>,
+    Vec<String>,
+    Vec<(String, String, String)>,
+);
 
 /// The answers for the new template: the recorded ones that it still accepts, the new values
 /// asked for, and for the rest a prompt or, without one, the default; a recorded answer the
 /// new template no longer accepts is asked again or, without a prompt, an error. Returns the
-/// defines to render with and notes for the plan.
+/// defines to render with, notes for the plan, and the answers to ask again (the notes on
+/// those and on new variables come with their values, once answered: [`answered_notes`]).
 fn new_answers(
     project: &Project,
     loaded: &Loaded,
@@ -145,6 +151,7 @@ fn new_answers(
 ) -> Result<Resolved> {
     let mut defines = request.defines.clone();
     let mut notes = Vec::new();
+    let mut again = Vec::new();
     for (k, v) in &request.defines {
         match project.record.answers.iter().find(|a| &a.name == k) {
             Some(a) if a.value.to_string() == *v => {}
@@ -180,22 +187,55 @@ fn new_answers(
                     return Err(usage!("{reason}; give a new one with -d {}=...", a.name));
                 }
                 prompter.tell(&reason);
-                notes.push(format!("{}: asked again ({why})", a.name));
+                again.push((a.name.clone(), raw, why.clone()));
             }
         }
     }
-    for v in &loaded.manifest.variables {
-        if !defines.iter().any(|(k, _)| k == &v.name)
-            && project.record.answers.iter().all(|a| a.name != v.name)
-        {
-            notes.push(match (request.input, &v.default) {
-                (Input::Defaults, Some(d)) => format!("new variable {} = {d} (default)", v.name),
-                (Input::Defaults, None) => format!("new variable {} (no default)", v.name),
-                (Input::Prompt, _) => format!("new variable {} (asked)", v.name),
-            });
-        }
+    Ok((defines, notes, again))
+}
+
+/// The plan's notes on the answers given now: each recorded answer asked again, and each
+/// variable the new template adds, with the value it got and how.
+fn answered_notes(
+    project: &Project,
+    loaded: &Loaded,
+    request: &Request,
+    again: &[(String, String, String)],
+    answers: &answers::Answers,
+) -> Vec<String> {
+    let value = |name: &str| {
+        answers
+            .get(name)
+            .map_or_else(String::new, |v| crate::util::text::shown(&v.to_string()))
+    };
+    let mut notes = Vec::new();
+    for (name, old, why) in again {
+        notes.push(format!(
+            "{name}: {} -> {} (asked again: it {why})",
+            crate::util::text::shown(old),
+            value(name)
+        ));
     }
-    Ok((defines, notes))
+    for v in &loaded.manifest.variables {
+        if request.defines.iter().any(|(k, _)| k == &v.name)
+            || project.record.answers.iter().any(|a| a.name == v.name)
+        {
+            continue;
+        }
+        let how = if answers.skipped.contains(&v.name) {
+            "not asked: its condition is off"
+        } else if request.input == Input::Prompt {
+            "asked"
+        } else {
+            "default"
+        };
+        notes.push(format!(
+            "new variable {} = {} ({how})",
+            v.name,
+            value(&v.name)
+        ));
+    }
+    notes
 }
 
 /// Renames the update applies: a recorded file whose template file now renders elsewhere
@@ -252,7 +292,7 @@ pub(crate) fn prepare(
         &new_source,
     );
     answers::check_defines(&loaded.manifest, &request.defines)?;
-    let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
+    let (defines, mut answer_notes, again) = new_answers(project, &loaded, request, prompter)?;
     // The base: the recorded version again, or the recorded bytes from git.
     let engine = Engine::new(&loaded.source)?;
     let mut base = locate_base(registry, project, &loaded, &engine, request.offline)?;
@@ -265,6 +305,7 @@ pub(crate) fn prepare(
         dest_label: ".",
     };
     let answers = answers::answer(&engine, &loaded.manifest, &render_request, prompter)?;
+    answer_notes.extend(answered_notes(project, &loaded, request, &again, &answers));
     let rendered = render::render(&loaded, &engine, &render_request, answers)?;
     std::mem::forget(engine);
     record::refuse_reserved(&rendered.files)?;
