@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Run the web server: ``python server.py [--port=8888] [--address=127.0.0.1] [--debug]
-[--shutdown_grace=10]``.
+[--xheaders] [--trusted_origins=...] [--shutdown_grace=10]``.
 
 ``make_app()`` builds the application from ``settings.settings`` and the route table in
 ``urls.py``; the tests and ``shell.py`` use it too. Command-line options are parsed only in
 ``main()``, so importing this module (from pytest or the shell) never reads ``sys.argv``.
+The cookie secret comes from ``COOKIE_SECRET`` or the git-ignored ``.env`` (see settings.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from tornado.netutil import bind_sockets
 from tornado.options import options
 
 from handlers import InFlight
-from settings import parse_options, settings
+from settings import (
+    SettingsError,
+    cookie_secret,
+    parse_options,
+    settings,
+    trusted_origins,
+    usage_error,
+)
 from urls import urls
 
 log = logging.getLogger("server")
@@ -32,58 +40,87 @@ MAX_BODY_SIZE = 1024 * 1024
 def make_app(handlers: list | None = None, **overrides) -> tornado.web.Application:
     """Build the application; ``overrides`` replace entries of ``settings.settings``.
 
-    ``handlers`` are routes added before ``urls`` (the tests add a slow page). The application
-    counts the requests it is handling in ``app.in_flight``.
+    ``handlers`` are routes added before ``urls`` (the tests add a slow page). The cookie
+    secret and the trusted origins come from the environment (``settings.cookie_secret()``,
+    which raises SettingsError without a secret, and ``settings.trusted_origins()``) unless
+    ``overrides`` give them. The application counts the requests it is handling in
+    ``app.in_flight``.
     """
-    app = tornado.web.Application([*(handlers or []), *urls], **{**settings, **overrides})
+    app_settings = {**settings, **overrides}
+    if "cookie_secret" not in app_settings:
+        app_settings["cookie_secret"] = cookie_secret()
+    if "trusted_origins" not in app_settings:
+        app_settings["trusted_origins"] = trusted_origins()
+    app = tornado.web.Application([*(handlers or []), *urls], **app_settings)
     app.in_flight = InFlight()
     return app
 
 
-def make_server(app: tornado.web.Application) -> HTTPServer:
-    """The HTTP server for ``app``, with its body size limit."""
-    return HTTPServer(app, max_body_size=MAX_BODY_SIZE)
+def make_server(app: tornado.web.Application, xheaders: bool = False) -> HTTPServer:
+    """The HTTP server for ``app``, with its body size limit. ``xheaders`` (behind a reverse
+    proxy) takes the client's address and scheme from the proxy's headers, so that
+    ``request.protocol`` is ``https`` when the proxy terminates TLS."""
+    return HTTPServer(app, xheaders=xheaders, max_body_size=MAX_BODY_SIZE)
 
 
-def _ignore_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    if not isinstance(context.get("exception"), asyncio.CancelledError):
-        loop.default_exception_handler(context)
-
-
-async def shutdown(server: HTTPServer, app: tornado.web.Application, grace: float) -> None:
-    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds,
-    then close every connection that is left."""
+async def shutdown(
+    server: HTTPServer,
+    app: tornado.web.Application,
+    grace: float,
+    hurry: asyncio.Event | None = None,
+) -> None:
+    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds
+    (or until ``hurry`` is set: a second Ctrl-C), then cut the requests still running and
+    close every connection that is left."""
     log.info("Shutting down")
     server.stop()
-    if not await app.in_flight.wait_idle(grace):
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    idle = asyncio.create_task(app.in_flight.wait_idle(grace))
+    waits = {idle, asyncio.create_task(hurry.wait())} if hurry else {idle}
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
+    if app.in_flight.count:
+        cut = app.in_flight.cut()
         log.warning(
-            "%d request(s) still running after %.1f s; closing their connections",
-            app.in_flight.count,
-            grace,
+            "%d request(s) still running after %.1f s; closing their connections: %s",
+            len(cut),
+            min(loop.time() - started, grace),
+            ", ".join(cut),
         )
-        # asyncio.run() cancels those handlers when main() returns. Their clients are gone
-        # already, so the cancellation is expected: no "Exception in callback" traceback.
-        asyncio.get_running_loop().set_exception_handler(_ignore_cancelled)
     await server.close_all_connections()
     log.info("Stopped")
 
 
 async def main(args: list[str] | None = None) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down gracefully; a second signal during the
+    grace period exits at once (status 128 + the signal's number: 130 for Ctrl-C)."""
     parse_options(args)
-    app = make_app(debug=options.debug)
+    try:
+        app = make_app(debug=options.debug)
+    except SettingsError as exc:  # no COOKIE_SECRET
+        usage_error(str(exc))
     try:
         sockets = bind_sockets(options.port, options.address)
     except OSError as exc:  # the port is taken, the address is not ours
         sys.exit(f"error: cannot listen on {options.address}:{options.port}: {exc}")
-    server = make_server(app)
+    server = make_server(app, xheaders=options.xheaders)
     server.add_sockets(sockets)
 
     stop = asyncio.Event()
+    hurry = asyncio.Event()
+    received: list[signal.Signals] = []
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:
-        log.info("Received %s", signal.Signals(signum).name)
-        stop.set()
+        received.append(signal.Signals(signum))
+        if len(received) == 1:
+            log.info("Received %s", received[0].name)
+            stop.set()
+        elif len(received) == 2:
+            log.warning("%s again: exiting now, without waiting", received[1].name)
+            hurry.set()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -98,7 +135,9 @@ async def main(args: list[str] | None = None) -> None:
     log.info("Listening on http://%s:%d", host, port)
 
     await stop.wait()
-    await shutdown(server, app, options.shutdown_grace)
+    await shutdown(server, app, options.shutdown_grace, hurry)
+    if len(received) > 1:
+        sys.exit(128 + received[1])
 
 
 if __name__ == "__main__":

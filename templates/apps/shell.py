@@ -19,6 +19,7 @@ import sys
 import tornado
 
 from server import make_app
+from settings import SettingsError
 
 
 def namespace() -> dict:
@@ -42,7 +43,10 @@ class Console(code.InteractiveConsole):
 
 
 def main() -> None:
-    local = namespace()
+    try:
+        local = namespace()
+    except SettingsError as exc:  # no COOKIE_SECRET
+        sys.exit(f"error: {exc}")
     if sys.stdin.isatty():
         banner = (
             f"Python {sys.version.split()[0]}, Tornado {tornado.version}\n"

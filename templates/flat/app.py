@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Run the server: ``python app.py [--port=8888] [--address=127.0.0.1] [--debug] [--syslog]
-[--shutdown_grace=10] [--config=FILE]`` (``python app.py --help`` lists every option).
+[--xheaders] [--trusted_origins=...] [--shutdown_grace=10] [--config=FILE]``
+(``python app.py --help`` lists every option).
 
-The ``DEPLOYMENT`` environment variable (dev, staging, production) picks the settings; see
+The ``DEPLOYMENT`` environment variable (dev, staging, production) picks the settings, and
+``COOKIE_SECRET`` (or, outside production, the ``.env`` file) the cookie secret; see
 settings.py.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 
@@ -47,40 +48,51 @@ def make_app(handlers: list | None = None, **overrides) -> tornado.web.Applicati
 
 
 def make_server(app: tornado.web.Application) -> HTTPServer:
-    """The HTTP server for ``app``, with its body size limit and proxy setting."""
+    """The HTTP server for ``app``, with its body size limit and proxy setting (``xheaders``:
+    the client's address and scheme from the proxy's headers, so that ``request.protocol`` is
+    ``https`` behind a proxy that terminates TLS)."""
     return HTTPServer(app, xheaders=app.settings["xheaders"], max_body_size=MAX_BODY_SIZE)
 
 
-def _ignore_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    if not isinstance(context.get("exception"), asyncio.CancelledError):
-        loop.default_exception_handler(context)
-
-
-async def shutdown(server: HTTPServer, app: tornado.web.Application, grace: float) -> None:
-    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds,
-    then close every connection that is left."""
+async def shutdown(
+    server: HTTPServer,
+    app: tornado.web.Application,
+    grace: float,
+    hurry: asyncio.Event | None = None,
+) -> None:
+    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds
+    (or until ``hurry`` is set: a second Ctrl-C), then cut the requests still running and
+    close every connection that is left."""
     log.info("Shutting down")
     server.stop()
-    if not await app.in_flight.wait_idle(grace):
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    idle = asyncio.create_task(app.in_flight.wait_idle(grace))
+    waits = {idle, asyncio.create_task(hurry.wait())} if hurry else {idle}
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
+    if app.in_flight.count:
+        cut = app.in_flight.cut()
         log.warning(
-            "%d request(s) still running after %.1f s; closing their connections",
-            app.in_flight.count,
-            grace,
+            "%d request(s) still running after %.1f s; closing their connections: %s",
+            len(cut),
+            min(loop.time() - started, grace),
+            ", ".join(cut),
         )
-        # asyncio.run() cancels those handlers when main() returns. Their clients are gone
-        # already, so the cancellation is expected: no "Exception in callback" traceback.
-        asyncio.get_running_loop().set_exception_handler(_ignore_cancelled)
     await server.close_all_connections()
     log.info("Stopped")
 
 
 async def main(args: list[str] | None = None) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down gracefully; a second signal during the
+    grace period exits at once (status 128 + the signal's number: 130 for Ctrl-C)."""
     settings.parse_options(args)
     options = tornado.options.options
     try:
         app = make_app()
-    except ValueError as exc:  # a bad DEPLOYMENT
-        raise SystemExit(f"error: {exc}") from None
+    except ValueError as exc:  # a bad DEPLOYMENT, no COOKIE_SECRET
+        settings.usage_error(str(exc))
     default_level = "DEBUG" if options.debug else app.settings["log_level"]
     try:
         logconfig.configure_from_options(options, default_level, tag=settings.SYSLOG_TAG)
@@ -88,9 +100,6 @@ async def main(args: list[str] | None = None) -> None:
         settings.usage_error(f"{exc} (see --help)")
 
     deployment = app.settings["deployment"]
-    if deployment != settings.DEV and not os.environ.get("COOKIE_SECRET"):
-        log.warning("COOKIE_SECRET is not set: using the secret stored in settings.py")
-
     try:
         sockets = bind_sockets(options.port, options.address)
     except OSError as exc:  # the port is taken, the address is not ours
@@ -108,14 +117,27 @@ async def main(args: list[str] | None = None) -> None:
     )
 
     stop = asyncio.Event()
+    hurry = asyncio.Event()
+    received: list[signal.Signals] = []
     loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        received.append(signal.Signals(signum))
+        if len(received) == 1:
+            stop.set()
+        elif len(received) == 2:
+            log.warning("%s again: exiting now, without waiting", received[1].name)
+            hurry.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
         except NotImplementedError:  # Windows
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+            signal.signal(sig, lambda s, _: loop.call_soon_threadsafe(on_signal, s))
     await stop.wait()
-    await shutdown(server, app, options.shutdown_grace)
+    await shutdown(server, app, options.shutdown_grace, hurry)
+    if len(received) > 1:
+        sys.exit(128 + received[1])
 
 
 if __name__ == "__main__":

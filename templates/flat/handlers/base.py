@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import logging
+import os
 import traceback
 from typing import Any
 
 import tornado.locks
-import tornado.util
 import tornado.web
 from tornado import httputil
 
@@ -29,65 +30,105 @@ SECURITY_HEADERS = {
     # Other sites see only the origin in Referer, never a path or query.
     "Referrer-Policy": "strict-origin-when-cross-origin",
     # Scripts, styles and requests only from this site: the pages have no inline script or style.
-    # data: images are allowed for base.html's empty favicon.
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-        "base-uri 'self'; form-action 'self'"
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     ),
 }
 
 
 class InFlight:
-    """How many requests are being handled right now, so that shutdown can wait for them.
+    """The requests being handled right now, so that shutdown can wait for them (or cut them).
 
     ``make_app()`` keeps one as ``application.in_flight``; the handlers count themselves in
     (``prepare()``) and out (``on_finish()``).
     """
 
     def __init__(self) -> None:
-        self.count = 0
+        self._handlers: dict[CommonMixin, asyncio.Task | None] = {}
         self._idle = tornado.locks.Event()
         self._idle.set()
 
-    def started(self) -> None:
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return len(self._handlers)
+
+    def started(self, handler: CommonMixin) -> None:
+        self._handlers[handler] = asyncio.current_task()
         self._idle.clear()
 
-    def finished(self) -> None:
-        self.count -= 1
-        if self.count == 0:
+    def finished(self, handler: CommonMixin) -> None:
+        self._handlers.pop(handler, None)
+        if not self._handlers:
             self._idle.set()
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until no request is in flight, at most ``timeout`` seconds; True if none is."""
         try:
             await self._idle.wait(timeout=datetime.timedelta(seconds=max(timeout, 0)))
-        except tornado.util.TimeoutError:
+        except TimeoutError:
             return False
         return True
 
+    def cut(self) -> list[str]:
+        """Cancel the handlers still running (shutdown is closing their connections); return
+        their requests ("GET /path"). A cut request is no server error: it is neither answered
+        nor logged as a 500.
+        """
+        handlers, self._handlers = self._handlers, {}
+        for handler, task in handlers.items():
+            handler.cut_at_shutdown = True
+            if task is not None:
+                task.cancel()
+        self._idle.set()
+        return [f"{h.request.method} {h.request.uri}" for h in handlers]
+
 
 class CommonMixin(tornado.web.RequestHandler):
-    """What every handler, static files included, does: security headers, in-flight counting."""
+    """What every handler, static files included, does: security headers, in-flight counting,
+    ``Secure`` cookies over HTTPS."""
 
     _counted = False
+    cut_at_shutdown = False
 
     def set_default_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
 
+    def set_cookie(self, name: str, value: str | bytes, *args: Any, **kwargs: Any) -> None:
+        # Over HTTPS (behind a proxy: with --xheaders and X-Forwarded-Proto), every cookie
+        # the app sets, the _xsrf cookie included, is Secure: never sent over plain HTTP.
+        if self.request.protocol == "https":
+            kwargs.setdefault("secure", True)
+        super().set_cookie(name, value, *args, **kwargs)
+
     def prepare(self) -> Any:
-        self.application.in_flight.started()  # type: ignore[attr-defined]
+        self.application.in_flight.started(self)  # type: ignore[attr-defined]
         self._counted = True
 
     def on_finish(self) -> None:
         if self._counted:
             self._counted = False
-            self.application.in_flight.finished()  # type: ignore[attr-defined]
+            self.application.in_flight.finished(self)  # type: ignore[attr-defined]
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        # Tornado answers a cancelled handler with a 500 (and logs it). Shutdown cancels the
+        # handlers it cut after closing their connections: nobody is left to answer.
+        if not self.cut_at_shutdown:
+            super().send_error(status_code, **kwargs)
 
 
 class StaticFileHandler(CommonMixin, tornado.web.StaticFileHandler):
-    """Serves media/ (the ``static_handler_class``) with the same headers as the pages."""
+    """Serves media/ (the ``static_handler_class``) with the same headers as the pages.
+
+    Tornado routes ``/favicon.ico`` here too: without a media/favicon.ico, browsers that ask
+    for it are sent to favicon.svg.
+    """
+
+    def get(self, path: str, include_body: bool = True) -> Any:
+        if path == "favicon.ico" and not os.path.isfile(os.path.join(self.root, path)):
+            self.redirect(self.static_url("favicon.svg"))
+            return None
+        return super().get(path, include_body)
 
 
 class BaseHandler(CommonMixin):

@@ -49,6 +49,22 @@ class ApiTest(AsyncHTTPTestCase):
         error = self.assert_json_error(response, 400)
         self.assertIn("not UTF-8", error["message"])
 
+    def test_nan_and_infinity_are_a_400(self):
+        for body in (b'{"message": NaN}', b"[Infinity]", b"-Infinity"):
+            with self.subTest(body=body):
+                error = self.assert_json_error(self.post("/api/echo", body), 400)
+                self.assertRegex(error["message"], r"^Invalid JSON body: -?(NaN|Infinity) is not")
+
+    def test_deeply_nested_json_is_a_400_not_a_500(self):
+        for depth in (65, 100_000):
+            with self.subTest(depth=depth), self.assertNoLogs("tornado.application"):
+                body = b"[" * depth + b"]" * depth
+                error = self.assert_json_error(self.post("/api/echo", body), 400)
+                self.assertIn("nests deeper than 64 levels", error["message"])
+        # 64 levels are fine (and then the body is not an object: a missing field).
+        error = self.assert_json_error(self.post("/api/echo", b"[" * 64 + b"]" * 64), 400)
+        self.assertEqual(error["message"], "Missing JSON field 'message'")
+
     def test_missing_field_is_a_400(self):
         error = self.assert_json_error(self.post("/api/echo", b"{}"), 400)
         self.assertEqual(error["message"], "Missing JSON field 'message'")

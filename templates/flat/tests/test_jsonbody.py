@@ -18,3 +18,19 @@ class JsonBodyTest(unittest.TestCase):
             jsonbody.decode(b"{nope")
         with self.assertRaisesRegex(jsonbody.InvalidJSON, "not UTF-8"):
             jsonbody.decode(b'"\xff"')
+
+    def test_nan_infinity_and_deep_nesting_are_invalid(self):
+        for body in (b"NaN", b"[1, Infinity]", b'{"a": -Infinity}'):
+            with (
+                self.subTest(body=body),
+                self.assertRaisesRegex(jsonbody.InvalidJSON, "is not valid JSON"),
+            ):
+                jsonbody.decode(body)
+        for depth in (jsonbody.MAX_DEPTH + 1, 200_000):
+            with (
+                self.subTest(depth=depth),
+                self.assertRaisesRegex(jsonbody.InvalidJSON, "nests deeper"),
+            ):
+                jsonbody.decode(b"[" * depth + b"]" * depth)
+        nested = b'{"a": ' * jsonbody.MAX_DEPTH + b"1" + b"}" * jsonbody.MAX_DEPTH
+        self.assertIsInstance(jsonbody.decode(nested), dict)

@@ -78,6 +78,9 @@ class HomePageTest(AsyncHTTPTestCase):
         self.assertEqual(response.code, 200)
         self.assertEqual(response.body, b'{"status": "ok"}')
         self.assertEqual(response.headers["Cache-Control"], "no-store")
+        for method in ("GET", "HEAD"):
+            response = self.fetch("/healthz", method=method)
+            self.assertNotIn("Set-Cookie", response.headers, f"{method} /healthz sets a cookie")
         self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
 
     def test_home_page_sets_the_xsrf_cookie_and_form_field(self):
@@ -115,6 +118,32 @@ class HomePageTest(AsyncHTTPTestCase):
         self.assertIn("404: Not Found", body)
         self.assertIn("There is no page at /no/such/page", body)
         self.assertIn("Back to the home page", body)
+
+    def test_wrong_method_is_a_friendly_405(self):
+        token = cookies_from(self.fetch("/"))["_xsrf"]
+        headers = {"Cookie": f"_xsrf={token}", "X-XSRFToken": token}
+        for method, body in (("POST", ""), ("OPTIONS", None)):
+            with self.subTest(method=method):
+                response = self.fetch("/", method=method, body=body, headers=headers)
+                self.assertEqual(response.code, 405)
+                self.assertIn("text/html", response.headers["Content-Type"])
+                body = response.body.decode()
+                self.assertIn("405: Method Not Allowed", body)
+                self.assertIn('<link rel="stylesheet" href="/media/css/site.css?v=', body)
+                self.assertIn("Back to the home page", body)
+
+    def test_favicon(self):
+        body = self.fetch("/").body.decode()
+        match = re.search(r'<link rel="icon" href="(/media/favicon\.svg\?v=[0-9a-f]+)"', body)
+        self.assertIsNotNone(match, "no favicon link with static_url() in the layout")
+        icon = self.fetch(match.group(1))
+        self.assertEqual(icon.code, 200)
+        self.assertEqual(icon.headers["Content-Type"], "image/svg+xml")
+        # Browsers that ask for /favicon.ico anyway are sent to it.
+        response = self.fetch("/favicon.ico", follow_redirects=False)
+        self.assertEqual(response.code, 302)
+        self.assertEqual(response.headers["Location"], match.group(1))
+        self.assertEqual(self.fetch("/favicon.ico").code, 200)
 
     def test_post_to_unknown_page_is_404_not_403(self):
         response = self.fetch("/no/such/page", method="POST", body="")

@@ -79,3 +79,12 @@ class ServerTest(unittest.TestCase):
         self.assertIn("Shutting down", rest)
         self.assertIn("Stopped", rest)
         self.assertNotIn("Traceback", "".join(seen) + rest)
+
+    def test_production_refuses_to_start_without_cookie_secret(self):
+        env = {k: v for k, v in os.environ.items() if k != "COOKIE_SECRET"}
+        env["DEPLOYMENT"] = "production"
+        proc = self.start(env=env)  # production never reads .env
+        stderr = proc.stderr.read()
+        self.assertEqual(proc.wait(timeout=10), 2, stderr)
+        self.assertEqual(len(stderr.splitlines()), 1, stderr)
+        self.assertTrue(stderr.startswith("error: COOKIE_SECRET is not set"), stderr)

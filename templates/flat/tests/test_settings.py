@@ -23,9 +23,10 @@ class DeploymentTest(unittest.TestCase):
             settings.get_deployment({"DEPLOYMENT": "qa"})
 
     def test_each_deployment_has_its_settings(self):
-        dev = settings.get_settings("dev", environ={})
-        staging = settings.get_settings("staging", environ={})
-        production = settings.get_settings("production", environ={})
+        environ = {"COOKIE_SECRET": "x"}
+        dev = settings.get_settings("dev", environ=environ)
+        staging = settings.get_settings("staging", environ=environ)
+        production = settings.get_settings("production", environ=environ)
         self.assertFalse(dev["compiled_template_cache"])
         self.assertFalse(dev["xheaders"])
         self.assertTrue(production["xheaders"])
@@ -36,21 +37,105 @@ class DeploymentTest(unittest.TestCase):
             self.assertTrue(s["xsrf_cookies"])
 
     def test_static_path_is_media(self):
-        s = settings.get_settings("dev", environ={})
+        s = settings.get_settings("dev", environ={"COOKIE_SECRET": "x"})
         self.assertEqual(s["static_path"], os.path.join(settings.ROOT, "media"))
         self.assertTrue(os.path.isfile(os.path.join(s["static_path"], "css", "site.css")))
         self.assertEqual(s["static_url_prefix"], "/media/")
 
 
 class CookieSecretTest(unittest.TestCase):
-    def test_generated_secret_is_used_by_default(self):
-        s = settings.get_settings("dev", environ={})
-        self.assertEqual(s["cookie_secret"], settings.DEFAULT_COOKIE_SECRET)
-        self.assertRegex(settings.DEFAULT_COOKIE_SECRET, r"^[0-9a-f]{64}$")
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.env_file = os.path.join(tmp.name, ".env")
+        self.missing = os.path.join(tmp.name, "missing.env")
 
-    def test_environment_overrides_the_secret(self):
-        s = settings.get_settings("dev", environ={"COOKIE_SECRET": "from-the-environment"})
-        self.assertEqual(s["cookie_secret"], "from-the-environment")
+    def write_env(self, text):
+        with open(self.env_file, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def secret(self, deployment, environ, env_file=None):
+        return settings.get_settings(deployment, environ, env_file or self.env_file)[
+            "cookie_secret"
+        ]
+
+    def test_the_environment_gives_the_secret(self):
+        self.write_env("COOKIE_SECRET=from-the-file\n")
+        for deployment in settings.DEPLOYMENTS:
+            with self.subTest(deployment=deployment):
+                environ = {"COOKIE_SECRET": "from-the-environment"}
+                self.assertEqual(self.secret(deployment, environ), "from-the-environment")
+
+    def test_dev_and_staging_read_the_env_file(self):
+        self.write_env('# a comment\n\nOTHER=1\nCOOKIE_SECRET="from-the-file"\n')
+        self.assertEqual(self.secret("dev", {}), "from-the-file")
+        self.assertEqual(self.secret("staging", {"COOKIE_SECRET": ""}), "from-the-file")
+
+    def test_production_ignores_the_env_file(self):
+        self.write_env("COOKIE_SECRET=from-the-file\n")
+        with self.assertRaisesRegex(ValueError, "COOKIE_SECRET is not set"):
+            self.secret("production", {})
+
+    def test_without_a_secret_the_settings_are_refused(self):
+        for deployment in settings.DEPLOYMENTS:
+            with self.subTest(deployment=deployment):
+                with self.assertRaisesRegex(ValueError, "COOKIE_SECRET is not set"):
+                    self.secret(deployment, {}, self.missing)
+
+    def test_env_file_lines(self):
+        self.write_env(
+            "# COOKIE_SECRET=commented-out\nexport A=1\nB = 'two words'\nC=$HOME\nnot a setting\n"
+        )
+        self.assertEqual(
+            settings.read_env_file(self.env_file), {"A": "1", "B": "two words", "C": "$HOME"}
+        )
+        self.assertEqual(settings.read_env_file(self.missing), {})
+
+    def test_no_secret_is_written_in_the_code(self):
+        # The generated secret lives in the git-ignored .env only (and COOKIE_SECRET is set
+        # for the tests, by conftest.py, when there is no .env).
+        secret = settings.read_env_file().get("COOKIE_SECRET")
+        if secret is None:
+            return
+        for folder, _, files in os.walk(settings.ROOT):
+            if ".venv" in folder or "__pycache__" in folder:
+                continue
+            for name in files:
+                if name.endswith(".py"):
+                    with open(os.path.join(folder, name), encoding="utf-8") as f:
+                        self.assertNotIn(secret, f.read(), name)
+
+
+class SecurityTest(unittest.TestCase):
+    def test_cross_origin_protection_and_the_xsrf_token(self):
+        s = settings.get_settings("dev", environ={"COOKIE_SECRET": "x"})
+        self.assertTrue(s["cross_origin_protection"])
+        self.assertTrue(s["xsrf_cookies"])
+        self.assertEqual(s["trusted_origins"], [])
+
+    def test_trusted_origins_from_the_environment(self):
+        environ = {
+            "COOKIE_SECRET": "x",
+            "TRUSTED_ORIGINS": " https://a.example/, https://b.example:8443",
+        }
+        self.assertEqual(
+            settings.get_settings("dev", environ=environ)["trusted_origins"],
+            ["https://a.example", "https://b.example:8443"],
+        )
+
+    def test_trusted_origins_option_wins(self):
+        settings.options.trusted_origins = ["https://c.example"]
+        self.addCleanup(setattr, settings.options, "trusted_origins", [])
+        environ = {"COOKIE_SECRET": "x", "TRUSTED_ORIGINS": "https://a.example"}
+        s = settings.get_settings("dev", environ=environ)
+        self.assertEqual(s["trusted_origins"], ["https://c.example"])
+
+    def test_xheaders_option_overrides_the_deployment(self):
+        environ = {"COOKIE_SECRET": "x"}
+        self.assertFalse(settings.get_settings("dev", environ=environ)["xheaders"])
+        settings.options.xheaders = True
+        self.addCleanup(setattr, settings.options, "xheaders", None)
+        self.assertTrue(settings.get_settings("dev", environ=environ)["xheaders"])
 
 
 class OptionsTest(unittest.TestCase):

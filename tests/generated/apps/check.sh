@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check a project generated from the `apps` template, run from inside it (see run.sh).
-# Follows the generated README word for word: venv, install, pytest, ruff, server, shell.
+# Follows the generated README word for word on the install path $INSTALLER names (uv, or venv
+# and pip): install, pytest, ruff, server, shell.
 # shellcheck source=../lib.sh
 source "$GEN_DIR/lib.sh"
 
@@ -18,9 +19,11 @@ step "layout for app '$app' mounted at /$prefix/"
 for f in server.py settings.py handlers.py urls.py utils.py shell.py apps/__init__.py \
   "apps/$app/__init__.py" "apps/$app/urls.py" "apps/$app/views.py" \
   templates/base.html templates/home.html "templates/$app/index.html" "templates/$app/hello.html" \
-  static/style.css requirements.txt requirements-dev.txt pyproject.toml README.md .gitignore; do
+  templates/error.html static/style.css static/favicon.svg pyproject.toml README.md .gitignore \
+  .env .github/workflows/ci.yml; do
   [ -f "$f" ] || fail "missing $f"
 done
+for f in requirements.txt requirements-dev.txt uv.lock; do [ ! -e "$f" ] || fail "$f was generated"; done
 [ -x server.py ] || fail "server.py is not executable"
 [ -x shell.py ] || fail "shell.py is not executable"
 leftovers=$(find . -name '*.tera' -o -name template.toml)
@@ -28,20 +31,18 @@ leftovers=$(find . -name '*.tera' -o -name template.toml)
 grep -q "include(r\"/$prefix/\", \"apps.$app.urls\")" urls.py || fail "urls.py does not mount apps.$app at /$prefix/"
 
 check_verbatim apps app_name "$app"
+unset COOKIE_SECRET
+check_secret_not_committed
 
-# README: Install
-make_venv
-pip_install -r requirements-dev.txt
+# README: Install, test and lint
+install_per_readme
 report_versions
-check_tornado_floor -r requirements.txt
-
-# README: Test and lint
-readme_has 'python -m pytest'
-readme_has 'ruff check .'
-readme_has 'ruff format --check .'
-run_pytest
-run_ruff
+check_tornado_floor
+test_and_lint_per_readme
+readme_has 'uv run python server.py --port=8888'
+readme_has 'python server.py --port=8888'
 check_bad_options python server.py
+check_env_refusal python server.py
 
 # README: Run (on the port the harness gave us)
 log=$(mktemp)
@@ -53,9 +54,11 @@ fetch "$base/" 200 "href=\"/$prefix/hello/world\""
 fetch "$base/$prefix/" 200 'name="_xsrf"'
 fetch "$base/$prefix/hello/scaffold" 200 'Hello, scaffold!'
 fetch "$base/static/style.css" 200 'font-family'
-fetch "$base/hello/scaffold" 404
-fetch "$base/no/such/page" 404
-for path in / "/$prefix/" "/$prefix/hello/scaffold" /static/style.css; do check_head "$base$path"; done
+fetch "$base/hello/scaffold" 404 '404: Not Found'
+fetch "$base/no/such/page" 404 'There is no page at'
+fetch "$base/healthz" 200 '^\{"status": "ok"\}$'
+check_favicon "$base"
+for path in / "/$prefix/" "/$prefix/hello/scaffold" /static/style.css /healthz; do check_head "$base$path"; done
 for path in / "/$prefix/" /static/style.css /no/such/page; do check_security_headers "$base$path" csp; done
 check_xsrf_samesite "$base/$prefix/"
 check_body_limit "$base/$prefix/"
@@ -84,6 +87,15 @@ fi
 
 check_stopped
 for line in "Received SIGTERM" "Shutting down" "Stopped"; do log_has "$log" "$line"; done
+log_lacks "$log" Traceback "traceback in the server log"
+
+# Behind a proxy, with a front end on another origin: the options the README gives.
+: >"$log"
+serve "$log" python server.py --port="$PORT" --xheaders --trusted_origins=https://front.example
+wait_http "$base/"
+check_xsrf_secure "$base/$prefix/"
+check_cross_origin "$base/$prefix/" https://front.example
+check_stopped
 log_lacks "$log" Traceback "traceback in the server log"
 
 # Graceful shutdown, for real: server.main() with one test-only page, SIGTERM from outside.

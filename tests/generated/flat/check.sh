@@ -1,35 +1,32 @@
 #!/usr/bin/env bash
 # Generated-project check for the `flat` template. Run by tests/generated/run.sh inside the
-# generated project, with PYTHON, PIP_CONSTRAINT, PORT, VARIANT and GEN_DIR set.
+# generated project, with PYTHON, PIP_CONSTRAINT, INSTALLER, PORT, VARIANT and GEN_DIR set.
 # shellcheck disable=SC1091
 source "$GEN_DIR/lib.sh"
 
-# Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port).
-readme_has 'python3 -m venv .venv && . .venv/bin/activate'
-readme_has 'pip install -r requirements/dev.txt'
-readme_has 'python app.py'
-readme_has 'python -m pytest'
-readme_has 'ruff check .'
-readme_has 'ruff format --check .'
+# Run what the README says, word for word (with $PYTHON for python3 and $PORT for the port),
+# on the install path $INSTALLER names.
+readme_has 'uv run python app.py --port=8888'
+readme_has 'python app.py --port=8888'
 readme_has 'python tasks.py test      # pytest; extra arguments go to pytest'
 
 [ -x app.py ] || fail "app.py is not executable"
 [ -x tasks.py ] || fail "tasks.py is not executable"
+for f in requirements requirements.txt uv.lock; do [ ! -e "$f" ] || fail "$f was generated"; done
 
 # The deployment and secret come from the environment: start from a clean one.
 unset DEPLOYMENT COOKIE_SECRET
 
 check_verbatim flat
+check_secret_not_committed
 
-make_venv
-pip_install -r requirements/dev.txt
+install_per_readme
 report_versions
-check_tornado_floor -r requirements/common.txt
-run_pytest
-run_ruff
+check_tornado_floor
+test_and_lint_per_readme
 
 step "python tasks.py test"
-out=$(python tasks.py test -q -p no:cacheprovider 2>&1) || { echo "$out" >&2; fail "python tasks.py test failed"; }
+out=$(python tasks.py test -q -p no:cacheprovider tests/test_jsonbody.py 2>&1) || { echo "$out" >&2; fail "python tasks.py test failed"; }
 grep -Eq '[0-9]+ passed' <<<"$out" || { echo "$out" >&2; fail "python tasks.py test ran no test"; }
 grep -Eq '[0-9]+ (failed|skipped|error)' <<<"$out" && { echo "$out" >&2; fail "python tasks.py test: failures or skips"; }
 step "python tasks.py lint"
@@ -38,17 +35,28 @@ python tasks.py lint --no-cache || fail "python tasks.py lint failed"
 step "python app.py --help"
 python app.py --help >/dev/null 2>&1 || fail "python app.py --help failed"
 check_bad_options python app.py
+check_env_refusal python app.py
+step "DEPLOYMENT=production ignores .env"
+rc=0; err=$(DEPLOYMENT=production timeout 30 python app.py --port="$PORT" 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] && [[ "$err" == "error: COOKIE_SECRET is not set (production reads it from the environment)" ]] \
+  || fail "production without COOKIE_SECRET (but with .env) answered $rc: $err"
 
 # What the generated settings say, to compare with what the server serves.
 expected_deployment=$(python -c 'import settings; print(settings.DEFAULT_DEPLOYMENT)')
 escaped_description=$(python -c 'import html, settings; print(html.escape(settings.SITE_DESCRIPTION))')
 escaped_name=$(python -c 'import html, settings; print(html.escape(settings.SITE_NAME))')
+if [ "$expected_deployment" = production ]; then
+  # Production reads the secret from the environment only, as a server would set it.
+  COOKIE_SECRET=$(project_secret)
+  export COOKIE_SECRET
+fi
 
 BASE="http://127.0.0.1:$PORT"
 LOG=$(mktemp)
 WORK=$(mktemp -d)
 serve "$LOG" python app.py --port="$PORT"
 wait_http "$BASE/"
+check_favicon "$BASE"
 
 fetch "$BASE/" 200 '<title>'
 home="$WORK/home.html"
@@ -100,6 +108,13 @@ step "POST /api/echo with bad JSON"
 got=$(api '{"message": ')
 grep -Eq '^400 \{"error": \{"status": 400, "message": "Invalid JSON body' <<<"$got" \
   || fail "bad JSON was answered: $got"
+step "POST /api/echo with NaN, and nested 100,000 deep"
+got=$(api '{"message": NaN}')
+[ "$got" = '400 {"error": {"status": 400, "message": "Invalid JSON body: NaN is not valid JSON"}}' ] \
+  || fail "NaN was answered: $got"
+{ printf '%*s' 100000 '' | tr ' ' '['; printf '%*s' 100000 '' | tr ' ' ']'; } >"$WORK/deep.json"
+got=$(api "@$WORK/deep.json")
+grep -Eq '^400 .*nests deeper than 64 levels' <<<"$got" || fail "deep nesting was answered: ${got:0:200}"
 step "POST /api/echo without the XSRF token"
 status=$(curl -s -o "$WORK/api.json" -w '%{http_code}' -H 'Content-Type: application/json' \
   -d '{"message": "hi"}' "$BASE/api/echo") || true
@@ -109,6 +124,15 @@ status=$(curl -s -o "$WORK/api.json" -w '%{http_code}' -H 'Content-Type: applica
 check_stopped
 for line in "Shutting down" "Stopped"; do log_has "$LOG" "$line"; done
 log_has "$LOG" "200 GET / " "tornado.access did not log GET /"
+log_lacks "$LOG" Traceback "the server log has a traceback"
+
+# Behind a proxy, with a front end on another origin: the options the README gives.
+: >"$LOG"
+serve "$LOG" python app.py --port="$PORT" --xheaders --trusted_origins=https://front.example
+wait_http "$BASE/"
+check_xsrf_secure "$BASE/"
+check_cross_origin "$BASE/api/echo" https://front.example "$BASE/"
+check_stopped
 log_lacks "$LOG" Traceback "the server log has a traceback"
 
 
