@@ -16,10 +16,11 @@
 //! | `util::text` | escaping for the terminal and JSON, values in messages, suggestions, quoting |
 //! | `util::term` | the terminal boundary: every printed line, colour, prompts' raw output |
 //! | `util::limits` | every bound: sizes, heap, the run's time budget and its watchdog |
+//! | `util::hook` | (debug builds) a run paused or failed at a named step, for the tests |
 //! | `util::read` | reading one file within a bound, never through a symlink |
 //! | `util::paths` | the rules every written path passes; paths resolved and made relative |
 //! | `util::portable` | names that break on other systems |
-//! | `util::hash` | git blob and tree ids: what a file or a template is |
+//! | `util::hash` | git blob and tree ids: what a file or a template is; the journal's HMAC |
 //! | `util::python` | what makes a good Python package name |
 //! | `util::merge` | three-way text merges, byte for byte as `git merge-file` makes them |
 //! | `git/` | **local git repositories in process (gix), the one place gix is used: nothing a repository holds can run** |
@@ -50,13 +51,14 @@
 //! | `project/` | **a generated project: its answers file, the disk under its root, `new`'s plan and writes, an update applied** |
 //! | `project::record` | the answers file `.scaffold.toml`: what it holds, written; reserved paths |
 //! | `project::parse` | the answers file read as untrusted input; `--data-file` values |
-//! | `project::root` | (stand-in) a project's root, opened once |
-//! | `project::disk` | a project on disk: its root, reads that never follow a symlink, new files |
-//! | `project::state` | (stand-in) `.scaffold/` and the lock: one run at a time writes a project |
+//! | `project::root` | a project's root opened once: every path below it, never through a symlink |
+//! | `project::disk` | a project on disk: its root, reads and listings that never follow a symlink, new files |
+//! | `project::state` | `.scaffold/`, scaffold's state in a project: made or refused; the lock |
 //! | `project::base` | what scaffold generated for a project, rendered again |
 //! | `project::plan` | `new`'s plan: what writing will do, and whether it is refused |
 //! | `project::write` | `new`'s plan written: staged, all or nothing |
-//! | `project::journal` | an update applied all or nothing: journal, backups, recovery |
+//! | `project::journal` | an update's journal: written whole, marked, trusted only where it was written; backups |
+//! | `project::apply` | an update applied all or nothing; recovery that never destroys work |
 //! | `ops/` | **the operations, each a short pipeline over the stages above** |
 //! | `ops::new` | `scaffold new`: locate, answer, render, plan; then write |
 //! | `ops::check` | `scaffold check`: a template validated as its users will meet it |

@@ -202,7 +202,8 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Exit with 1 when a generated file was modified, deleted or is conflicted (for CI).
+    /// Exit with 1 when a generated file was modified, deleted or is conflicted, or an update
+    /// is running or did not finish (for CI).
     #[arg(long)]
     pub exit_code: bool,
 }
@@ -245,7 +246,8 @@ pub struct UpdateArgs {
     /// Outside git, do not keep the previous contents in `.scaffold/backup/`.
     #[arg(long)]
     pub no_backup: bool,
-    /// Put back a project whose update was interrupted, as it was before it.
+    /// Undo an interrupted update: put back what it wrote (your work since is kept as it is),
+    /// or put away one that had finished.
     #[arg(long)]
     pub recover: bool,
     /// For a git template: update to this tag, branch or commit [default: the ref the project

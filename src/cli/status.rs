@@ -8,6 +8,7 @@ use serde_json::json;
 use super::args::StatusArgs;
 use crate::ops::status::{self, FileStatus};
 use crate::project::disk::Project;
+use crate::project::journal::Unfinished;
 use crate::sources::registry::Registry;
 use crate::sources::{self, Reference, Unavailable};
 use crate::util::term::{self, Line, Style};
@@ -16,6 +17,8 @@ use crate::util::term::{self, Line, Style};
 pub(crate) fn exec(registry: &Registry, args: &StatusArgs) -> Result<()> {
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     let project = crate::project::disk::find(&start)?;
+    // An update that is running or did not finish comes first: its files are not the user's.
+    let unfinished = crate::project::journal::unfinished(&project.dir)?;
     let files = status::status(&project)?;
     // From the cache only: a project's answers file may come from someone else.
     let made_from = Reference::MadeFrom {
@@ -27,17 +30,19 @@ pub(crate) fn exec(registry: &Registry, args: &StatusArgs) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => Err(Unavailable::reason(e)?),
     };
-    print(&project, &template, &files, args.json);
-    let dirty = files.iter().any(|(_, s)| *s != FileStatus::Unchanged);
+    print(&project, unfinished.as_ref(), &template, &files, args.json);
+    let dirty = unfinished.is_some() || files.iter().any(|(_, s)| *s != FileStatus::Unchanged);
     if args.exit_code && dirty {
         return Err(anyhow::Error::new(crate::util::error::Silent(1)));
     }
     Ok(())
 }
 
-/// The project, whether its recorded template version is available, and each file's state.
+/// An unfinished update first; then the project, whether its recorded template version is
+/// available, and each file's state.
 fn print(
     project: &Project,
+    unfinished: Option<&Unfinished>,
     template: &Result<(), String>,
     files: &[(String, FileStatus)],
     as_json: bool,
@@ -55,6 +60,10 @@ fn print(
     if as_json {
         term::out_json(&json!({
             "root": project.root.display().to_string(),
+            "unfinished": unfinished.map(|u| json!({
+                "state": u.state(),
+                "message": u.message(None),
+            })),
             "template": {
                 "name": t.name,
                 "source": source,
@@ -68,6 +77,9 @@ fn print(
             "files": files.iter().map(|(p, s)| json!({"path": p, "state": s})).collect::<Vec<_>>(),
         }));
         return;
+    }
+    if let Some(u) = unfinished {
+        term::out(Line::new().styled(Style::Red, u.message(None)));
     }
     let version = t
         .version

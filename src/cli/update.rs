@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde_json::{Value as Json, json};
 
 use super::args::UpdateArgs;
@@ -25,8 +25,15 @@ pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
         return recover(&start);
     }
     crate::util::limits::start();
-    let project = crate::project::disk::find(&start)?;
+    let mut project = crate::project::disk::find(&start)?;
     let request = request(args)?;
+    // One run at a time writes a project; a dry run writes nothing and takes no lock.
+    let _lock = if args.dry_run {
+        update::refuse_unfinished(&project)?;
+        None
+    } else {
+        Some(update::lock(&mut project)?)
+    };
     let prepared = update::prepare(registry, &project, &request, &mut Terminal)?;
     crate::util::limits::finish();
     if update::is_noop(&prepared) && !args.dry_run {
@@ -93,26 +100,80 @@ fn request(args: &UpdateArgs) -> Result<Request> {
     })
 }
 
-/// `update --recover`: the project put back as it was before an interrupted update.
+/// `update --recover`: the project put back as it was before an interrupted update (the
+/// user's work since kept), or an update that had finished put away; and what was done.
 fn recover(start: &Path) -> Result<()> {
-    let project = crate::project::disk::find(start);
-    let root = match &project {
-        Ok(p) => p.root.clone(),
-        Err(_) => start.to_path_buf(),
-    };
-    match update::recover(&root)? {
-        Some(n) => {
-            term::out(format!(
-                "Put {n} file{} back as they were before the interrupted update.",
-                crate::util::text::plural(n)
-            ));
-            Ok(())
-        }
-        None => Err(usage!(
+    let root = crate::project::disk::find_root(start).unwrap_or_else(|_| start.to_path_buf());
+    let dir = crate::project::root::Root::open(&root)
+        .with_context(|| format!("cannot open `{}`", root.display()))?;
+    let _lock = crate::project::state::lock(&dir)?;
+    let Some(done) = update::recover(&dir)? else {
+        return Err(usage!(
             "`{}` has no interrupted update to recover from",
-            root.display()
-        )),
+            dir.path().display()
+        ));
+    };
+    let plural = crate::util::text::plural;
+    let backup = |what: &str| {
+        done.backup.as_ref().map(|b| {
+            term::out(format!(
+                "The previous contents of the files {what} are in `{}`.",
+                b.display()
+            ));
+        })
+    };
+    if done.finished {
+        term::out(
+            "The interrupted update had finished (its `.scaffold.toml` was in place): nothing \
+             to undo.",
+        );
+        backup("it changed");
+        return Ok(());
     }
+    if done.restored > 0 {
+        term::out(format!(
+            "Put {} file{} back as they were before the interrupted update.",
+            done.restored,
+            plural(done.restored)
+        ));
+    }
+    if done.removed > 0 {
+        term::out(format!(
+            "Removed {} file{} the interrupted update had added.",
+            done.removed,
+            plural(done.removed)
+        ));
+    }
+    if done.moved_back > 0 {
+        term::out(format!(
+            "Moved {} file{} of yours back to the folder the interrupted update had moved.",
+            done.moved_back,
+            plural(done.moved_back)
+        ));
+    }
+    if done.folders > 0 {
+        term::out(format!(
+            "Removed {} folder{} it had made.",
+            done.folders,
+            plural(done.folders)
+        ));
+    }
+    if done.restored + done.removed + done.moved_back == 0 && done.kept.is_empty() {
+        term::out("The interrupted update had not changed any file yet: nothing to put back.");
+    }
+    if !done.kept.is_empty() {
+        term::out(format!(
+            "Kept {} file{} as they are: changed since the update (your work), they hold \
+             neither what it wrote nor what was there before:",
+            done.kept.len(),
+            plural(done.kept.len())
+        ));
+        for path in &done.kept {
+            term::out(format!("  {}", crate::util::text::shown(path)));
+        }
+        backup("kept");
+    }
+    Ok(())
 }
 
 /// `scaffold update`: the plan (with `--diff`, every change), then what was done.

@@ -44,6 +44,10 @@ pub(crate) struct Report {
 
 /// The changes to the generated files at `paths` (project-relative; all when empty).
 pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> Result<Report> {
+    // Half-written files are not the user's changes: an unfinished update comes first.
+    if let Some(u) = crate::project::journal::unfinished(&project.dir)? {
+        anyhow::bail!("{}", u.message(Some(&project.root)));
+    }
     let statuses = crate::ops::status::status(project)?;
     let wanted = |p: &str| {
         paths.is_empty()
@@ -106,7 +110,7 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
             }
             (b, _) => b,
         };
-        let now = match disk::read(&project.root, &path)? {
+        let now = match disk::read(&project.dir, &path)? {
             OnDisk::File { bytes, .. } => Some(bytes),
             _ => None,
         };

@@ -10,6 +10,7 @@ use anyhow::{Context as _, Result};
 use crate::project::disk::Project;
 use crate::project::plan::{self, DestState, Plan};
 use crate::project::record;
+use crate::project::root::Root;
 use crate::sources::registry::Registry;
 use crate::sources::{self, Reference, git};
 use crate::template::answers::{self, Input, Prompter};
@@ -64,7 +65,7 @@ pub(crate) struct Looked {
 /// by scaffold. A file, a symlink or an answers file that cannot be read is an error here,
 /// before any question is asked.
 pub(crate) fn look(dest: &Path) -> Result<Looked> {
-    let state = plan::plan(dest, Vec::new(), None)?.state;
+    let state = plan::plan(dest, Vec::new(), None, &[])?.state;
     let project = if state == DestState::Absent {
         None
     } else {
@@ -73,11 +74,11 @@ pub(crate) fn look(dest: &Path) -> Result<Looked> {
     Ok(Looked { state, project })
 }
 
-/// The lock on the existing directory `dest`, for a run that writes into it (`new --force`):
-/// one run at a time, as for `update`.
+/// The lock on the existing directory `dest` (a project, or any non-empty directory), for a
+/// run that writes into it (`new --force`): one run at a time, as for `update`, and the only
+/// lock such a run takes. Held until dropped.
 pub(crate) fn lock(dest: &Path) -> Result<crate::project::state::Lock> {
-    let root = crate::project::root::Root::open(dest)
-        .with_context(|| format!("cannot open `{}`", dest.display()))?;
+    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
     crate::project::state::lock(&root)
 }
 
@@ -91,6 +92,8 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
     /// The cookie secret the files were rendered with, kept out of the first commit.
     pub(crate) secret: String,
+    /// The files that hold it: written readable by their owner only.
+    pub(crate) private: Vec<String>,
     /// Over an existing project whose secret could not be found again: why a new one is used.
     pub(crate) secret_note: Option<String>,
     /// Where the files of the user's it overwrites are kept first (`.scaffold/backup/<n>`, as
@@ -160,6 +163,12 @@ pub(crate) fn prepare(
     plan::refuse_overlap(&loaded, &req.dest, &rendered.files)?;
     record::refuse_reserved(&rendered.files)?;
     let record = record::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)?;
+    let private = record
+        .project
+        .secret
+        .as_ref()
+        .map(|s| s.files.clone())
+        .unwrap_or_default();
     rendered.files.push(record::record_file(&record));
     if !req.quiet && !req.json {
         for problem in
@@ -176,13 +185,21 @@ pub(crate) fn prepare(
         &req.dest,
         std::mem::take(&mut rendered.files),
         existing.map(|p| &p.record),
+        &private,
     )?;
-    let keep_in = (!plan.keep.is_empty()).then(|| crate::project::journal::next_backup(&req.dest));
+    let keep_in = if plan.keep.is_empty() {
+        None
+    } else {
+        let root = Root::open(&req.dest)
+            .with_context(|| format!("cannot open `{}`", req.dest.display()))?;
+        Some(req.dest.join(crate::project::journal::next_backup(&root)?))
+    };
     Ok(Prepared {
         loaded,
         rendered,
         plan,
         secret: inputs.cookie_secret,
+        private,
         secret_note,
         keep_in,
     })
@@ -194,19 +211,23 @@ pub(crate) fn prepare(
 /// created goes again if the commit fails: nothing is left half-done.
 pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Written> {
     let plan = &prepared.plan;
+    // What of the user's it overwrites is kept first, through the destination's root: never
+    // through a symlink, in a `.scaffold/` that scaffold made.
     let kept = if plan.keep.is_empty() {
         None
     } else {
-        Some(crate::project::journal::keep_copies(
-            &plan.dest, &plan.keep,
-        )?)
+        let root = Root::open(&plan.dest)
+            .with_context(|| format!("cannot open `{}`", plan.dest.display()))?;
+        let dir = crate::project::journal::keep_copies(&root, &plan.keep)?;
+        Some((root, dir))
     };
-    if let Err(e) = crate::project::write::apply(plan) {
-        if let Some(dir) = &kept {
-            crate::project::journal::drop_copies(&plan.dest, dir);
+    if let Err(e) = crate::project::write::apply(plan, &prepared.private) {
+        if let Some((root, dir)) = &kept {
+            crate::project::journal::drop_copies(root, dir);
         }
         return Err(e);
     }
+    let kept = kept.map(|(_, dir)| plan.dest.join(dir));
     if !git {
         return Ok(Written { commit: None, kept });
     }

@@ -48,11 +48,11 @@ pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
     let mut out = Vec::new();
     for path in &project.record.pending {
         let markers = matches!(
-            read(&project.root, path)?,
+            read(&project.dir, path)?,
             OnDisk::File { bytes, .. } if crate::util::merge::has_markers(&bytes, crate::util::merge::OURS)
         );
         let side = format!("{path}{}", crate::util::merge::SIDE_SUFFIX);
-        let side_file = read(&project.root, &side)? != OnDisk::Missing;
+        let side_file = read(&project.dir, &side)? != OnDisk::Missing;
         if markers || side_file {
             out.push(Unresolved {
                 path: path.clone(),
@@ -74,7 +74,7 @@ pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
             out.push((f.path.clone(), FileStatus::Conflicted));
             continue;
         }
-        let state = match read(&project.root, &f.path)? {
+        let state = match read(&project.dir, &f.path)? {
             OnDisk::Missing => FileStatus::Deleted,
             _ if f.state == State::Deleted => FileStatus::Modified,
             OnDisk::Other(_) => FileStatus::Modified,

@@ -2,9 +2,10 @@
 //! with the recorded answers and the values drawn then (the cookie secret found again in the
 //! files that held it). `diff` and `update` compare the disk with it.
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
-use super::disk::{OnDisk, Project, read};
+use super::disk::Project;
+use super::root::Found;
 use crate::sources::source::TemplateSource;
 use crate::template::answers::{self, Input, Request};
 use crate::template::builtins::{self, Inputs};
@@ -25,13 +26,27 @@ pub(crate) struct Base {
 }
 
 /// The project's cookie secret, found again from its recorded id in the files that held it.
+/// Each is read within the bound of a generated file (it was one), as a regular file only.
 pub(crate) fn find_secret(project: &Project) -> Result<Option<String>> {
     let Some(secret) = &project.record.project.secret else {
         return Ok(None);
     };
+    let max = crate::util::limits::MAX_FILE_BYTES as u64;
     for rel in &secret.files {
-        let OnDisk::File { bytes, .. } = read(&project.root, rel)? else {
-            continue;
+        let full = project.dir.full(rel);
+        let bytes = match project
+            .dir
+            .read(rel, max)
+            .with_context(|| format!("cannot read `{}`", full.display()))?
+        {
+            Found::File { bytes, .. } => bytes,
+            Found::TooBig(_) => anyhow::bail!(
+                "`{rel}` (in `project.secret.files` of `{}`) is larger than {} MiB, more than a \
+                 generated file can be; scaffold reads no more of it to find the cookie secret",
+                project.dir.full(super::record::FILE).display(),
+                max >> 20
+            ),
+            Found::Missing | Found::Refused { .. } => continue,
         };
         let text = String::from_utf8_lossy(&bytes);
         let mut start = None;

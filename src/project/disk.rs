@@ -1,12 +1,11 @@
 //! A project on disk, and the files scaffold touches under a project's root (or a new
-//! project's destination): finding the root (the directory holding `.scaffold.toml`) and
-//! reading its answers file; reading files without ever following a symlink out of the
-//! project; creating a file exclusively, never through a symlink, with an exact mode; and
-//! scaffold's temporary names, which carry the run's process id so that a later run can tell
-//! an abandoned leftover (its process is gone) from a live one.
+//! project's destination): finding the root (the directory holding `.scaffold.toml`), opening
+//! it once ([`Root`]) and reading its answers file; reading the project's files as the regular
+//! files they must be, never through a symlink; creating a file exclusively, never through a
+//! symlink, with an exact mode; and scaffold's temporary names, which carry the run's process
+//! id so that a later run can tell an abandoned leftover (its process is gone) from a live one.
 
 use std::fs;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context as _, Result, bail};
 
 use super::record::{self, Record};
+use super::root::{Found, Kind, Root, is_link_error, is_missing};
 use crate::util::error::usage;
 
 /// The most bytes read of one project file to compare it with what scaffold wrote; a larger
@@ -25,29 +25,20 @@ pub(crate) const MAX_COMPARED_BYTES: u64 = 256 * 1024 * 1024;
 pub(crate) struct Project {
     /// The directory holding `.scaffold.toml`.
     pub(crate) root: PathBuf,
+    /// That directory, open: every path below it is reached through this.
+    pub(crate) dir: Root,
     /// What the answers file says.
     pub(crate) record: Record,
 }
 
-/// The project that `start` is in: `start` itself or the nearest ancestor holding a
-/// `.scaffold.toml` (so a command run from a subdirectory finds its project).
-pub(crate) fn find(start: &Path) -> Result<Project> {
+/// The directory of the project that `start` is in: `start` itself or the nearest ancestor
+/// holding a `.scaffold.toml` (so a command run from a subdirectory finds its project).
+pub(crate) fn find_root(start: &Path) -> Result<PathBuf> {
     let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
     let mut at = absolute.as_path();
     loop {
-        let candidate = at.join(record::FILE);
-        match fs::symlink_metadata(&candidate) {
-            Ok(m) if m.file_type().is_symlink() => bail!(
-                "`{}` is a symlink; scaffold reads a project's answers file only as a regular file",
-                candidate.display()
-            ),
-            Ok(m) if m.is_file() => {
-                return Ok(Project {
-                    root: at.to_path_buf(),
-                    record: read_record(&candidate, m.len())?,
-                });
-            }
-            _ => {}
+        if fs::symlink_metadata(at.join(record::FILE)).is_ok() {
+            return Ok(at.to_path_buf());
         }
         match at.parent() {
             Some(parent) => at = parent,
@@ -62,36 +53,77 @@ pub(crate) fn find(start: &Path) -> Result<Project> {
     }
 }
 
+/// The project that `start` is in (see [`find_root`]), its root opened and its answers file
+/// read.
+pub(crate) fn find(start: &Path) -> Result<Project> {
+    open(&find_root(start)?)
+}
+
+/// The project at `root`: the directory opened once, the answers file read from it.
+pub(crate) fn open(root: &Path) -> Result<Project> {
+    let dir = Root::open(root).with_context(|| format!("cannot open `{}`", root.display()))?;
+    let record = read_record(&dir)?;
+    Ok(Project {
+        root: dir.path().to_path_buf(),
+        dir,
+        record,
+    })
+}
+
 /// The project whose root is exactly `dir` (it holds a `.scaffold.toml`; no folder above is
 /// looked at), if it is one. An answers file that is a symlink, or that cannot be read as one,
 /// is an error naming it.
 pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
-    let candidate = dir.join(record::FILE);
-    match fs::symlink_metadata(&candidate) {
-        Ok(m) if m.file_type().is_symlink() => bail!(
+    let root = Root::open(dir).with_context(|| format!("cannot open `{}`", dir.display()))?;
+    match root
+        .kind(record::FILE)
+        .with_context(|| format!("cannot look at `{}`", root.full(record::FILE).display()))?
+    {
+        Some(Kind::File) => {
+            let record = read_record(&root)?;
+            Ok(Some(Project {
+                root: root.path().to_path_buf(),
+                dir: root,
+                record,
+            }))
+        }
+        Some(Kind::Symlink) => bail!(
             "`{}` is a symlink; scaffold reads a project's answers file only as a regular file",
-            candidate.display()
+            dir.join(record::FILE).display()
         ),
-        Ok(m) if m.is_file() => Ok(Some(Project {
-            root: dir.to_path_buf(),
-            record: read_record(&candidate, m.len())?,
-        })),
         _ => Ok(None),
     }
 }
 
-fn read_record(path: &Path, len: u64) -> Result<Record> {
-    if len > record::MAX_BYTES {
-        bail!(
+impl Project {
+    /// The answers file read again (a writing run reads it once more when it holds the lock).
+    pub(crate) fn reread(&mut self) -> Result<()> {
+        self.record = read_record(&self.dir)?;
+        Ok(())
+    }
+}
+
+/// The answers file: a regular file of at most [`record::MAX_BYTES`], read without following
+/// a symlink or blocking on a FIFO, then checked as untrusted input.
+fn read_record(dir: &Root) -> Result<Record> {
+    let path = dir.full(record::FILE);
+    let text = match dir
+        .read(record::FILE, record::MAX_BYTES)
+        .with_context(|| format!("cannot read `{}`", path.display()))?
+    {
+        Found::File { bytes, .. } => String::from_utf8(bytes)
+            .with_context(|| format!("`{}` is not UTF-8 text", path.display()))?,
+        Found::Missing => bail!("`{}` is gone", path.display()),
+        Found::TooBig(_) => bail!(
             "`{}` is larger than {} MiB, more than an answers file can be",
             path.display(),
             record::MAX_BYTES / 1024 / 1024
-        );
-    }
-    let mut text = String::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(record::MAX_BYTES + 1).read_to_string(&mut text))
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
+        ),
+        Found::Refused { at, why } => bail!(
+            "`{}` {why}; scaffold reads a project's answers file only as a regular file",
+            dir.full(&at).display()
+        ),
+    };
     Record::parse(&text).map_err(|problems| {
         anyhow::anyhow!(
             "{}",
@@ -117,25 +149,35 @@ pub(crate) enum OnDisk {
     Other(String),
 }
 
-/// Reads `root/rel` (a checked relative path) without following symlinks anywhere on the
-/// way, so that a project file or folder replaced by a link cannot make scaffold read outside
-/// the project.
-pub(crate) fn read(root: &Path, rel: &str) -> Result<OnDisk> {
-    read_checked(
-        root,
-        rel,
-        &std::sync::Mutex::new(std::collections::HashSet::new()),
+/// Reads `rel` (a checked relative path) below the project's root without following symlinks
+/// anywhere on the way, so that a project file or folder replaced by a link cannot make
+/// scaffold read outside the project; a FIFO or device is not read.
+pub(crate) fn read(root: &Root, rel: &str) -> Result<OnDisk> {
+    Ok(
+        match root
+            .read(rel, MAX_COMPARED_BYTES)
+            .with_context(|| format!("cannot read `{}`", root.full(rel).display()))?
+        {
+            Found::Missing => OnDisk::Missing,
+            Found::File { bytes, executable } => OnDisk::File { bytes, executable },
+            Found::TooBig(_) => OnDisk::Other(format!(
+                "`{}` is larger than {} MiB",
+                root.full(rel).display(),
+                MAX_COMPARED_BYTES / 1024 / 1024
+            )),
+            Found::Refused { at, why } => {
+                OnDisk::Other(format!("`{}` {why}", root.full(&at).display()))
+            }
+        },
     )
 }
 
-/// [`read`] for many paths, on every core; directories already found to be real ones are not
-/// looked at again.
+/// [`read`] for many paths, on every core.
 pub(crate) fn read_many(
-    root: &Path,
+    root: &Root,
     paths: &[String],
 ) -> Result<std::collections::BTreeMap<String, OnDisk>> {
-    let dirs = std::sync::Mutex::new(std::collections::HashSet::new());
-    let one = |p: &String| read_checked(root, p, &dirs).map(|d| (p.clone(), d));
+    let one = |p: &String| read(root, p).map(|d| (p.clone(), d));
     let workers = crate::util::limits::workers(paths.len(), 128);
     if workers == 1 {
         return paths.iter().map(one).collect();
@@ -157,123 +199,78 @@ pub(crate) fn read_many(
     })
 }
 
-fn read_checked(
-    root: &Path,
-    rel: &str,
-    dirs: &std::sync::Mutex<std::collections::HashSet<PathBuf>>,
-) -> Result<OnDisk> {
-    let mut at = root.to_path_buf();
-    let parts: Vec<&str> = rel.split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        at.push(part);
-        let last = i + 1 == parts.len();
-        if !last && dirs.lock().is_ok_and(|d| d.contains(&at)) {
-            continue;
-        }
-        let meta = match fs::symlink_metadata(&at) {
-            Ok(m) => m,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return Ok(OnDisk::Missing);
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.display())),
-        };
-        if meta.file_type().is_symlink() {
-            return Ok(OnDisk::Other(format!("`{}` is a symlink", at.display())));
-        }
-        if !last && !meta.is_dir() {
-            return Ok(OnDisk::Missing);
-        }
-        if !last && let Ok(mut d) = dirs.lock() {
-            d.insert(at.clone());
-        }
-        if last {
-            if !meta.is_file() {
-                return Ok(OnDisk::Other(format!(
-                    "`{}` is not a regular file",
-                    at.display()
-                )));
-            }
-            if meta.len() > MAX_COMPARED_BYTES {
-                return Ok(OnDisk::Other(format!(
-                    "`{}` is larger than {} MiB",
-                    at.display(),
-                    MAX_COMPARED_BYTES / 1024 / 1024
-                )));
-            }
-            let bytes = fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
-            return Ok(OnDisk::File {
-                bytes,
-                executable: crate::util::read::is_executable(&meta),
-            });
-        }
-    }
-    Ok(OnDisk::Missing)
-}
-
 /// What a listing of a folder in a project found at one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Listed {
     /// A regular file.
     File(String),
-    /// Something else that is not a directory (a symlink, a FIFO, a device): never followed.
+    /// Something else that is not a directory (a symlink, a FIFO, a device), or a name that is
+    /// not UTF-8 (shown as well as it can be): never followed, never moved.
     Other(String),
 }
 
-/// Every file below the folder `dir` of a project (a checked relative path), sorted, without
-/// following a symlink anywhere: `None` when `dir` is not a real directory (missing, or a
-/// symlink on the way) or holds more than `max` entries.
-pub(crate) fn list_below(root: &Path, dir: &str, max: usize) -> Result<Option<Vec<Listed>>> {
-    let mut at = root.to_path_buf();
-    for part in dir.split('/') {
-        at.push(part);
-        match fs::symlink_metadata(&at) {
-            Ok(m) if m.is_dir() => {}
-            _ => return Ok(None),
-        }
+/// Every file below the folder `dir` of a project (a checked relative path), sorted, reached
+/// from the project's root without following a symlink anywhere: `None` when `dir` is not a
+/// real directory (missing, a symlink, or one on the way) or holds more than `max` entries.
+pub(crate) fn list_below(root: &Root, dir: &str, max: usize) -> Result<Option<Vec<Listed>>> {
+    if !matches!(root.kind(dir), Ok(Some(Kind::Dir))) {
+        return Ok(None);
     }
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(&at)
-        .follow_links(false)
-        .min_depth(1)
-        .sort_by_file_name()
-    {
-        let entry = entry.with_context(|| format!("cannot read `{}`", at.display()))?;
-        if out.len() >= max {
-            return Ok(None);
-        }
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        out.push(match rel.to_str() {
-            Some(rel) if entry.file_type().is_file() => {
-                Listed::File(rel.replace(std::path::MAIN_SEPARATOR, "/"))
+    let mut seen = 0;
+    let mut folders = vec![dir.to_string()];
+    while let Some(folder) = folders.pop() {
+        let entries = match root.list(&folder) {
+            Ok(entries) => entries,
+            // Swapped for a symlink (or removed) while it was listed: not a plain folder.
+            Err(e) if is_link_error(&e) || is_missing(&e) => return Ok(None),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read `{}`", root.full(&folder).display()));
             }
-            // A name that is not UTF-8 is named too, as well as it can be.
-            _ => Listed::Other(
-                rel.to_string_lossy()
-                    .replace(std::path::MAIN_SEPARATOR, "/"),
-            ),
-        });
+        };
+        for (name, kind) in entries {
+            seen += 1;
+            if seen > max {
+                return Ok(None);
+            }
+            let Some(name) = name.to_str() else {
+                out.push(Listed::Other(format!(
+                    "{folder}/{}",
+                    name.to_string_lossy()
+                )));
+                continue;
+            };
+            let path = format!("{folder}/{name}");
+            match kind {
+                Kind::Dir => folders.push(path),
+                Kind::File => out.push(Listed::File(path)),
+                Kind::Symlink | Kind::Special => out.push(Listed::Other(path)),
+            }
+        }
     }
+    out.sort_by(|a, b| {
+        let key = |l: &Listed| match l {
+            Listed::File(p) | Listed::Other(p) => p.clone(),
+        };
+        key(a).cmp(&key(b))
+    });
     Ok(Some(out))
 }
 
 /// Whether anything stands at `rel` in the project, or on the way to it something that is not
-/// a directory (a file, a symlink): anywhere a new file could not simply be created.
-pub(crate) fn occupied(root: &Path, rel: &str) -> bool {
-    let mut at = root.to_path_buf();
-    let parts: Vec<&str> = rel.split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        at.push(part);
-        match fs::symlink_metadata(&at) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return false,
-            Ok(m) if i + 1 < parts.len() && m.is_dir() => {}
+/// a directory (a file, a symlink): anywhere a new file could not simply be created. Looked at
+/// from the project's root, never through a symlink; what cannot be looked at counts as
+/// occupied.
+pub(crate) fn occupied(root: &Root, rel: &str) -> bool {
+    let mut end = 0;
+    for part in rel.split('/') {
+        end += part.len();
+        let at = &rel[..end];
+        end += 1;
+        match root.kind(at) {
+            Ok(None) => return false,
+            Ok(Some(Kind::Dir)) if at.len() < rel.len() => {}
             _ => return true,
         }
     }
@@ -322,16 +319,26 @@ pub(crate) fn temp_pid(name: &str) -> Option<u32> {
     if hex { pid.parse().ok() } else { None }
 }
 
-/// Whether the umask is known to leave each mode as asked (0o644, 0o755): then the mode need
-/// not be read back after creating a file.
-static MODE_OK: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+/// The mode of a file scaffold writes: 644, 755 when executable, and readable by its owner
+/// only (600, 700) when it holds the cookie secret.
+pub(crate) fn mode(executable: bool, private: bool) -> u32 {
+    match (executable, private) {
+        (false, false) => 0o644,
+        (true, false) => 0o755,
+        (false, true) => 0o600,
+        (true, true) => 0o700,
+    }
+}
 
-/// Creates a file that did not exist (never following a symlink at its name) and writes it.
-/// If writing fails, the file this call created is removed again.
-pub(crate) fn create_new(path: &Path, contents: &[u8], executable: bool) -> Result<()> {
+/// Whether the umask is known to leave each mode of [`mode`] as asked: then the mode need not
+/// be read back after creating a file.
+static MODE_OK: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
+
+/// Creates a file that did not exist (never following a symlink at its name) and writes it,
+/// with exactly `mode`. If writing fails, the file this call created is removed again.
+pub(crate) fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
-    let mode = if executable { 0o755 } else { 0o644 };
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -355,13 +362,19 @@ fn fill(mut file: fs::File, path: &Path, contents: &[u8], mode: u32) -> Result<(
     {
         // The mode given at creation is reduced by the umask; set it exactly, on the open file.
         use std::os::unix::fs::PermissionsExt;
-        let known = &MODE_OK[usize::from(mode == 0o755)];
+        let slot = match mode {
+            0o644 => 0,
+            0o755 => 1,
+            0o600 => 2,
+            _ => 3,
+        };
+        let known = &MODE_OK[slot];
         if !known.load(Ordering::Relaxed) {
             let current = file
                 .metadata()
                 .map_or(0, |m| m.permissions().mode() & 0o777);
             if current == mode {
-                known.store(true, Ordering::Relaxed);
+                known.store(slot != 3, Ordering::Relaxed);
             } else {
                 file.set_permissions(fs::Permissions::from_mode(mode))
                     .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
@@ -387,6 +400,7 @@ mod tests {
         fs::write(dir.path().join("outside.txt"), "secret").unwrap();
         std::os::unix::fs::symlink(dir.path(), root.join("linked")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("l.txt")).unwrap();
+        let root = Root::open(&root).unwrap();
         // (path, what reading it gives)
         for (rel, want) in [
             ("real/a.txt", "file"),
@@ -413,7 +427,7 @@ mod tests {
         fs::write(&victim, "victim").unwrap();
         let planted = dir.path().join(temp_name());
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
-        let err = create_new(&planted, b"evil", false).unwrap_err();
+        let err = create_new(&planted, b"evil", 0o644).unwrap_err();
         assert!(format!("{err:#}").contains("File exists"), "{err:#}");
         assert_eq!(fs::read_to_string(&victim).unwrap(), "victim");
         assert!(

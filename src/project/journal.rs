@@ -1,326 +1,574 @@
-//! Applying an update all or nothing, and recovering from one that was interrupted: the
-//! journal of what is about to change, the backups kept outside git, and the project's
-//! `.scaffold/` folder that holds them.
+//! An update's journal, `.scaffold/journal/`: what an update is about to change, kept so
+//! that an update killed half-way can be undone, and trusted only where this user's scaffold
+//! wrote it.
+//!
+//! It appears whole: it is built under a temporary name (its `list`, and under `files/` a link
+//! to every file about to be replaced or removed, a copy of every file of the user's about to
+//! move) and renamed into place before the first change. The list says what the update does,
+//! entry by entry: the directories it makes, each file written (the blob it had, or none, and
+//! the blob it gets), each file removed (the blob it had) and each file of the user's moved
+//! with its folder (from, to, and the blob it has). It is marked: an HMAC of the list, the project's place and its root
+//! directory's identity, keyed by a secret of this user's (`journal.key` in scaffold's state
+//! directory). Only a journal whose mark checks is ever replayed; any other (one that came
+//! with a clone or a copy, another user's, garbage, a file or a symlink where the folder
+//! should be) is reported and left alone. Once the update is done, the journal is put away:
+//! its copies kept as `.scaffold/backup/<n>/` (outside git), the rest removed.
+//!
+//! The backups a run keeps outside a journal (what `new --force` overwrites) are numbered in
+//! the same `.scaffold/backup/` and made the same way: links (or copies) made below the root,
+//! never through a symlink.
 
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 
-use super::disk::{create_new, is_dead, temp_name, temp_pid};
-use crate::template::render::OutFile;
+use super::disk::{MAX_COMPARED_BYTES, is_dead, mode, temp_name, temp_pid};
+use super::root::{Found, Kind, Root};
+use super::state;
+use crate::util::hash::{blob, hex, hmac_sha1};
 
-/// One change an update makes to a project.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// Write these bytes (creating or replacing the file).
-    Write {
-        /// Path relative to the project.
-        path: String,
-        /// The new contents.
-        bytes: Vec<u8>,
-        /// Mode 755.
-        executable: bool,
-    },
-    /// Remove the file.
-    Remove {
-        /// Path relative to the project.
-        path: String,
-    },
-    /// Move a file of the user's, untouched, to a path where nothing is: linked there, then
-    /// removed here, so that its contents, mode and inode go with it and nothing at `to` is
-    /// ever replaced.
-    Move {
-        /// Path relative to the project, now.
-        from: String,
-        /// Path relative to the project, after.
-        to: String,
-    },
-}
-
-impl Change {
-    /// The path it touches (for a move, where the file goes).
-    pub(crate) fn path(&self) -> &str {
-        match self {
-            Change::Write { path, .. } | Change::Remove { path } => path,
-            Change::Move { to, .. } => to,
-        }
-    }
-
-    /// Every path it touches: for a move, where the file is and where it goes.
-    fn paths(&self) -> Vec<&str> {
-        match self {
-            Change::Write { path, .. } | Change::Remove { path } => vec![path],
-            Change::Move { from, to } => vec![from, to],
-        }
-    }
-}
-
-/// Where an update keeps, while it runs, what it is about to replace (and, outside git, keeps
-/// it afterwards as a backup); its presence means an update was interrupted.
+/// Where an update keeps, while it runs, what it is about to replace; its presence means an
+/// update was interrupted (or is running).
 pub(crate) const JOURNAL: &str = ".scaffold/journal";
-/// The list of what the interrupted update was doing, inside [`JOURNAL`].
-const JOURNAL_LIST: &str = "changes";
+const LIST: &str = ".scaffold/journal/list";
+pub(super) const FILES: &str = ".scaffold/journal/files";
 /// Backups of earlier updates, outside git: `.scaffold/backup/<n>/`.
 pub(crate) const BACKUPS: &str = ".scaffold/backup";
-/// Written beside the backups so that git ignores all of `.scaffold/`.
-const BACKUPS_IGNORE: &str = ".scaffold/.gitignore";
-const BACKUPS_IGNORE_TEXT: &str =
-    "# scaffold's update backups (see its README): not part of the project\n*\n";
+/// The list's first line.
+const FORMAT: &str = "scaffold journal 1";
+/// The most bytes a journal's list may hold (an update of 10,000 files with long paths).
+const MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
+/// Mode of the directories an update makes in a project.
+pub(super) const DIR_MODE: u32 = 0o755;
 
-/// Applies an update all or nothing: every previous file is first linked into the journal,
-/// new contents are staged beside their targets, then everything is renamed and removed in
-/// one go and `record_file` (the answers file) is written last. Any failure puts every file
-/// back as it was; a run killed on the way leaves the journal, which [`recover`] uses.
-/// With `backup`, the previous contents stay in `.scaffold/backup/<n>/` (the number is
-/// returned).
-pub(crate) fn apply_update(
-    root: &Path,
-    changes: &[Change],
-    record_file: &OutFile,
-    backup: bool,
-) -> Result<Option<PathBuf>> {
-    let journal = root.join(JOURNAL);
-    if fs::symlink_metadata(&journal).is_ok() {
+/// One line of the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Entry {
+    /// A directory the update made (only these are ever removed again).
+    Mkdir(String),
+    /// A file written: the blob it had (none: it was new) and the blob written.
+    Write {
+        path: String,
+        had: Option<String>,
+        new: String,
+    },
+    /// A file removed, and the blob it had.
+    Remove { path: String, had: String },
+    /// A file of the user's moved, untouched (its blob `had`): linked at `to` (where nothing
+    /// was), then removed at `from`.
+    Move {
+        from: String,
+        to: String,
+        had: String,
+    },
+}
+
+impl Entry {
+    /// The path it is about (for a move, where the file was: its copy is kept under that).
+    pub(super) fn path(&self) -> &str {
+        match self {
+            Entry::Mkdir(p)
+            | Entry::Write { path: p, .. }
+            | Entry::Remove { path: p, .. }
+            | Entry::Move { from: p, .. } => p,
+        }
+    }
+
+    /// The blob a copy in `files/` holds, for entries that have one.
+    pub(super) fn had(&self) -> Option<&str> {
+        match self {
+            Entry::Write { had, .. } => had.as_deref(),
+            Entry::Remove { had, .. } | Entry::Move { had, .. } => Some(had),
+            Entry::Mkdir(_) => None,
+        }
+    }
+}
+
+/// A journal's list: the run that wrote it and its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct List {
+    pub(super) pid: u32,
+    pub(super) entries: Vec<Entry>,
+}
+
+impl List {
+    /// The text under the mark.
+    fn body(&self) -> String {
+        let mut out = format!("pid {}\n", self.pid);
+        for e in &self.entries {
+            match e {
+                Entry::Mkdir(p) => out.push_str(&format!("mkdir {p}\n")),
+                Entry::Write { path, had, new } => out.push_str(&format!(
+                    "write {} {new} {path}\n",
+                    had.as_deref().unwrap_or("-")
+                )),
+                Entry::Remove { path, had } => out.push_str(&format!("remove {had} {path}\n")),
+                // (A path holds no control character: the tab parts the two.)
+                Entry::Move { from, to, had } => {
+                    out.push_str(&format!("move {had} {from}\t{to}\n"));
+                }
+            }
+        }
+        out
+    }
+
+    fn parse(body: &str) -> Option<List> {
+        let mut lines = body.lines();
+        let pid = lines.next()?.strip_prefix("pid ")?.parse().ok()?;
+        let id =
+            |s: &str| (s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(());
+        let path = |s: &str| {
+            crate::util::paths::check_relative(s)
+                .ok()
+                .map(|()| s.to_string())
+        };
+        let mut entries = Vec::new();
+        for line in lines {
+            let (kind, rest) = line.split_once(' ')?;
+            entries.push(match kind {
+                "mkdir" => Entry::Mkdir(path(rest)?),
+                "write" => {
+                    let (had, rest) = rest.split_once(' ')?;
+                    let (new, p) = rest.split_once(' ')?;
+                    id(new)?;
+                    Entry::Write {
+                        path: path(p)?,
+                        had: if had == "-" {
+                            None
+                        } else {
+                            id(had)?;
+                            Some(had.to_string())
+                        },
+                        new: new.to_string(),
+                    }
+                }
+                "remove" => {
+                    let (had, p) = rest.split_once(' ')?;
+                    id(had)?;
+                    Entry::Remove {
+                        path: path(p)?,
+                        had: had.to_string(),
+                    }
+                }
+                "move" => {
+                    let (had, paths) = rest.split_once(' ')?;
+                    let (from, to) = paths.split_once('\t')?;
+                    id(had)?;
+                    Entry::Move {
+                        from: path(from)?,
+                        to: path(to)?,
+                        had: had.to_string(),
+                    }
+                }
+                _ => return None,
+            });
+        }
+        Some(List { pid, entries })
+    }
+}
+
+/// Where this user's journal key is: `$SCAFFOLD_STATE_DIR/journal.key`, else
+/// `$XDG_STATE_HOME/scaffold/journal.key`, else `~/.local/state/scaffold/journal.key`.
+fn key_path() -> Option<PathBuf> {
+    #[cfg(test)]
+    if let Some(dir) = TEST_STATE_DIR.with(|d| d.borrow().clone()) {
+        return Some(dir.join("journal.key"));
+    }
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if let Some(dir) = var("SCAFFOLD_STATE_DIR") {
+        return Some(dir.join("journal.key"));
+    }
+    if let Some(dir) = var("XDG_STATE_HOME") {
+        return Some(dir.join("scaffold/journal.key"));
+    }
+    var("HOME").map(|home| home.join(".local/state/scaffold/journal.key"))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// (Unit tests, each on its own thread) the folder that holds this thread's journal key,
+    /// instead of the user's: set it before applying an update.
+    pub(crate) static TEST_STATE_DIR: std::cell::RefCell<Option<PathBuf>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+const KEY_BYTES: usize = 32;
+
+/// This user's journal key, if there is one (a key that is not 32 bytes of a regular file is
+/// none).
+fn read_key(path: &std::path::Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() != KEY_BYTES as u64 {
+        return None;
+    }
+    let mut key = Vec::with_capacity(KEY_BYTES);
+    file.take(KEY_BYTES as u64).read_to_end(&mut key).ok()?;
+    (key.len() == KEY_BYTES).then_some(key)
+}
+
+/// This user's journal key, made (32 bytes from the OS, mode 600) if there is none yet.
+fn key_or_make() -> Result<Vec<u8>> {
+    let path = key_path().ok_or_else(|| {
+        anyhow!(
+            "no place for scaffold's journal key: set SCAFFOLD_STATE_DIR, XDG_STATE_HOME or HOME"
+        )
+    })?;
+    if let Some(key) = read_key(&path) {
+        return Ok(key);
+    }
+    let cannot = || format!("cannot make scaffold's journal key `{}`", path.display());
+    if let Some(dir) = path.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).with_context(cannot)?;
+    }
+    let mut key = vec![0u8; KEY_BYTES];
+    getrandom::fill(&mut key)
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(cannot)?;
+    match super::disk::create_new(&path, &key, 0o600) {
+        Ok(()) => Ok(key),
+        // Another run made it meanwhile.
+        Err(_) if path.exists() => read_key(&path).with_context(cannot),
+        Err(e) => Err(e).with_context(cannot),
+    }
+}
+
+/// The mark of a list's body for the project at `root`.
+fn mark(key: &[u8], root: &Root, body: &str) -> Result<String> {
+    let place = std::fs::canonicalize(root.path()).unwrap_or_else(|_| root.path().to_path_buf());
+    let (dev, ino) = root
+        .identity()
+        .with_context(|| format!("cannot look at `{}`", root.path().display()))?;
+    let mut message = body.as_bytes().to_vec();
+    message.push(0);
+    message.extend_from_slice(place.to_string_lossy().as_bytes());
+    message.extend_from_slice(format!("\0{dev}:{ino}").as_bytes());
+    Ok(hex(&hmac_sha1(key, &message)))
+}
+
+/// What `.scaffold/journal` is.
+pub(super) enum Journal {
+    /// No journal.
+    None,
+    /// Written by this user's scaffold, for this project.
+    Trusted(List),
+    /// Anything else, and why it is not trusted.
+    Untrusted(String),
+}
+
+/// Looks at the journal, reading its list as a bounded regular file and checking its mark.
+pub(super) fn inspect(root: &Root) -> Result<Journal> {
+    if !matches!(root.kind(state::DIR), Ok(Some(Kind::Dir))) {
+        // No state folder, or not one scaffold made: the lock refuses the latter.
+        return Ok(Journal::None);
+    }
+    let named = |rel: &str| format!("`{rel}`");
+    match root
+        .kind(JOURNAL)
+        .with_context(|| format!("cannot look at `{}`", root.full(JOURNAL).display()))?
+    {
+        None => return Ok(Journal::None),
+        Some(Kind::Dir) => {}
+        Some(Kind::File) => return Ok(Journal::Untrusted("it is a file, not a folder".into())),
+        Some(other) => {
+            return Ok(Journal::Untrusted(format!(
+                "it {}",
+                other.refusal().unwrap_or("is not a folder")
+            )));
+        }
+    }
+    let text = match root
+        .read(LIST, MAX_LIST_BYTES)
+        .with_context(|| format!("cannot read `{}`", root.full(LIST).display()))?
+    {
+        Found::File { bytes, .. } => bytes,
+        Found::Missing => return Ok(Journal::Untrusted(format!("{} is missing", named(LIST)))),
+        Found::TooBig(_) => {
+            return Ok(Journal::Untrusted(format!(
+                "{} is larger than {} MiB",
+                named(LIST),
+                MAX_LIST_BYTES >> 20
+            )));
+        }
+        Found::Refused { at, why } => {
+            return Ok(Journal::Untrusted(format!("{} {why}", named(&at))));
+        }
+    };
+    let not_ours = |why: &str| Ok(Journal::Untrusted(why.to_string()));
+    let Ok(text) = String::from_utf8(text) else {
+        return not_ours("its list is not scaffold's");
+    };
+    let Some(rest) = text.strip_prefix(FORMAT).and_then(|t| t.strip_prefix('\n')) else {
+        return not_ours("its list is not in the format this scaffold writes");
+    };
+    let Some((mac, body)) = rest
+        .split_once('\n')
+        .and_then(|(line, body)| Some((line.strip_prefix("mac ")?, body)))
+    else {
+        return not_ours("its list has no mark");
+    };
+    let Some(key) = key_path().and_then(|p| read_key(&p)) else {
+        return not_ours("this user has no journal key to check its mark with");
+    };
+    if mark(&key, root, body)? != mac {
+        return not_ours("its mark does not check");
+    }
+    match List::parse(body) {
+        Some(list) => Ok(Journal::Trusted(list)),
+        None => not_ours("its list does not parse"),
+    }
+}
+
+/// An update that did not finish, as the next command finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unfinished {
+    /// Another run holds the lock (its process id, if the lock file names one).
+    Running(Option<u32>),
+    /// A journal this user's scaffold wrote for this project: `--recover` replays it.
+    Interrupted,
+    /// A journal scaffold will not replay, and why.
+    Untrusted(String),
+}
+
+impl Unfinished {
+    /// What to tell the user, and what to do; about the project at `root` (else "this
+    /// project").
+    pub(crate) fn message(&self, root: Option<&std::path::Path>) -> String {
+        let project = root.map_or_else(
+            || "this project".to_string(),
+            |r| format!("`{}`", r.display()),
+        );
+        match self {
+            Unfinished::Running(pid) => format!(
+                "an update of {project} is running{}; wait for it to finish",
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            ),
+            Unfinished::Interrupted => format!(
+                "an update of {project} was interrupted; run `scaffold update --recover` (it \
+                 puts back what that update changed, and keeps your work since)"
+            ),
+            Unfinished::Untrusted(why) => format!(
+                "{}`{JOURNAL}` was not written by scaffold on this machine for this project \
+                 ({why}; it may have come with a copy of the project); scaffold will not \
+                 replay it: look at it, then remove it",
+                root.map(|r| format!("in `{}`: ", r.display()))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+
+    /// A word for scripts: `running`, `interrupted`, `untrusted`.
+    pub(crate) fn state(&self) -> &'static str {
+        match self {
+            Unfinished::Running(_) => "running",
+            Unfinished::Interrupted => "interrupted",
+            Unfinished::Untrusted(_) => "untrusted",
+        }
+    }
+}
+
+/// An unfinished update of the project at `root`, as a command that does not write sees it:
+/// a run holding the lock, else the journal. Never waits.
+pub(crate) fn unfinished(root: &Root) -> Result<Option<Unfinished>> {
+    if let Some(state::Holder(pid)) = state::holder(root)? {
+        return Ok(Some(Unfinished::Running(pid)));
+    }
+    journal_state(root)
+}
+
+/// The journal's state alone (for a run that holds the lock itself).
+fn journal_state(root: &Root) -> Result<Option<Unfinished>> {
+    Ok(match inspect(root)? {
+        Journal::None => None,
+        Journal::Trusted(_) => Some(Unfinished::Interrupted),
+        Journal::Untrusted(why) => Some(Unfinished::Untrusted(why)),
+    })
+}
+
+/// Refuses, for a run that holds the lock, while an earlier update's journal is there.
+pub(crate) fn refuse_unfinished(root: &Root) -> Result<()> {
+    match journal_state(root)? {
+        None => Ok(()),
+        Some(u) => Err(anyhow!("{}", u.message(Some(root.path())))),
+    }
+}
+
+/// A path's directory (`""` at the root).
+pub(super) fn parent_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// `rel` under the journal's `files/` (or a temporary journal's).
+pub(super) fn saved(journal: &str, path: &str) -> String {
+    format!("{journal}/files/{path}")
+}
+
+/// Removes what killed runs left in `.scaffold/`: temporary journals of dead processes.
+fn clear_dead_journals(root: &Root) {
+    for (name, kind) in root.names(state::DIR).unwrap_or_default() {
+        if kind == Kind::Dir && temp_pid(&name).is_some_and(is_dead) {
+            let _ = root.remove_tree(&format!("{}/{name}", state::DIR));
+        }
+    }
+}
+
+/// Makes the journal of `entries`: under a temporary name its marked list and a link to every
+/// file about to be replaced or removed, then renamed into place whole.
+pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
+    // (There already, unless this user cannot write the project: then this says so.)
+    state::make(root)?;
+    let key = key_or_make()?;
+    let body = list.body();
+    let text = format!("{FORMAT}\nmac {}\n{body}", mark(&key, root, &body)?);
+    if text.len() as u64 > MAX_LIST_BYTES {
         bail!(
-            "an earlier update of `{}` was interrupted; run `scaffold update --recover` to put \
-             the project back as it was before it",
-            root.display()
+            "the update is too large to journal ({} MiB of list)",
+            text.len() >> 20
         );
     }
-    let mut checked = std::collections::HashSet::new();
-    for c in changes {
-        for path in c.paths() {
-            refuse_links_on_the_way(root, path, &mut checked)?;
-        }
-    }
-    let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut ensure_dir = |dir: &Path| -> Result<()> {
-        if made.insert(dir.to_path_buf()) {
-            fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?;
-        }
-        Ok(())
-    };
-    fs::create_dir_all(&journal)
-        .with_context(|| format!("cannot create `{}`", journal.display()))?;
-    let mut all: Vec<Change> = changes.to_vec();
-    all.push(Change::Write {
-        path: record_file.path.clone(),
-        bytes: record_file.contents.clone(),
-        executable: false,
-    });
-    let result = (|| -> Result<()> {
-        // 1. The list, then a link to every file about to change: enough to undo.
-        let mut list = String::new();
-        for path in all.iter().flat_map(Change::paths) {
-            let target = root.join(path);
-            let had = fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
-            list.push_str(if had { "had " } else { "new " });
-            list.push_str(path);
-            list.push('\n');
-            if had {
-                let saved = journal.join(path);
-                if let Some(dir) = saved.parent() {
-                    ensure_dir(dir)?;
+    clear_dead_journals(root);
+    let temp = format!("{}/{}", state::DIR, temp_name());
+    let made = (|| -> Result<()> {
+        let full = |rel: &str| root.full(rel).display().to_string();
+        root.mkdir(&temp, 0o700)
+            .with_context(|| format!("cannot create `{}`", full(&temp)))?;
+        root.create(&format!("{temp}/list"), text.as_bytes(), 0o600)
+            .with_context(|| format!("cannot write `{}`", full(&format!("{temp}/list"))))?;
+        root.mkdir(&format!("{temp}/files"), 0o700)
+            .with_context(|| format!("cannot create `{}`", full(&temp)))?;
+        for e in &list.entries {
+            if e.had().is_none() {
+                continue;
+            }
+            let copy = saved(&temp, e.path());
+            root.make_parents(&copy, 0o700)
+                .with_context(|| format!("cannot keep a copy of `{}`", e.path()))?;
+            // A link keeps the very file a write replaces (it renames another over its name).
+            // A moved file is not replaced: it goes on living, and may be edited in place, so
+            // its copy is of its bytes; as where links are not possible.
+            let moved = matches!(e, Entry::Move { .. });
+            if moved || root.link(e.path(), &copy).is_err() {
+                let Found::File { bytes, executable } = root
+                    .read(e.path(), MAX_COMPARED_BYTES)
+                    .with_context(|| format!("cannot keep a copy of `{}`", e.path()))?
+                else {
+                    bail!("cannot keep a copy of `{}`: it changed", e.path());
+                };
+                if e.had() != Some(blob(&bytes).as_str()) {
+                    bail!("cannot keep a copy of `{}`: it changed", e.path());
                 }
-                fs::hard_link(&target, &saved)
-                    .or_else(|_| fs::copy(&target, &saved).map(|_| ()))
-                    .with_context(|| format!("cannot keep a copy of `{path}`"))?;
+                root.create(&copy, &bytes, mode(executable, true))
+                    .with_context(|| format!("cannot keep a copy of `{}`", e.path()))?;
             }
         }
-        create_new(&journal.join(JOURNAL_LIST), list.as_bytes(), false)?;
-        // 2. Stage the new contents beside their targets.
-        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let staging = (|| -> Result<()> {
-            for c in &all {
-                if let Change::Write {
-                    path,
-                    bytes,
-                    executable,
-                } = c
-                {
-                    let target = root.join(path);
-                    let dir = target.parent().unwrap_or(root);
-                    ensure_dir(dir)?;
-                    let temp = dir.join(temp_name());
-                    create_new(&temp, bytes, *executable)?;
-                    staged.push((temp, target));
-                }
-            }
-            Ok(())
-        })();
-        if let Err(e) = staging {
-            for (temp, _) in &staged {
-                let _ = fs::remove_file(temp);
-            }
-            return Err(e);
-        }
-        // 3. Into place. The answers file is the last write.
-        for (temp, target) in &staged {
-            fs::rename(temp, target)
-                .with_context(|| format!("cannot replace `{}`", target.display()))?;
-        }
-        apply_moves(root, &all)?;
-        for c in &all {
-            if let Change::Remove { path } = c {
-                match fs::remove_file(root.join(path)) {
-                    Ok(()) => remove_empty_parents(root, path),
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e).with_context(|| format!("cannot remove `{path}`")),
-                }
-            }
-        }
-        Ok(())
+        root.sync(&format!("{temp}/list"))
+            .with_context(|| format!("cannot write `{}`", full(&temp)))?;
+        root.rename(&temp, JOURNAL)
+            .with_context(|| format!("cannot create `{}`", full(JOURNAL)))
     })();
-    if let Err(e) = result {
-        let _ = undo(root);
-        return Err(e);
+    if made.is_err() {
+        let _ = root.remove_tree(&temp);
     }
-    // A moved file did not change: the journal's link to it is no backup of anything.
-    for c in &all {
-        if let Change::Move { from, .. } = c {
-            let _ = fs::remove_file(journal.join(from));
-        }
-    }
-    finish(root, backup)
+    made
 }
 
-/// The moves of `all`, never over anything: a link fails where a file is.
-fn apply_moves(root: &Path, all: &[Change]) -> Result<()> {
-    for c in all {
-        if let Change::Move { from, to } = c {
-            let target = root.join(to);
-            let dir = target.parent().unwrap_or(root);
-            fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?;
-            fs::hard_link(root.join(from), &target)
-                .with_context(|| format!("cannot move `{from}` to `{to}`"))?;
-            fs::remove_file(root.join(from))
-                .with_context(|| format!("cannot move `{from}` to `{to}`"))?;
-            remove_empty_parents(root, from);
-        }
-    }
-    Ok(())
-}
-
-/// No directory on the way to `path` may be a symlink: an update writes and removes only
-/// inside the project.
-fn refuse_links_on_the_way(
-    root: &Path,
-    path: &str,
-    checked: &mut std::collections::HashSet<PathBuf>,
-) -> Result<()> {
-    let mut at = root.to_path_buf();
-    for part in path.split('/') {
-        at.push(part);
-        if checked.contains(&at) {
-            continue;
-        }
-        checked.insert(at.clone());
-        match fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => bail!(
-                "`{}` is a symlink; refusing to write `{path}` through it",
-                at.display()
+/// Puts the journal away: its copies kept as the next `.scaffold/backup/<n>/` when `keep`
+/// (and there are any), the rest removed. Returns the backup.
+pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
+    let full = |rel: &str| root.full(rel).display().to_string();
+    let mut kept = None;
+    if keep && !root.names(FILES)?.is_empty() {
+        match root.kind(BACKUPS)? {
+            None => root
+                .mkdir(BACKUPS, 0o700)
+                .with_context(|| format!("cannot create `{}`", full(BACKUPS)))?,
+            Some(Kind::Dir) => {}
+            Some(k) => bail!(
+                "`{}` {}; the previous contents stay in `{}`",
+                full(BACKUPS),
+                k.refusal().unwrap_or("is not a folder"),
+                full(JOURNAL)
             ),
-            Ok(_) => {}
-            Err(_) => return Ok(()),
         }
+        let dest = next_backup(root)?;
+        root.rename(FILES, &dest)
+            .with_context(|| format!("cannot keep `{}`", full(&dest)))?;
+        // Made by an older scaffold without it: git leaves the folder out all the same.
+        state::ignore(root);
+        kept = Some(root.full(&dest));
     }
-    Ok(())
+    root.remove_tree(JOURNAL)
+        .with_context(|| format!("cannot remove `{}`", full(JOURNAL)))?;
+    Ok(kept)
 }
 
-fn remove_empty_parents(root: &Path, path: &str) {
-    let mut dir = root.join(path);
-    while dir.pop() && dir != root {
-        if fs::remove_dir(&dir).is_err() {
-            break;
-        }
-    }
+/// The folder the next backup of the project at `root` goes to, `.scaffold/backup/<n>` (one
+/// more than the highest there now), relative to the root.
+pub(crate) fn next_backup(root: &Root) -> Result<String> {
+    let n = root
+        .names(BACKUPS)
+        .with_context(|| format!("cannot look at `{}`", root.full(BACKUPS).display()))?
+        .iter()
+        .filter_map(|(name, _)| name.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    Ok(format!("{BACKUPS}/{n}"))
 }
 
-/// After a successful update: keep the journal's copies as a backup, or drop them.
-fn finish(root: &Path, backup: bool) -> Result<Option<PathBuf>> {
-    let journal = root.join(JOURNAL);
-    let _ = fs::remove_file(journal.join(JOURNAL_LIST));
-    if !backup {
-        fs::remove_dir_all(&journal)
-            .with_context(|| format!("cannot remove `{}`", journal.display()))?;
-        let _ = fs::remove_dir(root.join(".scaffold"));
-        return Ok(None);
+/// Keeps the files `paths` of the project at `root` (regular files) as they are now in the
+/// next `.scaffold/backup/<n>/`, before something overwrites them; returns that folder,
+/// relative to the root. `.scaffold/` is made by scaffold or refused, and nothing is written
+/// through a symlink: each file is linked (the write that follows replaces the name, not the
+/// file), or copied where links are not possible.
+pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
+    let full = |rel: &str| root.full(rel).display().to_string();
+    state::make(root)?;
+    match root
+        .kind(BACKUPS)
+        .with_context(|| format!("cannot look at `{}`", full(BACKUPS)))?
+    {
+        None => root
+            .mkdir(BACKUPS, 0o700)
+            .with_context(|| format!("cannot create `{}`", full(BACKUPS)))?,
+        Some(Kind::Dir) => {}
+        Some(k) => bail!(
+            "`{}` {}; scaffold keeps its backups there: look at it, then remove it",
+            full(BACKUPS),
+            k.refusal().unwrap_or("is not a folder")
+        ),
     }
-    let backups = root.join(BACKUPS);
-    fs::create_dir_all(&backups)
-        .with_context(|| format!("cannot create `{}`", backups.display()))?;
-    let mut n = 1;
-    while backups.join(n.to_string()).exists() {
-        n += 1;
-    }
-    let dest = backups.join(n.to_string());
-    fs::rename(&journal, &dest).with_context(|| format!("cannot keep `{}`", dest.display()))?;
-    // Backups are not the project's: git leaves the folder out wherever the project goes
-    // (committed later, or moved into a repository), as with pytest's own cache folder. The
-    // update is done by now, so this is best effort; an existing file is left as it is.
-    let _ = create_new(
-        &root.join(BACKUPS_IGNORE),
-        BACKUPS_IGNORE_TEXT.as_bytes(),
-        false,
-    );
-    Ok(Some(dest))
-}
-
-/// The backup folder the next backup of the project at `root` goes to.
-pub(crate) fn next_backup(root: &Path) -> PathBuf {
-    let backups = root.join(BACKUPS);
-    let mut n = 1;
-    while fs::symlink_metadata(backups.join(n.to_string())).is_ok() {
-        n += 1;
-    }
-    backups.join(n.to_string())
-}
-
-/// Keeps the files `paths` of the project at `root` (regular files, checked) as they are now,
-/// in the next `.scaffold/backup/<n>/`, before something overwrites them; returns that folder.
-/// Nothing is written through a symlink: `.scaffold` and its `backup` must be real folders.
-pub(crate) fn keep_copies(root: &Path, paths: &[String]) -> Result<PathBuf> {
-    let backups = root.join(BACKUPS);
-    for dir in [root.join(".scaffold"), backups.clone()] {
-        match fs::symlink_metadata(&dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => bail!(
-                "`{}` is not a folder scaffold made; scaffold keeps its backups there: look at \
-                 it, then remove it",
-                dir.display()
-            ),
-            Err(_) => fs::create_dir(&dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?,
+    let dest = loop {
+        let dest = next_backup(root)?;
+        match root.mkdir(&dest, 0o700) {
+            Ok(()) => break dest,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", full(&dest))),
         }
-    }
-    let _ = create_new(
-        &root.join(BACKUPS_IGNORE),
-        BACKUPS_IGNORE_TEXT.as_bytes(),
-        false,
-    );
-    let mut dest = next_backup(root);
-    while let Err(e) = fs::create_dir(&dest) {
-        if e.kind() != io::ErrorKind::AlreadyExists {
-            return Err(e).with_context(|| format!("cannot create `{}`", dest.display()));
-        }
-        dest = next_backup(root);
-    }
+    };
     let kept = (|| -> Result<()> {
         for path in paths {
-            let saved = dest.join(path);
-            if let Some(dir) = saved.parent() {
-                fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
+            let copy = format!("{dest}/{path}");
+            let cannot = || format!("cannot keep a copy of `{}`", full(path));
+            root.make_parents(&copy, 0o700).with_context(cannot)?;
+            if root.link(path, &copy).is_err() {
+                let Found::File { bytes, executable } =
+                    root.read(path, MAX_COMPARED_BYTES).with_context(cannot)?
+                else {
+                    bail!("{}: it is not a regular file within the bounds", cannot());
+                };
+                root.create(&copy, &bytes, mode(executable, true))
+                    .with_context(cannot)?;
             }
-            // A link keeps the very file (the write that follows replaces the name, not the
-            // file); a copy where links are not possible.
-            fs::hard_link(root.join(path), &saved)
-                .or_else(|_| fs::copy(root.join(path), &saved).map(|_| ()))
-                .with_context(|| format!("cannot keep a copy of `{path}`"))?;
         }
         Ok(())
     })();
@@ -331,71 +579,56 @@ pub(crate) fn keep_copies(root: &Path, paths: &[String]) -> Result<PathBuf> {
     Ok(dest)
 }
 
-/// Removes a backup [`keep_copies`] made, when what it was kept for did not happen (and the
-/// `backup` folder, if that leaves it empty).
-pub(crate) fn drop_copies(root: &Path, dir: &Path) {
-    let _ = fs::remove_dir_all(dir);
-    let _ = fs::remove_dir(root.join(BACKUPS));
+/// Removes a backup [`keep_copies`] made (`dir`, relative to the root), when what it was
+/// kept for did not happen; and the `backup` folder, if that leaves it empty.
+pub(crate) fn drop_copies(root: &Root, dir: &str) {
+    let _ = root.remove_tree(dir);
+    let _ = root.rmdir(BACKUPS);
 }
 
-/// Puts every file an interrupted (or failed) update touched back as it was, from the
-/// journal, and removes the journal. Returns how many files were put back; `None` when there
-/// was no interrupted update.
-pub(crate) fn recover(root: &Path) -> Result<Option<usize>> {
-    let journal = root.join(JOURNAL);
-    if fs::symlink_metadata(&journal).is_err() {
-        return Ok(None);
-    }
-    let n = undo(root)?;
-    Ok(Some(n))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn undo(root: &Path) -> Result<usize> {
-    let journal = root.join(JOURNAL);
-    let list = fs::read_to_string(journal.join(JOURNAL_LIST)).unwrap_or_default();
-    let mut n = 0;
-    for line in list.lines() {
-        let (kind, path) = line.split_once(' ').unwrap_or(("", line));
-        // The list is scaffold's own, but check it as any path: nothing outside the project.
-        if crate::util::paths::check_relative(path).is_err() {
-            continue;
-        }
-        let target = root.join(path);
-        // Files staged but not yet renamed go too.
-        if let Some(dir) = target.parent()
-            && let Ok(entries) = fs::read_dir(dir)
-        {
-            for e in entries.flatten() {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                if temp_pid(&name) == Some(std::process::id())
-                    || temp_pid(&name).is_some_and(is_dead)
-                {
-                    let _ = fs::remove_file(e.path());
-                }
-            }
-        }
-        match kind {
-            "had" => {
-                let saved = journal.join(path);
-                if saved.exists() {
-                    if let Some(dir) = target.parent() {
-                        let _ = fs::create_dir_all(dir);
-                    }
-                    fs::rename(&saved, &target)
-                        .with_context(|| format!("cannot put `{path}` back"))?;
-                    n += 1;
-                }
-            }
-            "new" if fs::remove_file(&target).is_ok() => {
-                remove_empty_parents(root, path);
-                n += 1;
-            }
-            _ => {}
+    #[test]
+    fn lists_round_trip_and_garbage_is_refused() {
+        let list = List {
+            pid: 42,
+            entries: vec![
+                Entry::Mkdir("a b".into()),
+                Entry::Write {
+                    path: "a b/c d.txt".into(),
+                    had: None,
+                    new: "1".repeat(40),
+                },
+                Entry::Write {
+                    path: "x".into(),
+                    had: Some("2".repeat(40)),
+                    new: "3".repeat(40),
+                },
+                Entry::Remove {
+                    path: "y/z".into(),
+                    had: "4".repeat(40),
+                },
+                Entry::Move {
+                    from: "old dir/mine.py".into(),
+                    to: "new dir/mine.py".into(),
+                    had: "5".repeat(40),
+                },
+            ],
+        };
+        assert_eq!(List::parse(&list.body()), Some(list.clone()));
+        for bad in [
+            "pid x\n",
+            "pid 1\nwrite - 1111 a\n",
+            &format!("pid 1\nremove {} ../escape\n", "4".repeat(40)),
+            &format!("pid 1\nremove {} /etc/passwd\n", "4".repeat(40)),
+            "pid 1\nrun rm -rf\n",
+            &format!("pid 1\nmove {} a\n", "5".repeat(40)),
+            &format!("pid 1\nmove {} a\t../b\n", "5".repeat(40)),
+            &format!("pid 1\nmove {} a\tb\tc\n", "5".repeat(40)),
+        ] {
+            assert_eq!(List::parse(bad), None, "{bad}");
         }
     }
-    fs::remove_dir_all(&journal)
-        .with_context(|| format!("cannot remove `{}`", journal.display()))?;
-    let _ = fs::remove_dir(root.join(".scaffold"));
-    Ok(n)
 }

@@ -163,10 +163,19 @@ impl Reader {
         }
     }
 
-    /// A path in the project: it must pass the rendered-path rules.
+    /// A path in the project: it must pass the rendered-path rules, and not be one of
+    /// scaffold's own.
     fn path(&mut self, key: &str, path: &str) -> bool {
         if path == FILE {
             self.add(format!("{key}: `{FILE}` cannot list itself"));
+            return false;
+        }
+        if super::record::is_reserved(path) {
+            self.add(format!(
+                "{key}: `{}` is a path scaffold keeps for itself (its answers file, or its \
+                 state in `.scaffold/`), never a file of the project",
+                crate::util::text::shown(path)
+            ));
             return false;
         }
         match paths::check_relative(path) {
@@ -669,6 +678,14 @@ mod tests {
             (
                 good.replace("\"z/app.py\" =", "\".scaffold.toml\" ="),
                 "cannot list itself",
+            ),
+            (
+                good.replace("\"z/app.py\" =", "\".Scaffold/backup/1/app.py\" ="),
+                "`files..Scaffold/backup/1/app.py`: `.Scaffold/backup/1/app.py` is a path scaffold keeps for itself",
+            ),
+            (
+                good.replace("files = [\"app.py\"]", "files = [\".scaffold/lock\"]"),
+                "`project.secret.files`: `.scaffold/lock` is a path scaffold keeps",
             ),
             (
                 good.replace("files = [\"app.py\"]", "files = [\"../../x\"]"),

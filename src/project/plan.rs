@@ -27,7 +27,8 @@ pub(crate) enum Action {
     Create,
     /// A different file is there and will be replaced.
     Overwrite,
-    /// The same bytes (and mode) are already there.
+    /// The same bytes (and mode: executable or not, and readable by its owner only when it
+    /// holds the cookie secret) are already there.
     Identical,
 }
 
@@ -221,15 +222,9 @@ impl Plan {
     }
 }
 
-/// Decides what to do with each file; fails on anything that cannot be written safely.
-/// `existing` is the answers file of the project already at `dest`, if there is one: a file
-/// to overwrite is the user's unless it holds what that file says scaffold wrote.
-pub(crate) fn plan(
-    dest: &Path,
-    mut files: Vec<OutFile>,
-    existing: Option<&Record>,
-) -> Result<Plan> {
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+/// What is at `dest` now, and for one that is not there, its missing ancestors (outermost
+/// first). A symlink, a file, or a file on the way is refused.
+fn dest_state(dest: &Path) -> Result<(DestState, Vec<PathBuf>)> {
     let mut parents = Vec::new();
     let state = match fs::symlink_metadata(dest) {
         Err(e)
@@ -282,6 +277,22 @@ pub(crate) fn plan(
         ),
         Ok(_) => DestState::NonEmpty,
     };
+    Ok((state, parents))
+}
+
+/// Decides what to do with each file; fails on anything that cannot be written safely.
+/// `existing` is the answers file of the project already at `dest`, if there is one: a file
+/// to overwrite is the user's unless it holds what that file says scaffold wrote. The files in
+/// `private` hold the cookie secret: one that others may read is not identical, whatever it
+/// holds (it is written again, readable by its owner only).
+pub(crate) fn plan(
+    dest: &Path,
+    mut files: Vec<OutFile>,
+    existing: Option<&Record>,
+    private: &[String],
+) -> Result<Plan> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let (state, parents) = dest_state(dest)?;
     check_lengths(dest, &files)?;
     let mut leftovers = Vec::new();
     let mut keep = Vec::new();
@@ -309,7 +320,12 @@ pub(crate) fn plan(
             })
             .unwrap_or_default();
         for file in files {
-            let (action, yours) = existing_action(dest, &file, recorded.get(file.path.as_str()))?;
+            let (action, yours) = existing_action(
+                dest,
+                &file,
+                private.contains(&file.path),
+                recorded.get(file.path.as_str()),
+            )?;
             if yours {
                 keep.push(file.path.clone());
             }
@@ -387,8 +403,13 @@ pub(crate) fn parent_of(dest: &Path) -> PathBuf {
 /// target, if present, a regular file. Returns the action, and for an overwrite whether the
 /// file there is the user's: not the bytes `recorded` (the blob the answers file names for
 /// it) says scaffold wrote.
-fn existing_action(dest: &Path, file: &OutFile, recorded: Option<&&str>) -> Result<(Action, bool)> {
-    let action = existing_target(dest, file)?;
+fn existing_action(
+    dest: &Path,
+    file: &OutFile,
+    private: bool,
+    recorded: Option<&&str>,
+) -> Result<(Action, bool)> {
+    let action = existing_target(dest, file, private)?;
     let yours = action == Action::Overwrite
         && match recorded {
             None => true,
@@ -402,8 +423,8 @@ fn existing_action(dest: &Path, file: &OutFile, recorded: Option<&&str>) -> Resu
     Ok((action, yours))
 }
 
-/// What writing `file` into an existing destination does.
-fn existing_target(dest: &Path, file: &OutFile) -> Result<Action> {
+/// What writing `file` into an existing destination does (`private`: it holds the secret).
+fn existing_target(dest: &Path, file: &OutFile, private: bool) -> Result<Action> {
     let mut at = dest.to_path_buf();
     let parts: Vec<&str> = file.path.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
@@ -441,7 +462,8 @@ fn existing_target(dest: &Path, file: &OutFile) -> Result<Action> {
             let current =
                 fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
             let same = current == file.contents
-                && crate::util::read::is_executable(&meta) == file.executable;
+                && crate::util::read::is_executable(&meta) == file.executable
+                && !(private && others_may_read(&meta));
             return Ok(if same {
                 Action::Identical
             } else {
@@ -450,6 +472,20 @@ fn existing_target(dest: &Path, file: &OutFile) -> Result<Action> {
         }
     }
     Ok(Action::Create)
+}
+
+/// Whether anyone but the file's owner may read or write it.
+fn others_may_read(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o077 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
 }
 
 /// Scaffold's temporary files in `dest/dir` (if that is a real directory).
@@ -571,7 +607,7 @@ mod tests {
             fs::write(d.join(path), there).unwrap();
             files.push(file(path, new));
         }
-        let p = plan(&d, files, Some(&record)).unwrap();
+        let p = plan(&d, files, Some(&record), &[]).unwrap();
         for (path, _, _, kept) in cases {
             assert_eq!(p.keep.contains(&path.to_string()), kept, "{path}");
         }
@@ -584,13 +620,35 @@ mod tests {
         assert_eq!(p.refusal(true), None);
     }
 
+    /// A file that holds the cookie secret, with the same bytes but readable by others, is
+    /// written again (readable by its owner only): it is not identical.
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_others_may_read_is_not_identical() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".env"), "SECRET=1\n").unwrap();
+        let private = [".env".to_string()];
+        // (mode on disk, private, the action)
+        for (mode, private, want) in [
+            (0o644, &private[..], Action::Overwrite),
+            (0o600, &private[..], Action::Identical),
+            (0o644, &[][..], Action::Identical),
+        ] {
+            fs::set_permissions(d.join(".env"), fs::Permissions::from_mode(mode)).unwrap();
+            let p = plan(d, vec![file(".env", "SECRET=1\n")], None, private).unwrap();
+            assert_eq!(actions(&p), [(".env", want)], "{mode:o} {private:?}");
+        }
+    }
+
     #[test]
     fn plan_states_and_refusals() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let files = || vec![file("b/c.txt", "c"), file("a.txt", "a")];
         // (setup, state, actions, refusal without --force)
-        let absent = plan(&d.join("new"), files(), None).unwrap();
+        let absent = plan(&d.join("new"), files(), None, &[]).unwrap();
         assert_eq!(absent.state, DestState::Absent);
         assert_eq!(
             actions(&absent),
@@ -598,18 +656,18 @@ mod tests {
         );
         assert_eq!(absent.refusal(false), None);
 
-        let deep = plan(&d.join("x/y/new"), files(), None).unwrap();
+        let deep = plan(&d.join("x/y/new"), files(), None, &[]).unwrap();
         assert_eq!(deep.parents, [d.join("x"), d.join("x/y")]);
 
         fs::create_dir(d.join("empty")).unwrap();
-        let empty = plan(&d.join("empty"), files(), None).unwrap();
+        let empty = plan(&d.join("empty"), files(), None, &[]).unwrap();
         assert_eq!(empty.state, DestState::Empty);
         assert_eq!(empty.refusal(false), None);
 
         fs::create_dir_all(d.join("full/b")).unwrap();
         fs::write(d.join("full/a.txt"), "a").unwrap();
         fs::write(d.join("full/b/c.txt"), "old").unwrap();
-        let full = plan(&d.join("full"), files(), None).unwrap();
+        let full = plan(&d.join("full"), files(), None, &[]).unwrap();
         assert_eq!(
             actions(&full),
             [("a.txt", Action::Identical), ("b/c.txt", Action::Overwrite)]
@@ -625,7 +683,7 @@ mod tests {
 
         fs::create_dir(d.join("other")).unwrap();
         fs::write(d.join("other/notes.txt"), "mine").unwrap();
-        let other = plan(&d.join("other"), files(), None).unwrap();
+        let other = plan(&d.join("other"), files(), None, &[]).unwrap();
         assert_eq!(other.refusal(false), Some(Refusal::NotEmpty));
     }
 }

@@ -371,10 +371,18 @@ pub(crate) fn record_file(record: &Record) -> OutFile {
     }
 }
 
+/// Whether `path` is one scaffold keeps for itself in every project: the answers file, or
+/// anything in `.scaffold/` (its state: lock, journal, backups), in any letter case (a
+/// case-insensitive file system takes `.Scaffold/` for `.scaffold/`).
+pub(crate) fn is_reserved(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or(path).to_lowercase();
+    first == FILE || first == ".scaffold"
+}
+
 /// Paths scaffold keeps for itself in every project: a template may not produce them.
 pub(crate) fn refuse_reserved(files: &[OutFile]) -> Result<()> {
     for f in files {
-        if f.path == FILE || f.path.starts_with(".scaffold/") || f.path == ".scaffold" {
+        if is_reserved(&f.path) {
             anyhow::bail!(
                 "`{}` renders to `{}`, which scaffold keeps for its own records",
                 f.source,
@@ -383,4 +391,23 @@ pub(crate) fn refuse_reserved(files: &[OutFile]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scaffolds_own_paths_in_any_case() {
+        for (path, reserved) in [
+            (".scaffold.toml", true),
+            (".SCAFFOLD.toml", true),
+            (".scaffold", true),
+            (".scaffold/backup/1/a", true),
+            (".Scaffold/journal", true),
+            ("a/.scaffold/x", false),
+            (".scaffold-new", false),
+            ("scaffold.toml", false),
+        ] {
+            assert_eq!(super::is_reserved(path), reserved, "{path}");
+        }
+    }
 }

@@ -1,91 +1,170 @@
-//! `.scaffold/` and the lock that lets one run at a time write a project. STAND-IN for the
-//! `state` engineer's `project::state` (issue 22, item 1): the same `lock(&Root) -> Lock`, with
-//! the behaviour their design gives it, so that `new --force` into an existing directory holds
-//! the lock for its whole run; their module replaces this file whole when their branch lands.
+//! `.scaffold/`, scaffold's own state in a project: made by scaffold (mode 700, its
+//! `.gitignore` first, so nothing in it ever shows in `git status`) or refused when something
+//! else stands there (a symlink, a file, a symlink for one of its entries), before anything is
+//! written; and the lock that lets one run at a time write a project.
 //!
-//! The lock is `flock(LOCK_EX | LOCK_NB)` on `.scaffold/lock` (never followed through a
-//! symlink), taken before the run reads what it decides on and held to its end; the file says
-//! `pid <n>`. The kernel drops a flock when its process dies, so a killed run's lock is simply
-//! taken over. The holder removes the file as it lets go, and a run that takes the lock checks
+//! The lock is `flock(LOCK_EX | LOCK_NB)` on `.scaffold/lock`, taken before a writing run reads
+//! anything it decides on and held to its end; the file says `pid <n>`. The kernel drops a
+//! flock when its process dies, so a killed run's lock is simply taken over. The run that held
+//! it removes the file as it lets go, and a run that takes a lock checks, once it holds it,
 //! that the file it locked is still the one at that name (else it locked a file just removed,
-//! and tries again). A `.scaffold/` this run made goes again if nothing was kept in it.
+//! and tries again): so the file can go without two runs ever both holding "the" lock, and a
+//! run that was refused, or changed nothing, leaves the project as it found it. Read-only
+//! commands never take it: they probe it with a shared lock released at once, to say that an
+//! update is running instead of calling it interrupted.
 
-use std::fs;
 use std::io::{Read as _, Seek as _, Write as _};
-use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow};
 
-use super::root::Root;
+use super::root::{Kind, Root, is_link_error};
 
 /// scaffold's folder in a project.
-const DIR: &str = ".scaffold";
+pub(crate) const DIR: &str = ".scaffold";
 /// Written first into [`DIR`]: git ignores everything in it.
+const IGNORE: &str = ".scaffold/.gitignore";
 const IGNORE_TEXT: &str = "# scaffold's own state (see its README): not part of the project\n*\n";
+/// The lock file.
+const LOCK: &str = ".scaffold/lock";
+/// The entries of [`DIR`] that scaffold writes into or through, and what each must be.
+const ENTRIES: [(&str, Kind); 2] = [(LOCK, Kind::File), (".scaffold/backup", Kind::Dir)];
+
+/// The error for something standing where scaffold keeps its state.
+fn refused(root: &Root, rel: &str, kind: Kind) -> anyhow::Error {
+    let what = match kind {
+        Kind::File => "is not a directory",
+        Kind::Dir => "is a directory",
+        other => other.refusal().unwrap_or("is not what scaffold made"),
+    };
+    anyhow!(
+        "`{}` {what}; scaffold keeps its own state in `{DIR}/` and writes there only into what \
+         it made: look at it, then remove it",
+        root.full(rel).display()
+    )
+}
+
+/// Whether `rel` is missing or of `kind`; anything else refused, naming it.
+fn expect(root: &Root, rel: &str, kind: Kind) -> Result<bool> {
+    match root.kind(rel) {
+        Ok(None) => Ok(false),
+        Ok(Some(k)) if k == kind => Ok(true),
+        Ok(Some(k)) => Err(refused(root, rel, k)),
+        Err(e) if is_link_error(&e) => Err(refused(root, DIR, Kind::Symlink)),
+        Err(e) => Err(e).with_context(|| format!("cannot inspect `{}`", root.full(rel).display())),
+    }
+}
+
+/// Whether `.scaffold/` exists, as a real directory (anything else there is refused).
+pub(crate) fn exists(root: &Root) -> Result<bool> {
+    expect(root, DIR, Kind::Dir)
+}
+
+/// Makes `.scaffold/` (mode 700, with its `.gitignore` first) unless it is there; either way
+/// checks that it and the entries scaffold writes through are what scaffold made. Returns
+/// whether it was made now.
+pub(crate) fn make(root: &Root) -> Result<bool> {
+    let made = if exists(root)? {
+        false
+    } else {
+        root.mkdir(DIR, 0o700)
+            .with_context(|| format!("cannot create `{}`", root.full(DIR).display()))?;
+        ignore(root);
+        true
+    };
+    for (rel, kind) in ENTRIES {
+        expect(root, rel, kind)?;
+    }
+    Ok(made)
+}
+
+/// Writes `.scaffold/.gitignore` if it is missing (best effort: an existing one, of any kind,
+/// is left as it is).
+pub(crate) fn ignore(root: &Root) {
+    let _ = root.create(IGNORE, IGNORE_TEXT.as_bytes(), 0o644);
+}
 
 /// The lock on a project, held until dropped.
 #[derive(Debug)]
 pub(crate) struct Lock {
-    file: fs::File,
-    path: PathBuf,
+    root: Root,
+    /// The locked file (none in a project this user cannot write).
+    file: Option<std::fs::File>,
     /// `.scaffold/` was made by this run (it goes again if nothing else is kept in it).
-    made: Option<PathBuf>,
+    made: bool,
 }
 
 /// Takes the lock on the project at `root` for this run, making `.scaffold/` if need be.
-/// Refused at once (after a moment's grace) when another run holds it, naming its process.
+/// Refused at once (after a moment's grace for a status that is looking) when another run
+/// holds it, naming its process.
+///
+/// In a project this user cannot write (a read-only mount, another user's folder) there is
+/// no lock to take, and none is needed: nothing this run does can mix the project, since any
+/// write it tries fails with its own error. Such a run goes on unlocked (an update with
+/// nothing to change still says so), unless another run holds the lock.
 pub(crate) fn lock(root: &Root) -> Result<Lock> {
-    let dir = root.path().join(DIR);
-    let made = match fs::symlink_metadata(&dir) {
-        Ok(m) if m.is_dir() => None,
-        Ok(_) => bail!(
-            "`{}` is not a folder scaffold made; scaffold keeps its own state there: look at it, \
-             then remove it",
-            dir.display()
-        ),
-        Err(_) => {
-            fs::create_dir(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-            let _ = crate::project::disk::create_new(
-                &dir.join(".gitignore"),
-                IGNORE_TEXT.as_bytes(),
-                false,
-            );
-            Some(dir.clone())
-        }
-    };
-    let lock = take(root.path(), &dir.join("lock"));
+    let mut made = false;
+    let lock = take(root, &mut made);
+    if lock.is_err() && made {
+        tidy(root);
+    }
     match lock {
-        Ok(file) => Ok(Lock {
-            file,
-            path: dir.join("lock"),
-            made,
-        }),
-        Err(e) => {
-            if let Some(dir) = &made {
-                tidy(dir);
+        Err(e) if cannot_write(&e) => {
+            if let Some(Holder(pid)) = holder(root)? {
+                return Err(busy(root, pid));
             }
-            Err(e)
+            Ok(Lock {
+                root: root
+                    .try_clone()
+                    .with_context(|| format!("cannot open `{}`", root.path().display()))?,
+                file: None,
+                made: false,
+            })
         }
+        other => other,
     }
 }
 
-fn take(project: &Path, path: &Path) -> Result<fs::File> {
-    let cannot = || format!("cannot lock `{}`", path.display());
+/// Whether an error says this user cannot write there at all.
+fn cannot_write(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| {
+            io.kind() == std::io::ErrorKind::PermissionDenied
+                || io.kind() == std::io::ErrorKind::ReadOnlyFilesystem
+        })
+}
+
+/// The refusal while another run holds the lock.
+fn busy(root: &Root, pid: Option<u32>) -> anyhow::Error {
+    anyhow!(
+        "another scaffold run{} is writing `{}`; wait for it to finish",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        root.path().display()
+    )
+}
+
+fn take(root: &Root, made: &mut bool) -> Result<Lock> {
+    let cannot = || format!("cannot lock `{}`", root.full(LOCK).display());
     let started = std::time::Instant::now();
     loop {
-        let mut options = fs::OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-        }
-        let file = options.open(path).with_context(cannot)?;
-        if !file.metadata().with_context(cannot)?.is_file() {
-            bail!("`{}` is not a regular file", path.display());
-        }
-        if try_lock(&file).with_context(cannot)? {
-            if !is_same(path, &file) {
+        // (Again on every try: the run that held the lock may have removed the folder.)
+        *made |= make(root)?;
+        let file = match root.open_lock(LOCK, true) {
+            Ok(f) => f,
+            Err(e)
+                if super::root::is_missing(&e)
+                    && started.elapsed() < std::time::Duration::from_secs(2) =>
+            {
+                continue;
+            }
+            Err(e) if is_link_error(&e) => return Err(refused(root, LOCK, Kind::Symlink)),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(refused(root, LOCK, Kind::Special));
+            }
+            Err(e) => return Err(e).with_context(cannot),
+        };
+        if try_lock(&file, true).with_context(cannot)? {
+            if !root.is_same(LOCK, &file).with_context(cannot)? {
                 // Locked a file its last holder removed as it let go: try the new one.
                 continue;
             }
@@ -93,39 +172,23 @@ fn take(project: &Path, path: &Path) -> Result<fs::File> {
             file.set_len(0).with_context(cannot)?;
             file.write_all(format!("pid {}\n", std::process::id()).as_bytes())
                 .with_context(cannot)?;
-            return Ok(file);
+            crate::util::hook::at("locked")?;
+            return Ok(Lock {
+                root: root.try_clone().with_context(cannot)?,
+                file: Some(file),
+                made: *made,
+            });
         }
+        // A `status` probing the lock holds it for a moment: look again before refusing.
         if started.elapsed() > std::time::Duration::from_millis(500) {
-            let pid = pid_in(&file);
-            return Err(anyhow!(
-                "another scaffold run{} is writing `{}`; wait for it to finish",
-                pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
-                project.display()
-            ));
+            return Err(busy(root, pid_in(&file)));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
-/// Whether the file at `path` is `file` (the same inode), never following a symlink.
-fn is_same(path: &Path, file: &fs::File) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (fs::symlink_metadata(path), file.metadata()) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, file);
-        true
-    }
-}
-
 /// The process id a lock file names.
-fn pid_in(file: &fs::File) -> Option<u32> {
+fn pid_in(file: &std::fs::File) -> Option<u32> {
     let mut text = String::new();
     let mut file = file;
     file.rewind().ok()?;
@@ -133,10 +196,16 @@ fn pid_in(file: &fs::File) -> Option<u32> {
     text.trim().strip_prefix("pid ")?.parse().ok()
 }
 
-/// A non-blocking exclusive flock: whether it was taken.
+/// A non-blocking flock, exclusive or shared: whether it was taken.
 #[cfg(unix)]
-fn try_lock(file: &fs::File) -> std::io::Result<bool> {
-    match rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+fn try_lock(file: &std::fs::File, exclusive: bool) -> std::io::Result<bool> {
+    use rustix::fs::FlockOperation;
+    let op = if exclusive {
+        FlockOperation::NonBlockingLockExclusive
+    } else {
+        FlockOperation::NonBlockingLockShared
+    };
+    match rustix::fs::flock(file, op) {
         Ok(()) => Ok(true),
         Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
         Err(e) => Err(e.into()),
@@ -145,30 +214,99 @@ fn try_lock(file: &fs::File) -> std::io::Result<bool> {
 
 /// Off Unix there is no lock: one run at a time is the user's to keep.
 #[cfg(not(unix))]
-fn try_lock(_file: &fs::File) -> std::io::Result<bool> {
+fn try_lock(_file: &std::fs::File, _exclusive: bool) -> std::io::Result<bool> {
     Ok(true)
 }
 
-/// Removes `.scaffold/` if it holds nothing but its `.gitignore`.
-fn tidy(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
+/// Removes `.scaffold/` if it holds nothing but its `.gitignore` (a run that made it and kept
+/// nothing there leaves the project as it found it). Should another run put its lock there
+/// meanwhile, the folder stays, `.gitignore` and all.
+fn tidy(root: &Root) {
+    let Ok(names) = root.names(DIR) else {
         return;
     };
-    let names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
-    if names.iter().all(|n| n == ".gitignore") {
-        let _ = fs::remove_file(dir.join(".gitignore"));
-        let _ = fs::remove_dir(dir);
+    if names.iter().all(|(n, _)| n == ".gitignore") {
+        let _ = root.unlink(IGNORE);
+        if root.rmdir(DIR).is_err() {
+            ignore(root);
+        }
     }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
+        let Some(file) = &self.file else {
+            return;
+        };
         // Still holding it: the file goes first, then the lock with the descriptor.
-        if is_same(&self.path, &self.file) {
-            let _ = fs::remove_file(&self.path);
+        if self.root.is_same(LOCK, file).unwrap_or(false) {
+            let _ = self.root.unlink(LOCK);
         }
-        if let Some(dir) = &self.made {
-            tidy(dir);
+        // Made by this run, or left empty by another that made it: it goes.
+        if self.made || self.root.names(DIR).is_ok_and(|n| n.is_empty()) {
+            tidy(&self.root);
         }
+    }
+}
+
+/// A run that holds a project's lock: its process id, if the lock file names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Holder(pub(crate) Option<u32>);
+
+/// Whether another run holds the lock on the project at `root` now. Takes and drops a shared
+/// lock at once; never waits, never writes.
+pub(crate) fn holder(root: &Root) -> Result<Option<Holder>> {
+    if !matches!(root.kind(DIR), Ok(Some(Kind::Dir))) {
+        return Ok(None);
+    }
+    let Ok(file) = root.open_lock(LOCK, false) else {
+        return Ok(None);
+    };
+    let cannot = || format!("cannot look at `{}`", root.full(LOCK).display());
+    if try_lock(&file, false).with_context(cannot)? {
+        return Ok(None);
+    }
+    Ok(Some(Holder(pid_in(&file))))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// One holder at a time; a second is refused naming the first's process; the file goes
+    /// with the lock, and `.scaffold/` with it when this run made it.
+    #[test]
+    fn one_holder_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root::open(dir.path()).unwrap();
+        assert_eq!(holder(&root).unwrap(), None);
+        let first = lock(&root).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(IGNORE)).unwrap(),
+            IGNORE_TEXT
+        );
+        // (The probe sees it held; this process's pid is written there.)
+        assert_eq!(
+            holder(&root).unwrap(),
+            Some(Holder(Some(std::process::id())))
+        );
+        let second = lock(&root).unwrap_err().to_string();
+        assert!(
+            second.contains(&format!(
+                "another scaffold run (pid {}) is writing",
+                std::process::id()
+            )),
+            "{second}"
+        );
+        drop(first);
+        assert!(
+            !dir.path().join(DIR).exists(),
+            "made by the run, left empty"
+        );
+        let again = lock(&root).unwrap();
+        std::fs::create_dir(dir.path().join(".scaffold/backup")).unwrap();
+        drop(again);
+        assert!(dir.path().join(".scaffold/backup").exists());
+        assert!(!dir.path().join(LOCK).exists());
     }
 }

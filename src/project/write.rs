@@ -15,12 +15,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use super::disk::{STAGING_MARKER, STAGING_PREFIX, create_new, is_dead, random_suffix, temp_name};
+use super::disk::{
+    STAGING_MARKER, STAGING_PREFIX, create_new, is_dead, mode, random_suffix, temp_name,
+};
 use super::plan::{Action, DestState, Plan, parent_of};
 use crate::template::render::OutFile;
 
-/// Writes the plan. On failure the destination (and its parents) are left as they were.
-pub(crate) fn apply(plan: &Plan) -> Result<()> {
+/// Writes the plan; the files in `private` (those holding the cookie secret) readable by their
+/// owner only. On failure the destination (and its parents) are left as they were.
+pub(crate) fn apply(plan: &Plan, private: &[String]) -> Result<()> {
     for l in plan.leftovers.iter().filter(|l| l.abandoned) {
         let _ = fs::remove_file(plan.dest.join(&l.path));
     }
@@ -33,7 +36,7 @@ pub(crate) fn apply(plan: &Plan) -> Result<()> {
                         .with_context(|| format!("cannot create `{}`", dir.display()))?;
                     created.push(dir.clone());
                 }
-                apply_staged(plan)
+                apply_staged(plan, private)
             })();
             if result.is_err() {
                 for dir in created.iter().rev() {
@@ -44,7 +47,7 @@ pub(crate) fn apply(plan: &Plan) -> Result<()> {
         }
         // An existing directory keeps its inode (it may be the shell's current directory):
         // files are written beside their targets and renamed into place.
-        DestState::Empty | DestState::NonEmpty => apply_in_place(plan),
+        DestState::Empty | DestState::NonEmpty => apply_in_place(plan, private),
     }
 }
 
@@ -75,10 +78,17 @@ fn directories(files: &[(OutFile, Action)]) -> BTreeSet<&str> {
     dirs
 }
 
-/// Writes `files` below `root` (whose directories exist), on every core for many files.
-fn write_files(root: &Path, files: &[&OutFile]) -> Result<()> {
+/// Writes `files` below `root` (whose directories exist), on every core for many files; those
+/// whose destination path is in `private` with an owner-only mode.
+fn write_files(root: &Path, files: &[(&OutFile, bool)]) -> Result<()> {
     let workers = crate::util::limits::workers(files.len(), 128);
-    let one = |f: &&OutFile| create_new(&root.join(&f.path), &f.contents, f.executable);
+    let one = |(f, private): &(&OutFile, bool)| {
+        create_new(
+            &root.join(&f.path),
+            &f.contents,
+            mode(f.executable, *private),
+        )
+    };
     if workers == 1 {
         return files.iter().try_for_each(one);
     }
@@ -95,7 +105,7 @@ fn write_files(root: &Path, files: &[&OutFile]) -> Result<()> {
     })
 }
 
-fn apply_staged(plan: &Plan) -> Result<()> {
+fn apply_staged(plan: &Plan, private: &[String]) -> Result<()> {
     let dest = &plan.dest;
     let parent = parent_of(dest);
     // A run that was killed may have left its staging folder: remove those proven stale.
@@ -123,14 +133,18 @@ fn apply_staged(plan: &Plan) -> Result<()> {
             create_new(
                 &staging.join(STAGING_MARKER),
                 format!("pid {}\n", std::process::id()).as_bytes(),
-                false,
+                mode(false, false),
             )?;
         }
         for dir in directories(&plan.files) {
             let path = staging.join(dir);
             fs::create_dir(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
         }
-        let files: Vec<&OutFile> = plan.files.iter().map(|(f, _)| f).collect();
+        let files: Vec<(&OutFile, bool)> = plan
+            .files
+            .iter()
+            .map(|(f, _)| (f, private.contains(&f.path)))
+            .collect();
         write_files(&staging, &files)?;
         if marked {
             fs::remove_file(staging.join(STAGING_MARKER))?;
@@ -149,7 +163,7 @@ fn apply_staged(plan: &Plan) -> Result<()> {
     result
 }
 
-fn apply_in_place(plan: &Plan) -> Result<()> {
+fn apply_in_place(plan: &Plan, private: &[String]) -> Result<()> {
     let dest = &plan.dest;
     let mut created_dirs: Vec<PathBuf> = Vec::new();
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -193,7 +207,11 @@ fn apply_in_place(plan: &Plan) -> Result<()> {
                 source: f.source.clone(),
             })
             .collect();
-        let refs: Vec<&OutFile> = staged.iter().collect();
+        let refs: Vec<(&OutFile, bool)> = staged
+            .iter()
+            .zip(&todo)
+            .map(|(s, f)| (s, private.contains(&f.path)))
+            .collect();
         write_files(dest, &refs)?;
         rename_all(&temps)
     })();
@@ -285,14 +303,14 @@ mod tests {
         let dead = format!("{TEMP_PREFIX}4000000000-0123456789abcdef");
         let live = format!("{TEMP_PREFIX}{}-0123456789abcdef", std::process::id());
         fs::write(d.join(&dead), "partial").unwrap();
-        let only_dead = plan(&d, vec![file("a.txt", "a")], None).unwrap();
+        let only_dead = plan(&d, vec![file("a.txt", "a")], None, &[]).unwrap();
         assert_eq!(
             only_dead.state,
             DestState::Empty,
             "only an abandoned leftover"
         );
         assert_eq!(only_dead.refusal(false), None);
-        apply(&only_dead).unwrap();
+        apply(&only_dead, &[]).unwrap();
         assert!(
             !d.join(&dead).exists(),
             "the abandoned leftover was removed"
@@ -301,7 +319,7 @@ mod tests {
 
         // This process is alive: its name is not removable.
         fs::write(d.join(&live), "busy").unwrap();
-        let busy = plan(&d, vec![file("a.txt", "a")], None).unwrap();
+        let busy = plan(&d, vec![file("a.txt", "a")], None, &[]).unwrap();
         assert_eq!(
             busy.refusal(true),
             Some(Refusal::Leftovers(vec![live.clone()]))
@@ -331,7 +349,7 @@ mod tests {
             project: None,
             keep: vec![],
         };
-        assert!(apply(&p).is_err());
+        assert!(apply(&p, &[]).is_err());
         let mut left: Vec<String> = walkdir::WalkDir::new(&d)
             .into_iter()
             .flatten()
@@ -363,7 +381,7 @@ mod tests {
             project: None,
             keep: vec![],
         };
-        assert!(apply(&p).is_err());
+        assert!(apply(&p, &[]).is_err());
         assert_eq!(fs::read_to_string(d.join("a.txt")).unwrap(), "old a");
         assert!(!d.join("b.txt").exists());
         let names: Vec<String> = fs::read_dir(&d)

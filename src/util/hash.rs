@@ -1,6 +1,7 @@
 //! Content identities, as git computes them: blob ids of file contents and tree ids of whole
 //! templates. One hash serves both "did the user change this file?" and "find it in the
 //! project's git history", and a directory template's id is the id git gives the same tree.
+//! And the one keyed hash: HMAC-SHA1, the mark that says scaffold wrote a journal.
 
 use std::collections::BTreeMap;
 
@@ -59,6 +60,42 @@ pub(crate) fn text_id(kind: &str, text: &str) -> Result<String> {
 /// cannot be recovered from this).
 pub(crate) fn secret_id(secret: &str) -> Result<String> {
     object_id("scaffold-secret", secret.as_bytes())
+}
+
+/// HMAC-SHA1 (RFC 2104) of `message` under `key`: the mark an update puts on its journal, so
+/// that only a journal this user's scaffold wrote, for this project, is ever replayed. SHA-1
+/// is sound inside HMAC (its weakness is collisions, which HMAC's keyed construction does not
+/// rest on), and the `sha1` crate is already here for blob ids.
+pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
+    use sha1::Digest as _;
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..20].copy_from_slice(&sha1::Sha1::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = sha1::Sha1::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    sha1::Sha1::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// One file of a tree: its `/`-separated path, whether it is executable, its contents.
@@ -166,5 +203,51 @@ mod tests {
         .unwrap();
         assert_eq!(tree, "ce12c639e935afe7675a81ec4b8a9b3310eacf28");
         assert_ne!(secret_id("a").unwrap(), secret_id("b").unwrap());
+    }
+
+    /// RFC 2202's test cases for HMAC-SHA1 (keys longer than a block included).
+    #[test]
+    fn hmac_sha1_is_rfc_2202s() {
+        let cases: [(Vec<u8>, Vec<u8>, &str); 7] = [
+            (
+                vec![0x0b; 20],
+                b"Hi There".to_vec(),
+                "b617318655057264e28bc0b6fb378c8ef146be00",
+            ),
+            (
+                b"Jefe".to_vec(),
+                b"what do ya want for nothing?".to_vec(),
+                "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+            ),
+            (
+                vec![0xaa; 20],
+                vec![0xdd; 50],
+                "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
+            ),
+            (
+                (1..=25).collect(),
+                vec![0xcd; 50],
+                "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
+            ),
+            (
+                vec![0x0c; 20],
+                b"Test With Truncation".to_vec(),
+                "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04",
+            ),
+            (
+                vec![0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First".to_vec(),
+                "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+            ),
+            (
+                vec![0xaa; 80],
+                b"Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"
+                    .to_vec(),
+                "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
+            ),
+        ];
+        for (key, message, want) in cases {
+            assert_eq!(hex(&hmac_sha1(&key, &message)), want);
+        }
     }
 }

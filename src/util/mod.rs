@@ -4,6 +4,7 @@
 
 pub(crate) mod error;
 pub(crate) mod hash;
+pub(crate) mod hook;
 pub(crate) mod limits;
 pub(crate) mod merge;
 pub(crate) mod paths;

@@ -77,10 +77,37 @@ pub(crate) fn read_regular(
     Ok((contents, is_executable(&meta)))
 }
 
-/// Reads a small file given on the command line, refusing one larger than `max` bytes.
+/// Reads a small file given on the command line (`--data-file`), as the regular file it must
+/// be: opened without following a symlink at its name (one in the folders above is the
+/// user's), a FIFO or device refused without blocking on it, larger than `max` bytes refused
+/// before anything is read. The messages read after the file's name (`it is ...`).
 pub(crate) fn read_small(path: &Path, max: u64) -> Result<String> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path).context("cannot open it")?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) => {
+            if let Ok(meta) = std::fs::symlink_metadata(path)
+                && let Some(why) = refusal(meta.file_type())
+            {
+                bail!("it {why}; scaffold reads only a regular file here");
+            }
+            return Err(e).context("cannot open it");
+        }
+    };
+    let meta = file.metadata().context("cannot open it")?;
+    if let Some(why) = refusal(meta.file_type()) {
+        bail!("it {why}; scaffold reads only a regular file here");
+    }
+    if meta.len() > max {
+        bail!("it is larger than {} KiB", max / 1024);
+    }
     let mut text = String::new();
     file.take(max + 1)
         .read_to_string(&mut text)

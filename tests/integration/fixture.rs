@@ -18,15 +18,18 @@ pub(crate) fn scaffold() -> Command {
     cmd
 }
 
-/// A temporary directory holding templates, destinations and a canary.
+/// A temporary directory holding templates, destinations and a canary; and, apart from it,
+/// the user's own state directory (`SCAFFOLD_STATE_DIR`: the key that marks journals).
 pub(crate) struct Fixture {
     pub(crate) dir: tempfile::TempDir,
+    pub(crate) state_dir: tempfile::TempDir,
 }
 
 impl Fixture {
     pub(crate) fn new() -> Fixture {
         let fx = Fixture {
             dir: tempfile::tempdir().unwrap(),
+            state_dir: tempfile::tempdir().unwrap(),
         };
         // A canary beside every destination: it must never change.
         fx.write("canary/keep.txt", "do not touch\n");
@@ -56,9 +59,10 @@ impl Fixture {
     /// `scaffold` run inside the fixture directory.
     pub(crate) fn run(&self) -> Command {
         let mut cmd = scaffold();
-        // The cache of git templates is the fixture's, never the user's.
+        // The cache of git templates and the user's state are the fixture's, never the user's.
         cmd.current_dir(self.dir.path())
-            .env("SCAFFOLD_CACHE_DIR", self.path("cache"));
+            .env("SCAFFOLD_CACHE_DIR", self.path("cache"))
+            .env("SCAFFOLD_STATE_DIR", self.state_dir.path());
         cmd
     }
 

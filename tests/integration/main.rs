@@ -15,6 +15,7 @@ mod project;
 mod readme;
 mod render;
 mod reports;
+mod state;
 mod templates;
 mod update;
 mod values;

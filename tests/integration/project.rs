@@ -534,3 +534,72 @@ fn new_git_refusals() {
         .stderr(contains("user.name").and(contains("user.email")));
     assert!(!fx.path("p").exists(), "nothing is left half-done");
 }
+
+/// Issue 19, item 11: `--data-file` opens its file without following a symlink at its name
+/// (the one in a cloned project may point anywhere), and reads only a regular file: a FIFO is
+/// refused at once instead of blocking.
+#[cfg(unix)]
+#[test]
+fn a_data_file_is_never_read_through_a_symlink() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    ok(&fx, &["new", &t, "p", "-q"]);
+    fx.write("outside/values.toml", "license = \"none\"\n");
+    std::os::unix::fs::symlink("../outside/values.toml", fx.path("p/link.toml")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(fx.path("p/fifo.toml"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for (args, culprit) in [
+        (
+            &["update", "p", "--data-file", "p/link.toml"][..],
+            "--data-file `p/link.toml`: it is a symlink",
+        ),
+        (
+            &["new", &t, "q", "--data-file", "p/link.toml"],
+            "--data-file `p/link.toml`: it is a symlink",
+        ),
+        (
+            &["update", "p", "--data-file", "p/fifo.toml"],
+            "--data-file `p/fifo.toml`: it is not a regular file",
+        ),
+    ] {
+        refused(&fx, args, 2, &[culprit]);
+    }
+    assert!(fx.path("p/LICENSE").exists());
+}
+
+/// Issue 19, item 12: a record may not list scaffold's own paths (anything in `.scaffold/`, in
+/// any letter case, or the answers file): one problem naming the key, before anything is read
+/// or written (an update would otherwise plan to remove its own backups).
+#[test]
+fn a_record_cannot_list_scaffolds_own_paths() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    ok(&fx, &["new", &t, "p", "-q"]);
+    let good = fs::read_to_string(fx.path("p/.scaffold.toml")).unwrap();
+    let line = good
+        .lines()
+        .find(|l| l.starts_with("\"LICENSE\" = "))
+        .unwrap()
+        .to_string();
+    for (path, culprit) in [
+        (
+            ".scaffold/backup/1/LICENSE",
+            "`files..scaffold/backup/1/LICENSE`",
+        ),
+        (".Scaffold/journal", "`files..Scaffold/journal`"),
+        (".SCAFFOLD.toml", "`files..SCAFFOLD.toml`"),
+    ] {
+        let planted = line.replacen("\"LICENSE\"", &format!("\"{path}\""), 1);
+        fs::write(
+            fx.path("p/.scaffold.toml"),
+            good.replacen(&line, &format!("{line}\n{planted}"), 1),
+        )
+        .unwrap();
+        for args in [&["status", "p"][..], &["update", "p", "-d", "license=none"]] {
+            refused(&fx, args, 1, &[culprit, "scaffold keeps for itself"]);
+        }
+    }
+}

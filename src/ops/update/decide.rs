@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
+use crate::project::apply::Change;
 use crate::project::disk::OnDisk;
-use crate::project::journal::Change;
 use crate::project::record::{self, Record, State};
 use crate::template::render::OutFile;
 use crate::util::merge::{self, Labels, SIDE_SUFFIX};

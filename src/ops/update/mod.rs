@@ -7,14 +7,14 @@ pub(crate) mod decide;
 pub(crate) mod moves;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
 use self::decide::{Sides, Step, Verdict, changes, conflicts, plan};
 use crate::project::disk::{self, OnDisk, Project};
 use crate::project::record::{self, Record};
-use crate::project::{base, journal};
+use crate::project::{apply, base, journal, state};
 use crate::sources::recorded;
 use crate::sources::registry::Registry;
 use crate::sources::{self, Reference, Unavailable, git};
@@ -314,7 +314,7 @@ pub(crate) fn prepare(
     let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
     paths.extend(rendered.files.iter().map(|f| f.path.clone()));
     let paths: Vec<String> = paths.into_iter().collect();
-    let yours = disk::read_many(&project.root, &paths)?;
+    let yours = disk::read_many(&project.dir, &paths)?;
     // Every file decided.
     let labels_theirs = format!(
         "template {}",
@@ -334,7 +334,7 @@ pub(crate) fn prepare(
         },
     })?;
     refuse_unknown_restores(request, &steps)?;
-    let moves = moves::plan(&project.root, &steps)?;
+    let moves = moves::plan(&project.dir, &steps)?;
     let (in_git, dirty) = dirty_files(project, &steps, &yours)?;
     if !dirty.is_empty() && !request.allow_dirty {
         // Refused like a destination that holds files (exit 1), not a usage error.
@@ -562,7 +562,7 @@ pub(crate) fn is_noop(p: &Prepared) -> bool {
 
 /// Every change to the project's files, in order: the plan's writes and removals, then the
 /// user's files that move with their folder.
-fn all_changes(p: &Prepared) -> Vec<journal::Change> {
+fn all_changes(p: &Prepared) -> Vec<apply::Change> {
     let mut all = changes(&p.steps);
     all.extend(p.moves.changes());
     all
@@ -580,24 +580,50 @@ pub(crate) fn change_count(p: &Prepared) -> usize {
     files + p.moves.moves.len() + usize::from(!p.record_notes.is_empty())
 }
 
-/// Writes a prepared update into the project, all or nothing; returns where the previous
-/// contents were kept (outside git).
+/// Takes the project's lock for a run that writes it (held until dropped), reads its answers
+/// file again under the lock, and refuses while an earlier update's journal is there.
+pub(crate) fn lock(project: &mut Project) -> Result<state::Lock> {
+    let lock = state::lock(&project.dir)?;
+    project.reread()?;
+    journal::refuse_unfinished(&project.dir)?;
+    Ok(lock)
+}
+
+/// For a run that writes nothing (`--dry-run`): refuses while an update of the project is
+/// running or was left unfinished, saying what to do.
+pub(crate) fn refuse_unfinished(project: &Project) -> Result<()> {
+    match journal::unfinished(&project.dir)? {
+        None => Ok(()),
+        Some(u) => bail!("{}", u.message(Some(&project.root))),
+    }
+}
+
+/// Writes a prepared update into the project, all or nothing (the caller holds the lock);
+/// returns where the previous contents were kept (outside git).
 pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
     let record_file = record::record_file(&p.record);
     let changes = all_changes(p);
+    // Files holding the cookie secret are written readable by their owner only.
+    let private: &[String] = p
+        .record
+        .project
+        .secret
+        .as_ref()
+        .map_or(&[], |s| s.files.as_slice());
     if changes.is_empty() {
         if !p.record_notes.is_empty() {
-            journal::apply_update(&project.root, &[], &record_file, false)?;
+            apply::apply_update(&project.dir, &[], &record_file, false, private)?;
         }
         return Ok(None);
     }
     // Git holds the previous contents of committed files; uncommitted ones it merges over
     // (`--allow-dirty`) are kept as they are outside git.
     let keep = backup && (!p.in_git || !p.dirty.is_empty());
-    journal::apply_update(&project.root, &changes, &record_file, keep)
+    apply::apply_update(&project.dir, &changes, &record_file, keep, private)
 }
 
-/// Puts back a project whose update was interrupted.
-pub(crate) fn recover(root: &Path) -> Result<Option<usize>> {
-    journal::recover(root)
+/// Puts back a project whose update was interrupted (the caller holds the lock), or finishes
+/// one that had done its work; `None` when there was none.
+pub(crate) fn recover(root: &crate::project::root::Root) -> Result<Option<apply::Recovered>> {
+    apply::recover(root)
 }

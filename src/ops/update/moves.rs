@@ -6,13 +6,13 @@
 //! Decided before anything is written, from the plan and a listing of the old folders.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use anyhow::Result;
 
 use super::decide::{Step, Verdict};
+use crate::project::apply::Change;
 use crate::project::disk::{self, Listed};
-use crate::project::journal::Change;
+use crate::project::root::Root;
 use crate::util::limits::MAX_TEMPLATE_FILES;
 
 /// A file of the user's that moves with its folder.
@@ -117,7 +117,7 @@ pub(crate) fn moved_folders(steps: &[Step]) -> Vec<(String, String)> {
 /// under the new folder, unless something is there or the update writes there (then it stays,
 /// named). Files the update removes or moves itself, and scaffold's own temporary files, are
 /// not the user's.
-pub(crate) fn plan(root: &Path, steps: &[Step]) -> Result<Moves> {
+pub(crate) fn plan(root: &Root, steps: &[Step]) -> Result<Moves> {
     let folders = moved_folders(steps);
     let mut out = Moves::default();
     if folders.is_empty() {
@@ -167,12 +167,24 @@ pub(crate) fn plan(root: &Path, steps: &[Step]) -> Result<Moves> {
                     (o.as_str(), n.as_str())
                 });
             let to = format!("{to_dir}{}", &path[from_dir.len()..]);
+            let unnamable = [&path, &to]
+                .into_iter()
+                .find_map(|p| crate::util::paths::check_relative(p).err());
             if !regular {
                 out.left.push(Left {
                     path,
                     why: format!(
                         "not a regular file: it stays in `{from_dir}/`; move it to `{to_dir}/` \
                          yourself if it belongs there"
+                    ),
+                });
+            } else if let Some(why) = unnamable {
+                out.left.push(Left {
+                    path,
+                    why: format!(
+                        "yours; its folder moved to `{to_dir}/`, but scaffold moves only files \
+                         whose paths pass its path rules (this one, or its new one, {why}): it \
+                         stays where it is, for you to move"
                     ),
                 });
             } else if taken.contains(&to) || disk::occupied(root, &to) {
@@ -214,13 +226,18 @@ mod tests {
     }
 
     /// A move never replaces anything: when a file appeared at its target since the plan, the
-    /// update fails and every file is as it was; otherwise the file moves, mode and all.
+    /// update is refused before anything is written (and if it appears later still, the link
+    /// fails: `project::apply`'s test); otherwise the file moves, mode and all.
     #[test]
     fn a_move_never_replaces_a_file() {
-        use crate::project::journal::apply_update;
+        use crate::project::apply::apply_update;
         use crate::template::render::OutFile;
         let dir = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        crate::project::journal::TEST_STATE_DIR
+            .with(|d| *d.borrow_mut() = Some(state.path().to_path_buf()));
         let root = dir.path();
+        let open = Root::open(root).unwrap();
         std::fs::create_dir_all(root.join("old")).unwrap();
         std::fs::create_dir_all(root.join("new")).unwrap();
         std::fs::write(root.join("old/mine.py"), "mine\n").unwrap();
@@ -246,9 +263,10 @@ mod tests {
                 to: "new/mine.py".into(),
             },
         ];
-        let err = apply_update(root, &changes, &record, false).unwrap_err();
+        let err = apply_update(&open, &changes, &record, false, &[]).unwrap_err();
         assert!(
-            format!("{err:#}").contains("cannot move `old/mine.py`"),
+            format!("{err:#}").contains("/old/mine.py` to `")
+                && format!("{err:#}").contains("/new/mine.py`: something is there now"),
             "{err:#}"
         );
         let read = |p: &str| std::fs::read_to_string(root.join(p)).ok();
@@ -258,7 +276,7 @@ mod tests {
         assert_eq!(read("new/gen.py"), None);
         assert_eq!(read(".scaffold.toml"), None);
         std::fs::remove_file(root.join("new/mine.py")).unwrap();
-        apply_update(root, &changes, &record, false).unwrap();
+        apply_update(&open, &changes, &record, false, &[]).unwrap();
         assert_eq!(read("new/mine.py").as_deref(), Some("mine\n"));
         assert_eq!(read("new/gen.py").as_deref(), Some("generated\n"));
         assert!(!root.join("old").exists(), "the emptied folder goes");
