@@ -226,7 +226,8 @@ pub struct UpdateArgs {
     /// and your own files in a folder that moves, move with them).
     #[arg(long)]
     pub name: Option<String>,
-    /// Show the plan, and write nothing.
+    /// Show the plan, with the refusal a real run would meet, and write nothing (exit 0);
+    /// while an update is running or interrupted there is no plan to show: refused (exit 1).
     #[arg(long)]
     pub dry_run: bool,
     /// Also show every planned change as a unified diff.
@@ -246,8 +247,8 @@ pub struct UpdateArgs {
     /// Outside git, do not keep the previous contents in `.scaffold/backup/`.
     #[arg(long)]
     pub no_backup: bool,
-    /// Undo an interrupted update: put back what it wrote (your work since is kept as it is),
-    /// or put away one that had finished.
+    /// Undo an interrupted update: put back what it wrote and removed, and move back your
+    /// files it moved (your work since is kept as it is); or put away one that had finished.
     #[arg(long)]
     pub recover: bool,
     /// For a git template: update to this tag, branch or commit [default: the ref the project

@@ -659,13 +659,20 @@ fn one_run_at_a_time() {
         "{}",
         text(&out)
     );
-    let out = run_in(&fx, "p", &["diff"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains(&format!("(pid {pid})")),
-        "{}",
-        text(&out)
-    );
+    // Half-written files make no plan: diff and a dry run refuse alike, naming the run.
+    for args in [
+        &["diff"][..],
+        &["update", "--dry-run"],
+        &["update", "--dry-run", "--json"],
+    ] {
+        let out = run_in(&fx, "p", args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(&format!("is running (pid {pid}); wait for it to finish")),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
     first.kill().unwrap();
     first.wait().unwrap();
     // Its lock went with it; its journal is still there.
