@@ -54,12 +54,12 @@
 //! | `project::record` | the answers file `.scaffold.toml`: what it holds, written; reserved paths |
 //! | `project::parse` | the answers file read as untrusted input; `--data-file` values |
 //! | `project::root` | a project's root opened once: every path below it, never through a symlink |
-//! | `project::disk` | a project on disk: its root, reads that never follow a symlink, new files |
+//! | `project::disk` | a project on disk: its root, reads and listings that never follow a symlink, new files |
 //! | `project::state` | `.scaffold/`, scaffold's state in a project: made or refused; the lock |
 //! | `project::base` | what scaffold generated for a project, rendered again |
 //! | `project::plan` | `new`'s plan: what writing will do, and whether it is refused |
 //! | `project::write` | `new`'s plan written: staged, all or nothing |
-//! | `project::journal` | an update's journal: written whole, marked, trusted only where it was written |
+//! | `project::journal` | an update's journal: written whole, marked, trusted only where it was written; backups |
 //! | `project::apply` | an update applied all or nothing; recovery that never destroys work |
 //! | `ops/` | **the operations, each a short pipeline over the stages above** |
 //! | `ops::new` | `scaffold new`: locate, answer, render, plan; then write |
@@ -68,6 +68,7 @@
 //! | `ops::diff` | `scaffold diff`: the user's changes against what scaffold generated |
 //! | `ops::update/` | **`scaffold update`: locate both versions, render both, read the disk, decide, apply (its `mod.rs`)** |
 //! | `ops::update::decide` | `scaffold update`'s decision table: what happens to each file |
+//! | `ops::update::moves` | the user's own files in a folder an answer moves: moved with it, or named |
 //! | `cli/` | **the command line: one file per subcommand (request, operation, output) and the dispatcher** |
 //! | `cli::args` | the command line as clap parses it |
 //! | `cli::config` | parsed arguments become one validated request, no I/O |

@@ -15,7 +15,7 @@ Examples:
   scaffold status my-chat               which generated files were changed
   scaffold diff my-chat                 the changes, as a unified diff
 
-Exit codes: 0 ok, 1 failure, 2 usage error.";
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 `update` finished with conflicts to resolve.";
 
 /// Create new Tornado web projects from tested templates.
 #[derive(Debug, Parser)]
@@ -63,7 +63,8 @@ Examples:
   scaffold new ./templates-checkout my-api --ref v1.3.0
 
 DEST defaults to the project name in kebab case; the project name defaults to the last
-component of DEST. Without --force, an existing non-empty DEST is refused.")]
+component of DEST. Without --force, an existing non-empty DEST is refused (a project made by
+scaffold: use `scaffold update`).")]
     New(NewArgs),
     /// Check a template as its users will meet it: manifest, syntax, and renders with every
     /// choice.
@@ -161,7 +162,8 @@ pub struct NewArgs {
     /// Never prompt: use defaults for everything not given with -d.
     #[arg(long)]
     pub no_input: bool,
-    /// Overwrite files the template produces in an existing DEST (nothing else is touched).
+    /// Overwrite files the template produces in an existing DEST (nothing else is touched;
+    /// those that are yours are kept in DEST/.scaffold/backup/ first).
     #[arg(long)]
     pub force: bool,
     /// Show what would be written, and write nothing.
@@ -220,11 +222,12 @@ pub struct UpdateArgs {
     /// Update to the template in this directory (a moved or another one).
     #[arg(long, value_name = "DIR")]
     pub template: Option<PathBuf>,
-    /// A new project name (the package name and the paths made from it follow, and your
-    /// edits move with them).
+    /// A new project name (the package name and the paths made from it follow; your edits,
+    /// and your own files in a folder that moves, move with them).
     #[arg(long)]
     pub name: Option<String>,
-    /// Show the plan, and write nothing.
+    /// Show the plan, with the refusal a real run would meet, and write nothing (exit 0);
+    /// while an update is running or interrupted there is no plan to show: refused (exit 1).
     #[arg(long)]
     pub dry_run: bool,
     /// Also show every planned change as a unified diff.
@@ -237,14 +240,15 @@ pub struct UpdateArgs {
     /// Bring back a generated file you deleted (repeatable).
     #[arg(long, value_name = "PATH")]
     pub restore: Vec<String>,
-    /// Proceed although files the update changes have uncommitted changes.
+    /// Proceed although files the update changes have uncommitted changes (their previous
+    /// contents are kept in `.scaffold/backup/` first).
     #[arg(long)]
     pub allow_dirty: bool,
     /// Outside git, do not keep the previous contents in `.scaffold/backup/`.
     #[arg(long)]
     pub no_backup: bool,
-    /// Undo an interrupted update: put back what it wrote (your work since is kept as it is),
-    /// or put away one that had finished.
+    /// Undo an interrupted update: put back what it wrote and removed, and move back your
+    /// files it moved (your work since is kept as it is); or put away one that had finished.
     #[arg(long)]
     pub recover: bool,
     /// For a git template: update to this tag, branch or commit [default: the ref the project

@@ -114,6 +114,8 @@ fn info_text(t: &Loaded, files: &[String]) {
         term::out("variables (set with -d NAME=VALUE):");
         for v in &m.variables {
             let tail = match &v.default {
+                // An empty default is shown as one, not as nothing after `default:`.
+                Some(d) if d.to_string().is_empty() => " default: \"\"".to_string(),
                 Some(d) => format!(" default: {d}"),
                 None => " required".to_string(),
             };

@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 use super::args::UpdateArgs;
 use super::output::unified;
 use super::{config, preset};
-use crate::ops::update::decide::{Verdict, changes};
+use crate::ops::update::decide::{Conflict, Verdict};
 use crate::ops::update::{self, Prepared, Request};
 use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Terminal};
@@ -37,7 +37,6 @@ pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     let prepared = update::prepare(registry, &project, &request, &mut Terminal)?;
     crate::util::limits::finish();
     if update::is_noop(&prepared) && !args.dry_run {
-        update::apply(&project, &prepared, false)?;
         if !args.quiet && !args.json {
             term::out(format!(
                 "Up to date: template {}, nothing to change.",
@@ -93,6 +92,7 @@ fn request(args: &UpdateArgs) -> Result<Request> {
         offline: args.offline,
         pre: args.pre,
         quiet: args.quiet,
+        dry_run: args.dry_run,
         project_name: match &args.name {
             Some(name) => Some(config::checked_name(name)?),
             None => None,
@@ -144,6 +144,13 @@ fn recover(start: &Path) -> Result<()> {
             plural(done.removed)
         ));
     }
+    if done.moved_back > 0 {
+        term::out(format!(
+            "Moved {} file{} of yours back to the folder the interrupted update had moved.",
+            done.moved_back,
+            plural(done.moved_back)
+        ));
+    }
     if done.folders > 0 {
         term::out(format!(
             "Removed {} folder{} it had made.",
@@ -151,7 +158,7 @@ fn recover(start: &Path) -> Result<()> {
             plural(done.folders)
         ));
     }
-    if done.restored + done.removed == 0 && done.kept.is_empty() {
+    if done.restored + done.removed + done.moved_back == 0 && done.kept.is_empty() {
         term::out("The interrupted update had not changed any file yet: nothing to put back.");
     }
     if !done.kept.is_empty() {
@@ -172,30 +179,14 @@ fn recover(start: &Path) -> Result<()> {
 /// `scaffold update`: the plan (with `--diff`, every change), then what was done.
 fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
     if as_json {
-        let files: Vec<Json> = p
-            .steps
-            .iter()
-            .map(|s| {
-                json!({
-                    "path": s.path,
-                    "action": s.verdict.word(),
-                    "renamed_from": s.renamed_from,
-                    "note": s.verdict.note(),
-                })
-            })
-            .collect();
-        term::out_json(&json!({
-            "from": p.from,
-            "to": p.to,
-            "dry_run": dry_run,
-            "answers": p.answer_notes,
-            "base": p.base_note,
-            "files": files,
-            "conflicts": p.record.pending,
-        }));
+        print_json(p, dry_run);
         return;
     }
-    let head = if dry_run { "Would update" } else { "Updating" };
+    let head = match (dry_run, &p.refusal) {
+        (true, Some(_)) => "Would refuse to update",
+        (true, None) => "Would update",
+        (false, _) => "Updating",
+    };
     term::out(
         Line::new()
             .styled(Style::Bold, head)
@@ -242,6 +233,76 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             }
         }
     }
+    print_tail(p);
+}
+
+/// The end of the plan: the user's files that move or stay, the answers file, and the refusal
+/// a real run would meet.
+fn print_tail(p: &Prepared) {
+    for m in &p.moves.moves {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Green, format!("{:<9}", "move"))
+                .plain(format!(" {} -> {}  ", m.from, m.to))
+                .styled(Style::Dim, "(yours: it moves with its folder)"),
+        );
+    }
+    for l in &p.moves.left {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Yellow, format!("{:<9}", "left"))
+                .plain(format!(" {}  ", l.path))
+                .styled(Style::Dim, format!("({})", l.why)),
+        );
+    }
+    if !p.record_notes.is_empty() {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Green, format!("{:<9}", "record"))
+                .plain(format!(" {}  ", crate::project::record::FILE))
+                .styled(Style::Dim, format!("({})", p.record_notes.join("; "))),
+        );
+    }
+    if let Some(why) = &p.refusal {
+        term::out("");
+        term::out("(a real run would be refused; nothing was written)");
+        for line in why.lines() {
+            term::out(line);
+        }
+    }
+}
+
+/// The plan (and, after a real run, the result) as JSON.
+fn print_json(p: &Prepared, dry_run: bool) {
+    let files: Vec<Json> = p
+        .steps
+        .iter()
+        .map(|s| {
+            json!({
+                "path": s.path,
+                "action": s.verdict.word(),
+                "renamed_from": s.renamed_from,
+                "note": s.verdict.note(),
+            })
+        })
+        .collect();
+    term::out_json(&json!({
+        "from": p.from,
+        "to": p.to,
+        "dry_run": dry_run,
+        "answers": p.answer_notes,
+        "base": p.base_note,
+        "files": files,
+        "moves": p.moves.moves,
+        "left": p.moves.left,
+        "record": p.record_notes,
+        "changes": update::change_count(p),
+        "conflicts": p.record.pending,
+        "refused": p.refusal,
+    }));
 }
 
 /// What an update did, and what is left to do.
@@ -250,7 +311,7 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
     if quiet && conflicts.is_empty() {
         return;
     }
-    let changed = changes(&p.steps).len();
+    let changed = update::change_count(p);
     term::out(Line::new().styled(Style::Success, "Updated").plain(format!(
         " to template {} ({changed} change{}).",
         p.to,
@@ -272,14 +333,43 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
                 crate::util::text::plural(conflicts.len())
             ),
         ));
+        let binary = |path: &str| {
+            p.steps
+                .iter()
+                .any(|s| s.path == path && s.verdict == Verdict::Conflict(Conflict::Binary))
+        };
         for c in conflicts {
-            term::out(format!("  {c}"));
+            if binary(c) {
+                term::out(format!(
+                    "  {c}  (yours kept; the template's version is beside it: {c}{})",
+                    crate::util::merge::SIDE_SUFFIX
+                ));
+            } else {
+                term::out(format!("  {c}"));
+            }
         }
+        let side_files = conflicts.iter().any(|c| binary(c));
+        let markers = p
+            .steps
+            .iter()
+            .any(|s| matches!(s.verdict, Verdict::Conflict(c) if c != Conflict::Binary));
+        let mut todo = Vec::new();
+        if markers {
+            todo.push(
+                "edit the blocks between <<<<<<< yours and >>>>>>> template (both sides \
+                 usually matter)",
+            );
+        }
+        if side_files {
+            todo.push("take what you need from each .scaffold-new file, then delete it");
+        }
+        if p.in_git {
+            todo.push("then commit");
+        }
+        let mut advice = todo.join("; ");
+        advice[..1].make_ascii_uppercase();
         term::out(format!(
-            "Edit the blocks between <<<<<<< yours and >>>>>>> template (both sides usually \
-             matter), and for a binary file take what you need from PATH.scaffold-new and delete \
-             it{}. The next update refuses to run until they are resolved.",
-            if p.in_git { "; then commit" } else { "" }
+            "{advice}. The next update refuses to run until they are resolved."
         ));
     }
 }

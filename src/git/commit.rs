@@ -10,22 +10,33 @@ use gix::objs::tree::EntryKind;
 
 use super::repo::{check_path, isolated_with};
 
-/// Who makes the first commit: `user.name` and `user.email` (or `author.*` / `committer.*`)
-/// from the user's git configuration.
+/// Who makes the first commit, and when, as git decides it: `GIT_AUTHOR_NAME`,
+/// `GIT_AUTHOR_EMAIL` and `GIT_AUTHOR_DATE` (and `GIT_COMMITTER_*`) from the environment, else
+/// `author.*` (`committer.*`), else `user.name` and `user.email` from the user's git
+/// configuration, else for the email `EMAIL`; the time is now unless a date is given.
 struct Identity {
     author_name: String,
     author_email: String,
+    author_date: Option<gix::date::Time>,
     committer_name: String,
     committer_email: String,
+    committer_date: Option<gix::date::Time>,
     default_branch: Option<String>,
 }
 
-/// The user's global git configuration: the system file (`/etc/gitconfig`; not on Windows,
-/// where finding it means running git), `$XDG_CONFIG_HOME/git/config` (or
-/// `~/.config/git/config`) and `~/.gitconfig`, with `include` and `includeIf` followed as
-/// for a repository at `git_dir`. Environment variables other than `HOME`, `XDG_CONFIG_HOME`
-/// and `GIT_CONFIG_NOSYSTEM` (git's own switch to leave the system file out) are ignored,
-/// the other `GIT_CONFIG_*` included.
+/// A non-empty environment variable, as text.
+fn var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+/// The user's global git configuration, found as git finds it: the system file
+/// (`GIT_CONFIG_SYSTEM`, else `/etc/gitconfig`; none with `GIT_CONFIG_NOSYSTEM`, nor on
+/// Windows, where finding it means running git), then `GIT_CONFIG_GLOBAL` when it is set (CI
+/// sets it; `/dev/null` for none), else `$XDG_CONFIG_HOME/git/config` (or
+/// `~/.config/git/config`) and `~/.gitconfig`, with `include` and `includeIf` followed as for
+/// a repository at `git_dir`. No other environment variable counts: not `GIT_DIR`, nor the
+/// `GIT_CONFIG_COUNT`/`GIT_CONFIG_PARAMETERS` settings a git that runs scaffold in a hook
+/// passes on.
 fn user_config(git_dir: &Path) -> Result<gix::config::File> {
     use gix::config::Source;
     use gix::config::file::{includes, init};
@@ -42,11 +53,20 @@ fn user_config(git_dir: &Path) -> Result<gix::config::File> {
         .and_then(|v| v.into_string().ok())
         .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"));
     if !cfg!(windows) && !no_system {
-        files.push((Source::System, Some(PathBuf::from("/etc/gitconfig"))));
+        let system =
+            var("GIT_CONFIG_SYSTEM").map_or_else(|| "/etc/gitconfig".into(), PathBuf::from);
+        files.push((Source::System, Some(system)));
     }
-    for source in [Source::Git, Source::User] {
-        files.push((source, source.storage_location(&mut env)));
+    match var("GIT_CONFIG_GLOBAL") {
+        Some(global) => files.push((Source::User, Some(PathBuf::from(global)))),
+        None => {
+            for source in [Source::Git, Source::User] {
+                files.push((source, source.storage_location(&mut env)));
+            }
+        }
     }
+    // `/dev/null` names no file: nothing to read there.
+    files.retain(|(_, path)| path.as_deref() != Some(Path::new("/dev/null")));
     let metas = files.into_iter().filter_map(|(source, path)| {
         Some(gix::config::file::Metadata {
             path: Some(path?),
@@ -84,6 +104,38 @@ fn user_config(git_dir: &Path) -> Result<gix::config::File> {
     Ok(file.unwrap_or_default())
 }
 
+/// A name or email checked as git would write it into a commit.
+fn checked(value: &str, what: &str) -> Result<Option<String>> {
+    let value = value.trim();
+    if value.contains(['<', '>', '\n', '\0']) {
+        bail!("{what} contains `<`, `>` or a line break");
+    }
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+/// `GIT_AUTHOR_NAME` and the like, checked.
+fn from_env(name: &str) -> Result<Option<String>> {
+    match var(name) {
+        None => Ok(None),
+        Some(v) => {
+            let v = v
+                .into_string()
+                .map_err(|_| anyhow!("`{name}` is not UTF-8"))?;
+            checked(&v, &format!("`{name}`"))
+        }
+    }
+}
+
+/// `GIT_AUTHOR_DATE` or `GIT_COMMITTER_DATE`, in any format git reads.
+fn date_from_env(name: &str) -> Result<Option<gix::date::Time>> {
+    let Some(text) = from_env(name)? else {
+        return Ok(None);
+    };
+    gix::date::parse(&text, None)
+        .map(Some)
+        .map_err(|_| anyhow!("`{name}` (`{text}`) is not a date git reads"))
+}
+
 fn identity(git_dir: &Path) -> Result<Identity> {
     let config = user_config(git_dir)?;
     let value = |key: &str| -> Result<Option<String>> {
@@ -93,39 +145,46 @@ fn identity(git_dir: &Path) -> Result<Identity> {
         let value = value
             .to_str()
             .map_err(|_| anyhow!("`{key}` in your git configuration is not UTF-8"))?
-            .trim()
             .to_owned();
-        if value.contains(['<', '>', '\n', '\0']) {
-            bail!("`{key}` in your git configuration contains `<`, `>` or a line break");
-        }
-        Ok((!value.is_empty()).then_some(value))
+        checked(&value, &format!("`{key}` in your git configuration"))
     };
     let user_name = value("user.name")?;
-    let user_email = value("user.email")?;
-    let missing: Vec<&str> = [("user.name", &user_name), ("user.email", &user_email)]
-        .into_iter()
-        .filter(|(_, v)| v.is_none())
-        .map(|(key, _)| key)
-        .collect();
-    let author_name = value("author.name")?.or(user_name.clone());
-    let author_email = value("author.email")?.or(user_email.clone());
-    let committer_name = value("committer.name")?.or(user_name);
-    let committer_email = value("committer.email")?.or(user_email);
+    let user_email = value("user.email")?.or(from_env("EMAIL")?);
+    let author_name = from_env("GIT_AUTHOR_NAME")?
+        .or(value("author.name")?)
+        .or(user_name.clone());
+    let author_email = from_env("GIT_AUTHOR_EMAIL")?
+        .or(value("author.email")?)
+        .or(user_email.clone());
+    let committer_name = from_env("GIT_COMMITTER_NAME")?
+        .or(value("committer.name")?)
+        .or(user_name.clone());
+    let committer_email = from_env("GIT_COMMITTER_EMAIL")?
+        .or(value("committer.email")?)
+        .or(user_email.clone());
     let (Some(author_name), Some(author_email), Some(committer_name), Some(committer_email)) =
         (author_name, author_email, committer_name, committer_email)
     else {
+        let missing: Vec<&str> = [("user.name", &user_name), ("user.email", &user_email)]
+            .into_iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(key, _)| key)
+            .collect();
         bail!(
             "git does not know who you are ({} not set) for the first commit: run \
              `git config --global user.name \"Your Name\"` and \
-             `git config --global user.email you@example.com`",
+             `git config --global user.email you@example.com` (or set GIT_AUTHOR_NAME, \
+             GIT_AUTHOR_EMAIL, GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
             missing.join(" and ")
         );
     };
     Ok(Identity {
         author_name,
         author_email,
+        author_date: date_from_env("GIT_AUTHOR_DATE")?,
         committer_name,
         committer_email,
+        committer_date: date_from_env("GIT_COMMITTER_DATE")?,
         default_branch: value("init.defaultBranch")?,
     })
 }
@@ -233,12 +292,12 @@ fn init_and_commit(
     let author = gix::actor::Signature {
         name: identity.author_name.as_str().into(),
         email: identity.author_email.as_str().into(),
-        time,
+        time: identity.author_date.unwrap_or(time),
     };
     let committer = gix::actor::Signature {
         name: identity.committer_name.as_str().into(),
         email: identity.committer_email.as_str().into(),
-        time,
+        time: identity.committer_date.unwrap_or(time),
     };
     let (mut committer_time, mut author_time) = (
         gix::date::parse::TimeBuf::default(),
@@ -339,9 +398,8 @@ mod tests {
             ("GIT_CONFIG_COUNT", OsStr::new("1")),
             ("GIT_CONFIG_KEY_0", OsStr::new("user.name")),
             ("GIT_CONFIG_VALUE_0", OsStr::new("Env Name")),
-            ("GIT_CONFIG_GLOBAL", OsStr::new("/dev/null")),
-            ("GIT_AUTHOR_NAME", OsStr::new("Env Author")),
-            ("GIT_COMMITTER_EMAIL", OsStr::new("env@example.com")),
+            // (GIT_CONFIG_GLOBAL and GIT_AUTHOR_* / GIT_COMMITTER_* count, as for git: see
+            // the integration test `project::new_git_takes_the_identity_git_would`.)
             ("GIT_NAMESPACE", OsStr::new("elsewhere")),
         ];
         run_child(module_path!(), TEST, root, &env);

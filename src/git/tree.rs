@@ -27,6 +27,8 @@ const MAX_OBJECT_BYTES: u64 = 8 * 1024 * 1024;
 pub(crate) struct TemplateRepo {
     repo: Repository,
     path: PathBuf,
+    /// How messages name it, when not by its path (a cache entry by the URL it mirrors).
+    label: Option<String>,
 }
 
 /// What kind of name a [`TemplateRepo::resolve`] resolved.
@@ -81,12 +83,26 @@ pub(crate) fn open_template_repo(path: &Path) -> Result<TemplateRepo> {
     Ok(TemplateRepo {
         repo,
         path: path.to_path_buf(),
+        label: None,
     })
 }
 
+/// The most entries [`TemplateRepo::template_dirs`] looks at.
+const MAX_LISTED_ENTRIES: usize = 100_000;
+
 impl TemplateRepo {
+    /// The repository, named in messages as `label` (a URL) rather than by its path (the
+    /// cache's copy of it, which the user never named).
+    pub(crate) fn named(mut self, label: &str) -> TemplateRepo {
+        self.label = Some(label.to_owned());
+        self
+    }
+
     fn place(&self) -> String {
-        format!("the git repository `{}`", self.path.display())
+        match &self.label {
+            Some(label) => format!("`{}`", crate::util::text::shown_whole(label)),
+            None => format!("the git repository `{}`", self.path.display()),
+        }
     }
 
     /// The commit `rev` names: a tag (lightweight or annotated), a branch, or a full or
@@ -96,6 +112,16 @@ impl TemplateRepo {
     pub(crate) fn resolve(&self, rev: &str) -> Result<Resolved> {
         if rev.is_empty() || rev.starts_with('-') {
             bail!("`{rev}` is not a valid revision");
+        }
+        // `HEAD`: what the repository's HEAD names (a mirror's: the default branch).
+        if rev == "HEAD" {
+            let commit = self
+                .head_commit()
+                .ok_or_else(|| anyhow!("{} has no commit at `HEAD`", self.place()))?;
+            return Ok(Resolved {
+                commit,
+                kind: RefKind::Branch,
+            });
         }
         if rev.len() == 40
             && rev.bytes().all(|b| b.is_ascii_hexdigit())
@@ -428,6 +454,81 @@ impl TemplateRepo {
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
+    }
+
+    /// The tree of `commit` (a full commit id).
+    fn root_tree(&self, commit: &str) -> Result<ObjectId> {
+        let id = parse_id(commit)?;
+        let object = self.find_bounded(id, &format!("commit `{commit}`"))?;
+        if object.kind != gix::object::Kind::Commit {
+            bail!(
+                "`{commit}` in {} is a {}, not a commit",
+                self.place(),
+                object.kind
+            );
+        }
+        Ok(object
+            .into_commit()
+            .tree_id()
+            .with_context(|| format!("cannot read commit `{commit}` in {}", self.place()))?
+            .detach())
+    }
+
+    /// Whether the directory `subdir` of `commit` (its top directory when empty) holds a
+    /// `template.toml` file. Reads tree objects only, no file.
+    pub(crate) fn has_template(&self, commit: &str, subdir: &str) -> Result<bool> {
+        let mut tree = self.root_tree(commit)?;
+        for name in subdir.split('/').filter(|n| !n.is_empty()) {
+            let child = self
+                .tree_entries(tree, subdir)?
+                .into_iter()
+                .find(|(m, n, _)| n == name.as_bytes() && m.kind() == EntryKind::Tree);
+            match child {
+                Some((_, _, id)) => tree = id,
+                None => return Ok(false),
+            }
+        }
+        Ok(self.tree_entries(tree, subdir)?.iter().any(|(m, n, _)| {
+            n == b"template.toml" && matches!(m.kind(), EntryKind::Blob | EntryKind::BlobExecutable)
+        }))
+    }
+
+    /// The directories of `commit` that hold a `template.toml` file (`""` for the top one),
+    /// sorted; reads tree objects only, at most [`MAX_LISTED_ENTRIES`] entries and
+    /// [`MAX_TREE_DEPTH`] levels (what lies beyond is not listed).
+    pub(crate) fn template_dirs(&self, commit: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut seen = 0usize;
+        let mut pending = vec![(self.root_tree(commit)?, String::new(), 0usize)];
+        while let Some((tree, at, depth)) = pending.pop() {
+            for (mode, name, id) in self.tree_entries(tree, &at)? {
+                seen += 1;
+                if seen > MAX_LISTED_ENTRIES {
+                    break;
+                }
+                let Ok(name) = std::str::from_utf8(&name) else {
+                    continue;
+                };
+                match mode.kind() {
+                    EntryKind::Blob | EntryKind::BlobExecutable if name == "template.toml" => {
+                        out.push(at.clone());
+                    }
+                    EntryKind::Tree
+                        if depth < MAX_TREE_DEPTH && check_component(name.as_bytes()).is_ok() =>
+                    {
+                        let path = if at.is_empty() {
+                            name.to_owned()
+                        } else {
+                            format!("{at}/{name}")
+                        };
+                        pending.push((id, path, depth + 1));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// The entries of one tree object: mode, name, id.

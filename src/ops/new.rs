@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
+use crate::project::disk::Project;
 use crate::project::plan::{self, DestState, Plan};
 use crate::project::record;
+use crate::project::root::Root;
 use crate::sources::registry::Registry;
 use crate::sources::{self, Reference, git};
 use crate::template::answers::{self, Input, Prompter};
@@ -51,6 +53,35 @@ pub(crate) struct Request {
 /// in messages.
 pub(crate) type FileValues = (String, Vec<(String, String)>);
 
+/// What stands at a destination, looked at before any question is asked.
+pub(crate) struct Looked {
+    /// Absent, empty or not.
+    pub(crate) state: DestState,
+    /// The project made by scaffold that is there, if one is (its answers file read).
+    pub(crate) project: Option<Project>,
+}
+
+/// Looks at the destination, writing nothing: whether it exists, is empty, is a project made
+/// by scaffold. A file, a symlink or an answers file that cannot be read is an error here,
+/// before any question is asked.
+pub(crate) fn look(dest: &Path) -> Result<Looked> {
+    let state = plan::plan(dest, Vec::new(), None, &[])?.state;
+    let project = if state == DestState::Absent {
+        None
+    } else {
+        crate::project::disk::at(dest)?
+    };
+    Ok(Looked { state, project })
+}
+
+/// The lock on the existing directory `dest` (a project, or any non-empty directory), for a
+/// run that writes into it (`new --force`): one run at a time, as for `update`, and the only
+/// lock such a run takes. Held until dropped.
+pub(crate) fn lock(dest: &Path) -> Result<crate::project::state::Lock> {
+    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
+    crate::project::state::lock(&root)
+}
+
 /// A new project, rendered and planned, nothing written yet.
 pub(crate) struct Prepared {
     /// The template.
@@ -63,17 +94,33 @@ pub(crate) struct Prepared {
     pub(crate) secret: String,
     /// The files that hold it: written readable by their owner only.
     pub(crate) private: Vec<String>,
+    /// Over an existing project whose secret could not be found again: why a new one is used.
+    pub(crate) secret_note: Option<String>,
+    /// Where the files of the user's it overwrites are kept first (`.scaffold/backup/<n>`, as
+    /// of now), when there are some.
+    pub(crate) keep_in: Option<PathBuf>,
+}
+
+/// What [`write()`] did besides writing the files.
+pub(crate) struct Written {
+    /// With `--git`: the first commit, and the files left out of it (they hold the secret).
+    pub(crate) commit: Option<(String, Vec<String>)>,
+    /// Where the files of the user's it overwrote were kept.
+    pub(crate) kept: Option<PathBuf>,
 }
 
 /// Locates the template, answers its variables, renders every file (the answers file
 /// included) and plans the writes; writes nothing. `files` are the values read from files
-/// that `-d` did not override, checked against the template as `-d` values are.
+/// that `-d` did not override, checked against the template as `-d` values are. Over an
+/// `existing` project, its cookie secret is used again (it is the project's), and the plan
+/// knows which files it would overwrite are the user's.
 pub(crate) fn prepare(
     registry: &Registry,
     req: &Request,
     git: &git::Options,
     files: &[FileValues],
     prompter: &mut dyn Prompter,
+    existing: Option<&Project>,
 ) -> Result<Prepared> {
     let reference = Reference::Argument {
         name: &req.template,
@@ -84,7 +131,22 @@ pub(crate) fn prepare(
         answers::check_values(&loaded.manifest, values, label)?;
     }
     plan::refuse_overlap(&loaded, &req.dest, &[], "destination")?;
-    let inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
+    let mut inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
+    let mut secret_note = None;
+    if let Some(project) = existing
+        && let Some(held) = &project.record.project.secret
+    {
+        match crate::project::base::find_secret(project)? {
+            Some(secret) => inputs.cookie_secret = secret,
+            None => {
+                secret_note = Some(format!(
+                    "the project's cookie secret is no longer in the files that held it ({}): \
+                     a new one is used",
+                    crate::util::text::ticked(held.files.iter().map(String::as_str))
+                ));
+            }
+        }
+    }
     let engine = Engine::new(&loaded.source)?;
     let dest_label = shell_quote(&req.dest.display().to_string());
     let request = answers::Request {
@@ -119,43 +181,65 @@ pub(crate) fn prepare(
         refuse_git_inside_a_work_tree(&req.dest)?;
         crate::git::commit::check_identity(&req.dest)?;
     }
-    let plan = plan::plan(&req.dest, std::mem::take(&mut rendered.files))?;
+    let plan = plan::plan(
+        &req.dest,
+        std::mem::take(&mut rendered.files),
+        existing.map(|p| &p.record),
+        &private,
+    )?;
+    let keep_in = if plan.keep.is_empty() {
+        None
+    } else {
+        let root = Root::open(&req.dest)
+            .with_context(|| format!("cannot open `{}`", req.dest.display()))?;
+        Some(req.dest.join(crate::project::journal::next_backup(&root)?))
+    };
     Ok(Prepared {
         loaded,
         rendered,
         plan,
         secret: inputs.cookie_secret,
         private,
+        secret_note,
+        keep_in,
     })
 }
 
-/// Writes a prepared project; with `git`, makes its first commit and returns the commit id
+/// Writes a prepared project, keeping first what of the user's it overwrites (in
+/// `.scaffold/backup/<n>/`); with `git`, makes its first commit and returns the commit id
 /// and the files left out of it (those that hold the cookie secret). A destination this run
 /// created goes again if the commit fails: nothing is left half-done.
-pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Option<(String, Vec<String>)>> {
+pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Written> {
     let plan = &prepared.plan;
-    crate::project::write::apply(plan, &prepared.private)?;
+    // What of the user's it overwrites is kept first, through the destination's root: never
+    // through a symlink, in a `.scaffold/` that scaffold made.
+    let kept = if plan.keep.is_empty() {
+        None
+    } else {
+        let root = Root::open(&plan.dest)
+            .with_context(|| format!("cannot open `{}`", plan.dest.display()))?;
+        let dir = crate::project::journal::keep_copies(&root, &plan.keep)?;
+        Some((root, dir))
+    };
+    if let Err(e) = crate::project::write::apply(plan, &prepared.private) {
+        if let Some((root, dir)) = &kept {
+            crate::project::journal::drop_copies(root, dir);
+        }
+        return Err(e);
+    }
+    let kept = kept.map(|(_, dir)| plan.dest.join(dir));
     if !git {
-        return Ok(None);
+        return Ok(Written { commit: None, kept });
     }
     let commit = first_commit(plan, &prepared.loaded, &prepared.secret).inspect_err(|_| {
         if plan.state == DestState::Absent {
             let _ = std::fs::remove_dir_all(&plan.dest);
         }
     })?;
-    Ok(Some(commit))
-}
-
-/// The lock on the project at `dest`, when `dest` is one (it holds a `.scaffold.toml`), for a
-/// run that writes into it (`--force`): one run at a time, as `update` does. Taken before the
-/// destination is looked at, held until dropped.
-pub(crate) fn lock(dest: &Path) -> Result<Option<crate::project::state::Lock>> {
-    if std::fs::symlink_metadata(dest.join(record::FILE)).is_err() {
-        return Ok(None);
-    }
-    let root = crate::project::root::Root::open(dest)
-        .with_context(|| format!("cannot open `{}`", dest.display()))?;
-    Ok(Some(crate::project::state::lock(&root)?))
+    Ok(Written {
+        commit: Some(commit),
+        kept,
+    })
 }
 
 /// `new --git` makes a repository of its own: inside another one's work tree it is refused,

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context as _, Result, bail};
 
 use super::record::{self, Record};
-use super::root::{Found, Root};
+use super::root::{Found, Kind, Root, is_link_error, is_missing};
 use crate::util::error::usage;
 
 /// The most bytes read of one project file to compare it with what scaffold wrote; a larger
@@ -68,6 +68,31 @@ pub(crate) fn open(root: &Path) -> Result<Project> {
         dir,
         record,
     })
+}
+
+/// The project whose root is exactly `dir` (it holds a `.scaffold.toml`; no folder above is
+/// looked at), if it is one. An answers file that is a symlink, or that cannot be read as one,
+/// is an error naming it.
+pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
+    let root = Root::open(dir).with_context(|| format!("cannot open `{}`", dir.display()))?;
+    match root
+        .kind(record::FILE)
+        .with_context(|| format!("cannot look at `{}`", root.full(record::FILE).display()))?
+    {
+        Some(Kind::File) => {
+            let record = read_record(&root)?;
+            Ok(Some(Project {
+                root: root.path().to_path_buf(),
+                dir: root,
+                record,
+            }))
+        }
+        Some(Kind::Symlink) => bail!(
+            "`{}` is a symlink; scaffold reads a project's answers file only as a regular file",
+            dir.join(record::FILE).display()
+        ),
+        _ => Ok(None),
+    }
 }
 
 impl Project {
@@ -172,6 +197,84 @@ pub(crate) fn read_many(
         }
         Ok(out)
     })
+}
+
+/// What a listing of a folder in a project found at one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Listed {
+    /// A regular file.
+    File(String),
+    /// Something else that is not a directory (a symlink, a FIFO, a device), or a name that is
+    /// not UTF-8 (shown as well as it can be): never followed, never moved.
+    Other(String),
+}
+
+/// Every file below the folder `dir` of a project (a checked relative path), sorted, reached
+/// from the project's root without following a symlink anywhere: `None` when `dir` is not a
+/// real directory (missing, a symlink, or one on the way) or holds more than `max` entries.
+pub(crate) fn list_below(root: &Root, dir: &str, max: usize) -> Result<Option<Vec<Listed>>> {
+    if !matches!(root.kind(dir), Ok(Some(Kind::Dir))) {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    let mut seen = 0;
+    let mut folders = vec![dir.to_string()];
+    while let Some(folder) = folders.pop() {
+        let entries = match root.list(&folder) {
+            Ok(entries) => entries,
+            // Swapped for a symlink (or removed) while it was listed: not a plain folder.
+            Err(e) if is_link_error(&e) || is_missing(&e) => return Ok(None),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read `{}`", root.full(&folder).display()));
+            }
+        };
+        for (name, kind) in entries {
+            seen += 1;
+            if seen > max {
+                return Ok(None);
+            }
+            let Some(name) = name.to_str() else {
+                out.push(Listed::Other(format!(
+                    "{folder}/{}",
+                    name.to_string_lossy()
+                )));
+                continue;
+            };
+            let path = format!("{folder}/{name}");
+            match kind {
+                Kind::Dir => folders.push(path),
+                Kind::File => out.push(Listed::File(path)),
+                Kind::Symlink | Kind::Special => out.push(Listed::Other(path)),
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        let key = |l: &Listed| match l {
+            Listed::File(p) | Listed::Other(p) => p.clone(),
+        };
+        key(a).cmp(&key(b))
+    });
+    Ok(Some(out))
+}
+
+/// Whether anything stands at `rel` in the project, or on the way to it something that is not
+/// a directory (a file, a symlink): anywhere a new file could not simply be created. Looked at
+/// from the project's root, never through a symlink; what cannot be looked at counts as
+/// occupied.
+pub(crate) fn occupied(root: &Root, rel: &str) -> bool {
+    let mut end = 0;
+    for part in rel.split('/') {
+        end += part.len();
+        let at = &rel[..end];
+        end += 1;
+        match root.kind(at) {
+            Ok(None) => return false,
+            Ok(Some(Kind::Dir)) if at.len() < rel.len() => {}
+            _ => return true,
+        }
+    }
+    true
 }
 
 /// Staging folders start with this; each holds a [`STAGING_MARKER`] naming the run's process.

@@ -3,15 +3,20 @@
 //! wrote it.
 //!
 //! It appears whole: it is built under a temporary name (its `list`, and under `files/` a link
-//! to every file about to be replaced or removed) and renamed into place before the first
-//! change. The list says what the update does, entry by entry: the directories it makes,
-//! each file written (the blob it had, or none, and the blob it gets) and each file removed
-//! (the blob it had). It is marked: an HMAC of the list, the project's place and its root
+//! to every file about to be replaced or removed, a copy of every file of the user's about to
+//! move) and renamed into place before the first change. The list says what the update does,
+//! entry by entry: the directories it makes, each file written (the blob it had, or none, and
+//! the blob it gets), each file removed (the blob it had) and each file of the user's moved
+//! with its folder (from, to, and the blob it has). It is marked: an HMAC of the list, the project's place and its root
 //! directory's identity, keyed by a secret of this user's (`journal.key` in scaffold's state
 //! directory). Only a journal whose mark checks is ever replayed; any other (one that came
 //! with a clone or a copy, another user's, garbage, a file or a symlink where the folder
 //! should be) is reported and left alone. Once the update is done, the journal is put away:
 //! its copies kept as `.scaffold/backup/<n>/` (outside git), the rest removed.
+//!
+//! The backups a run keeps outside a journal (what `new --force` overwrites) are numbered in
+//! the same `.scaffold/backup/` and made the same way: links (or copies) made below the root,
+//! never through a symlink.
 
 use std::path::PathBuf;
 
@@ -20,7 +25,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use super::disk::{MAX_COMPARED_BYTES, is_dead, mode, temp_name, temp_pid};
 use super::root::{Found, Kind, Root};
 use super::state;
-use crate::util::hash::{hex, hmac_sha1};
+use crate::util::hash::{blob, hex, hmac_sha1};
 
 /// Where an update keeps, while it runs, what it is about to replace; its presence means an
 /// update was interrupted (or is running).
@@ -49,12 +54,23 @@ pub(super) enum Entry {
     },
     /// A file removed, and the blob it had.
     Remove { path: String, had: String },
+    /// A file of the user's moved, untouched (its blob `had`): linked at `to` (where nothing
+    /// was), then removed at `from`.
+    Move {
+        from: String,
+        to: String,
+        had: String,
+    },
 }
 
 impl Entry {
+    /// The path it is about (for a move, where the file was: its copy is kept under that).
     pub(super) fn path(&self) -> &str {
         match self {
-            Entry::Mkdir(p) | Entry::Write { path: p, .. } | Entry::Remove { path: p, .. } => p,
+            Entry::Mkdir(p)
+            | Entry::Write { path: p, .. }
+            | Entry::Remove { path: p, .. }
+            | Entry::Move { from: p, .. } => p,
         }
     }
 
@@ -62,7 +78,7 @@ impl Entry {
     pub(super) fn had(&self) -> Option<&str> {
         match self {
             Entry::Write { had, .. } => had.as_deref(),
-            Entry::Remove { had, .. } => Some(had),
+            Entry::Remove { had, .. } | Entry::Move { had, .. } => Some(had),
             Entry::Mkdir(_) => None,
         }
     }
@@ -87,6 +103,10 @@ impl List {
                     had.as_deref().unwrap_or("-")
                 )),
                 Entry::Remove { path, had } => out.push_str(&format!("remove {had} {path}\n")),
+                // (A path holds no control character: the tab parts the two.)
+                Entry::Move { from, to, had } => {
+                    out.push_str(&format!("move {had} {from}\t{to}\n"));
+                }
             }
         }
         out
@@ -130,6 +150,16 @@ impl List {
                         had: had.to_string(),
                     }
                 }
+                "move" => {
+                    let (had, paths) = rest.split_once(' ')?;
+                    let (from, to) = paths.split_once('\t')?;
+                    id(had)?;
+                    Entry::Move {
+                        from: path(from)?,
+                        to: path(to)?,
+                        had: had.to_string(),
+                    }
+                }
                 _ => return None,
             });
         }
@@ -140,6 +170,10 @@ impl List {
 /// Where this user's journal key is: `$SCAFFOLD_STATE_DIR/journal.key`, else
 /// `$XDG_STATE_HOME/scaffold/journal.key`, else `~/.local/state/scaffold/journal.key`.
 fn key_path() -> Option<PathBuf> {
+    #[cfg(test)]
+    if let Some(dir) = TEST_STATE_DIR.with(|d| d.borrow().clone()) {
+        return Some(dir.join("journal.key"));
+    }
     let var = |name: &str| {
         std::env::var_os(name)
             .map(PathBuf::from)
@@ -152,6 +186,14 @@ fn key_path() -> Option<PathBuf> {
         return Some(dir.join("scaffold/journal.key"));
     }
     var("HOME").map(|home| home.join(".local/state/scaffold/journal.key"))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// (Unit tests, each on its own thread) the folder that holds this thread's journal key,
+    /// instead of the user's: set it before applying an update.
+    pub(crate) static TEST_STATE_DIR: std::cell::RefCell<Option<PathBuf>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 const KEY_BYTES: usize = 32;
@@ -410,14 +452,20 @@ pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
             let copy = saved(&temp, e.path());
             root.make_parents(&copy, 0o700)
                 .with_context(|| format!("cannot keep a copy of `{}`", e.path()))?;
-            if root.link(e.path(), &copy).is_err() {
-                // No hard links here: a copy of the bytes.
+            // A link keeps the very file a write replaces (it renames another over its name).
+            // A moved file is not replaced: it goes on living, and may be edited in place, so
+            // its copy is of its bytes; as where links are not possible.
+            let moved = matches!(e, Entry::Move { .. });
+            if moved || root.link(e.path(), &copy).is_err() {
                 let Found::File { bytes, executable } = root
                     .read(e.path(), MAX_COMPARED_BYTES)
                     .with_context(|| format!("cannot keep a copy of `{}`", e.path()))?
                 else {
                     bail!("cannot keep a copy of `{}`: it changed", e.path());
                 };
+                if e.had() != Some(blob(&bytes).as_str()) {
+                    bail!("cannot keep a copy of `{}`: it changed", e.path());
+                }
                 root.create(&copy, &bytes, mode(executable, true))
                     .with_context(|| format!("cannot keep a copy of `{}`", e.path()))?;
             }
@@ -451,14 +499,7 @@ pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
                 full(JOURNAL)
             ),
         }
-        let n = root
-            .names(BACKUPS)?
-            .iter()
-            .filter_map(|(name, _)| name.parse::<u64>().ok())
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let dest = format!("{BACKUPS}/{n}");
+        let dest = next_backup(root)?;
         root.rename(FILES, &dest)
             .with_context(|| format!("cannot keep `{}`", full(&dest)))?;
         // Made by an older scaffold without it: git leaves the folder out all the same.
@@ -468,6 +509,81 @@ pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
     root.remove_tree(JOURNAL)
         .with_context(|| format!("cannot remove `{}`", full(JOURNAL)))?;
     Ok(kept)
+}
+
+/// The folder the next backup of the project at `root` goes to, `.scaffold/backup/<n>` (one
+/// more than the highest there now), relative to the root.
+pub(crate) fn next_backup(root: &Root) -> Result<String> {
+    let n = root
+        .names(BACKUPS)
+        .with_context(|| format!("cannot look at `{}`", root.full(BACKUPS).display()))?
+        .iter()
+        .filter_map(|(name, _)| name.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    Ok(format!("{BACKUPS}/{n}"))
+}
+
+/// Keeps the files `paths` of the project at `root` (regular files) as they are now in the
+/// next `.scaffold/backup/<n>/`, before something overwrites them; returns that folder,
+/// relative to the root. `.scaffold/` is made by scaffold or refused, and nothing is written
+/// through a symlink: each file is linked (the write that follows replaces the name, not the
+/// file), or copied where links are not possible.
+pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
+    let full = |rel: &str| root.full(rel).display().to_string();
+    state::make(root)?;
+    match root
+        .kind(BACKUPS)
+        .with_context(|| format!("cannot look at `{}`", full(BACKUPS)))?
+    {
+        None => root
+            .mkdir(BACKUPS, 0o700)
+            .with_context(|| format!("cannot create `{}`", full(BACKUPS)))?,
+        Some(Kind::Dir) => {}
+        Some(k) => bail!(
+            "`{}` {}; scaffold keeps its backups there: look at it, then remove it",
+            full(BACKUPS),
+            k.refusal().unwrap_or("is not a folder")
+        ),
+    }
+    let dest = loop {
+        let dest = next_backup(root)?;
+        match root.mkdir(&dest, 0o700) {
+            Ok(()) => break dest,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", full(&dest))),
+        }
+    };
+    let kept = (|| -> Result<()> {
+        for path in paths {
+            let copy = format!("{dest}/{path}");
+            let cannot = || format!("cannot keep a copy of `{}`", full(path));
+            root.make_parents(&copy, 0o700).with_context(cannot)?;
+            if root.link(path, &copy).is_err() {
+                let Found::File { bytes, executable } =
+                    root.read(path, MAX_COMPARED_BYTES).with_context(cannot)?
+                else {
+                    bail!("{}: it is not a regular file within the bounds", cannot());
+                };
+                root.create(&copy, &bytes, mode(executable, true))
+                    .with_context(cannot)?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = kept {
+        drop_copies(root, &dest);
+        return Err(e);
+    }
+    Ok(dest)
+}
+
+/// Removes a backup [`keep_copies`] made (`dir`, relative to the root), when what it was
+/// kept for did not happen; and the `backup` folder, if that leaves it empty.
+pub(crate) fn drop_copies(root: &Root, dir: &str) {
+    let _ = root.remove_tree(dir);
+    let _ = root.rmdir(BACKUPS);
 }
 
 #[cfg(test)]
@@ -494,6 +610,11 @@ mod tests {
                     path: "y/z".into(),
                     had: "4".repeat(40),
                 },
+                Entry::Move {
+                    from: "old dir/mine.py".into(),
+                    to: "new dir/mine.py".into(),
+                    had: "5".repeat(40),
+                },
             ],
         };
         assert_eq!(List::parse(&list.body()), Some(list.clone()));
@@ -503,6 +624,9 @@ mod tests {
             &format!("pid 1\nremove {} ../escape\n", "4".repeat(40)),
             &format!("pid 1\nremove {} /etc/passwd\n", "4".repeat(40)),
             "pid 1\nrun rm -rf\n",
+            &format!("pid 1\nmove {} a\n", "5".repeat(40)),
+            &format!("pid 1\nmove {} a\t../b\n", "5".repeat(40)),
+            &format!("pid 1\nmove {} a\tb\tc\n", "5".repeat(40)),
         ] {
             assert_eq!(List::parse(bad), None, "{bad}");
         }

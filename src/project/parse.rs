@@ -10,15 +10,31 @@ use crate::sources::recorded::{Source, Template};
 use crate::template::values::{Kind, Value, is_identifier};
 use crate::util::paths;
 
+/// A TOML error as one line that says where: `not valid TOML at line 3, column 8: ...`.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let at = e.span().map(|span| {
+        let mut end = span.start.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &text[..end];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        format!(" at line {line}, column {column}")
+    });
+    format!(
+        "not valid TOML{}: {}",
+        at.unwrap_or_default(),
+        crate::util::text::shown_whole(e.message().trim())
+    )
+}
+
 impl Record {
     /// Reads and checks an answers file; every problem is reported, each naming its key.
     pub(crate) fn parse(text: &str) -> Result<Record, Vec<String>> {
-        let table: Table = text.parse().map_err(|e: toml::de::Error| {
-            vec![format!(
-                "not valid TOML: {}",
-                crate::util::text::shown(e.message())
-            )]
-        })?;
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| vec![toml_error(text, &e)])?;
         let mut r = Reader::default();
         r.keys(
             "",
@@ -64,9 +80,9 @@ impl Record {
 /// its `[answers]` table (plain values, or `{ type = ..., value = ... }` as this file writes
 /// them). Each value is given as text, to be typed and checked like a `-d` value.
 pub(crate) fn values_file(text: &str) -> Result<Vec<(String, String)>, String> {
-    let table: Table = text.parse().map_err(|e: toml::de::Error| {
-        format!("not valid TOML: {}", crate::util::text::shown(e.message()))
-    })?;
+    let table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| toml_error(text, &e))?;
     let values = match table.get("answers") {
         Some(Toml::Table(answers)) => answers,
         _ => &table,

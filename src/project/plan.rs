@@ -3,7 +3,7 @@
 //! without `--force`, another run's temporary files, the template's own directory), decided
 //! before anything is written. Planning reads the destination and writes nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 
 use super::disk::{STAGING_PREFIX, is_dead, temp_pid};
+use super::record::{Record, State};
 use crate::sources::source::Origin;
 use crate::template::manifest::Loaded;
 use crate::template::render::OutFile;
@@ -26,7 +27,8 @@ pub(crate) enum Action {
     Create,
     /// A different file is there and will be replaced.
     Overwrite,
-    /// The same bytes (and mode) are already there.
+    /// The same bytes (and mode: executable or not, and readable by its owner only when it
+    /// holds the cookie secret) are already there.
     Identical,
 }
 
@@ -75,6 +77,11 @@ pub(crate) struct Plan {
     pub(crate) parents: Vec<PathBuf>,
     /// Temporary files of earlier runs in the directories this run writes to.
     pub(crate) leftovers: Vec<Leftover>,
+    /// When the destination is a project made by scaffold: the template it names.
+    pub(crate) project: Option<String>,
+    /// The files to overwrite that are the user's: not what the destination's answers file
+    /// says scaffold wrote there (edited since, or never scaffold's). Kept before writing.
+    pub(crate) keep: Vec<String>,
 }
 
 /// Why a plan may not be applied as it stands.
@@ -91,13 +98,47 @@ pub(crate) enum Refusal {
     NotEmpty,
     /// Temporary files of a scaffold run that is still running, or of unknown origin.
     Leftovers(Vec<String>),
+    /// The destination is a project made by scaffold, from this template: `update` is the
+    /// way to change it.
+    Project {
+        /// The template its answers file names.
+        template: String,
+    },
+    /// The destination is not empty, and the questions are still to be asked: refused before
+    /// them (which files would be overwritten depends on the answers).
+    NotEmptyBeforeQuestions,
+}
+
+/// The commands a refusal suggests: the same `new` with `--force`, and the `update` that
+/// changes an existing project instead.
+pub(crate) struct Retry {
+    /// `scaffold new ... --force`.
+    pub(crate) force: String,
+    /// `scaffold update DEST ...`.
+    pub(crate) update: String,
 }
 
 impl Refusal {
-    /// The message, ending with how to go on (`retry` is the command with `--force`).
-    pub(crate) fn message(&self, dest: &Path, retry: &str) -> String {
-        let dest = dest.display();
+    /// The message, ending with how to go on.
+    pub(crate) fn message(&self, dest: &Path, retry: &Retry) -> String {
+        let backups = dest.join(".scaffold/backup");
+        let (backups, dest) = (backups.display(), dest.display());
+        let force = &retry.force;
         match self {
+            Refusal::Project { template } => format!(
+                "`{dest}` is already a project made by scaffold (from template `{template}`); to \
+                 change its answers, or bring it to the template's current version, update it:\n  \
+                 {}\nto generate it again over itself instead, run again with --force (every \
+                 file of yours it would overwrite is kept in `{backups}/` first, and the \
+                 project keeps its cookie secret):\n  {force}",
+                retry.update
+            ),
+            Refusal::NotEmptyBeforeQuestions => format!(
+                "destination `{dest}` is not empty; scaffold writes into a non-empty directory \
+                 only with --force (which files it would overwrite depends on your answers: \
+                 --dry-run shows them; every file of yours it overwrites is kept in \
+                 `{backups}/` first):\n  {force}"
+            ),
             Refusal::WouldOverwrite { files, identical } => {
                 let mut list: Vec<String> =
                     files.iter().take(20).map(|p| format!("  {p}")).collect();
@@ -111,13 +152,14 @@ impl Refusal {
                 }
                 format!(
                     "destination `{dest}` is not empty and these files would be overwritten:\n{}\n\
-                     to replace them (and touch nothing else), run again with --force:\n  {retry}",
+                     to replace them (and touch nothing else; what is yours is kept in \
+                     `{backups}/` first), run again with --force:\n  {force}",
                     list.join("\n")
                 )
             }
             Refusal::NotEmpty => format!(
                 "destination `{dest}` is not empty; no file in it would be overwritten, but \
-                 scaffold only adds to a non-empty directory with --force:\n  {retry}"
+                 scaffold only adds to a non-empty directory with --force:\n  {force}"
             ),
             Refusal::Leftovers(paths) => format!(
                 "destination `{dest}` holds temporary files of another scaffold run that is \
@@ -146,6 +188,13 @@ impl Plan {
         if !live.is_empty() {
             return Some(Refusal::Leftovers(live));
         }
+        if let Some(template) = &self.project
+            && !force
+        {
+            return Some(Refusal::Project {
+                template: template.clone(),
+            });
+        }
         if self.state != DestState::NonEmpty || force {
             return None;
         }
@@ -173,9 +222,9 @@ impl Plan {
     }
 }
 
-/// Decides what to do with each file; fails on anything that cannot be written safely.
-pub(crate) fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+/// What is at `dest` now, and for one that is not there, its missing ancestors (outermost
+/// first). A symlink, a file, or a file on the way is refused.
+fn dest_state(dest: &Path) -> Result<(DestState, Vec<PathBuf>)> {
     let mut parents = Vec::new();
     let state = match fs::symlink_metadata(dest) {
         Err(e)
@@ -228,8 +277,25 @@ pub(crate) fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
         ),
         Ok(_) => DestState::NonEmpty,
     };
+    Ok((state, parents))
+}
+
+/// Decides what to do with each file; fails on anything that cannot be written safely.
+/// `existing` is the answers file of the project already at `dest`, if there is one: a file
+/// to overwrite is the user's unless it holds what that file says scaffold wrote. The files in
+/// `private` hold the cookie secret: one that others may read is not identical, whatever it
+/// holds (it is written again, readable by its owner only).
+pub(crate) fn plan(
+    dest: &Path,
+    mut files: Vec<OutFile>,
+    existing: Option<&Record>,
+    private: &[String],
+) -> Result<Plan> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let (state, parents) = dest_state(dest)?;
     check_lengths(dest, &files)?;
     let mut leftovers = Vec::new();
+    let mut keep = Vec::new();
     let mut planned = Vec::with_capacity(files.len());
     if state == DestState::Absent {
         planned.extend(files.into_iter().map(|f| (f, Action::Create)));
@@ -244,8 +310,25 @@ pub(crate) fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
         for dir in &dirs {
             leftovers.extend(find_leftovers(dest, dir)?);
         }
+        let recorded: BTreeMap<&str, &str> = existing
+            .map(|r| {
+                r.files
+                    .iter()
+                    .filter(|f| f.state == State::Generated)
+                    .map(|f| (f.path.as_str(), f.blob.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
         for file in files {
-            let action = existing_action(dest, &file)?;
+            let (action, yours) = existing_action(
+                dest,
+                &file,
+                private.contains(&file.path),
+                recorded.get(file.path.as_str()),
+            )?;
+            if yours {
+                keep.push(file.path.clone());
+            }
             planned.push((file, action));
         }
     }
@@ -255,6 +338,8 @@ pub(crate) fn plan(dest: &Path, mut files: Vec<OutFile>) -> Result<Plan> {
         files: planned,
         parents,
         leftovers,
+        project: existing.map(|r| r.template.name.clone()),
+        keep,
     };
     if plan.state == DestState::NonEmpty && is_empty_but(dest, &plan.leftovers)? {
         plan.state = DestState::Empty;
@@ -315,8 +400,31 @@ pub(crate) fn parent_of(dest: &Path) -> PathBuf {
 }
 
 /// In an existing destination: every directory on the way must be a real directory, and the
-/// target, if present, a regular file.
-fn existing_action(dest: &Path, file: &OutFile) -> Result<Action> {
+/// target, if present, a regular file. Returns the action, and for an overwrite whether the
+/// file there is the user's: not the bytes `recorded` (the blob the answers file names for
+/// it) says scaffold wrote.
+fn existing_action(
+    dest: &Path,
+    file: &OutFile,
+    private: bool,
+    recorded: Option<&&str>,
+) -> Result<(Action, bool)> {
+    let action = existing_target(dest, file, private)?;
+    let yours = action == Action::Overwrite
+        && match recorded {
+            None => true,
+            Some(blob) => {
+                let at = dest.join(&file.path);
+                let current =
+                    fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
+                crate::util::hash::blob_id(&current)? != **blob
+            }
+        };
+    Ok((action, yours))
+}
+
+/// What writing `file` into an existing destination does (`private`: it holds the secret).
+fn existing_target(dest: &Path, file: &OutFile, private: bool) -> Result<Action> {
     let mut at = dest.to_path_buf();
     let parts: Vec<&str> = file.path.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
@@ -354,7 +462,8 @@ fn existing_action(dest: &Path, file: &OutFile) -> Result<Action> {
             let current =
                 fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
             let same = current == file.contents
-                && crate::util::read::is_executable(&meta) == file.executable;
+                && crate::util::read::is_executable(&meta) == file.executable
+                && !(private && others_may_read(&meta));
             return Ok(if same {
                 Action::Identical
             } else {
@@ -363,6 +472,20 @@ fn existing_action(dest: &Path, file: &OutFile) -> Result<Action> {
         }
     }
     Ok(Action::Create)
+}
+
+/// Whether anyone but the file's owner may read or write it.
+fn others_may_read(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o077 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
 }
 
 /// Scaffold's temporary files in `dest/dir` (if that is a real directory).
@@ -460,13 +583,78 @@ mod tests {
             .collect()
     }
 
+    /// Over a project, a file to overwrite is the user's unless it holds what the answers file
+    /// says scaffold wrote there; without --force the project is refused as one.
+    #[test]
+    fn over_a_project_what_is_the_users() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("p");
+        fs::create_dir_all(&d).unwrap();
+        let blob = |t: &str| crate::util::hash::blob_id(t.as_bytes()).unwrap();
+        let text = format!(
+            "format = 1\nscaffold = \"0.1.0\"\n[template]\nsource = \"embedded\"\nname = \"chat\"\n\
+             id = \"{}\"\n[project]\nname = \"p\"\nyear = 2026\nscaffold_version = \"0.1.0\"\n\
+             [answers]\n[files]\n\"as-written.txt\" = {{ blob = \"{}\", from = \"x\" }}\n\
+             \"edited.txt\" = {{ blob = \"{}\", from = \"x\" }}\n",
+            blob("id"),
+            blob("v1\n"),
+            blob("v1\n")
+        );
+        let record = Record::parse(&text).unwrap();
+        // (the file there now, what the template writes, whether it is kept first)
+        let cases = [
+            ("as-written.txt", "v1\n", "v2\n", false),
+            ("edited.txt", "mine\n", "v2\n", true),
+            ("never-scaffolds.txt", "mine\n", "v2\n", true),
+            ("same.txt", "v2\n", "v2\n", false),
+        ];
+        let mut files = Vec::new();
+        for (path, there, new, _) in cases {
+            fs::write(d.join(path), there).unwrap();
+            files.push(file(path, new));
+        }
+        let p = plan(&d, files, Some(&record), &[]).unwrap();
+        for (path, _, _, kept) in cases {
+            assert_eq!(p.keep.contains(&path.to_string()), kept, "{path}");
+        }
+        assert_eq!(
+            p.refusal(false),
+            Some(Refusal::Project {
+                template: "chat".into()
+            })
+        );
+        assert_eq!(p.refusal(true), None);
+    }
+
+    /// A file that holds the cookie secret, with the same bytes but readable by others, is
+    /// written again (readable by its owner only): it is not identical.
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_others_may_read_is_not_identical() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join(".env"), "SECRET=1\n").unwrap();
+        let private = [".env".to_string()];
+        // (mode on disk, private, the action)
+        for (mode, private, want) in [
+            (0o644, &private[..], Action::Overwrite),
+            (0o600, &private[..], Action::Identical),
+            (0o644, &[][..], Action::Identical),
+        ] {
+            fs::set_permissions(d.join(".env"), fs::Permissions::from_mode(mode)).unwrap();
+            let p = plan(d, vec![file(".env", "SECRET=1\n")], None, private).unwrap();
+            assert_eq!(actions(&p), [(".env", want)], "{mode:o} {private:?}");
+        }
+    }
+
     #[test]
     fn plan_states_and_refusals() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let files = || vec![file("b/c.txt", "c"), file("a.txt", "a")];
         // (setup, state, actions, refusal without --force)
-        let absent = plan(&d.join("new"), files()).unwrap();
+        let absent = plan(&d.join("new"), files(), None, &[]).unwrap();
         assert_eq!(absent.state, DestState::Absent);
         assert_eq!(
             actions(&absent),
@@ -474,18 +662,18 @@ mod tests {
         );
         assert_eq!(absent.refusal(false), None);
 
-        let deep = plan(&d.join("x/y/new"), files()).unwrap();
+        let deep = plan(&d.join("x/y/new"), files(), None, &[]).unwrap();
         assert_eq!(deep.parents, [d.join("x"), d.join("x/y")]);
 
         fs::create_dir(d.join("empty")).unwrap();
-        let empty = plan(&d.join("empty"), files()).unwrap();
+        let empty = plan(&d.join("empty"), files(), None, &[]).unwrap();
         assert_eq!(empty.state, DestState::Empty);
         assert_eq!(empty.refusal(false), None);
 
         fs::create_dir_all(d.join("full/b")).unwrap();
         fs::write(d.join("full/a.txt"), "a").unwrap();
         fs::write(d.join("full/b/c.txt"), "old").unwrap();
-        let full = plan(&d.join("full"), files()).unwrap();
+        let full = plan(&d.join("full"), files(), None, &[]).unwrap();
         assert_eq!(
             actions(&full),
             [("a.txt", Action::Identical), ("b/c.txt", Action::Overwrite)]
@@ -501,7 +689,7 @@ mod tests {
 
         fs::create_dir(d.join("other")).unwrap();
         fs::write(d.join("other/notes.txt"), "mine").unwrap();
-        let other = plan(&d.join("other"), files()).unwrap();
+        let other = plan(&d.join("other"), files(), None, &[]).unwrap();
         assert_eq!(other.refusal(false), Some(Refusal::NotEmpty));
     }
 }

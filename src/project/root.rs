@@ -821,6 +821,23 @@ impl Root {
         Ok(created)
     }
 
+    /// Whether `a` and `b` are both regular files and the very same file (one file with two
+    /// names), never following a symlink. Off Unix, where that cannot be told: never.
+    pub(crate) fn same_file(&self, a: &str, b: &str) -> io::Result<bool> {
+        #[cfg(unix)]
+        {
+            Ok(match (self.meta(a)?, self.meta(b)?) {
+                (Some(x), Some(y)) => x.kind == Kind::File && y.kind == Kind::File && x.id == y.id,
+                _ => false,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (a, b);
+            Ok(false)
+        }
+    }
+
     /// Removes the directory `rel` and everything in it, never following a symlink (one
     /// inside is removed as itself). For scaffold's own folders only.
     pub(crate) fn remove_tree(&self, rel: &str) -> io::Result<()> {

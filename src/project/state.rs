@@ -66,10 +66,22 @@ pub(crate) fn make(root: &Root) -> Result<bool> {
     let made = if exists(root)? {
         false
     } else {
-        root.mkdir(DIR, 0o700)
-            .with_context(|| format!("cannot create `{}`", root.full(DIR).display()))?;
-        ignore(root);
-        true
+        match root.mkdir(DIR, 0o700) {
+            Ok(()) => {
+                ignore(root);
+                true
+            }
+            // Made meanwhile by another run starting at the same moment: it must be a folder
+            // all the same (that run writes its `.gitignore`).
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                exists(root)?;
+                false
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot create `{}`", root.full(DIR).display()));
+            }
+        }
     };
     for (rel, kind) in ENTRIES {
         expect(root, rel, kind)?;
@@ -272,6 +284,28 @@ pub(crate) fn holder(root: &Root) -> Result<Option<Holder>> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    /// Runs that start at the same moment in a project with no `.scaffold/` yet: each one
+    /// either takes the lock or is refused naming the other; none fails because the other
+    /// made the folder first.
+    #[test]
+    fn runs_starting_together_make_the_folder_once() {
+        for _ in 0..40 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Barrier::new(6);
+            std::thread::scope(|s| {
+                for _ in 0..6 {
+                    s.spawn(|| {
+                        let root = Root::open(dir.path()).unwrap();
+                        start.wait();
+                        if let Err(e) = lock(&root) {
+                            assert!(e.to_string().contains("another scaffold run"), "{e:#}");
+                        }
+                    });
+                }
+            });
+        }
+    }
 
     /// One holder at a time; a second is refused naming the first's process; the file goes
     /// with the lock, and `.scaffold/` with it when this run made it.

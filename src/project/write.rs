@@ -4,14 +4,16 @@
 //! sibling folder and renamed into place, so it appears whole or not at all; missing parents
 //! are created first and removed again if the run fails. In an existing directory (empty, or
 //! with `--force`) every file is first written beside its target under a temporary name and
-//! only then renamed over it, and a failure removes everything the run added. Nothing the
-//! template does not produce is touched, and nothing is ever followed through a symlink.
+//! only then renamed over it, and a failure removes everything the run added; there every
+//! change is made through the directory opened once ([`Root`]), so no folder, file or name on
+//! the way is followed through a symlink, even one swapped in after the plan looked. Nothing
+//! the template does not produce is touched.
 //! Temporary names carry the run's process id, so a later run can tell an abandoned leftover
 //! (its process is gone) from a live one.
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
@@ -19,14 +21,12 @@ use super::disk::{
     STAGING_MARKER, STAGING_PREFIX, create_new, is_dead, mode, random_suffix, temp_name,
 };
 use super::plan::{Action, DestState, Plan, parent_of};
+use super::root::Root;
 use crate::template::render::OutFile;
 
 /// Writes the plan; the files in `private` (those holding the cookie secret) readable by their
 /// owner only. On failure the destination (and its parents) are left as they were.
 pub(crate) fn apply(plan: &Plan, private: &[String]) -> Result<()> {
-    for l in plan.leftovers.iter().filter(|l| l.abandoned) {
-        let _ = fs::remove_file(plan.dest.join(&l.path));
-    }
     match plan.state {
         DestState::Absent => {
             let mut created = Vec::new();
@@ -165,8 +165,16 @@ fn apply_staged(plan: &Plan, private: &[String]) -> Result<()> {
 
 fn apply_in_place(plan: &Plan, private: &[String]) -> Result<()> {
     let dest = &plan.dest;
-    let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    // The destination opened once: every folder made, file written, renamed or linked below
+    // it is reached from it without following a symlink at any component, so a folder swapped
+    // for a link after the plan looked cannot redirect a write.
+    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
+    let shown = |rel: &str| dest.join(rel).display().to_string();
+    for l in plan.leftovers.iter().filter(|l| l.abandoned) {
+        let _ = root.unlink(&l.path);
+    }
+    let mut created_dirs: Vec<String> = Vec::new();
+    let mut temps: Vec<(String, String)> = Vec::new();
     let todo: Vec<&OutFile> = plan
         .files
         .iter()
@@ -174,83 +182,107 @@ fn apply_in_place(plan: &Plan, private: &[String]) -> Result<()> {
         .map(|(f, _)| f)
         .collect();
     let result = (|| -> Result<()> {
-        for (f, _) in plan.files.iter().filter(|(_, a)| *a != Action::Identical) {
-            let mut missing = Vec::new();
-            let mut p = dest.join(&f.path);
-            while p.pop() && p != *dest && fs::symlink_metadata(&p).is_err() {
-                missing.push(p.clone());
-            }
-            for dir in missing.into_iter().rev() {
-                fs::create_dir(&dir)
-                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
-                created_dirs.push(dir);
-            }
+        for f in &todo {
+            let made = root
+                .make_parents(&f.path, 0o755)
+                .with_context(|| format!("cannot create the folders of `{}`", shown(&f.path)))?;
+            created_dirs.extend(made);
         }
         // A random name, created exclusively: nothing at that name (a planted symlink) is
         // ever followed, and no existing file is touched.
         for f in &todo {
-            let target = dest.join(&f.path);
-            let parent = target.parent().unwrap_or(dest);
-            temps.push((parent.join(temp_name()), target));
+            let temp = match f.path.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/{}", temp_name()),
+                None => temp_name(),
+            };
+            temps.push((temp, f.path.clone()));
         }
-        let staged: Vec<OutFile> = todo
-            .iter()
-            .zip(&temps)
-            .map(|(f, (temp, _))| OutFile {
-                path: temp
-                    .strip_prefix(dest)
-                    .unwrap_or(temp)
-                    .to_string_lossy()
-                    .into_owned(),
-                contents: f.contents.clone(),
-                executable: f.executable,
-                source: f.source.clone(),
-            })
-            .collect();
-        let refs: Vec<(&OutFile, bool)> = staged
+        let jobs: Vec<(&str, &OutFile)> = temps
             .iter()
             .zip(&todo)
-            .map(|(s, f)| (s, private.contains(&f.path)))
+            .map(|((temp, _), f)| (temp.as_str(), *f))
             .collect();
-        write_files(dest, &refs)?;
-        rename_all(&temps)
+        write_in_place(&root, dest, &jobs, private)?;
+        rename_all(&root, dest, &temps)
     })();
     if result.is_err() {
         for (temp, _) in &temps {
-            let _ = fs::remove_file(temp);
+            let _ = root.unlink(temp);
         }
         for dir in created_dirs.iter().rev() {
-            let _ = fs::remove_dir(dir);
+            let _ = root.rmdir(dir);
         }
     }
     result
 }
 
+/// Writes each `(temp, file)` at `temp` below `root` (whose folders exist), exclusively and
+/// never through a symlink, on every core for many files; those whose path is in `private`
+/// with an owner-only mode.
+fn write_in_place(
+    root: &Root,
+    dest: &Path,
+    jobs: &[(&str, &OutFile)],
+    private: &[String],
+) -> Result<()> {
+    let workers = crate::util::limits::workers(jobs.len(), 128);
+    let one = |(temp, f): &(&str, &OutFile)| {
+        root.create(
+            temp,
+            &f.contents,
+            mode(f.executable, private.contains(&f.path)),
+        )
+        .with_context(|| format!("cannot create `{}`", dest.join(temp).display()))
+    };
+    if workers == 1 {
+        return jobs.iter().try_for_each(one);
+    }
+    let chunk = jobs.len().div_ceil(workers);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().try_for_each(one)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a writing thread panicked")))
+        })
+    })
+}
+
 /// Renames every temporary file over its target, all or nothing: an existing target is first
-/// linked to a backup name, and if any rename fails, every target is put back as it was.
-fn rename_all(temps: &[(PathBuf, PathBuf)]) -> Result<()> {
-    let mut done: Vec<(&Path, Option<PathBuf>)> = Vec::new();
+/// linked to a backup name, and if any rename fails, every target is put back as it was. All
+/// below `root`, never through a symlink.
+fn rename_all(root: &Root, dest: &Path, temps: &[(String, String)]) -> Result<()> {
+    let mut done: Vec<(&str, Option<String>)> = Vec::new();
     let mut failure = None;
+    let cannot = |target: &str, e: std::io::Error| {
+        anyhow::Error::new(e).context(format!("cannot replace `{}`", dest.join(target).display()))
+    };
     for (temp, target) in temps {
-        let backup = if fs::symlink_metadata(target).is_ok() {
-            let backup = target.with_file_name(temp_name());
-            if let Err(e) = fs::hard_link(target, &backup) {
-                failure = Some(
-                    anyhow::Error::new(e).context(format!("cannot replace `{}`", target.display())),
-                );
+        let backup = match root.kind(target) {
+            Ok(None) => None,
+            Ok(Some(_)) => {
+                let backup = match target.rsplit_once('/') {
+                    Some((dir, _)) => format!("{dir}/{}", temp_name()),
+                    None => temp_name(),
+                };
+                if let Err(e) = root.link(target, &backup) {
+                    failure = Some(cannot(target, e));
+                    break;
+                }
+                Some(backup)
+            }
+            Err(e) => {
+                failure = Some(cannot(target, e));
                 break;
             }
-            Some(backup)
-        } else {
-            None
         };
-        if let Err(e) = fs::rename(temp, target) {
+        if let Err(e) = root.rename(temp, target) {
             if let Some(b) = &backup {
-                let _ = fs::remove_file(b);
+                let _ = root.unlink(b);
             }
-            failure = Some(
-                anyhow::Error::new(e).context(format!("cannot replace `{}`", target.display())),
-            );
+            failure = Some(cannot(target, e));
             break;
         }
         done.push((target, backup));
@@ -259,7 +291,7 @@ fn rename_all(temps: &[(PathBuf, PathBuf)]) -> Result<()> {
         None => {
             for (_, backup) in done {
                 if let Some(b) = backup {
-                    let _ = fs::remove_file(b);
+                    let _ = root.unlink(&b);
                 }
             }
             Ok(())
@@ -268,10 +300,10 @@ fn rename_all(temps: &[(PathBuf, PathBuf)]) -> Result<()> {
             for (target, backup) in done.into_iter().rev() {
                 match backup {
                     Some(b) => {
-                        let _ = fs::rename(&b, target);
+                        let _ = root.rename(&b, target);
                     }
                     None => {
-                        let _ = fs::remove_file(target);
+                        let _ = root.unlink(target);
                     }
                 }
             }
@@ -303,7 +335,7 @@ mod tests {
         let dead = format!("{TEMP_PREFIX}4000000000-0123456789abcdef");
         let live = format!("{TEMP_PREFIX}{}-0123456789abcdef", std::process::id());
         fs::write(d.join(&dead), "partial").unwrap();
-        let only_dead = plan(&d, vec![file("a.txt", "a")]).unwrap();
+        let only_dead = plan(&d, vec![file("a.txt", "a")], None, &[]).unwrap();
         assert_eq!(
             only_dead.state,
             DestState::Empty,
@@ -319,7 +351,7 @@ mod tests {
 
         // This process is alive: its name is not removable.
         fs::write(d.join(&live), "busy").unwrap();
-        let busy = plan(&d, vec![file("a.txt", "a")]).unwrap();
+        let busy = plan(&d, vec![file("a.txt", "a")], None, &[]).unwrap();
         assert_eq!(
             busy.refusal(true),
             Some(Refusal::Leftovers(vec![live.clone()]))
@@ -346,6 +378,8 @@ mod tests {
             ],
             parents: vec![],
             leftovers: vec![],
+            project: None,
+            keep: vec![],
         };
         assert!(apply(&p, &[]).is_err());
         let mut left: Vec<String> = walkdir::WalkDir::new(&d)
@@ -357,6 +391,51 @@ mod tests {
         left.sort();
         // Everything as it was: no file renamed into place, no temporary file, no new folder.
         assert_eq!(left, ["sub", "sub/f.txt"]);
+    }
+
+    /// A folder of an existing destination swapped for a symlink after the plan looked (the
+    /// plan refuses one it sees): nothing is written or replaced through it, and everything
+    /// is as it was.
+    #[cfg(unix)]
+    #[test]
+    fn nothing_is_written_through_a_folder_swapped_for_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("p");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&d).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("f.txt"), "outside").unwrap();
+        std::os::unix::fs::symlink(&outside, d.join("sub")).unwrap();
+        let p = Plan {
+            dest: d.clone(),
+            state: DestState::NonEmpty,
+            files: vec![
+                (file("a.txt", "a"), Action::Create),
+                (file("sub/f.txt", "evil"), Action::Overwrite),
+                (file("sub/new.txt", "evil"), Action::Create),
+            ],
+            parents: vec![],
+            leftovers: vec![],
+            project: None,
+            keep: vec![],
+        };
+        let err = apply(&p, &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("sub"), "{err:#}");
+        let names = |at: &Path| {
+            let mut n: Vec<String> = fs::read_dir(at)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&outside), ["f.txt"]);
+        assert_eq!(
+            fs::read_to_string(outside.join("f.txt")).unwrap(),
+            "outside"
+        );
+        assert_eq!(names(&d), ["sub"]);
     }
 
     #[test]
@@ -376,6 +455,8 @@ mod tests {
             ],
             parents: vec![],
             leftovers: vec![],
+            project: None,
+            keep: vec![],
         };
         assert!(apply(&p, &[]).is_err());
         assert_eq!(fs::read_to_string(d.join("a.txt")).unwrap(), "old a");

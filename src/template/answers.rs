@@ -49,7 +49,6 @@ pub(crate) struct Answers {
 
 impl Answers {
     /// The value of `name`, if resolved.
-    #[cfg(test)]
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         self.values.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }

@@ -9,10 +9,11 @@
 //!
 //! A `STEP` is a step's name, or `NAME#N` for the `N`-th time that step is reached (1 for the
 //! first). The steps: `locked` (a writing run took the project's lock), `journal` (an update's
-//! journal is in place), `rename` (before each file an update puts into place), `removed`
-//! (after an update's removals, before its answers file), `answers` (its answers file is in
-//! place, before the journal is put away), `undo` (an update that failed starts undoing
-//! itself).
+//! journal is in place), `rename` (before each file an update puts into place), `move` (before
+//! each file of the user's that moves with its folder), `linked` (that file linked at its new
+//! place, not yet removed at its old one), `removed` (after an update's removals, before its
+//! answers file), `answers` (its answers file is in place, before the journal is put away),
+//! `undo` (an update that failed starts undoing itself).
 
 /// Reaching `step`: pauses or fails there when a test asked for it (debug builds only).
 #[cfg(debug_assertions)]

@@ -80,6 +80,34 @@ pub(crate) fn shown(value: &str) -> String {
     out
 }
 
+/// The most characters [`shown_whole`] shows.
+const WHOLE_MAX: usize = 500;
+
+/// A sentence from elsewhere (git's reason, a URL) as shown in messages: on one line, escaped
+/// as [`shown`] escapes, and whole; only one longer than 500 characters is cut, at the last
+/// space before that, never inside a word.
+pub(crate) fn shown_whole(value: &str) -> String {
+    let escaped: String = value
+        .chars()
+        .flat_map(|c| {
+            if is_unsafe(c, false) {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if escaped.chars().count() <= WHOLE_MAX {
+        return escaped;
+    }
+    let cut: String = escaped.chars().take(WHOLE_MAX).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > 0 => &cut[..space],
+        _ => &cut,
+    };
+    format!("{cut} ...")
+}
+
 /// The nearest of `candidates` to `name`, if close enough to be a likely typo.
 pub(crate) fn nearest<'a>(
     name: &str,
@@ -217,6 +245,22 @@ mod tests {
         assert!(!safe.chars().any(|c| is_unsafe(c, true)), "{safe}");
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn sentences_are_shown_whole() {
+        let long = "word ".repeat(150);
+        // (value, shown)
+        for (value, want) in [
+            (
+                "'/tmp/x/repo.git' does not appear to be a git repository",
+                "'/tmp/x/repo.git' does not appear to be a git repository".to_string(),
+            ),
+            ("a\nb\u{1b}[2J", "a\\nb\\u{1b}[2J".to_string()),
+            (&long, format!("{} ...", "word ".repeat(99) + "word")),
+        ] {
+            assert_eq!(shown_whole(value), want, "{value:?}");
+        }
     }
 
     #[test]

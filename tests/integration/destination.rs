@@ -418,8 +418,9 @@ fn existing_destination_is_refused_then_forced() {
         .assert()
         .code(1)
         .stderr(
-            contains("destination `p` is not empty and these files would be overwritten:")
-                .and(contains("  README.md"))
+            // A project: `update` changes it (issue 22, item 3), or `new --force` again.
+            contains("`p` is already a project made by scaffold")
+                .and(contains("scaffold update p -d license=none"))
                 .and(contains("scaffold new ./demo p -d license=none --force")),
         );
     assert_eq!(fx.tree("p"), before);

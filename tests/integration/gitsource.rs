@@ -934,3 +934,94 @@ fn a_server_that_never_answers_is_given_up() {
         "{leftovers:?}"
     );
 }
+
+/// Issue 22, items 7c to 7f. A repository holding several templates, used without `--subdir`,
+/// lists them; a wrong `--subdir` names the URL (not the cache's copy) and lists them too;
+/// git's own message is shown whole, not cut mid-word; `--ref HEAD` is the repository's HEAD
+/// (its default branch), and `update` follows it.
+#[test]
+fn several_templates_wrong_subdirs_whole_messages_and_head() {
+    let fx = Fixture::new();
+    let repo = Repo::new(&fx);
+    repo.commit(&[
+        ("api/template.toml", Some(MANIFEST)),
+        ("api/a.txt", Some("api\n")),
+        ("web/template.toml", Some(MANIFEST)),
+        ("web/deep/w.txt", Some("web\n")),
+        ("nested/admin/template.toml", Some(MANIFEST)),
+        ("docs/README.md", Some("docs\n")),
+    ]);
+    repo.publish();
+    let url = repo.url();
+    let cache = fx.path("cache").display().to_string();
+    for (args, parts) in [
+        (
+            vec!["new", url.as_str(), "q"],
+            vec![
+                url.as_str(),
+                "no `template.toml`",
+                "`api`, `nested/admin`, `web`",
+                "--subdir api",
+            ],
+        ),
+        (
+            vec!["new", url.as_str(), "q", "--subdir", "nope"],
+            vec![url.as_str(), "`nope`", "`api`, `nested/admin`, `web`"],
+        ),
+        (
+            vec!["new", url.as_str(), "q", "--subdir", "docs"],
+            vec![url.as_str(), "`docs`", "`api`, `nested/admin`, `web`"],
+        ),
+        (
+            vec!["new", url.as_str(), "q", "--subdir", "nested"],
+            vec![url.as_str(), "`nested/admin`"],
+        ),
+    ] {
+        let out = run(&fx).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for part in parts {
+            assert!(stderr.contains(part), "{args:?}: {part:?} not in {stderr}");
+        }
+        assert!(
+            !stderr.contains(&cache),
+            "{args:?} names the cache: {stderr}"
+        );
+        assert!(!fx.path("q").exists());
+    }
+    // git's message, whole.
+    let gone = format!(
+        "file://{}/a-repository-that-is-not-there.git",
+        fx.dir.path().display()
+    );
+    let out = run(&fx).args(["new", &gone, "q"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("does not appear to be a git repository") && !stderr.contains("..."),
+        "{stderr}"
+    );
+    // --ref HEAD: the default branch, followed by update.
+    let out = run(&fx)
+        .args([
+            "new",
+            &url,
+            "h",
+            "--ref",
+            "HEAD",
+            "--subdir",
+            "api",
+            "--no-input",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(" at HEAD ("), "{stderr}");
+    assert_eq!(read(&fx, "h/a.txt"), "api\n");
+    assert!(source_lines(&fx, "h").contains(&"ref = \"HEAD\"".to_string()));
+    repo.commit(&[("api/a.txt", Some("api, later\n"))]);
+    repo.publish();
+    update(&fx, "h", &[]);
+    assert_eq!(read(&fx, "h/a.txt"), "api, later\n");
+}

@@ -170,3 +170,14 @@ fn errors_are_json_when_json_was_asked_for() {
             .contains("not empty")
     );
 }
+
+/// Issue 22, item 7g: `scaffold --help` lists every exit code, 3 included.
+#[test]
+fn help_lists_every_exit_code() {
+    scaffold().arg("--help").assert().success().stdout(
+        contains("0 ok")
+            .and(contains("1 failure"))
+            .and(contains("2 usage error"))
+            .and(contains("3 `update` finished with conflicts to resolve")),
+    );
+}

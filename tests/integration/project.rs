@@ -227,7 +227,10 @@ fn values_from_a_data_file() {
             "port = [1]\n",
             "--data-file `bad.toml`: `port`: expected a string, a bool or an integer",
         ),
-        ("port = \n", "--data-file `bad.toml`: not valid TOML"),
+        (
+            "docker = true\n\nport = \n",
+            "--data-file `bad.toml`: not valid TOML at line 3, column 8",
+        ),
     ] {
         fx.write("bad.toml", contents);
         refused(
@@ -380,7 +383,77 @@ fn with_home(fx: &Fixture, identity: bool) -> assert_cmd::Command {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE");
+    // The identity git would take from the environment is the test's to give.
+    for var in [
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_COMMITTER_DATE",
+        "EMAIL",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
+}
+
+/// Item 7b of issue 22: `new --git` takes its identity as git does, from the environment too,
+/// as CI sets it: `GIT_CONFIG_GLOBAL` names the global configuration file (in place of
+/// `~/.gitconfig`), and `GIT_AUTHOR_*` / `GIT_COMMITTER_*` win over the configuration.
+#[test]
+fn new_git_takes_the_identity_git_would() {
+    let fx = Fixture::new();
+    let t = demo(&fx);
+    fx.write(
+        "ci.gitconfig",
+        "[user]\n\tname = CI Config\n\temail = ci@example.org\n",
+    );
+    with_home(&fx, true)
+        .env("GIT_CONFIG_GLOBAL", fx.path("ci.gitconfig"))
+        .args(["new", &t, "p", "--git", "-q"])
+        .assert()
+        .success();
+    assert_eq!(
+        git(&fx.path("p"), &["log", "--format=%an <%ae>|%cn <%ce>"]),
+        "CI Config <ci@example.org>|CI Config <ci@example.org>"
+    );
+    // No identity in any configuration, all of it in the environment (a CI runner).
+    with_home(&fx, false)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ci Author")
+        .env("GIT_AUTHOR_EMAIL", "author@ci.example")
+        .env("GIT_COMMITTER_NAME", "Ci Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@ci.example")
+        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+        .args(["new", &t, "q", "--git", "-q"])
+        .assert()
+        .success();
+    assert_eq!(
+        git(&fx.path("q"), &["log", "--format=%an <%ae>|%cn <%ce>|%aI"]),
+        "Ci Author <author@ci.example>|Ci Committer <committer@ci.example>|2026-01-02T03:04:05Z"
+    );
+    // The environment wins over the configuration, field by field.
+    with_home(&fx, true)
+        .env("GIT_COMMITTER_EMAIL", "bot@ci.example")
+        .args(["new", &t, "r", "--git", "-q"])
+        .assert()
+        .success();
+    assert_eq!(
+        git(&fx.path("r"), &["log", "--format=%an <%ae>|%cn <%ce>"]),
+        "Ada Lovelace <ada@example.org>|Ada Lovelace <bot@ci.example>"
+    );
+    // GIT_CONFIG_GLOBAL=/dev/null: no global configuration, as git reads it.
+    with_home(&fx, true)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["new", &t, "s", "--git"])
+        .assert()
+        .code(1)
+        .stderr(contains("user.name"));
+    assert!(!fx.path("s").exists());
 }
 
 /// `new --git`: a repository whose one commit holds exactly the generated files (the answers

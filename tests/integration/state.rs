@@ -659,13 +659,20 @@ fn one_run_at_a_time() {
         "{}",
         text(&out)
     );
-    let out = run_in(&fx, "p", &["diff"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains(&format!("(pid {pid})")),
-        "{}",
-        text(&out)
-    );
+    // Half-written files make no plan: diff and a dry run refuse alike, naming the run.
+    for args in [
+        &["diff"][..],
+        &["update", "--dry-run"],
+        &["update", "--dry-run", "--json"],
+    ] {
+        let out = run_in(&fx, "p", args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(&format!("is running (pid {pid}); wait for it to finish")),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
     first.kill().unwrap();
     first.wait().unwrap();
     // Its lock went with it; its journal is still there.
@@ -832,4 +839,120 @@ fn a_project_this_user_cannot_write_needs_no_lock() {
         text(&out)
     );
     assert_unchanged(&before, &state(fx.dir.path()), "a read-only project");
+}
+
+/// A package template: `{{ package_name }}/` holds generated files, so a new `--name` moves
+/// the folder, and the user's own files in it move with it (issue 22, item 6).
+fn package(fx: &Fixture) {
+    fx.template(
+        "t",
+        HEAD,
+        &[
+            ("{{ package_name }}/__init__.py", ""),
+            (
+                "{{ package_name }}/app.py.tera",
+                "NAME = \"{{ project_name }}\"\n",
+            ),
+            ("{{ package_name }}/sub/views.py", "views = []\n"),
+            ("README.md.tera", "# {{ project_name }}\n"),
+        ],
+    );
+}
+
+/// An update that moves the user's files with their folder, killed at each point of a move
+/// (before it, with the file linked at its new place but still at its old one, and with one
+/// moved whole and the folder it left removed): `--recover` puts every file of the user's back
+/// where it was, contents and mode untouched, and says so; the project is as before, and the
+/// same update then goes through. A moved file the user edited since stays where it is, named,
+/// with its earlier contents kept (a copy, not a second name of the edited file).
+#[cfg(unix)]
+#[test]
+fn an_interrupted_move_is_undone_without_losing_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    package(&fx);
+    ok(&fx, &["new", "./t", "p", "--name", "Shop", "-q"]);
+    fx.write("p/shop/custom.py", "def mine():\n    pass\n");
+    fx.write("p/shop/data/prices.json", "{}\n");
+    fx.write("p/shop/sub/extra.py", "extra = 1\n");
+    fs::set_permissions(
+        fx.path("p/shop/custom.py"),
+        fs::Permissions::from_mode(0o751),
+    )
+    .unwrap();
+    let before = project_files(&fx, "p");
+    let rename = ["update", "--name", "Shop Two"];
+    // (The moves, in order: shop/custom.py, shop/data/prices.json, shop/sub/extra.py.)
+    for (step, back) in [
+        ("move#1", 0),
+        ("linked#1", 1),
+        ("move#3", 2),
+        ("linked#3", 3),
+    ] {
+        killed_at(&fx, "p", &rename, step);
+        let status = run_in(&fx, "p", &["status", "--exit-code"]);
+        assert_eq!(status.status.code(), Some(1), "{step}: {}", text(&status));
+        assert!(text(&status).contains("was interrupted"), "{step}");
+        let out = run_in(&fx, "p", &["update", "--recover"]);
+        let said = text(&out);
+        assert!(out.status.success(), "{step}: {said}");
+        if back > 0 {
+            let files = if back == 1 { "file" } else { "files" };
+            assert!(
+                said.contains(&format!(
+                    "Moved {back} {files} of yours back to the folder the interrupted update \
+                     had moved."
+                )),
+                "{step}: {said}"
+            );
+        }
+        assert!(!said.contains("Kept"), "{step}: {said}");
+        assert_unchanged(&before, &project_files(&fx, "p"), step);
+        let mode = fs::metadata(fx.path("p/shop/custom.py"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o751, "{step}: the mode");
+        assert!(!fx.path("p/.scaffold/journal").exists(), "{step}");
+        assert!(
+            !fx.path("p/.scaffold/backup").exists(),
+            "{step}: nothing kept"
+        );
+    }
+    // Killed with the first file moved whole; the user edits it at its new place, then
+    // recovers: their edit stays there, named, and the file as it was is kept as a backup.
+    killed_at(&fx, "p", &rename, "move#2");
+    assert!(!fx.path("p/shop/custom.py").exists());
+    fx.write(
+        "p/shop_two/custom.py",
+        "def mine():\n    return 'edited since'\n",
+    );
+    let out = run_in(&fx, "p", &["update", "--recover"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("Kept 1 file as they are") && said.contains("  shop_two/custom.py"),
+        "{said}"
+    );
+    assert_eq!(
+        read(&fx, "p/shop_two/custom.py"),
+        "def mine():\n    return 'edited since'\n"
+    );
+    assert_eq!(
+        read(&fx, "p/.scaffold/backup/1/shop/custom.py"),
+        "def mine():\n    pass\n"
+    );
+    assert_eq!(fx.tree("p/shop_two"), ["custom.py"], "the rest undone");
+    assert_eq!(read(&fx, "p/shop/sub/extra.py"), "extra = 1\n");
+    assert_eq!(read(&fx, "p/shop/data/prices.json"), "{}\n");
+    // Once the user has put their file back, the update goes through whole.
+    fs::remove_file(fx.path("p/shop_two/custom.py")).unwrap();
+    fs::remove_dir(fx.path("p/shop_two")).unwrap();
+    fx.write("p/shop/custom.py", "def mine():\n    pass\n");
+    let out = run_in(&fx, "p", &rename);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(read(&fx, "p/shop_two/custom.py"), "def mine():\n    pass\n");
+    assert_eq!(read(&fx, "p/shop_two/data/prices.json"), "{}\n");
+    assert!(!fx.path("p/shop").exists(), "the emptied folder goes");
+    fx.assert_canary();
 }

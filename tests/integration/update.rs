@@ -231,13 +231,20 @@ fn every_row_of_the_table_from_v1_to_v2() {
     );
     // `status` names them as conflicted (and `--exit-code` counts them), until resolved.
     assert_eq!(conflicted_in_status(&fx, "p"), ["added.txt", "clash.txt"]);
-    // Resolved: the next update finds nothing to do (the base is the pristine v2 render, so
-    // the resolution is yours and nothing conflicts again).
+    // Resolved: the next update changes no file (the base is the pristine v2 render, so the
+    // resolution is yours and nothing conflicts again); it only clears the conflicts from
+    // the answers file, and says so.
     fx.write("p/clash.txt", "1\nYOURS and THEIRS\n3\n");
     fx.write("p/added.txt", "mine, and the template's\n");
     assert!(conflicted_in_status(&fx, "p").is_empty());
     let out = update(&fx, &[]);
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("record    .scaffold.toml  (2 resolved conflicts no longer listed)"),
+        "{}",
+        text(&out)
+    );
+    let out = update(&fx, &[]);
     assert!(text(&out).contains("Up to date"), "{}", text(&out));
     // --restore brings back a deleted file (in its new version).
     let out = update(&fx, &["--restore", "deleted.txt"]);
@@ -481,9 +488,10 @@ fn dirty_files_the_update_touches_are_refused() {
         "{}",
         text(&out)
     );
-    assert!(
-        !fx.path("repo/sub/p/.scaffold/backup").exists(),
-        "in git: no backup folder"
+    // Git has no copy of the uncommitted change merged over: the backup has (issue 22, 7a).
+    assert_eq!(
+        fs::read_to_string(fx.path("repo/sub/p/.scaffold/backup/1/a.txt")).unwrap(),
+        "dirty\n"
     );
 }
 

@@ -430,3 +430,19 @@ fn choices_and_bools_at_a_terminal_prompt() {
         "postgres true"
     );
 }
+
+/// Issue 22, item 7j: an empty default shows as `""`, not as `default: ` and nothing.
+#[test]
+fn info_shows_an_empty_default() {
+    let fx = Fixture::new();
+    crate::fixture::with(
+        &fx,
+        "[[variables]]\nname = \"prefix\"\ntype = \"string\"\ndefault = \"\"\nhelp = \"a prefix\"\n",
+        &[],
+    );
+    let out = fx.run().args(["info", "./t"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("prefix (string) default: \"\"\n"), "{said}");
+    assert!(!said.contains("default: \n"), "{said}");
+}

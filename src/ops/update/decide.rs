@@ -14,7 +14,7 @@ use anyhow::Result;
 
 use crate::project::apply::Change;
 use crate::project::disk::OnDisk;
-use crate::project::record::{self, State};
+use crate::project::record::{self, Record, State};
 use crate::template::render::OutFile;
 use crate::util::merge::{self, Labels, SIDE_SUFFIX};
 
@@ -506,6 +506,112 @@ pub(crate) fn conflicts(steps: &[Step]) -> Vec<String> {
         .filter(|s| matches!(s.verdict, Verdict::Conflict(_)))
         .map(|s| s.path.clone())
         .collect()
+}
+
+/// Why the answers file changes, in words (the plan's `record` line); empty when it does not.
+/// The version of scaffold that writes the file is no reason on its own: when nothing else
+/// changes, `new` keeps the old one, so that not a byte changes.
+pub(crate) fn record_notes(old: &Record, new: &mut Record, steps: &[Step]) -> Vec<String> {
+    // The file lists answers and files sorted, whatever order they were made in.
+    let mut old = old.clone();
+    for r in [&mut old, &mut *new] {
+        r.answers.sort_by(|a, b| a.name.cmp(&b.name));
+        r.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    let old = &old;
+    let count = |n: usize, what: &str| format!("{n} file{} {what}", crate::util::text::plural(n));
+    let mut notes = Vec::new();
+    if old.template != new.template {
+        notes.push("the template's version".to_string());
+    }
+    if old.answers != new.answers {
+        notes.push("new answers".to_string());
+    }
+    if old.project.name != new.project.name {
+        notes.push("the project name".to_string());
+    }
+    if old.project.scaffold_version != new.project.scaffold_version {
+        notes.push("the scaffold version the files are rendered with".to_string());
+    }
+    if old.project.secret != new.project.secret {
+        notes.push("where the cookie secret is".to_string());
+    }
+    let before: BTreeMap<&str, &record::File> =
+        old.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let after: BTreeMap<&str, &record::File> =
+        new.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let moved: BTreeMap<&str, &str> = steps
+        .iter()
+        .filter_map(|s| Some((s.renamed_from.as_deref()?, s.path.as_str())))
+        .collect();
+    let (mut untracked, mut tracked, mut renamed, mut versions, mut deleted) = (0, 0, 0, 0, 0);
+    for (path, was) in &before {
+        let now = match moved.get(path) {
+            Some(to) => {
+                renamed += 1;
+                after.get(to)
+            }
+            None => after.get(path),
+        };
+        match now {
+            None => untracked += 1,
+            Some(now) if now.state == State::Deleted && was.state != State::Deleted => {
+                deleted += 1;
+            }
+            Some(now) if (&now.blob, &now.from, now.exec) != (&was.blob, &was.from, was.exec) => {
+                versions += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    for path in after.keys() {
+        if !before.contains_key(path) && !moved.values().any(|to| to == path) {
+            tracked += 1;
+        }
+    }
+    for (n, what) in [
+        (untracked, "no longer tracked"),
+        (tracked, "newly tracked"),
+        (renamed, "moved"),
+        (deleted, "recorded as deleted by you"),
+        (versions, "recorded at the template's new version"),
+    ] {
+        if n > 0 {
+            notes.push(count(n, what));
+        }
+    }
+    let resolved = old
+        .pending
+        .iter()
+        .filter(|p| !new.pending.contains(p))
+        .count();
+    if resolved > 0 {
+        notes.push(format!(
+            "{resolved} resolved conflict{} no longer listed",
+            crate::util::text::plural(resolved)
+        ));
+    }
+    let open = new
+        .pending
+        .iter()
+        .filter(|p| !old.pending.contains(p))
+        .count();
+    if open > 0 {
+        notes.push(format!(
+            "{open} conflict{} to resolve",
+            crate::util::text::plural(open)
+        ));
+    }
+    let mut same_but_version = new.clone();
+    same_but_version.scaffold.clone_from(&old.scaffold);
+    if notes.is_empty() {
+        if same_but_version == *old {
+            *new = same_but_version;
+        } else {
+            notes.push("rewritten".to_string());
+        }
+    }
+    notes
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! decides per file ([`decide::plan`]); [`apply`] writes the result all or nothing.
 
 pub(crate) mod decide;
+pub(crate) mod moves;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ pub(crate) struct Request {
     pub(crate) pre: bool,
     /// `-q`: nothing on stderr about where the template came from.
     pub(crate) quiet: bool,
+    /// `--dry-run`: a refusal is part of the plan rather than an error.
+    pub(crate) dry_run: bool,
 }
 
 /// Everything an update will do, decided before anything is written.
@@ -65,6 +68,15 @@ pub(crate) struct Prepared {
     pub(crate) record: Record,
     /// Whether the project is in a git work tree (else previous contents are backed up).
     pub(crate) in_git: bool,
+    /// Why the answers file changes, in words; empty when it does not.
+    pub(crate) record_notes: Vec<String>,
+    /// Files with uncommitted changes that the update changes (with `--allow-dirty`): their
+    /// previous contents are kept in a backup, as outside git.
+    pub(crate) dirty: Vec<String>,
+    /// The user's own files in the folders the update moves: moved with them, or named.
+    pub(crate) moves: moves::Moves,
+    /// Why a real run would be refused (only a dry run gets this far with one).
+    pub(crate) refusal: Option<String>,
 }
 
 /// A template version as the plan shows it: its name and version (or id), and for a git
@@ -82,38 +94,55 @@ fn shown_version(name: &str, version: Option<&str>, id: &str, source: &recorded:
     }
 }
 
-/// Refuses while the last update's conflicts are unresolved (markers or side files there).
-fn refuse_pending(project: &Project) -> Result<()> {
+/// Why an update is refused while the last update's conflicts are unresolved (markers or
+/// side files there), if it is; the advice fits the conflicts there are.
+fn pending_refusal(project: &Project) -> Result<Option<String>> {
     let mut open = Vec::new();
+    let (mut markers, mut side_files) = (false, false);
     for u in crate::ops::status::unresolved(project)? {
         if u.markers {
+            markers = true;
             open.push(format!("{} (conflict markers)", u.path));
         }
         if u.side_file {
+            side_files = true;
             open.push(format!(
                 "{}{SIDE_SUFFIX} (the template's version, beside yours)",
                 u.path
             ));
         }
     }
-    if !open.is_empty() {
-        bail!(
-            "the last update left conflicts that are not resolved yet:\n  {}\nedit the marked \
-             blocks (both sides usually matter), delete each .scaffold-new file once you have \
-             taken what you need from it, then run the update again",
-            open.join("\n  ")
-        );
+    if open.is_empty() {
+        return Ok(None);
     }
-    Ok(())
+    let mut todo = Vec::new();
+    if markers {
+        todo.push("edit the marked blocks (both sides usually matter)");
+    }
+    if side_files {
+        todo.push("delete each .scaffold-new file once you have taken what you need from it");
+    }
+    Ok(Some(format!(
+        "the last update left conflicts that are not resolved yet:\n  {}\n{}, then run the \
+         update again",
+        open.join("\n  "),
+        todo.join(", ")
+    )))
 }
 
-/// `-d`-style values to render with, and notes for the plan.
-type Resolved = (Vec<(String, String)>, Vec<String>);
+/// `-d`-style values to render with, notes for the plan, and the recorded answers to ask
+/// again: (name, the recorded value, why it is no longer accepted).
+type Resolved = (
+    Vec<(String, String)>,
+    Vec<String>,
+    Vec<(String, String, String)>,
+);
 
 /// The answers for the new template: the recorded ones that it still accepts, the new values
 /// asked for, and for the rest a prompt or, without one, the default; a recorded answer the
 /// new template no longer accepts is asked again or, without a prompt, an error. Returns the
-/// defines to render with and notes for the plan.
+/// defines to render with, notes for the plan, and the answers to ask again (the notes on
+/// those and on new variables come with their values, once answered: [`answered_notes`]).
 fn new_answers(
     project: &Project,
     loaded: &Loaded,
@@ -122,6 +151,7 @@ fn new_answers(
 ) -> Result<Resolved> {
     let mut defines = request.defines.clone();
     let mut notes = Vec::new();
+    let mut again = Vec::new();
     for (k, v) in &request.defines {
         match project.record.answers.iter().find(|a| &a.name == k) {
             Some(a) if a.value.to_string() == *v => {}
@@ -157,22 +187,55 @@ fn new_answers(
                     return Err(usage!("{reason}; give a new one with -d {}=...", a.name));
                 }
                 prompter.tell(&reason);
-                notes.push(format!("{}: asked again ({why})", a.name));
+                again.push((a.name.clone(), raw, why.clone()));
             }
         }
     }
-    for v in &loaded.manifest.variables {
-        if !defines.iter().any(|(k, _)| k == &v.name)
-            && project.record.answers.iter().all(|a| a.name != v.name)
-        {
-            notes.push(match (request.input, &v.default) {
-                (Input::Defaults, Some(d)) => format!("new variable {} = {d} (default)", v.name),
-                (Input::Defaults, None) => format!("new variable {} (no default)", v.name),
-                (Input::Prompt, _) => format!("new variable {} (asked)", v.name),
-            });
-        }
+    Ok((defines, notes, again))
+}
+
+/// The plan's notes on the answers given now: each recorded answer asked again, and each
+/// variable the new template adds, with the value it got and how.
+fn answered_notes(
+    project: &Project,
+    loaded: &Loaded,
+    request: &Request,
+    again: &[(String, String, String)],
+    answers: &answers::Answers,
+) -> Vec<String> {
+    let value = |name: &str| {
+        answers
+            .get(name)
+            .map_or_else(String::new, |v| crate::util::text::shown(&v.to_string()))
+    };
+    let mut notes = Vec::new();
+    for (name, old, why) in again {
+        notes.push(format!(
+            "{name}: {} -> {} (asked again: it {why})",
+            crate::util::text::shown(old),
+            value(name)
+        ));
     }
-    Ok((defines, notes))
+    for v in &loaded.manifest.variables {
+        if request.defines.iter().any(|(k, _)| k == &v.name)
+            || project.record.answers.iter().any(|a| a.name == v.name)
+        {
+            continue;
+        }
+        let how = if answers.skipped.contains(&v.name) {
+            "not asked: its condition is off"
+        } else if request.input == Input::Prompt {
+            "asked"
+        } else {
+            "default"
+        };
+        notes.push(format!(
+            "new variable {} = {} ({how})",
+            v.name,
+            value(&v.name)
+        ));
+    }
+    notes
 }
 
 /// Renames the update applies: a recorded file whose template file now renders elsewhere
@@ -210,11 +273,16 @@ pub(crate) fn prepare(
     request: &Request,
     prompter: &mut dyn Prompter,
 ) -> Result<Prepared> {
-    refuse_pending(project)?;
+    // Refused before any question is asked; a dry run goes on to show its plan.
+    let mut refusal = pending_refusal(project)?;
+    if let Some(why) = &refusal
+        && !request.dry_run
+    {
+        bail!("{why}");
+    }
     let record = &project.record;
     // Theirs: the new version, and the answers for it; never a template the project is in.
     let (loaded, new_source) = locate_new(registry, project, request)?;
-    crate::project::plan::refuse_overlap(&loaded, &project.root, &[], "project")?;
     let from = shown_version(
         &record.template.name,
         record.template.version.as_deref(),
@@ -228,7 +296,7 @@ pub(crate) fn prepare(
         &new_source,
     );
     answers::check_defines(&loaded.manifest, &request.defines)?;
-    let (defines, answer_notes) = new_answers(project, &loaded, request, prompter)?;
+    let (defines, mut answer_notes, again) = new_answers(project, &loaded, request, prompter)?;
     // The base: the recorded version again, or the recorded bytes from git.
     let engine = Engine::new(&loaded.source)?;
     let mut base = locate_base(registry, project, &loaded, &engine, request.offline)?;
@@ -241,10 +309,10 @@ pub(crate) fn prepare(
         dest_label: ".",
     };
     let answers = answers::answer(&engine, &loaded.manifest, &render_request, prompter)?;
+    answer_notes.extend(answered_notes(project, &loaded, request, &again, &answers));
     let rendered = render::render(&loaded, &engine, &render_request, answers)?;
     std::mem::forget(engine);
-    record::refuse_reserved(&rendered.files)?;
-    crate::project::plan::refuse_overlap(&loaded, &project.root, &rendered.files, "project")?;
+    refuse_unwritable(&loaded, project, &rendered.files)?;
     // Yours: every path involved, as it is on disk.
     let renames = renames(
         &record.files,
@@ -275,8 +343,25 @@ pub(crate) fn prepare(
         },
     })?;
     refuse_unknown_restores(request, &steps)?;
-    let in_git = refuse_dirty(project, &steps, &yours, request.allow_dirty)?;
-    let new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
+    let moves = moves::plan(&project.dir, &steps)?;
+    let (in_git, dirty) = dirty_files(project, &steps, &yours)?;
+    if !dirty.is_empty() && !request.allow_dirty {
+        // Refused like a destination that holds files (exit 1), not a usage error.
+        refusal.get_or_insert_with(|| {
+            format!(
+                "these files have uncommitted changes, and the update would change them:\n  {}\n\
+                 commit (or stash) them first, or run again with --allow-dirty",
+                dirty.join("\n  ")
+            )
+        });
+    }
+    if let Some(why) = &refusal
+        && !request.dry_run
+    {
+        bail!("{why}");
+    }
+    let mut new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
+    let record_notes = decide::record_notes(&project.record, &mut new_record, &steps);
     if base.secret.is_none() && record.project.secret.is_some() {
         base.note.get_or_insert_with(|| {
             "the cookie secret is no longer in the files that held it: a new one is used".into()
@@ -290,10 +375,22 @@ pub(crate) fn prepare(
         to,
         record: new_record,
         in_git,
+        record_notes,
+        dirty,
+        moves,
+        refusal,
     })
 }
 
-/// The version to update to, with its manifest, and how the new answers file names it.
+/// Refuses a rendering that would write what scaffold keeps for itself, or into the template
+/// (the project inside its template directory, or a file landing there).
+fn refuse_unwritable(loaded: &Loaded, project: &Project, files: &[OutFile]) -> Result<()> {
+    record::refuse_reserved(files)?;
+    crate::project::plan::refuse_overlap(loaded, &project.root, files, "project")
+}
+
+/// The version to update to, with its manifest, and how the new answers file names it; never
+/// a template directory the project is inside.
 fn locate_new(
     registry: &Registry,
     project: &Project,
@@ -319,7 +416,9 @@ fn locate_new(
         .template
         .after_update(&source.origin, &project.root, dir.is_some());
     let manifest = manifest::parse(&source)?;
-    Ok((Loaded { source, manifest }, named))
+    let loaded = Loaded { source, manifest };
+    crate::project::plan::refuse_overlap(&loaded, &project.root, &[], "project")?;
+    Ok((loaded, named))
 }
 
 /// What scaffold wrote last time, as far as it can be found again.
@@ -434,14 +533,13 @@ fn refuse_unknown_restores(request: &Request, steps: &[Step]) -> Result<()> {
     Ok(())
 }
 
-/// Refuses, unless `allow_dirty`, when files the update changes have uncommitted changes;
-/// returns whether the project is in git.
-fn refuse_dirty(
+/// Whether the project is in git, and the files the update changes that have uncommitted
+/// changes there.
+fn dirty_files(
     project: &Project,
     steps: &[Step],
     yours: &BTreeMap<String, OnDisk>,
-    allow_dirty: bool,
-) -> Result<bool> {
+) -> Result<(bool, Vec<String>)> {
     let touched: Vec<String> = changes(steps)
         .iter()
         .map(|c| c.path().to_string())
@@ -455,8 +553,8 @@ fn refuse_dirty(
     let committed = crate::git::blobs::committed_blobs(&project.root, &asked)?
         .filter(|c| c.contains_key(record::FILE));
     let in_git = committed.is_some();
+    let mut dirty = Vec::new();
     if let Some(committed) = committed {
-        let mut dirty = Vec::new();
         for p in &touched {
             if let Some(OnDisk::File { bytes, .. }) = yours.get(p)
                 && committed.get(p) != Some(&crate::util::hash::blob_id(bytes)?)
@@ -464,16 +562,8 @@ fn refuse_dirty(
                 dirty.push(p.clone());
             }
         }
-        if !dirty.is_empty() && !allow_dirty {
-            // Refused like a destination that holds files (exit 1), not a usage error.
-            bail!(
-                "these files have uncommitted changes, and the update would change them:\n  {}\n\
-                 commit (or stash) them first, or run again with --allow-dirty",
-                dirty.join("\n  ")
-            );
-        }
     }
-    Ok(in_git)
+    Ok((in_git, dirty))
 }
 
 /// The answers file after the update: the new version and answers, the year the project was
@@ -497,10 +587,29 @@ fn new_record(
     Ok(new_record)
 }
 
-/// Whether a prepared update changes no file (the answers file may still change: resolved
-/// conflicts leave it, a new scaffold rewrites it).
+/// Whether a prepared update changes nothing on disk: no file, and not the answers file.
 pub(crate) fn is_noop(p: &Prepared) -> bool {
-    changes(&p.steps).is_empty()
+    all_changes(p).is_empty() && p.record_notes.is_empty()
+}
+
+/// Every change to the project's files, in order: the plan's writes and removals, then the
+/// user's files that move with their folder.
+fn all_changes(p: &Prepared) -> Vec<apply::Change> {
+    let mut all = changes(&p.steps);
+    all.extend(p.moves.changes());
+    all
+}
+
+/// How many lines of the plan change something on disk: each file written, moved or removed
+/// (a rename is one), each file of the user's that moves, and the answers file when it is
+/// rewritten.
+pub(crate) fn change_count(p: &Prepared) -> usize {
+    let files = p
+        .steps
+        .iter()
+        .filter(|s| s.write.is_some() || s.side_file.is_some() || s.remove.is_some())
+        .count();
+    files + p.moves.moves.len() + usize::from(!p.record_notes.is_empty())
 }
 
 /// Takes the project's lock for a run that writes it (held until dropped), reads its answers
@@ -525,7 +634,7 @@ pub(crate) fn refuse_unfinished(project: &Project) -> Result<()> {
 /// returns where the previous contents were kept (outside git).
 pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Option<PathBuf>> {
     let record_file = record::record_file(&p.record);
-    let changes = changes(&p.steps);
+    let changes = all_changes(p);
     // Files holding the cookie secret are written readable by their owner only.
     let private: &[String] = p
         .record
@@ -534,18 +643,15 @@ pub(crate) fn apply(project: &Project, p: &Prepared, backup: bool) -> Result<Opt
         .as_ref()
         .map_or(&[], |s| s.files.as_slice());
     if changes.is_empty() {
-        if p.record != project.record {
+        if !p.record_notes.is_empty() {
             apply::apply_update(&project.dir, &[], &record_file, false, private)?;
         }
         return Ok(None);
     }
-    apply::apply_update(
-        &project.dir,
-        &changes,
-        &record_file,
-        backup && !p.in_git,
-        private,
-    )
+    // Git holds the previous contents of committed files; uncommitted ones it merges over
+    // (`--allow-dirty`) are kept as they are outside git.
+    let keep = backup && (!p.in_git || !p.dirty.is_empty());
+    apply::apply_update(&project.dir, &changes, &record_file, keep, private)
 }
 
 /// Puts back a project whose update was interrupted (the caller holds the lock), or finishes

@@ -83,7 +83,8 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
         )
     };
     let repo = crate::git::tree::open_template_repo(&repo_dir)
-        .map_err(|e| usage!("`{}`: {e:#}", crate::util::text::shown(&location)))?;
+        .map_err(|e| usage!("`{}`: {e:#}", crate::util::text::shown_whole(&location)))?
+        .named(&location);
     let resolved = match &spec.reference {
         Some(r) => r.clone(),
         None => match highest_tag(&repo.tags()?, spec.pre) {
@@ -98,10 +99,7 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
                 })?,
         },
     };
-    let commit = repo
-        .resolve(&resolved)
-        .map_err(|e| usage!("`{location}`: {e:#}"))?
-        .commit;
+    let commit = repo.resolve(&resolved).map_err(|e| usage!("{e:#}"))?.commit;
     if !spec.quiet {
         crate::util::term::err(format!(
             "template {} at {} ({})",
@@ -109,6 +107,10 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
             crate::util::text::shown(&resolved),
             &commit[..7]
         ));
+    }
+    if !repo.has_template(&commit, &subdir)? {
+        let dirs = repo.template_dirs(&commit)?;
+        return Err(no_template(&location, &resolved, &subdir, &dirs));
     }
     let files = repo.read_tree(
         &commit,
@@ -143,6 +145,44 @@ pub(crate) fn load(location: &str, spec: &Options) -> Result<TemplateSource> {
     from_tree(&name, origin, files)
 }
 
+/// The error for a repository with no template where it was asked for: the templates it
+/// holds, and how to pick one.
+fn no_template(location: &str, resolved: &str, subdir: &str, dirs: &[String]) -> anyhow::Error {
+    let place = format!(
+        "`{}` at {}",
+        crate::util::text::shown_whole(location),
+        crate::util::text::shown(resolved)
+    );
+    let here = if subdir.is_empty() {
+        "at its top".to_owned()
+    } else {
+        format!("in `{}`", crate::util::text::shown(subdir))
+    };
+    let shown: Vec<String> = dirs
+        .iter()
+        .filter(|d| !d.is_empty())
+        .map(|d| crate::util::text::shown(d))
+        .collect();
+    let top = if dirs.iter().any(String::is_empty) {
+        " (and one at its top: leave --subdir out)"
+    } else {
+        ""
+    };
+    match shown.first() {
+        None if top.is_empty() => {
+            usage!("{place} has no `template.toml` {here}, nor anywhere else: it holds no template")
+        }
+        None => usage!(
+            "{place} has no `template.toml` {here}; it has one at its top: leave --subdir out"
+        ),
+        Some(first) => usage!(
+            "{place} has no `template.toml` {here}; the templates in it are {}{top}: choose one \
+             with --subdir (for example `--subdir {first}`)",
+            crate::util::text::ticked(shown.iter().map(String::as_str))
+        ),
+    }
+}
+
 /// The template a git origin names, at another commit (the recorded one, for a base): from
 /// the local repository, or from the cache when it holds the commit, else fetched first
 /// (unless `offline`). `url` is the URL to fetch with (the recorded one has no credentials).
@@ -154,7 +194,7 @@ pub(crate) fn at_commit(
 ) -> Result<TemplateSource> {
     let subdir = (!origin.subdir.is_empty()).then_some(origin.subdir.as_str());
     let read = |repo_dir: &Path| -> Result<TemplateSource> {
-        let repo = crate::git::tree::open_template_repo(repo_dir)?;
+        let repo = crate::git::tree::open_template_repo(repo_dir)?.named(&origin.location);
         let files = repo.read_tree(commit, subdir, &tree_limits())?;
         let name = declared_name(&files, "template");
         let mut o = origin.clone();

@@ -185,10 +185,11 @@ fn run_bounded(mut cmd: Command, url: &str, what: &str) -> Result<String> {
         .find(|l| l.starts_with("fatal:"))
         .or_else(|| lines.last())
         .map_or("git failed", |l| l.trim_start_matches("fatal: "));
+    // Whole: a reason cut mid-word ("does not appear to be a git ...") says nothing.
     bail!(
         "cannot {what} `{}`: {}",
         without_credentials(url),
-        crate::util::text::shown(reason)
+        crate::util::text::shown_whole(reason)
     )
 }
 

@@ -330,3 +330,75 @@ fn lookalike_markers_are_counted_apart_from_conflicts() {
     let step = one(Some("a\n"), Some("b\n"), file("c\n"));
     assert_eq!(step.lookalikes, 0);
 }
+
+/// What the plan's `record` line says about the answers file, from the records before and
+/// after: nothing when nothing changes (not even the scaffold version that writes it).
+#[test]
+fn why_the_answers_file_changes() {
+    let a = blob(b"a\n").unwrap();
+    let b = blob(b"b\n").unwrap();
+    let text = |scaffold: &str, word: &str, files: &str, pending: &str| {
+        format!(
+            "format = 1\nscaffold = \"{scaffold}\"\n[template]\nsource = \"embedded\"\nname = \"t\"\n\
+             id = \"{a}\"\n[project]\nname = \"p\"\nyear = 2026\nscaffold_version = \"0.1.0\"\n\
+             [answers]\nword = {{ type = \"string\", value = \"{word}\" }}\n[files]\n{files}{pending}"
+        )
+    };
+    let file = |path: &str, blob: &str, deleted: bool| {
+        format!(
+            "\"{path}\" = {{ blob = \"{blob}\", from = \"{path}.tera\"{} }}\n",
+            if deleted { ", state = \"deleted\"" } else { "" }
+        )
+    };
+    let two = file("x.txt", &a, false) + &file("y.txt", &a, false);
+    let old = Record::parse(&text(
+        "0.1.0",
+        "one",
+        &two,
+        "[pending]\nconflicts = [\"x.txt\"]\n",
+    ))
+    .unwrap();
+    // (the record after, what the line says)
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            text("0.1.0", "one", &two, "[pending]\nconflicts = [\"x.txt\"]\n"),
+            &[],
+        ),
+        (
+            text("9.9.9", "one", &two, "[pending]\nconflicts = [\"x.txt\"]\n"),
+            &[],
+        ),
+        (
+            text("0.1.0", "one", &two, ""),
+            &["1 resolved conflict no longer listed"],
+        ),
+        (
+            text("0.1.0", "two", &file("x.txt", &a, false), ""),
+            &[
+                "new answers",
+                "1 file no longer tracked",
+                "1 resolved conflict no longer listed",
+            ],
+        ),
+        (
+            text(
+                "0.1.0",
+                "one",
+                &(file("x.txt", &b, false) + &file("y.txt", &b, true)),
+                "[pending]\nconflicts = [\"x.txt\"]\n",
+            ),
+            &[
+                "1 file recorded as deleted by you",
+                "1 file recorded at the template's new version",
+            ],
+        ),
+    ];
+    for (after, want) in cases {
+        let mut new = Record::parse(&after).unwrap();
+        let notes = record_notes(&old, &mut new, &[]);
+        assert_eq!(notes, want, "{after}");
+        if want.is_empty() {
+            assert_eq!(new, old, "nothing changes, the scaffold version included");
+        }
+    }
+}
