@@ -23,8 +23,10 @@
 //! | `util::hash` | git blob and tree ids: what a file or a template is; the journal's HMAC |
 //! | `util::python` | what makes a good Python package name |
 //! | `util::merge` | three-way text merges, byte for byte as `git merge-file` makes them |
+//! | `util::diff` | unified diffs within bounds: git's where it is cheap, else linear, and said |
 //! | `git/` | **local git repositories in process (gix), the one place gix is used: nothing a repository holds can run** |
 //! | `git::testing` | (tests) the real git, driven for the git modules' tests |
+//! | `git::files` | what gix reads in a repository, checked first: regular files within sizes, no link followed |
 //! | `git::repo` | every repository opened isolated: nothing it holds can run; object ids |
 //! | `git::tree` | a template repository read in place: refs, tags, trees within limits |
 //! | `git::blobs` | a project's own history read: blobs by id, what the last commit holds |

@@ -11,7 +11,9 @@ use crate::util::term;
 pub(crate) fn exec(args: &CacheArgs) -> Result<()> {
     match &args.action {
         CacheAction::List { json } => {
+            crate::util::limits::start_for(crate::util::limits::Budget::Reading);
             let entries = cache::cache_entries()?;
+            crate::util::limits::finish();
             print_list(&cache::cache_dir()?, &entries, *json);
         }
         CacheAction::Clean { url } => {
@@ -33,23 +35,20 @@ pub(crate) fn exec(args: &CacheArgs) -> Result<()> {
     Ok(())
 }
 
-/// `scaffold cache list`: each cached repository's URL, size and directory.
-fn print_list(cache: &std::path::Path, entries: &[(std::path::PathBuf, String)], as_json: bool) {
-    let size = |dir: &std::path::Path| -> u64 {
-        walkdir::WalkDir::new(dir)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.metadata().ok())
-            .filter(std::fs::Metadata::is_file)
-            .map(|m| m.len())
-            .sum()
-    };
+/// `scaffold cache list`: each cached repository's URL, size and directory, and for an entry
+/// scaffold would not use as it is (a symlink, something foreign in it), why.
+fn print_list(cache: &std::path::Path, entries: &[cache::Entry], as_json: bool) {
     if as_json {
         term::out_json(&json!({
             "cache": cache.display().to_string(),
             "repositories": entries
                 .iter()
-                .map(|(dir, url)| json!({"url": url, "path": dir.display().to_string(), "bytes": size(dir)}))
+                .map(|e| json!({
+                    "url": e.url,
+                    "path": e.dir.display().to_string(),
+                    "bytes": e.bytes,
+                    "not_used": e.not_used,
+                }))
                 .collect::<Vec<_>>(),
         }));
         return;
@@ -61,12 +60,17 @@ fn print_list(cache: &std::path::Path, entries: &[(std::path::PathBuf, String)],
         ));
         return;
     }
-    for (dir, url) in entries {
+    for e in entries {
+        let note = e
+            .not_used
+            .as_ref()
+            .map(|why| format!("  (not used: {why}; the next fetch makes it again)"))
+            .unwrap_or_default();
         term::out(format!(
-            "{}  {}  {}",
-            crate::util::text::shown(url),
-            crate::util::text::size(size(dir)),
-            dir.display()
+            "{}  {}  {}{note}",
+            crate::util::text::shown(&e.url),
+            crate::util::text::size(e.bytes),
+            e.dir.display()
         ));
     }
 }

@@ -12,6 +12,7 @@ use crate::util::term::{self, Line, Style};
 
 /// `scaffold diff`.
 pub(crate) fn exec(registry: &Registry, args: &DiffArgs) -> Result<()> {
+    crate::util::limits::start_for(crate::util::limits::Budget::Reading);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let mut paths = args.paths.clone();
     let first_is_project = paths
@@ -40,15 +41,16 @@ pub(crate) fn exec(registry: &Registry, args: &DiffArgs) -> Result<()> {
             .collect();
         wanted.push(rel.join("/"));
     }
-    print(&crate::ops::diff::run(registry, &project, &wanted)?);
-    Ok(())
+    print(&crate::ops::diff::run(registry, &project, &wanted)?)
 }
 
-/// Each changed file as a unified diff, or why there is none.
-fn print(report: &Report) {
-    if report.changes.is_empty() {
+/// Each changed file as a unified diff, or why there is none: each file read, compared and
+/// printed in turn (the clock paused while the terminal takes it).
+fn print(report: &Report) -> Result<()> {
+    use crate::util::limits::waiting;
+    if report.changed.is_empty() {
         term::out("no changes: every generated file is as scaffold wrote it");
-        return;
+        return Ok(());
     }
     if let Some(why) = &report.no_base {
         term::err(format!(
@@ -56,22 +58,30 @@ fn print(report: &Report) {
         ));
     }
     let width = report
-        .changes
+        .changed
         .iter()
-        .map(|c| c.status.word().len())
+        .map(|(_, s)| s.word().len())
         .max()
         .unwrap_or(0)
         .max(9);
-    for c in &report.changes {
+    for (path, status) in &report.changed {
+        let c = report.change(path, *status)?;
         match &c.base {
             Base::Rendered(base) | Base::FromGit(base) => {
+                let _task = crate::util::limits::task(format!(
+                    "diffing `{}`",
+                    crate::util::text::shown(path)
+                ));
                 unified(&c.path, Some(base), c.now.as_deref());
             }
-            Base::Unknown(why) => term::out(
-                Line::new()
-                    .styled(Style::Yellow, format!("{:<width$}", c.status.word()))
-                    .plain(format!(" {} (no diff: {why})", c.path)),
-            ),
+            Base::Unknown(why) => waiting(|| {
+                term::out(
+                    Line::new()
+                        .styled(Style::Yellow, format!("{:<width$}", c.status.word()))
+                        .plain(format!(" {} (no diff: {why})", c.path)),
+                );
+            }),
         }
     }
+    Ok(())
 }

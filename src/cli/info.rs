@@ -14,12 +14,14 @@ use crate::util::term::{self, Line, Style};
 
 /// `scaffold info`.
 pub(crate) fn exec(registry: &Registry, args: &InfoArgs) -> Result<()> {
+    crate::util::limits::start();
     let git = config::git_options(&args.from_git);
     let reference = Reference::Argument {
         name: &args.template,
         git: &git,
     };
     let loaded = manifest::load(sources::locate(registry, &reference)?)?;
+    crate::util::limits::finish();
     print(&loaded, args.json);
     Ok(())
 }

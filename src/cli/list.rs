@@ -19,6 +19,8 @@ pub(crate) fn exec(registry: &Registry, args: &ListArgs) -> Result<()> {
         if let Origin::Git(_) = entry.origin {
             continue;
         }
+        // Each template read within the time a template may take.
+        crate::util::limits::start();
         let source = match entry.load() {
             Ok(s) => s,
             Err(e) if entry.origin == Origin::Embedded => return Err(e),
@@ -40,6 +42,7 @@ pub(crate) fn exec(registry: &Registry, args: &ListArgs) -> Result<()> {
             }
         }
     }
+    crate::util::limits::finish();
     print(&loaded, args.json);
     Ok(())
 }

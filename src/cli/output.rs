@@ -7,47 +7,57 @@ use serde_json::json;
 
 use crate::util::term::{self, Line, Style};
 
-/// Whether bytes are shown as text in a diff: UTF-8 without NUL in the first 8000 bytes.
-fn is_text(bytes: &[u8]) -> bool {
-    !bytes[..bytes.len().min(8000)].contains(&0) && std::str::from_utf8(bytes).is_ok()
-}
-
 /// A unified diff of `old` and `new` under `a/PATH` / `b/PATH` headers, coloured on a
-/// terminal.
+/// terminal; bounded ([`crate::util::diff`]): a diff made the linear way, or not made at all
+/// for a file too large, says so on stderr.
 pub(crate) fn unified(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) {
+    use crate::util::diff::{MAX_DIFF_BYTES, MAX_DIFF_LINES, Shown};
     let (a, b) = (
         old.map_or("/dev/null".to_string(), |_| format!("a/{path}")),
         new.map_or("/dev/null".to_string(), |_| format!("b/{path}")),
     );
-    let (old, new) = (old.unwrap_or_default(), new.unwrap_or_default());
-    if !is_text(old) || !is_text(new) {
-        term::out(Line::new().styled(Style::Bold, format!("Binary files {a} and {b} differ")));
-        return;
-    }
-    let (old, new) = (
-        std::str::from_utf8(old).unwrap_or_default(),
-        std::str::from_utf8(new).unwrap_or_default(),
-    );
-    let diff = similar::TextDiff::from_lines(old, new);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(&a, &b)
-        .to_string();
-    // Split on `\n` only: a `\r` stays visible (shown escaped) rather than vanishing.
-    for line in text.strip_suffix('\n').unwrap_or(&text).split('\n') {
-        let style = if line.starts_with("+++") || line.starts_with("---") {
-            Style::Bold
-        } else if line.starts_with('+') {
-            Style::Green
-        } else if line.starts_with('-') {
-            Style::Red
-        } else if line.starts_with("@@") {
-            Style::Cyan
-        } else {
-            Style::Plain
-        };
-        term::out(Line::new().styled(style, line));
+    let diff = crate::util::diff::unified(old.unwrap_or_default(), new.unwrap_or_default(), &a, &b);
+    let unified = match diff {
+        Shown::Binary => {
+            term::out(Line::new().styled(Style::Bold, format!("Binary files {a} and {b} differ")));
+            return;
+        }
+        Shown::TooLarge => {
+            term::out(Line::new().styled(Style::Bold, format!("Files {a} and {b} differ")));
+            term::err(format!(
+                "note: the diff of `{}` is not shown: a side has more than {} or {MAX_DIFF_LINES} \
+                 lines",
+                crate::util::text::shown(path),
+                crate::util::text::size(MAX_DIFF_BYTES as u64)
+            ));
+            return;
+        }
+        Shown::Text(u) => u,
+    };
+    // The time the terminal (or a pager) takes to take the lines is not the run's.
+    crate::util::limits::waiting(|| {
+        for line in &unified.lines {
+            let style = if line.starts_with("+++") || line.starts_with("---") {
+                Style::Bold
+            } else if line.starts_with('+') {
+                Style::Green
+            } else if line.starts_with('-') {
+                Style::Red
+            } else if line.starts_with("@@") {
+                Style::Cyan
+            } else {
+                Style::Plain
+            };
+            term::out(Line::new().styled(style, line.as_str()));
+        }
+    });
+    if unified.cut_short {
+        term::err(format!(
+            "note: the diff of `{}` was cut short: it is too large to compare line by line in \
+             the time a diff may take, so everything between its first and last change is shown \
+             as one change",
+            crate::util::text::shown(path)
+        ));
     }
 }
 

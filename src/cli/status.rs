@@ -15,6 +15,7 @@ use crate::util::term::{self, Line, Style};
 
 /// `scaffold status`.
 pub(crate) fn exec(registry: &Registry, args: &StatusArgs) -> Result<()> {
+    crate::util::limits::start_for(crate::util::limits::Budget::Reading);
     let start = args.project.clone().unwrap_or_else(|| ".".into());
     let project = crate::project::disk::find(&start)?;
     // An update that is running or did not finish comes first: its files are not the user's.

@@ -8,31 +8,51 @@ use anyhow::{Context, Result, bail};
 
 use super::repo::{discover, parse_id};
 
-/// The blob `blob_id` from the object database of the repository that contains `repo_dir`
-/// (searching upward), or `None` when the repository does not have it. Fails when there is
-/// no repository, when the object is not a blob, or when it is larger than `max_bytes`.
+/// A project's git history: the repository that contains the project, found once (a project
+/// with thousands of files asks it for thousands of blobs).
+pub(crate) struct History {
+    repo: gix::Repository,
+}
+
+impl History {
+    /// The repository that contains `dir` (searching upward); fails when there is none.
+    pub(crate) fn of(dir: &Path) -> Result<History> {
+        Ok(History {
+            repo: discover(dir)?,
+        })
+    }
+
+    /// The blob `blob_id`, or `None` when the repository does not have it. Fails when the
+    /// object is not a blob, or when it is larger than `max_bytes`.
+    pub(crate) fn blob(&self, blob_id: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
+        let id = parse_id(blob_id)?;
+        let repo = &self.repo;
+        let place = || format!("object `{blob_id}` in `{}`", repo.git_dir().display());
+        let Some(header) = repo.try_find_header(id).with_context(place)? else {
+            return Ok(None);
+        };
+        if header.kind() != gix::object::Kind::Blob {
+            bail!("{} is a {}, not a blob", place(), header.kind());
+        }
+        if header.size() > max_bytes {
+            bail!(
+                "{} has {} bytes, more than the limit of {max_bytes}",
+                place(),
+                header.size()
+            );
+        }
+        let object = repo.find_object(id).with_context(place)?;
+        if object.data.len() as u64 > max_bytes {
+            bail!("{} has more than {max_bytes} bytes", place());
+        }
+        Ok(Some(object.detach().data))
+    }
+}
+
+/// The blob `blob_id` from the repository that contains `repo_dir` ([`History::blob`]).
+#[cfg(test)]
 pub(crate) fn find_blob(repo_dir: &Path, blob_id: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
-    let id = parse_id(blob_id)?;
-    let repo = discover(repo_dir)?;
-    let place = || format!("object `{blob_id}` in `{}`", repo.git_dir().display());
-    let Some(header) = repo.try_find_header(id).with_context(place)? else {
-        return Ok(None);
-    };
-    if header.kind() != gix::object::Kind::Blob {
-        bail!("{} is a {}, not a blob", place(), header.kind());
-    }
-    if header.size() > max_bytes {
-        bail!(
-            "{} has {} bytes, more than the limit of {max_bytes}",
-            place(),
-            header.size()
-        );
-    }
-    let object = repo.find_object(id).with_context(place)?;
-    if object.data.len() as u64 > max_bytes {
-        bail!("{} has more than {max_bytes} bytes", place());
-    }
-    Ok(Some(object.detach().data))
+    History::of(repo_dir)?.blob(blob_id, max_bytes)
 }
 
 /// The blob ids that the last commit (`HEAD`) of the git work tree containing `dir` holds for

@@ -1,7 +1,8 @@
-//! The common ground of every repository scaffold opens: configuration isolated from the
-//! system, the user and the environment (so nothing a repository holds, and no `GIT_*`
-//! variable, can make a program run), finding the repository a directory is in, object ids,
-//! and the path rule for names going into or out of a tree.
+//! The common ground of every repository scaffold opens: its files checked first (so that
+//! none can make a read block or never end), configuration isolated from the system, the
+//! user and the environment (so nothing a repository holds, and no `GIT_*` variable, can make
+//! a program run), finding the repository a directory is in, object ids, and the path rule
+//! for names going into or out of a tree.
 
 use std::path::{Path, PathBuf};
 
@@ -24,20 +25,36 @@ pub(crate) fn isolated() -> gix::open::Options {
     isolated_with(&[])
 }
 
-/// The repository containing `dir` (itself or a parent), found as git finds it but without
-/// looking at the environment (`GIT_DIR`, `GIT_CEILING_DIRECTORIES`, ...).
+/// Opens the repository at `path` (a work tree, a `.git` directory or a bare repository)
+/// isolated, once every file gix reads there has passed [`super::files::checked`]; gix opens
+/// exactly what was checked.
+pub(crate) fn open(path: &Path) -> Result<Repository> {
+    let _task =
+        crate::util::limits::task(format!("reading the git repository `{}`", path.display()));
+    let checked = super::files::checked(path)?;
+    gix::open_opts(checked, isolated().open_path_as_is(true))
+        .with_context(|| format!("`{}` is not a git repository", path.display()))
+}
+
+/// The repository containing `dir` (itself or a parent): the nearest directory upward that
+/// holds a `.git` or is a git directory itself, opened as [`open`] opens one, without looking
+/// at the environment (`GIT_DIR`, `GIT_CEILING_DIRECTORIES`, ...). Finding it only looks at
+/// what each directory holds; it reads no file.
 pub(crate) fn discover(dir: &Path) -> Result<Repository> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot read `{}`", dir.display()))?;
-    let options = gix::discover::upwards::Options::default();
-    let trust = gix::sec::trust::Mapping {
-        full: isolated(),
-        reduced: isolated(),
-    };
-    let repo = gix::ThreadSafeRepository::discover_opts(&dir, options, trust)
-        .with_context(|| format!("`{}` is not inside a git repository", dir.display()))?;
-    Ok(repo.to_thread_local())
+    let is_file = |p: PathBuf| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+    let is_dir = |p: PathBuf| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+    for at in dir.ancestors() {
+        // A work tree's `.git`, or a git directory itself (bare, or `.git`).
+        if std::fs::symlink_metadata(at.join(".git")).is_ok()
+            || (is_file(at.join("HEAD")) && is_dir(at.join("objects")) && is_dir(at.join("refs")))
+        {
+            return open(at);
+        }
+    }
+    bail!("`{}` is not inside a git repository", dir.display())
 }
 
 /// The root of the git work tree that contains `dir` (searching upward), if there is one.

@@ -9,7 +9,7 @@ use gix::bstr::ByteSlice;
 use gix::objs::tree::EntryKind;
 use gix::{ObjectId, Repository};
 
-use super::repo::{check_component, check_path, isolated, parse_id};
+use super::repo::{check_component, check_path, parse_id};
 
 /// The most levels of annotated tags pointing at annotated tags that are followed.
 const MAX_TAG_CHAIN: usize = 16;
@@ -79,8 +79,7 @@ pub(crate) struct TreeFile {
 /// repository) in place, with isolated configuration. `path` must be the repository itself,
 /// not a directory inside it.
 pub(crate) fn open_template_repo(path: &Path) -> Result<TemplateRepo> {
-    let repo = gix::open_opts(path, isolated())
-        .with_context(|| format!("`{}` is not a git repository", path.display()))?;
+    let repo = super::repo::open(path)?;
     Ok(TemplateRepo {
         repo,
         path: path.to_path_buf(),

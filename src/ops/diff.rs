@@ -1,6 +1,11 @@
 //! `scaffold diff`: what the user changed in a project's generated files, against what scaffold
-//! generated (the recorded template version rendered again with the recorded answers). Where
-//! that cannot be reproduced, it says so and shows what it can.
+//! generated (the recorded template version rendered again with the recorded answers, else the
+//! recorded bytes from the project's git history). Where that cannot be reproduced, it says so
+//! and shows what it can. Linear in the number of files: each file is looked up by path, the
+//! git history found once.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use anyhow::Result;
 
@@ -33,17 +38,27 @@ pub(crate) struct Change {
     pub(crate) now: Option<Vec<u8>>,
 }
 
-/// What `diff` found.
-#[derive(Debug)]
-pub(crate) struct Report {
+/// What `diff` found: the changed files, and what to compare each with, read one at a time
+/// ([`Report::change`]) so that a project of many large files is never held in memory whole.
+pub(crate) struct Report<'a> {
     /// Why the recorded version could not be rendered again, if it could not.
     pub(crate) no_base: Option<String>,
     /// The changed files, in path order.
-    pub(crate) changes: Vec<Change>,
+    pub(crate) changed: Vec<(String, FileStatus)>,
+    project: &'a Project,
+    base: Option<crate::project::base::Base>,
+    /// The recorded blob id of each generated file.
+    recorded: HashMap<String, String>,
+    /// The project's git history, opened the first time it is needed (once, not per file).
+    history: OnceCell<Option<crate::git::blobs::History>>,
 }
 
 /// The changes to the generated files at `paths` (project-relative; all when empty).
-pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> Result<Report> {
+pub(crate) fn run<'a>(
+    registry: &Registry,
+    project: &'a Project,
+    paths: &[String],
+) -> Result<Report<'a>> {
     // Half-written files are not the user's changes: an unfinished update comes first.
     if let Some(u) = crate::project::journal::unfinished(&project.dir)? {
         anyhow::bail!("{}", u.message(Some(&project.root)));
@@ -78,15 +93,35 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
             }
         }
     };
-    let mut out = Vec::with_capacity(changed.len());
-    for (path, status) in changed {
-        let recorded = project.record.files.iter().find(|f| f.path == path);
-        let rendered = base.as_ref().and_then(|b| b.files.get(&path));
+    Ok(Report {
+        no_base,
+        changed,
+        project,
+        base,
+        recorded: project
+            .record
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.blob.clone()))
+            .collect(),
+        history: OnceCell::new(),
+    })
+}
+
+impl Report<'_> {
+    /// One changed file: what scaffold generated, as far as it is known, and what is there now.
+    pub(crate) fn change(&self, path: &str, status: FileStatus) -> Result<Change> {
+        let _task = crate::util::limits::task(format!(
+            "comparing `{}` with what scaffold generated",
+            crate::util::text::shown(path)
+        ));
+        let recorded = self.recorded.get(path);
+        let rendered = self.base.as_ref().and_then(|b| b.files.get(path));
         let base_bytes = match (rendered, recorded) {
-            (Some(f), Some(r)) if crate::util::hash::blob_id(&f.contents)? == r.blob => {
+            (Some(f), Some(blob)) if crate::util::hash::blob_id(&f.contents)? == *blob => {
                 Base::Rendered(f.contents.clone())
             }
-            (Some(_), _) if base.as_ref().is_some_and(|b| !b.secret_found) => Base::Unknown(
+            (Some(_), _) if self.base.as_ref().is_some_and(|b| !b.secret_found) => Base::Unknown(
                 "the file held the cookie secret, which is no longer in the project".to_string(),
             ),
             (Some(_), _) => Base::Unknown(
@@ -94,35 +129,36 @@ pub(crate) fn run(registry: &Registry, project: &Project, paths: &[String]) -> R
                     .to_string(),
             ),
             (None, _) => Base::Unknown(
-                no_base
+                self.no_base
                     .clone()
                     .unwrap_or_else(|| "the recorded version no longer renders it".to_string()),
             ),
         };
         // Where the render cannot give the bytes, the project's git history may hold them.
         let base_bytes = match (base_bytes, recorded) {
-            (Base::Unknown(why), Some(r)) => {
-                match crate::git::blobs::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
+            (Base::Unknown(why), Some(blob)) => {
+                let history = self
+                    .history
+                    .get_or_init(|| crate::git::blobs::History::of(&self.project.root).ok());
+                match history
+                    .as_ref()
+                    .map(|h| h.blob(blob, disk::MAX_COMPARED_BYTES))
                 {
-                    Ok(Some(bytes)) => Base::FromGit(bytes),
+                    Some(Ok(Some(bytes))) => Base::FromGit(bytes),
                     _ => Base::Unknown(why),
                 }
             }
             (b, _) => b,
         };
-        let now = match disk::read(&project.dir, &path)? {
+        let now = match disk::read(&self.project.dir, path)? {
             OnDisk::File { bytes, .. } => Some(bytes),
             _ => None,
         };
-        out.push(Change {
-            path,
+        Ok(Change {
+            path: path.to_string(),
             status,
             base: base_bytes,
             now,
-        });
+        })
     }
-    Ok(Report {
-        no_base,
-        changes: out,
-    })
 }

@@ -130,7 +130,7 @@ pub(crate) fn prepare(
     for (label, values) in files {
         answers::check_values(&loaded.manifest, values, label)?;
     }
-    plan::refuse_overlap(&loaded, &req.dest, &[])?;
+    plan::refuse_overlap(&loaded, &req.dest, &[], "destination")?;
     let mut inputs = Inputs::fresh(&req.project_name, &req.package_name)?;
     let mut secret_note = None;
     if let Some(project) = existing
@@ -160,7 +160,7 @@ pub(crate) fn prepare(
     // The parsed templates are not needed any more, and freeing them costs more than the
     // rest of a large run: the process ends soon and the system takes the memory back.
     std::mem::forget(engine);
-    plan::refuse_overlap(&loaded, &req.dest, &rendered.files)?;
+    plan::refuse_overlap(&loaded, &req.dest, &rendered.files, "destination")?;
     record::refuse_reserved(&rendered.files)?;
     let record = record::record_for(&loaded, &inputs, &rendered, &rendered.files, &req.dest)?;
     let private = record

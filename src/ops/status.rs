@@ -37,7 +37,8 @@ impl FileStatus {
 pub(crate) struct Unresolved {
     /// The generated file.
     pub(crate) path: String,
-    /// It still holds the update's conflict markers.
+    /// It still holds the update's conflict markers: more lines that open a conflict than the
+    /// update counted as the text's own.
     pub(crate) markers: bool,
     /// The template's version is still beside it (`PATH.scaffold-new`).
     pub(crate) side_file: bool,
@@ -47,9 +48,13 @@ pub(crate) struct Unresolved {
 pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
     let mut out = Vec::new();
     for path in &project.record.pending {
+        // Counted, not searched for: the text may hold lines that look like markers (the
+        // update recorded how many), and only more than those are the update's.
+        let lookalikes = project.record.lookalikes.get(path).copied().unwrap_or(0);
         let markers = matches!(
             read(&project.dir, path)?,
-            OnDisk::File { bytes, .. } if crate::util::merge::has_markers(&bytes, crate::util::merge::OURS)
+            OnDisk::File { bytes, .. }
+                if crate::util::merge::open_markers(&bytes, crate::util::merge::OURS) > lookalikes
         );
         let side = format!("{path}{}", crate::util::merge::SIDE_SUFFIX);
         let side_file = read(&project.dir, &side)? != OnDisk::Missing;
@@ -67,7 +72,12 @@ pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
 /// The state of every generated file, in path order: hashes only, nothing rendered (and
 /// the last update's unresolved conflicts).
 pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
-    let open: Vec<String> = unresolved(project)?.into_iter().map(|u| u.path).collect();
+    crate::util::limits::stage(format!(
+        "comparing the files of `{}` with what scaffold wrote",
+        project.root.display()
+    ));
+    let open: std::collections::HashSet<String> =
+        unresolved(project)?.into_iter().map(|u| u.path).collect();
     let mut out = Vec::with_capacity(project.record.files.len());
     for f in &project.record.files {
         if open.contains(&f.path) {

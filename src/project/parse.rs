@@ -59,7 +59,7 @@ impl Record {
         let project = r.project(&table);
         let answers = r.answers(&table);
         let files = r.files(&table);
-        let pending = r.pending(&table);
+        let (pending, lookalikes) = r.pending(&table);
         if r.problems.is_empty() {
             Ok(Record {
                 scaffold,
@@ -68,6 +68,7 @@ impl Record {
                 answers,
                 files,
                 pending,
+                lookalikes,
             })
         } else {
             Err(r.problems)
@@ -476,11 +477,36 @@ impl Reader {
         out
     }
 
-    fn pending(&mut self, root: &Table) -> Vec<String> {
+    /// `[pending]`: the files the last update left conflicted, and for those holding lines
+    /// that look like its markers, how many (`lookalikes`, only where there are any).
+    fn pending(
+        &mut self,
+        root: &Table,
+    ) -> (Vec<String>, std::collections::BTreeMap<String, usize>) {
+        let mut lookalikes = std::collections::BTreeMap::new();
         let Some(t) = self.table(root, "pending") else {
-            return Vec::new();
+            return (Vec::new(), lookalikes);
         };
-        self.keys("pending", t, &["conflicts"]);
+        self.keys("pending", t, &["conflicts", "lookalikes"]);
+        match t.get("lookalikes") {
+            None => {}
+            Some(Toml::Table(counts)) => {
+                for (path, n) in counts {
+                    let key = at("pending.lookalikes", path);
+                    match n {
+                        Toml::Integer(n) if self.path(&key, path) => match usize::try_from(*n) {
+                            Ok(n) => {
+                                lookalikes.insert(path.clone(), n);
+                            }
+                            Err(_) => self.add(format!("{key}: expected a count")),
+                        },
+                        Toml::Integer(_) => {}
+                        _ => self.add(format!("{key}: expected a count")),
+                    }
+                }
+            }
+            Some(_) => self.add("`pending.lookalikes`: expected a table of counts".into()),
+        }
         let mut out = Vec::new();
         match t.get("conflicts") {
             Some(Toml::Array(items)) => {
@@ -496,7 +522,7 @@ impl Reader {
             }
             _ => self.add("`pending.conflicts`: expected an array of paths".into()),
         }
-        out
+        (out, lookalikes)
     }
 }
 
@@ -557,6 +583,7 @@ mod tests {
                 },
             ],
             pending: vec![],
+            lookalikes: std::collections::BTreeMap::new(),
         }
     }
 
@@ -652,6 +679,39 @@ mod tests {
         assert!(text.contains("\"README.md\" = { blob = \"dddd"), "{text}");
         let answers = &text[text.find("[answers]").unwrap()..files_at];
         assert!(answers.find("backend").unwrap() < answers.find("port").unwrap());
+    }
+
+    /// `[pending]` round-trips, with the count of marker look-alikes only where there are
+    /// any; a file without them reads as it always did.
+    #[test]
+    fn pending_conflicts_and_lookalikes_round_trip() {
+        let mut r = sample();
+        r.pending = vec!["README.md".into(), "z/app.py".into()];
+        let plain = r.to_toml();
+        assert!(
+            plain.ends_with("[pending]\nconflicts = [\"README.md\", \"z/app.py\"]\n"),
+            "{plain}"
+        );
+        assert_eq!(Record::parse(&plain).unwrap().pending, r.pending);
+        r.lookalikes.insert("README.md".into(), 2);
+        let text = r.to_toml();
+        assert!(
+            text.ends_with("lookalikes = { \"README.md\" = 2 }\n"),
+            "{text}"
+        );
+        assert_eq!(Record::parse(&text).unwrap().lookalikes, r.lookalikes);
+        for (bad, want) in [
+            (
+                "\"README.md\" = -1",
+                "`pending.lookalikes.README.md`: expected a count",
+            ),
+            ("\"../x\" = 1", "not a path inside the project"),
+            ("\"README.md\" = \"1\"", "expected a count"),
+        ] {
+            let text = text.replace("\"README.md\" = 2", bad);
+            let err = Record::parse(&text).expect_err(want);
+            assert!(err.iter().any(|p| p.contains(want)), "{want}: {err:?}");
+        }
     }
 
     /// Hostile files, each with the one problem said about it.

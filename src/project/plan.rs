@@ -526,9 +526,15 @@ fn find_leftovers(dest: &Path, dir: &str) -> Result<Vec<Leftover>> {
 }
 
 /// Writing into the template's own directory would corrupt it (and feed the next run): the
-/// destination may not be inside the template, and no file may be written inside it (as when
-/// DEST is a directory that contains the template).
-pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) -> Result<()> {
+/// destination (of `new`; for `update`, the project: `what` says which) may not be inside the
+/// template, and no file may be written inside it (as when it is a directory that contains
+/// the template).
+pub(crate) fn refuse_overlap(
+    loaded: &Loaded,
+    dest: &Path,
+    files: &[OutFile],
+    what: &str,
+) -> Result<()> {
     let Origin::Directory(dir) = &loaded.source.origin else {
         return Ok(());
     };
@@ -536,7 +542,7 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
     let dest_real = resolve_path(dest);
     if dest_real.starts_with(&template) {
         return Err(usage!(
-            "destination `{}` is inside the template directory `{}`; choose a destination outside it",
+            "{what} `{}` is inside the template directory `{}`; choose a {what} outside it",
             dest.display(),
             dir.display()
         ));
@@ -547,8 +553,8 @@ pub(crate) fn refuse_overlap(loaded: &Loaded, dest: &Path, files: &[OutFile]) ->
             .find(|f| dest_real.join(&f.path).starts_with(&template))
     {
         return Err(usage!(
-            "destination `{}` contains the template directory `{}`, and `{}` would be \
-                 written inside the template; choose a destination outside it",
+            "{what} `{}` contains the template directory `{}`, and `{}` would be \
+                 written inside the template; choose a {what} outside it",
             dest.display(),
             dir.display(),
             f.path

@@ -98,6 +98,10 @@ pub(crate) struct Record {
     pub(crate) files: Vec<File>,
     /// Files an update left with conflicts (markers or a side file), while unresolved.
     pub(crate) pending: Vec<String>,
+    /// Of those, the ones that held lines looking like the update's own `<<<<<<< yours`
+    /// besides its conflicts (the template's text, or yours): how many. A file is conflicted
+    /// while it holds more than these ([`crate::util::merge::open_markers`]).
+    pub(crate) lookalikes: std::collections::BTreeMap<String, usize>,
 }
 
 /// A TOML basic string: quotes, backslashes and control characters escaped.
@@ -219,6 +223,15 @@ impl Record {
             out.push_str("\n[pending]\n");
             let list: Vec<String> = self.pending.iter().map(|p| quoted(p)).collect();
             let _ = writeln!(out, "conflicts = [{}]", list.join(", "));
+            // Only where there are any: the file stays as every scaffold reads it.
+            if !self.lookalikes.is_empty() {
+                let counts: Vec<String> = self
+                    .lookalikes
+                    .iter()
+                    .map(|(p, n)| format!("{} = {n}", quoted(p)))
+                    .collect();
+                let _ = writeln!(out, "lookalikes = {{ {} }}", counts.join(", "));
+            }
         }
         out
     }
@@ -345,6 +358,7 @@ pub(crate) fn record_head(
         answers,
         files: Vec::new(),
         pending: Vec::new(),
+        lookalikes: std::collections::BTreeMap::new(),
     })
 }
 

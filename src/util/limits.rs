@@ -8,9 +8,11 @@
 //! - memory: the binary's allocator calls [`out_of_memory`] once the live heap passes
 //!   [`MAX_HEAP_BYTES`];
 //! - time: one budget of [`RUN_SECONDS`] covers every in-memory stage of a run (reading the
-//!   manifest, resolving and checking values, rendering, checking paths) but not the time spent
-//!   waiting at a prompt. A watchdog thread ends the process when it is spent; nothing has been
-//!   written at that point, because writing starts only after [`finish`].
+//!   manifest, resolving and checking values, rendering, checking paths; for the commands that
+//!   only read, all of their work) but not the time spent waiting: at a prompt, for the
+//!   terminal, for `git` (which has a bound of its own) or for another run's lock. A watchdog
+//!   thread ends the process when it is spent; nothing has been written at that point, because
+//!   writing starts only after [`finish`].
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -88,19 +90,47 @@ impl Write for Limited {
     }
 }
 
+/// What a run's time budget bounds, said when it is spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// Reading, checking and rendering a template (`new`, `check`, `update`, `info`, `list`).
+    Template,
+    /// What `status`, `diff` and `cache list` do: read a project, the template it was made
+    /// from and the cache, and compare.
+    Reading,
+}
+
+impl Budget {
+    /// The limit's words in the message.
+    fn purpose(self) -> &'static str {
+        match self {
+            Budget::Template => {
+                "reading, checking and rendering a template in one run (does a loop in the \
+                 template never end?)"
+            }
+            Budget::Reading => "reading and comparing in one run",
+        }
+    }
+}
+
 /// The run's time budget: when it started, how long it waited at prompts, what it is doing.
 struct Clock {
     started: Option<Instant>,
     waited: Duration,
     waiting_since: Option<Instant>,
+    /// How many [`waiting`] calls are open (they nest: a fetch waits for a lock, then git).
+    waiting_depth: usize,
     stage: String,
+    budget: Budget,
 }
 
 static CLOCK: Mutex<Clock> = Mutex::new(Clock {
     started: None,
     waited: Duration::ZERO,
     waiting_since: None,
+    waiting_depth: 0,
     stage: String::new(),
+    budget: Budget::Template,
 });
 static WATCHDOG: AtomicBool = AtomicBool::new(false);
 
@@ -110,14 +140,21 @@ fn with_clock(f: impl FnOnce(&mut Clock)) {
     }
 }
 
-/// Starts a fresh budget (time and rendered bytes). `scaffold check` renders a template many
-/// times and judges each render on its own, so it starts one per render.
+/// Starts a fresh budget (time and rendered bytes) for a template. `scaffold check` renders a
+/// template many times and judges each render on its own, so it starts one per render.
 pub(crate) fn start() {
+    start_for(Budget::Template);
+}
+
+/// Starts a fresh budget for `budget`'s work.
+pub(crate) fn start_for(budget: Budget) {
     RENDERED_BYTES.store(0, Ordering::Relaxed);
     with_clock(|c| {
         c.started = Some(Instant::now());
         c.waited = Duration::ZERO;
         c.waiting_since = None;
+        c.waiting_depth = 0;
+        c.budget = budget;
     });
     if !WATCHDOG.swap(true, Ordering::SeqCst) {
         std::thread::spawn(watch);
@@ -167,26 +204,29 @@ thread_local! {
     };
 }
 
-/// Names what this thread is doing until the guard is dropped; while any thread has a task,
-/// the messages of the limits name it rather than the run's [`stage`].
+/// Names what this thread is doing until the guard is dropped (then what it did before is
+/// named again); while any thread has a task, the messages of the limits name it rather than
+/// the run's [`stage`].
 #[must_use = "the task ends when the guard is dropped"]
 pub(crate) fn task(what: String) -> Task {
-    SLOT.with(|slot| {
-        if let Ok(mut s) = slot.0.lock() {
-            *s = what;
-        }
+    let before = SLOT.with(|slot| {
+        slot.0
+            .lock()
+            .map(|mut s| std::mem::replace(&mut *s, what))
+            .unwrap_or_default()
     });
-    Task(())
+    Task(before)
 }
 
 /// Ends a [`task`] when dropped.
-pub(crate) struct Task(());
+pub(crate) struct Task(String);
 
 impl Drop for Task {
     fn drop(&mut self) {
+        let before = std::mem::take(&mut self.0);
         let _ = SLOT.try_with(|slot| {
             if let Ok(mut s) = slot.0.lock() {
-                s.clear();
+                *s = before;
             }
         });
     }
@@ -202,8 +242,9 @@ fn peek<T>(lock: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
     }
 }
 
-/// What the run is doing: the first task a thread has now, else the stage. `try_lock` only
-/// (the memory hook may run while this thread holds a lock); `None` when a lock is taken.
+/// What the run is doing: the first task a thread has now, else the stage (else "the run").
+/// `try_lock` only (the memory hook may run while this thread holds a lock); `None` when a
+/// lock is taken.
 fn doing(stage: &str) -> Option<String> {
     first_task(&peek(&TASKS)?, stage)
 }
@@ -215,16 +256,25 @@ fn first_task(slots: &[Arc<Mutex<String>>], stage: &str) -> Option<String> {
             return Some(task.clone());
         }
     }
-    Some(stage.to_string())
+    Some(if stage.is_empty() { "the run" } else { stage }.to_string())
 }
 
-/// Runs `f` (a prompt) with the clock paused: time spent waiting for the user is not the
-/// template's.
+/// Runs `f` with the clock paused: time spent waiting for the user at a prompt, for the
+/// terminal to take what is printed, for `git` (bounded on its own) or for another run's lock
+/// is not the run's. Calls nest.
 pub(crate) fn waiting<T>(f: impl FnOnce() -> T) -> T {
-    with_clock(|c| c.waiting_since = Some(Instant::now()));
+    with_clock(|c| {
+        if c.waiting_depth == 0 {
+            c.waiting_since = Some(Instant::now());
+        }
+        c.waiting_depth += 1;
+    });
     let out = f();
     with_clock(|c| {
-        if let Some(since) = c.waiting_since.take() {
+        c.waiting_depth = c.waiting_depth.saturating_sub(1);
+        if c.waiting_depth == 0
+            && let Some(since) = c.waiting_since.take()
+        {
             c.waited += since.elapsed();
         }
     });
@@ -243,25 +293,21 @@ fn watch() {
         let over = CLOCK.lock().ok().and_then(|c| {
             spent(&c)
                 .filter(|s| *s > Duration::from_secs(RUN_SECONDS))
-                .map(|_| c.stage.clone())
+                .map(|_| (c.stage.clone(), c.budget))
         });
         // A worker's lock is held only to set its task: wait a moment for it rather than say
         // less, but never past the moment.
-        let over = over.map(|stage| {
+        let over = over.map(|(stage, budget)| {
             for _ in 0..1000 {
                 if let Some(doing) = doing(&stage) {
-                    return doing;
+                    return (doing, budget);
                 }
                 std::thread::yield_now();
             }
-            stage
+            (subject(&stage).to_string(), budget)
         });
-        if let Some(stage) = over {
-            crate::util::term::err(format!(
-                "error: {stage} took more than {RUN_SECONDS} s, the limit for reading, checking \
-                 and rendering a template in one run (does a loop in the template never end?); \
-                 nothing was written"
-            ));
+        if let Some((doing, budget)) = over {
+            crate::util::term::err(time_message(&doing, budget));
             std::process::exit(1);
         }
     }
@@ -272,18 +318,38 @@ fn watch() {
 /// needs no more than the rendered files already take).
 pub fn out_of_memory(bytes: usize) {
     // `try_lock`: the allocation may have been made while this thread held the clock.
-    let stage = CLOCK
+    let doing = CLOCK
         .try_lock()
         .ok()
         .and_then(|c| doing(&c.stage))
         .unwrap_or_else(|| "the run".to_string());
-    crate::util::term::err(format!(
-        "error: {stage} needed more than {} MiB of memory ({} MiB requested), the limit for \
-         one run; nothing was written",
+    crate::util::term::err(heap_message(&doing, bytes));
+    std::process::exit(1);
+}
+
+/// What a message says was running: the stage, or the run when none was named.
+fn subject(stage: &str) -> &str {
+    if stage.is_empty() { "the run" } else { stage }
+}
+
+/// The message when the time budget is spent while `doing` ran.
+fn time_message(doing: &str, budget: Budget) -> String {
+    format!(
+        "error: {} took more than {RUN_SECONDS} s, the limit for {}; nothing was written",
+        subject(doing),
+        budget.purpose()
+    )
+}
+
+/// The message when the heap passes its cap (`bytes` asked for) while `doing` ran.
+fn heap_message(doing: &str, bytes: usize) -> String {
+    format!(
+        "error: {} needed more than {} MiB of memory ({} MiB requested), the limit for one run; \
+         nothing was written",
+        subject(doing),
         MAX_HEAP_BYTES / 1024 / 1024,
         bytes / 1024 / 1024
-    ));
-    std::process::exit(1);
+    )
 }
 
 /// How many threads to share `items` among, at least `per_thread` each: 1 for small work
@@ -376,13 +442,39 @@ mod tests {
         );
     }
 
+    /// 19.6: a limit's message always names what was running. Failed before: with no stage
+    /// named (`status`, `diff`), it began "error:  needed more than", naming nothing.
+    #[test]
+    fn limit_messages_name_what_was_running() {
+        for (doing, named) in [
+            ("", "the run"),
+            ("reading `x/.git/config`", "reading `x/.git/config`"),
+        ] {
+            let heap = heap_message(doing, 600 << 20);
+            assert!(
+                heap.starts_with(&format!("error: {named} needed more than 512 MiB")),
+                "{heap}"
+            );
+            let time = time_message(doing, Budget::Reading);
+            assert!(
+                time.starts_with(&format!("error: {named} took more than 10 s")),
+                "{time}"
+            );
+            assert!(!time.contains("loop"), "{time}");
+        }
+        assert!(time_message("rendering `a`", Budget::Template).contains("loop in the template"));
+        assert_eq!(first_task(&[], "").as_deref(), Some("the run"));
+    }
+
     #[test]
     fn prompt_time_is_not_spent() {
         let c = Clock {
             started: Instant::now().checked_sub(Duration::from_secs(30)),
             waited: Duration::from_secs(25),
             waiting_since: None,
+            waiting_depth: 0,
             stage: String::new(),
+            budget: Budget::Template,
         };
         let s = spent(&c).unwrap();
         assert!(

@@ -45,21 +45,14 @@ pub(crate) const OURS: &str = "yours";
 /// The suffix of the template's version written beside a binary file that conflicts.
 pub(crate) const SIDE_SUFFIX: &str = ".scaffold-new";
 
-/// Whether a file still holds conflict markers an update wrote: a line `<<<<<<< {ours}`,
-/// later a line that begins `>>>>>>> template`.
-pub(crate) fn has_markers(bytes: &[u8], ours: &str) -> bool {
+/// How many lines of `bytes` open a conflict as an update writes them: `<<<<<<< {ours}` (with
+/// its line ending). Each conflict of a merge opens with one; any more are the text's own.
+pub(crate) fn open_markers(bytes: &[u8], ours: &str) -> usize {
     let start = format!("<<<<<<< {ours}");
-    let text = String::from_utf8_lossy(bytes);
-    let mut open = false;
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line == start {
-            open = true;
-        } else if open && line.starts_with(">>>>>>> template") {
-            return true;
-        }
-    }
-    false
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| line.strip_suffix(b"\r").unwrap_or(line) == start.as_bytes())
+        .count()
 }
 
 /// What each side of a merge is called in the conflict markers: `<<<<<<< {ours}` and

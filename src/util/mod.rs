@@ -1,7 +1,8 @@
 //! Leaf helpers every stage may use: errors and exit codes, text and the terminal, every bound
-//! and bounded reading, the rules for paths, content ids, Python names, three-way merges. None
+//! and bounded reading, the rules for paths, content ids, Python names, three-way merges, bounded diffs. None
 //! of them knows about templates or projects.
 
+pub(crate) mod diff;
 pub(crate) mod error;
 pub(crate) mod hash;
 pub(crate) mod hook;

@@ -152,11 +152,19 @@ pub(crate) fn size(bytes: u64) -> String {
     }
 }
 
-/// `WHAT has N problem(s):` followed by one `  - ` line per problem.
+/// The most problems [`problems`] lists; the rest are counted. A hostile answers file can hold
+/// hundreds of thousands, and one error of 24 MB helps nobody.
+pub(crate) const MAX_LISTED_PROBLEMS: usize = 20;
+
+/// `WHAT has N problem(s):` followed by one `  - ` line per problem, the first
+/// [`MAX_LISTED_PROBLEMS`] of them, and how many more there are.
 pub(crate) fn problems(what: &str, list: &[String]) -> String {
     let mut out = format!("{what} has {} problem{}:", list.len(), plural(list.len()));
-    for p in list {
+    for p in list.iter().take(MAX_LISTED_PROBLEMS) {
         let _ = write!(out, "\n  - {p}");
+    }
+    if list.len() > MAX_LISTED_PROBLEMS {
+        let _ = write!(out, "\n  ... and {} more", list.len() - MAX_LISTED_PROBLEMS);
     }
     out
 }
@@ -300,6 +308,16 @@ mod tests {
             problems("`t`", &["one".into()]),
             "`t` has 1 problem:\n  - one"
         );
+        let many: Vec<String> = (0..MAX_LISTED_PROBLEMS + 5)
+            .map(|i| i.to_string())
+            .collect();
+        let listed = problems("`t`", &many);
+        assert_eq!(
+            listed.lines().count(),
+            1 + MAX_LISTED_PROBLEMS + 1,
+            "{listed}"
+        );
+        assert!(listed.ends_with("\n  - 19\n  ... and 5 more"), "{listed}");
         assert_eq!(wrap("aaa bbb ccc ddd", 9, "  "), "aaa bbb\n  ccc ddd");
         assert_eq!(wrap("short", 80, "  "), "short");
     }

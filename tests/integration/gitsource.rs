@@ -814,6 +814,12 @@ fn injection_through_urls_and_refs_is_refused() {
             "transport::address",
         ),
         (vec!["new", &proxy, "p"], "may not start with `-`"),
+        // 19.12: the scp-like form and a port, too. Failed before: git was run.
+        (
+            vec!["new", "git@-Fevilcfg:repo.git", "p"],
+            "may not start with `-`",
+        ),
+        (vec!["new", "ssh://host:-oProxyCommand=x/r", "p"], "port"),
         (vec!["new", &spaced, "p"], "spaces"),
         (vec!["new", "http://example.com/t.git", "p"], "plain http"),
         (vec!["new", &url, "p", &bad_ref], "--ref"),

@@ -2,6 +2,7 @@
 //! module per feature. Hostile cases assert the exit code, that the message names the culprit,
 //! and that nothing outside the templates changed (see `fixture::refused`).
 
+mod bounds;
 mod check;
 mod destination;
 mod fixture;
@@ -17,5 +18,6 @@ mod render;
 mod reports;
 mod state;
 mod templates;
+mod trust;
 mod update;
 mod values;

@@ -142,6 +142,9 @@ pub(crate) struct Step {
     pub(crate) remove: Option<String>,
     /// What the new answers file records for it (`None`: no longer tracked).
     pub(crate) record: Option<record::File>,
+    /// For a conflict: how many lines of what is written look like its opening marker without
+    /// being one of its conflicts (the template's own text, or yours).
+    pub(crate) lookalikes: usize,
 }
 
 /// Everything [`plan`] decides from.
@@ -296,6 +299,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
             side_file,
             remove,
             record,
+            lookalikes: 0,
         };
         let Some(t) = t else {
             // The template no longer has it.
@@ -346,6 +350,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                     executable
                 };
                 let moved = renamed_from.is_some();
+                let mut lookalikes = 0;
                 let verdict_write = match compare(o, &r.blob, base)? {
                     Yours::Same | Yours::SameButCrlf if t_blob == r.blob => {
                         if exec == executable && !moved {
@@ -384,6 +389,8 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                                 (Verdict::Merge, Some((m.bytes, exec)), None)
                             }
                             Some((m, no_base)) => {
+                                lookalikes = merge::open_markers(&m.bytes, s.labels.ours)
+                                    .saturating_sub(m.conflicts);
                                 let kind = if no_base {
                                     Conflict::NoBase(m.conflicts.max(1))
                                 } else {
@@ -400,13 +407,15 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                     }
                 };
                 let (verdict, write, side) = verdict_write;
-                steps.push(step(
+                let mut made = step(
                     verdict,
                     write,
                     side,
                     remove_old,
                     Some(record_of(t, State::Generated)?),
-                ));
+                );
+                made.lookalikes = lookalikes;
+                steps.push(made);
             }
         }
     }
@@ -426,6 +435,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
             side_file: None,
             remove: None,
             record: Some(record_of(t, State::Generated)?),
+            lookalikes: 0,
         };
         match yours {
             OnDisk::Missing => step.write = Some((t.contents.clone(), t.executable)),
@@ -438,6 +448,8 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                 if bytes == t.contents {
                     step.verdict = Verdict::Adopt;
                 } else if let Some(m) = merge_text(b"", &bytes, &t.contents, &s.labels)? {
+                    step.lookalikes =
+                        merge::open_markers(&m.bytes, s.labels.ours).saturating_sub(m.conflicts);
                     step.verdict = Verdict::Conflict(Conflict::AddAdd(m.conflicts.max(1)));
                     step.write = Some((m.bytes, t.executable));
                 } else {
@@ -475,6 +487,16 @@ pub(crate) fn changes(steps: &[Step]) -> Vec<Change> {
         }
     }
     out
+}
+
+/// Of the files left with conflicts, those holding lines that look like the opening marker
+/// without being one of the conflicts: how many.
+pub(crate) fn lookalikes(steps: &[Step]) -> std::collections::BTreeMap<String, usize> {
+    steps
+        .iter()
+        .filter(|s| matches!(s.verdict, Verdict::Conflict(_)) && s.lookalikes > 0)
+        .map(|s| (s.path.clone(), s.lookalikes))
+        .collect()
 }
 
 /// The files left with conflicts: marked files and binary files with a side file.

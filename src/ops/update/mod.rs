@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use self::decide::{Sides, Step, Verdict, changes, conflicts, plan};
+use self::decide::{Sides, Step, Verdict, changes, conflicts, lookalikes, plan};
 use crate::project::disk::{self, OnDisk, Project};
 use crate::project::record::{self, Record};
 use crate::project::{apply, base, journal, state};
@@ -239,14 +239,18 @@ fn answered_notes(
 }
 
 /// Renames the update applies: a recorded file whose template file now renders elsewhere
-/// (an answer moved a templated folder), and the template's `[[renames]]`.
+/// (an answer moved a templated folder), and the template's `[[renames]]`. Only a file that
+/// scaffold is known to have generated moves: one the recorded version, rendered again, gives
+/// at that path from that source (`generated`). A record is untrusted: its word alone must not
+/// make an update move a file of yours (a git-ignored `.env`) into one the template tracks.
 fn renames(
     recorded: &[record::File],
+    generated: &BTreeSet<String>,
     theirs: &[OutFile],
     declared: &[(String, String)],
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for r in recorded {
+    for r in recorded.iter().filter(|r| generated.contains(&r.path)) {
         let from = declared
             .iter()
             .find(|(f, _)| *f == r.from)
@@ -277,7 +281,7 @@ pub(crate) fn prepare(
         bail!("{why}");
     }
     let record = &project.record;
-    // Theirs: the new version, and the answers for it.
+    // Theirs: the new version, and the answers for it; never a template the project is in.
     let (loaded, new_source) = locate_new(registry, project, request)?;
     let from = shown_version(
         &record.template.name,
@@ -308,9 +312,14 @@ pub(crate) fn prepare(
     answer_notes.extend(answered_notes(project, &loaded, request, &again, &answers));
     let rendered = render::render(&loaded, &engine, &render_request, answers)?;
     std::mem::forget(engine);
-    record::refuse_reserved(&rendered.files)?;
+    refuse_unwritable(&loaded, project, &rendered.files)?;
     // Yours: every path involved, as it is on disk.
-    let renames = renames(&record.files, &rendered.files, &loaded.manifest.renames);
+    let renames = renames(
+        &record.files,
+        &base.generated,
+        &rendered.files,
+        &loaded.manifest.renames,
+    );
     let mut paths: BTreeSet<String> = record.files.iter().map(|f| f.path.clone()).collect();
     paths.extend(rendered.files.iter().map(|f| f.path.clone()));
     let paths: Vec<String> = paths.into_iter().collect();
@@ -373,7 +382,15 @@ pub(crate) fn prepare(
     })
 }
 
-/// The version to update to, with its manifest, and how the new answers file names it.
+/// Refuses a rendering that would write what scaffold keeps for itself, or into the template
+/// (the project inside its template directory, or a file landing there).
+fn refuse_unwritable(loaded: &Loaded, project: &Project, files: &[OutFile]) -> Result<()> {
+    record::refuse_reserved(files)?;
+    crate::project::plan::refuse_overlap(loaded, &project.root, files, "project")
+}
+
+/// The version to update to, with its manifest, and how the new answers file names it; never
+/// a template directory the project is inside.
 fn locate_new(
     registry: &Registry,
     project: &Project,
@@ -399,13 +416,18 @@ fn locate_new(
         .template
         .after_update(&source.origin, &project.root, dir.is_some());
     let manifest = manifest::parse(&source)?;
-    Ok((Loaded { source, manifest }, named))
+    let loaded = Loaded { source, manifest };
+    crate::project::plan::refuse_overlap(&loaded, &project.root, &[], "project")?;
+    Ok((loaded, named))
 }
 
 /// What scaffold wrote last time, as far as it can be found again.
 struct Base {
     /// The bytes of each recorded file, by path, where known.
     bytes: BTreeMap<String, Vec<u8>>,
+    /// The recorded files the recorded version, rendered again, gives exactly: the same bytes
+    /// at the same path from the same source. Scaffold generated these.
+    generated: BTreeSet<String>,
     /// The cookie secret, found again in the files that held it.
     secret: Option<String>,
     /// Why the recorded version could not be rendered again, if it could not.
@@ -425,6 +447,7 @@ fn locate_base(
     let record = &project.record;
     let mut base = Base {
         bytes: BTreeMap::new(),
+        generated: BTreeSet::new(),
         secret: None,
         note: None,
     };
@@ -447,16 +470,24 @@ fn locate_base(
                     && crate::util::hash::blob_id(&f.contents)? == r.blob
                 {
                     base.bytes.insert(r.path.clone(), f.contents.clone());
+                    if f.source == r.from {
+                        base.generated.insert(r.path.clone());
+                    }
                 }
             }
         }
         Err(why) => base.note = Some(why?),
     }
+    // The project's git history, found once for every file it may hold.
+    let mut history = None;
     for r in &record.files {
-        if !base.bytes.contains_key(&r.path)
-            && let Ok(Some(bytes)) =
-                crate::git::blobs::find_blob(&project.root, &r.blob, disk::MAX_COMPARED_BYTES)
-        {
+        if base.bytes.contains_key(&r.path) {
+            continue;
+        }
+        let history = history
+            .get_or_insert_with(|| crate::git::blobs::History::of(&project.root).ok())
+            .as_ref();
+        if let Some(Ok(Some(bytes))) = history.map(|h| h.blob(&r.blob, disk::MAX_COMPARED_BYTES)) {
             base.bytes.insert(r.path.clone(), bytes);
         }
     }
@@ -552,6 +583,7 @@ fn new_record(
     new_record.files = steps.iter().filter_map(|s| s.record.clone()).collect();
     new_record.files.sort_by(|a, b| a.path.cmp(&b.path));
     new_record.pending = conflicts(steps);
+    new_record.lookalikes = lookalikes(steps);
     Ok(new_record)
 }
 

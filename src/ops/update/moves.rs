@@ -218,6 +218,7 @@ mod tests {
             side_file: None,
             remove: from.map(str::to_string),
             record: None,
+            lookalikes: 0,
         }
     }
 

@@ -1,12 +1,18 @@
 //! The cache of bare mirrors of remote template repositories: one entry per URL (without its
 //! credentials), made in a temporary directory and renamed into place, locked while it is
 //! filled, fetched again when used, listed and cleaned by `scaffold cache`.
+//!
+//! A cache may be shared between users or restored in CI: its entries are untrusted. Scaffold
+//! owns each entry's configuration (it writes it before every fetch; nothing else in it is
+//! ever read by git), and an entry that is a symlink, or holds anything scaffold never puts
+//! there (`commondir`, `objects/info/alternates`, hooks, ...), is not used: it is made again,
+//! or with `--offline` refused. Nothing is followed through a link, not even by `cache list`.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 
-use super::process::{git, run};
+use super::process::{git, git_timeout, run};
 use super::refs::{check_ref, without_credentials};
 
 /// The cache of bare mirrors: `SCAFFOLD_CACHE_DIR`, else `$XDG_CACHE_HOME/scaffold/git`, else
@@ -35,8 +41,15 @@ pub(crate) fn cache_key(url: &str) -> Result<String> {
 struct Lock(PathBuf);
 
 impl Lock {
-    fn take(path: PathBuf) -> Result<Lock> {
-        let start = std::time::Instant::now();
+    /// Takes the lock, waiting for another run that holds it as long as a git process may run
+    /// ([`git_timeout`]), a wait that is not the template's time; a lock whose run is gone is
+    /// stale and taken over.
+    fn take(path: PathBuf, entry: &Path) -> Result<Lock> {
+        crate::util::limits::waiting(|| Lock::wait_for(path, entry))
+    }
+
+    fn wait_for(path: PathBuf, entry: &Path) -> Result<Lock> {
+        let (start, limit) = (std::time::Instant::now(), git_timeout());
         loop {
             match std::fs::OpenOptions::new()
                 .write(true)
@@ -50,8 +63,16 @@ impl Lock {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     // A lock whose run is gone is stale.
-                    let pid = std::fs::read_to_string(&path).ok().and_then(|t| {
-                        t.strip_prefix("pid ")
+                    let pid = crate::util::read::read_regular(&path, |len| {
+                        if len > 64 {
+                            bail!("not a lock");
+                        }
+                        Ok(())
+                    })
+                    .ok()
+                    .and_then(|(bytes, _)| {
+                        String::from_utf8_lossy(&bytes)
+                            .strip_prefix("pid ")
                             .and_then(|p| p.trim().parse::<u32>().ok())
                     });
                     if pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists())
@@ -60,9 +81,14 @@ impl Lock {
                         let _ = std::fs::remove_file(&path);
                         continue;
                     }
-                    if start.elapsed() > std::time::Duration::from_secs(300) {
+                    if start.elapsed() > limit {
                         bail!(
-                            "the cache entry `{}` stays locked by another run",
+                            "the cache entry `{}` has been locked by another run{} for more than \
+                             {} s (SCAFFOLD_GIT_TIMEOUT), the longest a fetch may take; try again \
+                             once it has finished, or remove `{}` if no scaffold is running",
+                            entry.display(),
+                            pid.map(|p| format!(" (process {p})")).unwrap_or_default(),
+                            limit.as_secs(),
                             path.display()
                         );
                     }
@@ -82,11 +108,123 @@ impl Drop for Lock {
     }
 }
 
-/// Whether a cache entry is a repository gix can read.
-pub(crate) fn usable(mirror: &Path) -> bool {
-    crate::git::tree::open_template_repo(mirror).is_ok_and(|r| r.tags().is_ok())
+/// What a bare mirror made by scaffold holds at its top: all `git init --bare --template=`
+/// and `git fetch` write there.
+const ENTRY_NAMES: &[&str] = &[
+    "HEAD",
+    "config",
+    "objects",
+    "refs",
+    "packed-refs",
+    "FETCH_HEAD",
+    "shallow",
+];
+
+/// Why `entry` is not a cache entry as scaffold makes them, if it is not: a symlink or not a
+/// directory, or something in it scaffold never puts there (a configuration of git's that
+/// points elsewhere, alternates, hooks, a lock a killed git left).
+fn foreign(entry: &Path) -> Result<Option<String>> {
+    let meta = match std::fs::symlink_metadata(entry) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", entry.display())),
+    };
+    if !meta.is_dir() {
+        let why = crate::util::read::refusal(meta.file_type()).unwrap_or("is a file");
+        return Ok(Some(format!(
+            "`{}` {why}, not a cache entry scaffold made",
+            entry.display()
+        )));
+    }
+    let listed =
+        std::fs::read_dir(entry).with_context(|| format!("cannot read `{}`", entry.display()))?;
+    for e in listed.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !ENTRY_NAMES.contains(&name.as_str()) {
+            return Ok(Some(format!(
+                "the cache entry `{}` holds `{name}`, which scaffold never puts there",
+                entry.display()
+            )));
+        }
+    }
+    for name in ["alternates", "http-alternates"] {
+        let at = entry.join("objects/info").join(name);
+        if std::fs::symlink_metadata(&at).is_ok() {
+            return Ok(Some(format!(
+                "the cache entry `{}` holds `objects/info/{name}`, which scaffold never puts there",
+                entry.display()
+            )));
+        }
+    }
+    Ok(None)
 }
 
+/// Checks a cache entry before it is read: made as scaffold makes them ([`foreign`]), its
+/// files as gix reads them ([`crate::git::files`]), a repository with tags gix can list.
+pub(crate) fn check_entry(entry: &Path) -> Result<()> {
+    if let Some(why) = foreign(entry)? {
+        bail!("{why}");
+    }
+    crate::git::tree::open_template_repo(entry)?.tags()?;
+    Ok(())
+}
+
+/// A value for git's configuration file: in double quotes, `\` and `"` escaped (a URL has
+/// no line break: [`super::refs::check_url`]).
+fn config_value(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The configuration value a line `key = value` of a file [`write_config`] wrote gives, quoted
+/// or (as `git config` once wrote it) plain.
+fn config_line_value(line: &str, key: &str) -> Option<String> {
+    let value = line
+        .trim()
+        .strip_prefix(key)?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim();
+    let Some(quoted) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
+        return Some(value.to_string());
+    };
+    let mut out = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next()? } else { c });
+    }
+    Some(out)
+}
+
+/// Writes the entry's whole configuration, replacing whatever is there (a symlink included,
+/// which is replaced, never followed): a bare repository whose `origin` fetches every ref, and
+/// the URL it mirrors, without credentials, for `cache list`. Nothing else: no include, no
+/// program, no transport setting.
+fn write_config(entry: &Path, url: &str) -> Result<()> {
+    let text = format!(
+        "[core]\n\trepositoryformatversion = 0\n\tbare = true\n\
+         [remote \"origin\"]\n\tfetch = +refs/*:refs/*\n\
+         [scaffold]\n\turl = {}\n",
+        config_value(&without_credentials(url))
+    );
+    let temp = entry.join(format!("config.scaffold-{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    let written = (|| -> Result<()> {
+        use std::io::Write as _;
+        // `create_new`: never through a symlink at the name.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        std::fs::rename(&temp, entry.join("config"))?;
+        Ok(())
+    })()
+    .with_context(|| format!("cannot write `{}`", entry.join("config").display()));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
 /// The process id in a cache leftover's name (`KEY.tmp-PID`), when that process is gone.
 fn abandoned(name: &str) -> bool {
     name.rsplit_once(".tmp-")
@@ -104,8 +242,22 @@ fn sweep(cache: &Path, key: Option<&str>) {
     for e in read.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if key.is_none_or(|k| name.starts_with(&format!("{k}.tmp-"))) && abandoned(&name) {
-            let _ = std::fs::remove_dir_all(e.path());
+            remove(&e.path());
         }
+    }
+}
+
+/// Removes a cache entry, or what stands in its place: a symlink or a file is removed itself
+/// (never what it points at), a directory with everything in it.
+fn remove(path: &Path) {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(path);
+        }
+        Err(_) => {}
     }
 }
 
@@ -144,56 +296,55 @@ fn fetch_into(dir: &Path, url: &str) -> Result<()> {
 }
 
 /// The bare mirror of `url` in the cache, made (in a temporary directory beside it, then
-/// renamed into place) or brought up to date, or with `offline` as it is. A corrupt entry is
-/// made again. The entry's configuration holds the URL without credentials, for `cache list`.
+/// renamed into place) or brought up to date, or with `offline` as it is. An entry that is not
+/// as scaffold makes them (a symlink, a configuration pointing elsewhere, anything unexpected
+/// in it) or that gix cannot read is made again; with `offline` it is refused. Its
+/// configuration is written by scaffold before every fetch.
 pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
     let cache = cache_dir()?;
     let key = cache_key(url)?;
     let dir = cache.join(format!("{key}.git"));
     if offline {
-        if usable(&dir) {
-            return Ok(dir);
-        }
-        bail!(
-            "`{}` is not in the cache (`{}`); run once without --offline to fetch it",
-            without_credentials(url),
-            cache.display()
-        );
+        return match check_entry(&dir) {
+            Ok(()) => Ok(dir),
+            Err(e) if std::fs::symlink_metadata(&dir).is_ok() => Err(e.context(format!(
+                "the cache entry of `{}` cannot be used (`scaffold cache clean` removes it)",
+                without_credentials(url)
+            ))),
+            Err(_) => bail!(
+                "`{}` is not in the cache (`{}`); run once without --offline to fetch it",
+                without_credentials(url),
+                cache.display()
+            ),
+        };
     }
     std::fs::create_dir_all(&cache)
         .with_context(|| format!("cannot create the cache `{}`", cache.display()))?;
-    let _lock = Lock::take(cache.join(format!("{key}.lock")))?;
+    let _lock = Lock::take(cache.join(format!("{key}.lock")), &dir)?;
     sweep(&cache, Some(&key));
-    if dir.exists() && !usable(&dir) {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("cannot remove the broken cache entry `{}`", dir.display()))?;
+    if std::fs::symlink_metadata(&dir).is_ok() && check_entry(&dir).is_err() {
+        remove(&dir);
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            bail!("cannot remove the broken cache entry `{}`", dir.display());
+        }
     }
-    if dir.exists() {
+    if std::fs::symlink_metadata(&dir).is_ok() {
+        write_config(&dir, url)?;
         fetch_into(&dir, url)?;
         return Ok(dir);
     }
     let temp = cache.join(format!("{key}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&temp);
+    remove(&temp);
     let made = (|| -> Result<()> {
         let mut cmd = git(None);
         cmd.args(["init", "--bare", "--quiet", "--template="])
             .arg(&temp);
         run(cmd, url, "make a cache entry for")?;
-        for (key, value) in [
-            ("remote.origin.fetch", "+refs/*:refs/*".to_string()),
-            ("scaffold.url", without_credentials(url)),
-        ] {
-            let mut cmd = git(None);
-            cmd.arg("--git-dir")
-                .arg(&temp)
-                .args(["config", key])
-                .arg(value);
-            run(cmd, url, "make a cache entry for")?;
-        }
+        write_config(&temp, url)?;
         fetch_into(&temp, url)
     })();
     if let Err(e) = made {
-        let _ = std::fs::remove_dir_all(&temp);
+        remove(&temp);
         return Err(e);
     }
     std::fs::rename(&temp, &dir)
@@ -201,54 +352,104 @@ pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Deletes cache entries: all of them, or the one of `url`. Returns how many went.
+/// Deletes cache entries: all of them, or the one of `url`. Returns how many went. An entry
+/// that is a symlink goes itself, never what it points at.
 pub(crate) fn clean(url: Option<&str>) -> Result<usize> {
     let cache = cache_dir()?;
     if url.is_none() {
         sweep(&cache, None);
     }
     let mut gone = 0;
-    for (dir, recorded) in cache_entries()? {
+    for entry in cache_entries()? {
         if let Some(u) = url
-            && dir.file_name() != Some(std::ffi::OsStr::new(&format!("{}.git", cache_key(u)?)))
-            && recorded != without_credentials(u)
+            && entry.dir.file_name()
+                != Some(std::ffi::OsStr::new(&format!("{}.git", cache_key(u)?)))
+            && entry.url != without_credentials(u)
         {
             continue;
         }
-        let key = dir
+        let key = entry
+            .dir
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let _lock = Lock::take(cache.join(format!("{key}.lock")))?;
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("cannot remove `{}`", dir.display()))?;
+        let _lock = Lock::take(cache.join(format!("{key}.lock")), &entry.dir)?;
+        remove(&entry.dir);
+        if std::fs::symlink_metadata(&entry.dir).is_ok() {
+            bail!("cannot remove `{}`", entry.dir.display());
+        }
         gone += 1;
     }
     Ok(gone)
 }
 
-/// Every cache entry: its directory and the URL it mirrors.
-pub(crate) fn cache_entries() -> Result<Vec<(PathBuf, String)>> {
+/// One cache entry, as `cache list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// Its directory (or whatever stands there).
+    pub(crate) dir: PathBuf,
+    /// The URL it mirrors, as scaffold recorded it; `?` when that cannot be read.
+    pub(crate) url: String,
+    /// The bytes of its files, links not followed (0 for a link).
+    pub(crate) bytes: u64,
+    /// Why scaffold would not use it as it is, if it would not (a symlink, something foreign
+    /// in it): the next fetch makes it again.
+    pub(crate) not_used: Option<String>,
+}
+
+/// Every cache entry, sorted: its directory, the URL it mirrors, its size. Nothing is
+/// followed through a link: an entry that is a symlink (to `/`, say) is listed as one.
+pub(crate) fn cache_entries() -> Result<Vec<Entry>> {
     let cache = cache_dir()?;
     let Ok(read) = std::fs::read_dir(&cache) else {
         return Ok(Vec::new());
     };
-    let mut out: Vec<(PathBuf, String)> = read
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "git"))
-        .map(|p| {
-            let url = std::fs::read_to_string(p.join("config"))
-                .ok()
-                .and_then(|c| {
-                    c.lines()
-                        .find_map(|l| l.trim().strip_prefix("url = ").map(str::to_string))
-                })
-                .unwrap_or_else(|| "?".to_string());
-            (p, url)
-        })
-        .collect();
-    out.sort();
+    let mut out = Vec::new();
+    for e in read.flatten() {
+        let dir = e.path();
+        if dir.extension().is_none_or(|x| x != "git") {
+            continue;
+        }
+        crate::util::limits::stage(format!("reading the cache entry `{}`", dir.display()));
+        let not_used = foreign(&dir).unwrap_or_else(|e| Some(format!("{e:#}")));
+        let linked = e.file_type().map_or(true, |t| !t.is_dir());
+        let url = if linked {
+            None
+        } else {
+            crate::util::read::read_regular(&dir.join("config"), |len| {
+                if len > 64 * 1024 {
+                    bail!("not scaffold's");
+                }
+                Ok(())
+            })
+            .ok()
+            .and_then(|(bytes, _)| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .find_map(|l| config_line_value(l, "url"))
+            })
+        };
+        let bytes = if linked {
+            0
+        } else {
+            walkdir::WalkDir::new(&dir)
+                .follow_links(false)
+                .follow_root_links(false)
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        };
+        out.push(Entry {
+            dir,
+            url: url.unwrap_or_else(|| "?".to_string()),
+            bytes,
+            not_used,
+        });
+    }
+    out.sort_by(|a, b| a.dir.cmp(&b.dir));
     Ok(out)
 }
 

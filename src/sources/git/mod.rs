@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 
-use self::cache::{cache_dir, cache_key, mirror, usable};
+use self::cache::{cache_dir, cache_key, check_entry, mirror};
 use self::refs::{check_ref, check_url, highest_tag, url_kind, without_credentials};
 use super::source::{GitOrigin, Origin, TemplateSource, from_tree, tree_limits};
 use crate::util::error::usage;
@@ -206,10 +206,22 @@ pub(crate) fn at_commit(
     }
     check_url(url)?;
     let cached = cache_dir()?.join(format!("{}.git", cache_key(url)?));
-    if usable(&cached)
-        && let Ok(source) = read(&cached)
-    {
-        return Ok(source);
+    if std::fs::symlink_metadata(&cached).is_ok() {
+        match check_entry(&cached) {
+            Ok(()) => {
+                if let Ok(source) = read(&cached) {
+                    return Ok(source);
+                }
+            }
+            // Offline (`status`, `diff`), an entry scaffold will not read is named, with why.
+            Err(e) if offline => {
+                return Err(e.context(format!(
+                    "the cache entry of `{}` cannot be used (`scaffold cache clean` removes it)",
+                    without_credentials(url)
+                )));
+            }
+            Err(_) => {}
+        }
     }
     if offline {
         bail!(

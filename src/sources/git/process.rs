@@ -1,6 +1,7 @@
 //! The `git` program, the only process scaffold runs, and only to fetch: hardened so that
 //! nothing in a repository, a URL, a ref or the environment can make it run anything else,
-//! bounded in time, its messages without credentials.
+//! bounded in time (a bound of its own, not the template's: a process past it is stopped with
+//! every process it started), its messages without credentials.
 
 use std::process::Command;
 
@@ -22,8 +23,8 @@ const KEPT_GIT_VARS: &[&str] = &[
 
 /// The longest a git process may run, `SCAFFOLD_GIT_TIMEOUT` seconds, else 600 (a server that
 /// accepts and never answers must not hang scaffold); transfers slower than 1 KB/s for a
-/// minute end earlier.
-fn git_timeout() -> std::time::Duration {
+/// minute end earlier. Waiting for another run's lock on a cache entry is bounded the same.
+pub(crate) fn git_timeout() -> std::time::Duration {
     let secs = std::env::var("SCAFFOLD_GIT_TIMEOUT")
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -33,8 +34,11 @@ fn git_timeout() -> std::time::Duration {
 }
 
 /// The `git` program, hardened: only these transports, no hooks, no fsmonitor, no submodules,
-/// objects checked as they arrive, no prompt, and none of the caller's `GIT_*` variables. With
-/// `url`, the remote `origin` is that URL, passed in the environment (which only this user can
+/// objects checked as they arrive, no prompt, no program of the remote's own
+/// (`remote.origin.uploadpack` is git's), nothing left running in the background (no automatic
+/// gc or maintenance), and none of the caller's `GIT_*` variables. The repository's own
+/// configuration is the cache entry's, which scaffold writes ([`super::cache`]). With `url`,
+/// the remote `origin` is that URL, passed in the environment (which only this user can
 /// read), never in the arguments or a file: a token in it stays out of `ps` and the cache.
 pub(crate) fn git(url: Option<&str>) -> Command {
     let mut cmd = Command::new("git");
@@ -65,6 +69,9 @@ pub(crate) fn git(url: Option<&str>) -> Command {
         "core.askPass=",
         "http.lowSpeedLimit=1000",
         "http.lowSpeedTime=60",
+        "remote.origin.uploadpack=git-upload-pack",
+        "gc.auto=0",
+        "maintenance.auto=false",
     ] {
         cmd.arg("-c").arg(c);
     }
@@ -89,9 +96,14 @@ fn redact(text: &str, url: &str) -> String {
     out
 }
 
-/// Runs a hardened git command within [`git_timeout`] and returns its stdout; a failure is one
-/// sentence with git's own reason, the URL always without its credentials.
-pub(crate) fn run(mut cmd: Command, url: &str, what: &str) -> Result<String> {
+/// Runs a hardened git command within [`git_timeout`] (time not charged to the template) and
+/// returns its stdout; a failure is one sentence with git's own reason, the URL always without
+/// its credentials. Past the time limit, git is stopped with every process it started.
+pub(crate) fn run(cmd: Command, url: &str, what: &str) -> Result<String> {
+    crate::util::limits::waiting(|| run_bounded(cmd, url, what))
+}
+
+fn run_bounded(mut cmd: Command, url: &str, what: &str) -> Result<String> {
     use std::io::Read as _;
     let mut child = match cmd
         .stdout(std::process::Stdio::piped())
@@ -107,15 +119,18 @@ pub(crate) fn run(mut cmd: Command, url: &str, what: &str) -> Result<String> {
         Err(e) => return Err(e).context("cannot run git"),
     };
     // Both pipes are drained while git runs, so a full pipe cannot stall it; at most 1 MiB of
-    // each is kept.
+    // each is kept, the rest read and dropped.
     let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        let (sent, kept) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut kept = Vec::new();
-            if let Some(p) = pipe {
-                let _ = p.take(1 << 20).read_to_end(&mut kept);
+            if let Some(mut p) = pipe {
+                let _ = p.by_ref().take(1 << 20).read_to_end(&mut kept);
+                let _ = std::io::copy(&mut p, &mut std::io::sink());
             }
-            kept
-        })
+            let _ = sent.send(kept);
+        });
+        kept
     };
     let out = drain(
         child
@@ -135,14 +150,20 @@ pub(crate) fn run(mut cmd: Command, url: &str, what: &str) -> Result<String> {
             break Some(status);
         }
         if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
+            end_all(&mut child);
             break None;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
+    // A process git started that could not be ended (it left git's tree) may hold the pipes
+    // open: what it has not written within a few seconds is not waited for.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let collect = |kept: std::sync::mpsc::Receiver<Vec<u8>>| {
+        kept.recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
+            .unwrap_or_default()
+    };
+    let stdout = collect(out);
+    let stderr = collect(err);
     let Some(status) = status else {
         bail!(
             "cannot {what} `{}`: git took longer than {} s (SCAFFOLD_GIT_TIMEOUT)",
@@ -170,6 +191,75 @@ pub(crate) fn run(mut cmd: Command, url: &str, what: &str) -> Result<String> {
         without_credentials(url),
         crate::util::text::shown_whole(reason)
     )
+}
+
+/// Ends `child` and every process it started (`git fetch` runs `git-remote-https`, `ssh`,
+/// `index-pack`, `upload-pack`...; those would go on, and write into a cache entry being
+/// removed). They stay in scaffold's process group, so that Ctrl-C at a terminal ends them
+/// with scaffold; here each is stopped first, so that none can start another or be missed
+/// when its parent goes, then all are killed. Where `/proc` cannot list them, the child alone.
+fn end_all(child: &mut std::process::Child) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Pid, Signal, kill_process};
+        let signal = |pid: u32, sig: Signal| {
+            if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+                let _ = kill_process(pid, sig);
+            }
+        };
+        let mut stopped: Vec<u32> = Vec::new();
+        for _ in 0..100 {
+            let tree = descendants(child.id());
+            let new: Vec<u32> = tree.into_iter().filter(|p| !stopped.contains(p)).collect();
+            if new.is_empty() {
+                break;
+            }
+            for pid in new {
+                signal(pid, Signal::STOP);
+                stopped.push(pid);
+            }
+        }
+        for pid in stopped {
+            signal(pid, Signal::KILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `root` and every process below it, from each process's parent in `/proc/PID/stat`.
+#[cfg(target_os = "linux")]
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of: Vec<(u32, u32)> = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        // `PID (COMMAND) STATE PPID ...`: the command may hold spaces and parentheses.
+        let parent = std::fs::read_to_string(e.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                let (_, rest) = stat.rsplit_once(')')?;
+                rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+            });
+        if let Some(parent) = parent {
+            parent_of.push((pid, parent));
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let at = tree[i];
+        tree.extend(
+            parent_of
+                .iter()
+                .filter(|(pid, ppid)| *ppid == at && !tree.contains(pid))
+                .map(|(pid, _)| *pid)
+                .collect::<Vec<_>>(),
+        );
+        i += 1;
+    }
+    tree
 }
 
 #[cfg(test)]

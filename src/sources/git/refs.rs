@@ -37,8 +37,9 @@ pub(crate) fn without_credentials(url: &str) -> String {
 }
 
 /// Refuses, before any process starts, a URL that is not a plain https, ssh, git or file
-/// URL or an scp-like `user@host:path`: no option look-alike, no `ext::` or other transport,
-/// no control character or space.
+/// URL or an scp-like `user@host:path`: no option look-alike (the URL, its user, its host, in
+/// the scp-like form too, or a port that is not a number), no `ext::` or other transport, no
+/// control character or space.
 pub(crate) fn check_url(url: &str) -> Result<()> {
     let shown = crate::util::text::shown(&without_credentials(url));
     if url.starts_with('-') {
@@ -56,13 +57,23 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
             ));
         }
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
-        let host = host.trim_start_matches('[');
+        let (user, host_port) = authority.rsplit_once('@').unwrap_or(("", authority));
+        // `[v6]:port` or `host:port`: git hands the port to ssh, where `-p -oX` is an option.
+        let (host, port) = match host_port.strip_prefix('[') {
+            Some(bracketed) => match bracketed.split_once(']') {
+                Some((host, rest)) => (host, rest.strip_prefix(':').unwrap_or(rest)),
+                None => (bracketed, ""),
+            },
+            None => host_port.split_once(':').unwrap_or((host_port, "")),
+        };
         if host.starts_with('-') || user.starts_with('-') {
             return Err(usage!("`{shown}`: a host or user may not start with `-`"));
         }
         if host.contains('%') {
             return Err(usage!("`{shown}`: a host may not be percent-encoded"));
+        }
+        if !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(usage!("`{shown}`: a port must be a number"));
         }
         if scheme != "file" && path.contains('@') {
             // Most likely a password holding `/`, which ends the host part early: not shown.
@@ -71,6 +82,13 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
                  (`%2F`)"
             ));
         }
+    }
+    // scp-like `user@host:path`: the host goes to ssh as an argument of its own.
+    if !url.contains("://")
+        && let Some((user, host)) = url.split_once(':').and_then(|(uh, _)| uh.split_once('@'))
+        && (user.starts_with('-') || host.starts_with('-'))
+    {
+        return Err(usage!("`{shown}`: a host or user may not start with `-`"));
     }
     if url.contains("::") {
         return Err(usage!(
@@ -237,6 +255,11 @@ mod tests {
             "ssh://%2doProxyCommand=x/y",
             "FILE:///srv/t.git",
             "https://user:se/cret@h/t.git",
+            "git@-Fevilcfg:repo.git",
+            "-git@h:repo.git",
+            "ssh://host:-oProxyCommand=x/r",
+            "ssh://host:22x/r",
+            "ssh://[2001:db8:0:0:0:0:0:1]:-p/r",
         ] {
             assert!(check_url(url).is_err(), "{url}");
         }
@@ -246,6 +269,9 @@ mod tests {
             "git://h/t",
             "file:///srv/t.git",
             "git@h:a/t.git",
+            "ssh://git@h:2222/t.git",
+            "ssh://git@[2001:db8:0:0:0:0:0:1]:22/t.git",
+            "ssh://h:/t.git",
         ] {
             check_url(url).unwrap();
         }

@@ -290,23 +290,45 @@ fn restore_brings_a_deleted_file_back() {
 }
 
 #[test]
-fn markers_are_found_only_as_written() {
-    assert!(crate::util::merge::has_markers(
-        b"a\n<<<<<<< yours\nx\n=======\ny\n>>>>>>> template 2\n",
-        "yours"
-    ));
-    assert!(crate::util::merge::has_markers(
-        b"<<<<<<< yours\r\nx\r\n>>>>>>> template 1.2\r\n",
-        "yours"
-    ));
-    assert!(!crate::util::merge::has_markers(
-        b"a\n<<<<<<< mine\nx\n>>>>>>> template 2\n",
-        "yours"
-    ));
-    assert!(!crate::util::merge::has_markers(
-        b"print('<<<<<<< yours')\n",
-        "yours"
-    ));
+fn markers_are_counted_only_as_written() {
+    use crate::util::merge::open_markers;
+    for (text, count) in [
+        (
+            &b"a\n<<<<<<< yours\nx\n=======\ny\n>>>>>>> template 2\n"[..],
+            1,
+        ),
+        (
+            b"<<<<<<< yours\r\nx\r\n>>>>>>> template 1.2\r\n<<<<<<< yours\n",
+            2,
+        ),
+        (b"a\n<<<<<<< mine\nx\n>>>>>>> template 2\n", 0),
+        (b"print('<<<<<<< yours')\n", 0),
+        (b"<<<<<<< yours", 1),
+    ] {
+        assert_eq!(
+            open_markers(text, "yours"),
+            count,
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
+    }
+}
+
+/// 19.12: lines of the template's (or yours) that look like markers are counted apart from
+/// the merge's conflicts, so that resolving the conflicts resolves the file.
+#[test]
+fn lookalike_markers_are_counted_apart_from_conflicts() {
+    let look = "<<<<<<< yours\nx\n=======\ny\n>>>>>>> template 9\n";
+    let body = |last: &str| format!("{look}1\n2\n3\n4\n5\n{last}\n");
+    let step = one(
+        Some(&body("last")),
+        Some(&body("theirs")),
+        file(&body("mine")),
+    );
+    assert_eq!(step.verdict, Verdict::Conflict(Conflict::Lines(1)));
+    assert_eq!(step.lookalikes, 1);
+    let step = one(Some("a\n"), Some("b\n"), file("c\n"));
+    assert_eq!(step.lookalikes, 0);
 }
 
 /// What the plan's `record` line says about the answers file, from the records before and
