@@ -13,10 +13,11 @@ source "$GEN_DIR/lib.sh"
 
 # What each variant of variants.txt must have produced.
 case "$VARIANT_ID" in
-  default) title="Blog Demo"; title_html="Blog Demo" ;;
-  escaped) # an apostrophe may be escaped as &#39; or &#x27;
-    title="Ada's Links & <Notes>"; title_html="Ada&#(39|x27);s Links &amp; &lt;Notes&gt;" ;;
-  named) title="Team Links"; title_html="Team Links" ;;
+  default) title="Blog Demo"; title_html="Blog Demo"; title_md="Blog Demo" ;;
+  escaped) # an apostrophe may be escaped as &#39; or &#x27;; in Markdown, < and > are
+    title="Ada's Links & <Notes>"; title_html="Ada&#(39|x27);s Links &amp; &lt;Notes&gt;"
+    title_md="Ada's Links & &lt;Notes&gt;" ;;
+  named) title="Team Links"; title_html="Team Links"; title_md="Team Links" ;;
   *) fail "check.sh does not know variant '$VARIANT_ID' (add it to the case list)" ;;
 esac
 base="http://127.0.0.1:$PORT"
@@ -102,7 +103,7 @@ done
 leftovers=$(find . -name '*.tera' -o -name template.toml)
 [ -z "$leftovers" ] || fail "template artifacts were copied: $leftovers"
 grep -qF "\"site_title\": \"$title\"," web.py || fail "web.py does not carry the site title '$title'"
-grep -qF "# $title" README.md || fail "README.md does not start with the site title '$title'"
+[ "$(head -n 1 README.md)" = "# $title_md" ] || fail "README.md does not start with the site title '# $title_md'"
 secret=$(sed -n 's/^COOKIE_SECRET=\([0-9a-f]\{64\}\)$/\1/p' .env)
 [ -n "$secret" ] || { cat .env >&2; fail ".env has no generated 64-hex COOKIE_SECRET"; }
 if grep -rlE '[0-9a-f]{64}' --include='*.py' . >/dev/null; then
