@@ -659,14 +659,14 @@ check_cross_origin() {
     [ -n "$token" ] || fail "GET $page set no _xsrf cookie"
   fi
   origin=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(f"{p.scheme}://{p.netloc}")' "$url")
-  post() { curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" -d x=1 "$@" "$url" || true; }
-  status=$(post -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example')
+  cross_origin_post() { curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" -d x=1 "$@" "$url" || true; }
+  status=$(cross_origin_post -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example')
   step "cross-site POST $url with a valid token -> $status"
   [ "$status" = 403 ] || { rm -f "$jar"; fail "a cross-site POST with a valid XSRF token got $status, not 403"; }
-  status=$(post -H 'Sec-Fetch-Site: cross-site' -H "Origin: $trusted")
+  status=$(cross_origin_post -H 'Sec-Fetch-Site: cross-site' -H "Origin: $trusted")
   step "POST from the trusted origin $trusted -> $status"
   [ "$status" != 403 ] || { rm -f "$jar"; fail "a POST from the trusted origin $trusted got 403"; }
-  status=$(post -H 'Sec-Fetch-Site: same-origin' -H "Origin: $origin")
+  status=$(cross_origin_post -H 'Sec-Fetch-Site: same-origin' -H "Origin: $origin")
   step "same-origin POST -> $status"
   [ "$status" != 403 ] || { rm -f "$jar"; fail "a same-origin POST with a valid token got 403"; }
   rm -f "$jar"
