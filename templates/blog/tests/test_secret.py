@@ -39,6 +39,9 @@ def test_production_reads_the_environment_only(env_file):
         assert web.cookie_secret({"DEPLOYMENT": name}, env_file) == "from-the-file"
     with pytest.raises(ValueError, match="DEPLOYMENT must be one of dev, staging, production"):
         web.cookie_secret({"DEPLOYMENT": "prod"}, env_file)
+    # Refused with a secret in the environment too: a typo is not a deployment.
+    with pytest.raises(ValueError, match="DEPLOYMENT must be one of dev, staging, production"):
+        web.cookie_secret({"DEPLOYMENT": "prod", "COOKIE_SECRET": "from-env"}, env_file)
 
 
 def test_without_either_there_is_no_secret(tmp_path):
