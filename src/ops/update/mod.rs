@@ -302,7 +302,7 @@ pub(crate) fn prepare(
     let (defines, mut answer_notes, again) = new_answers(project, &loaded, request, prompter)?;
     // The base: the recorded version again, or the recorded bytes from git.
     let engine = Engine::new(&loaded.source)?;
-    let mut base = locate_base(registry, project, &loaded, &engine, request.offline)?;
+    let base = locate_base(registry, project, &loaded, &engine, request.offline)?;
     // Theirs, rendered.
     let inputs = inputs(project, request, base.secret.as_deref())?;
     let render_request = answers::Request {
@@ -348,11 +348,7 @@ pub(crate) fn prepare(
     refuse_unknown_restores(request, &steps)?;
     let moves = moves::plan(&project.dir, &steps)?;
     let (in_git, dirty) = dirty_files(project, &steps, &yours)?;
-    let secret_committed = if in_git {
-        secret_committed(project, base.secret.as_deref())?
-    } else {
-        Vec::new()
-    };
+    let secret_committed = secret_committed(project, in_git, base.secret.as_deref())?;
     if !dirty.is_empty() && !request.allow_dirty {
         // Refused like a destination that holds files (exit 1), not a usage error.
         refusal.get_or_insert_with(|| {
@@ -370,11 +366,6 @@ pub(crate) fn prepare(
     }
     let mut new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
     let record_notes = decide::record_notes(&project.record, &mut new_record, &steps);
-    if base.secret.is_none() && record.project.secret.is_some() {
-        base.note.get_or_insert_with(|| {
-            "the cookie secret is no longer in the files that held it: a new one is used".into()
-        });
-    }
     Ok(Prepared {
         steps,
         answer_notes,
@@ -393,8 +384,8 @@ pub(crate) fn prepare(
 
 /// The files the answers file says hold the cookie secret that the project's last commit
 /// holds with the secret in them (earlier template versions wrote it into source files).
-fn secret_committed(project: &Project, secret: Option<&str>) -> Result<Vec<String>> {
-    let (Some(secret), Some(held)) = (secret, &project.record.project.secret) else {
+fn secret_committed(project: &Project, in_git: bool, secret: Option<&str>) -> Result<Vec<String>> {
+    let (true, Some(secret), Some(held)) = (in_git, secret, &project.record.project.secret) else {
         return Ok(Vec::new());
     };
     let Some(committed) = crate::git::blobs::committed_blobs(&project.root, &held.files)? else {
@@ -529,6 +520,11 @@ fn locate_base(
     }
     if base.secret.is_none() {
         base.secret = base::find_secret(project)?;
+    }
+    if base.secret.is_none() && project.record.project.secret.is_some() {
+        base.note.get_or_insert_with(|| {
+            "the cookie secret is no longer in the files that held it: a new one is used".into()
+        });
     }
     Ok(base)
 }
