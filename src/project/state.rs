@@ -4,19 +4,25 @@
 //! written; and the lock that lets one run at a time write a project.
 //!
 //! The lock is `flock(LOCK_EX | LOCK_NB)` on `.scaffold/lock`, taken before a writing run reads
-//! anything it decides on and held to its end; the file says `pid <n>`. The kernel drops a
-//! flock when its process dies, so a killed run's lock is simply taken over. The run that held
-//! it removes the file as it lets go, and a run that takes a lock checks, once it holds it,
-//! that the file it locked is still the one at that name (else it locked a file just removed,
-//! and tries again): so the file can go without two runs ever both holding "the" lock, and a
-//! run that was refused, or changed nothing, leaves the project as it found it. Read-only
-//! commands never take it: they probe it with a shared lock released at once, to say that an
-//! update is running instead of calling it interrupted.
+//! anything it decides on and held to its end. A lock file is only ever locked, never written
+//! into, unless this run made it: a run that takes the lock makes a file of its own (created
+//! exclusively beside it, saying `pid <n>`, locked before anyone can see it) and puts it at
+//! `lock`, where nothing was, or over the file it has just locked there. So a lock file that
+//! came with a clone or an archive (a hard link to a file elsewhere, a read-only file) is
+//! locked as it is and then replaced, never written; and only a lock file scaffold made names
+//! a process. The kernel drops a flock when its process dies, so a killed run's lock is simply
+//! taken over. The run that held it removes the file as it lets go, and a run that takes a lock
+//! checks, once it holds it, that the file it locked is still the one at that name (else it
+//! locked a file just removed or replaced, and tries again): so the file can go without two
+//! runs ever both holding "the" lock, and a run that was refused, or changed nothing, leaves
+//! the project as it found it. Read-only commands never take it: they probe it with a shared
+//! lock released at once, to say that an update is running instead of calling it interrupted.
 
-use std::io::{Read as _, Seek as _, Write as _};
+use std::io::{Read as _, Seek as _};
 
 use anyhow::{Context as _, Result, anyhow};
 
+use super::disk::{is_dead, temp_name, temp_pid};
 use super::root::{Kind, Root, is_link_error};
 
 /// scaffold's folder in a project.
@@ -109,10 +115,12 @@ pub(crate) struct Lock {
 /// Refused at once (after a moment's grace for a status that is looking) when another run
 /// holds it, naming its process.
 ///
-/// In a project this user cannot write (a read-only mount, another user's folder) there is
-/// no lock to take, and none is needed: nothing this run does can mix the project, since any
-/// write it tries fails with its own error. Such a run goes on unlocked (an update with
-/// nothing to change still says so), unless another run holds the lock.
+/// In a project this user cannot write (a read-only mount, another user's folder: its root
+/// directory is not writable) there is no lock to take, and none is needed: nothing this run
+/// does can mix the project, since any write it tries fails with its own error. Such a run
+/// goes on unlocked (an update with nothing to change still says so), unless another run holds
+/// the lock. Only the root counts: a file or folder in `.scaffold/` that this user cannot
+/// write (one that came with a clone) is an error, never a reason to go on unlocked.
 pub(crate) fn lock(root: &Root) -> Result<Lock> {
     let mut made = false;
     let lock = take(root, &mut made);
@@ -120,7 +128,7 @@ pub(crate) fn lock(root: &Root) -> Result<Lock> {
         tidy(root);
     }
     match lock {
-        Err(e) if cannot_write(&e) => {
+        Err(_) if !root.writable() => {
             if let Some(Holder(pid)) = holder(root)? {
                 return Err(busy(root, pid));
             }
@@ -136,16 +144,6 @@ pub(crate) fn lock(root: &Root) -> Result<Lock> {
     }
 }
 
-/// Whether an error says this user cannot write there at all.
-fn cannot_write(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| {
-            io.kind() == std::io::ErrorKind::PermissionDenied
-                || io.kind() == std::io::ErrorKind::ReadOnlyFilesystem
-        })
-}
-
 /// The refusal while another run holds the lock.
 fn busy(root: &Root, pid: Option<u32>) -> anyhow::Error {
     anyhow!(
@@ -155,19 +153,64 @@ fn busy(root: &Root, pid: Option<u32>) -> anyhow::Error {
     )
 }
 
+/// A lock file this run made: created exclusively under a temporary name in `.scaffold/`,
+/// saying `pid <n>`, and locked before it is put at [`LOCK`]. Returns it and its name.
+fn fresh(root: &Root) -> std::io::Result<(std::fs::File, String)> {
+    let temp = format!("{DIR}/{}", temp_name());
+    let file = root.create_open(
+        &temp,
+        format!("pid {}\n", std::process::id()).as_bytes(),
+        0o600,
+    )?;
+    match try_lock(&file, true) {
+        Ok(true) => Ok((file, temp)),
+        other => {
+            let _ = root.unlink(&temp);
+            Err(other.err().unwrap_or_else(|| {
+                std::io::Error::other("its new lock file was locked by another process")
+            }))
+        }
+    }
+}
+
 fn take(root: &Root, made: &mut bool) -> Result<Lock> {
     let cannot = || format!("cannot lock `{}`", root.full(LOCK).display());
     let started = std::time::Instant::now();
+    let held = |file: std::fs::File, made: bool| -> Result<Lock> {
+        clear_dead_temps(root);
+        crate::util::hook::at("locked")?;
+        Ok(Lock {
+            root: root.try_clone().with_context(cannot)?,
+            file: Some(file),
+            made,
+        })
+    };
     loop {
         // (Again on every try: the run that held the lock may have removed the folder.)
         *made |= make(root)?;
-        let file = match root.open_lock(LOCK, true) {
+        let old = match root.open_lock(LOCK) {
             Ok(f) => f,
-            Err(e)
-                if super::root::is_missing(&e)
-                    && started.elapsed() < std::time::Duration::from_secs(2) =>
-            {
-                continue;
+            Err(e) if super::root::is_missing(&e) => {
+                // None there: this run's own, put where nothing is (or another run was
+                // quicker: look at its lock; or it removed the folder as it let go: again).
+                let put = fresh(root).and_then(|(file, temp)| {
+                    root.rename_new(&temp, LOCK)
+                        .map(|()| file)
+                        .inspect_err(|_| {
+                            let _ = root.unlink(&temp);
+                        })
+                });
+                match put {
+                    Ok(file) => return held(file, *made),
+                    Err(e)
+                        if (e.kind() == std::io::ErrorKind::AlreadyExists
+                            || super::root::is_missing(&e))
+                            && started.elapsed() < std::time::Duration::from_secs(2) =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(e).with_context(cannot),
+                }
             }
             Err(e) if is_link_error(&e) => return Err(refused(root, LOCK, Kind::Symlink)),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
@@ -175,34 +218,48 @@ fn take(root: &Root, made: &mut bool) -> Result<Lock> {
             }
             Err(e) => return Err(e).with_context(cannot),
         };
-        if try_lock(&file, true).with_context(cannot)? {
-            if !root.is_same(LOCK, &file).with_context(cannot)? {
-                // Locked a file its last holder removed as it let go: try the new one.
+        if try_lock(&old, true).with_context(cannot)? {
+            if !root.is_same(LOCK, &old).with_context(cannot)? {
+                // Locked a file its last holder removed (or replaced) as it let go: try the
+                // one there now.
                 continue;
             }
-            let mut file = file;
-            file.set_len(0).with_context(cannot)?;
-            file.write_all(format!("pid {}\n", std::process::id()).as_bytes())
-                .with_context(cannot)?;
-            crate::util::hook::at("locked")?;
-            return Ok(Lock {
-                root: root.try_clone().with_context(cannot)?,
-                file: Some(file),
-                made: *made,
-            });
+            // Held. The file there is replaced by this run's own, never written: it may be
+            // a hard link to a file elsewhere, or not this user's to write.
+            let (file, temp) = fresh(root).with_context(cannot)?;
+            if let Err(e) = root.rename(&temp, LOCK) {
+                let _ = root.unlink(&temp);
+                return Err(e).with_context(cannot);
+            }
+            return held(file, *made);
         }
         // A `status` probing the lock holds it for a moment: look again before refusing.
         if started.elapsed() > std::time::Duration::from_millis(500) {
-            return Err(busy(root, pid_in(&file)));
+            return Err(busy(root, pid_in(&old)));
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
-/// The process id a lock file names.
+/// Removes the temporary files of dead runs in `.scaffold/` (a lock file made by a run killed
+/// before it was put in place); for a run that holds the lock.
+fn clear_dead_temps(root: &Root) {
+    for (name, kind) in root.names(DIR).unwrap_or_default() {
+        if kind == Kind::File && temp_pid(&name).is_some_and(is_dead) {
+            let _ = root.unlink(&format!("{DIR}/{name}"));
+        }
+    }
+}
+
+/// The process id a lock file names: only a file scaffold made can (a regular file with one
+/// name, as scaffold makes them).
 fn pid_in(file: &std::fs::File) -> Option<u32> {
     let mut text = String::new();
     let mut file = file;
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::nlink(&file.metadata().ok()?) != 1 {
+        return None;
+    }
     file.rewind().ok()?;
     file.take(64).read_to_string(&mut text).ok()?;
     text.trim().strip_prefix("pid ")?.parse().ok()
@@ -271,7 +328,7 @@ pub(crate) fn holder(root: &Root) -> Result<Option<Holder>> {
     if !matches!(root.kind(DIR), Ok(Some(Kind::Dir))) {
         return Ok(None);
     }
-    let Ok(file) = root.open_lock(LOCK, false) else {
+    let Ok(file) = root.open_lock(LOCK) else {
         return Ok(None);
     };
     let cannot = || format!("cannot look at `{}`", root.full(LOCK).display());

@@ -976,3 +976,141 @@ fn new_force_over_an_interrupted_update_is_refused() {
     let out = run_in(&fx, "p", &["update", "--recover"]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// Security review, BROKEN 1: a hard link planted at `.scaffold/lock` (an archive or a clone
+/// can ship one, linked to a file outside the project or to one of the project's own) is never
+/// written through: every run that takes the lock (`update`, `--recover`, `new --force`)
+/// leaves both files byte for byte as they were. Failed before: the lock's target was
+/// truncated and held `pid <n>`.
+#[cfg(unix)]
+#[test]
+fn a_lock_planted_as_a_hard_link_is_never_written() {
+    for args in [
+        &["update", "-d", "flavour=chocolate"][..],
+        &["update", "--recover"],
+        &["new", "../t", ".", "--force", "--no-input", "-q"],
+    ] {
+        let fx = Fixture::new();
+        project(&fx, 2);
+        fx.write("outside.txt", "precious\n");
+        fx.write("p/mine.txt", "my own\n");
+        fs::create_dir(fx.path("p/.scaffold")).unwrap();
+        fs::hard_link(fx.path("outside.txt"), fx.path("p/.scaffold/lock")).unwrap();
+        // (`--recover` with nothing to recover says so, and fails.)
+        let fine = |out: &std::process::Output| {
+            out.status.success() || text(out).contains("has no interrupted update to recover")
+        };
+        let out = run_in(&fx, "p", args);
+        assert!(fine(&out), "{args:?}: {}", text(&out));
+        assert_eq!(read(&fx, "outside.txt"), "precious\n", "{args:?}");
+        // The same with a file of the project's own.
+        fs::remove_file(fx.path("p/.scaffold/lock")).ok();
+        fs::create_dir_all(fx.path("p/.scaffold")).unwrap();
+        fs::hard_link(fx.path("p/mine.txt"), fx.path("p/.scaffold/lock")).unwrap();
+        let out = run_in(&fx, "p", args);
+        assert!(fine(&out), "{args:?}: {}", text(&out));
+        assert_eq!(read(&fx, "p/mine.txt"), "my own\n", "{args:?}");
+        assert_eq!(read(&fx, "outside.txt"), "precious\n", "{args:?}");
+        fx.assert_canary();
+    }
+}
+
+/// A command run as another user (`nobody`, uid 65534) when the tests run as root (root may
+/// write any file, so a read-only one would not stop it), else as this user; with a state
+/// folder of its own.
+#[cfg(unix)]
+fn as_other_user(fx: &Fixture, dir: &str, state: &Path, args: &[&str]) -> Command {
+    let bin = assert_cmd::cargo::cargo_bin("scaffold");
+    let mut cmd = if crate::fixture::rustix_is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
+    cmd.current_dir(fx.path(dir))
+        .env("NO_COLOR", "1")
+        .env("SCAFFOLD_STATE_DIR", state)
+        .args(args)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Everything below `dir` (and `dir`) handed to `nobody` when the tests run as root.
+#[cfg(unix)]
+fn give_to_other_user(dir: &Path) {
+    if !crate::fixture::rustix_is_root() {
+        return;
+    }
+    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        std::os::unix::fs::lchown(e.path(), Some(65534), Some(65534)).unwrap();
+    }
+}
+
+/// Security review, BROKEN 2: a read-only `.scaffold/lock` (an archive keeps the mode) does
+/// not switch the lock off: while one update runs, a second one, `--recover` and `new
+/// --force` are refused naming it, and `status` says it is running. Failed before: the second
+/// run took "cannot open the lock for writing" to mean "this user cannot write the project"
+/// and went on unlocked (`--recover` ran under the live update).
+#[cfg(unix)]
+#[test]
+fn a_read_only_lock_file_still_locks() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    project(&fx, 3);
+    fs::set_permissions(fx.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir(fx.path("p/.scaffold")).unwrap();
+    fs::write(fx.path("p/.scaffold/lock"), "").unwrap();
+    fs::set_permissions(
+        fx.path("p/.scaffold/lock"),
+        fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
+    let state = fx.path("nobody-state");
+    fs::create_dir(&state).unwrap();
+    fs::set_permissions(&state, fs::Permissions::from_mode(0o700)).unwrap();
+    give_to_other_user(&fx.path("p"));
+    give_to_other_user(&fx.path("t"));
+    give_to_other_user(&state);
+    let flag = state.join("paused");
+    let mut first = as_other_user(&fx, "p", &state, &["update", "-d", "flavour=chocolate"])
+        .env(
+            "SCAFFOLD_TEST_PAUSE",
+            format!("rename#2@{}", flag.display()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = paused(&mut first, &flag);
+    let running = format!("another scaffold run (pid {pid}) is writing");
+    for args in [
+        &["update", "-d", "flavour=strawberry"][..],
+        &["update", "--recover"],
+        &["new", "../t", ".", "--force", "-q", "--no-input"],
+    ] {
+        let out = as_other_user(&fx, "p", &state, args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(&running), "{args:?}: {}", text(&out));
+    }
+    let out = as_other_user(&fx, "p", &state, &["status"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out).contains(&format!("an update of this project is running (pid {pid})")),
+        "{}",
+        text(&out)
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let out = as_other_user(&fx, "p", &state, &["update", "--recover"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_other_user(&fx, "p", &state, &["status", "--exit-code"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    fx.assert_canary();
+}
