@@ -206,6 +206,80 @@ fn a_cache_entry_that_is_a_link_is_never_followed() {
     fx.assert_canary();
 }
 
+/// Security review, BROKEN 3: whatever stands in a cache entry where the next fetch writes
+/// (`FETCH_HEAD` a symlink to a file outside, a hard link to one, a FIFO; a folder git writes
+/// into, or `packed-refs`, a symlink to one outside) is never written through, and nothing
+/// waits on a FIFO: the update fetches (the entry made again where need be) and the files
+/// outside stay byte for byte. Failed before: the victim was truncated and filled with
+/// fetch lines, the outside folder got refs, and a FIFO held every fetch for the git timeout.
+#[cfg(unix)]
+#[test]
+fn a_fetch_writes_nothing_through_a_cache_entry() {
+    type Plant = fn(&Fixture, &std::path::Path);
+    let cases: [(&str, Plant); 6] = [
+        ("FETCH_HEAD symlink", |fx, e| {
+            std::os::unix::fs::symlink(fx.path("victim.txt"), e.join("FETCH_HEAD")).unwrap();
+        }),
+        ("FETCH_HEAD hard link", |fx, e| {
+            fs::hard_link(fx.path("victim.txt"), e.join("FETCH_HEAD")).unwrap();
+        }),
+        ("FETCH_HEAD fifo", |_, e| {
+            let made = std::process::Command::new("mkfifo")
+                .arg(e.join("FETCH_HEAD"))
+                .status();
+            assert!(made.unwrap().success());
+        }),
+        ("packed-refs symlink", |fx, e| {
+            let _ = fs::remove_file(e.join("packed-refs"));
+            std::os::unix::fs::symlink(fx.path("victim.txt"), e.join("packed-refs")).unwrap();
+        }),
+        ("refs/tags symlink", |fx, e| {
+            let _ = fs::remove_dir_all(e.join("refs/tags"));
+            std::os::unix::fs::symlink(fx.path("outside"), e.join("refs/tags")).unwrap();
+        }),
+        ("objects/pack symlink", |fx, e| {
+            let _ = fs::remove_dir_all(e.join("objects/pack"));
+            std::os::unix::fs::symlink(fx.path("outside"), e.join("objects/pack")).unwrap();
+        }),
+    ];
+    for (what, plant) in cases {
+        let fx = Fixture::new();
+        let url = published(&fx, "house");
+        let out = new_from(&fx, &url, "p");
+        assert!(out.status.success(), "{}", said(&out));
+        // A new tag upstream: the next fetch has something to write.
+        git(&fx.path("house-work"), &["tag", "v9"]);
+        git(
+            &fx.path("house-work"),
+            &["push", "-q", "../house.git", "v9"],
+        );
+        fx.write("victim.txt", "precious\n");
+        fx.write("outside/keep.txt", "outside\n");
+        let e = entry(&fx);
+        let _ = fs::remove_file(e.join("FETCH_HEAD"));
+        plant(&fx, &e);
+        let before = state(&fx.path("outside"));
+        let start = std::time::Instant::now();
+        let out = fx
+            .run()
+            .current_dir(fx.path("p"))
+            .env("SCAFFOLD_GIT_TIMEOUT", "20")
+            .args(["update", "--no-input"])
+            .timeout(Duration::from_secs(90))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}: {}", said(&out));
+        assert!(start.elapsed() < Duration::from_secs(15), "{what}: waited");
+        assert_eq!(
+            fs::read_to_string(fx.path("victim.txt")).unwrap(),
+            "precious\n",
+            "{what}"
+        );
+        assert_unchanged(&before, &state(&fx.path("outside")), what);
+        fx.assert_canary();
+    }
+}
+
 /// The project `p` made from template `t` (`files`), and `v2/t` beside it (`v2`).
 fn project(fx: &Fixture, files: &[(&str, &str)], v2: &[(&str, &str)]) {
     fx.template("t", HEAD, files);
