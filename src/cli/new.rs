@@ -245,6 +245,9 @@ fn print(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Option<&Pa
             names.join(", "),
             dir.display()
         ));
+        if let Ok(root) = crate::project::root::Root::open(&req.dest) {
+            term::out(format!("{}.", crate::project::journal::backups_note(&root)));
+        }
     }
     if let Some(note) = &made.secret_note {
         term::out(format!("Note: {note}."));
@@ -283,6 +286,12 @@ fn print_json(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Optio
     let backup = kept
         .or(made.keep_in.as_deref())
         .map(|d| d.display().to_string());
+    // How many backups the destination holds once this one is kept (scaffold never removes
+    // one).
+    let backups = kept.map(|_| {
+        crate::project::root::Root::open(&req.dest)
+            .map_or(0, |root| crate::project::journal::backup_count(&root))
+    });
     term::out_json(&json!({
         "template": t.manifest.name,
         "dest": req.dest.display().to_string(),
@@ -292,6 +301,7 @@ fn print_json(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Optio
         "refused": refusal,
         "files": files,
         "backup": backup,
+        "backups": backups,
         "secret_note": made.secret_note,
         "variables": vars,
         "next_steps": rendered.next_steps,

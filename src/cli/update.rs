@@ -56,7 +56,7 @@ pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     }
     let backup = update::apply(&project, &prepared, !args.no_backup)?;
     if !args.json {
-        print_done(&prepared, backup.as_deref(), args.quiet);
+        print_done(&project.dir, &prepared, backup.as_deref(), args.quiet);
     }
     if prepared.record.pending.is_empty() {
         Ok(())
@@ -120,6 +120,7 @@ fn recover(start: &Path) -> Result<()> {
                 "The previous contents of the files {what} are in `{}`.",
                 b.display()
             ));
+            term::out(format!("{}.", crate::project::journal::backups_note(&dir)));
         })
     };
     if done.finished {
@@ -350,7 +351,12 @@ fn print_json(p: &Prepared, dry_run: bool) {
 }
 
 /// What an update did, and what is left to do.
-fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
+fn print_done(
+    root: &crate::project::root::Root,
+    p: &Prepared,
+    backup: Option<&std::path::Path>,
+    quiet: bool,
+) {
     let conflicts = &p.record.pending;
     if quiet && conflicts.is_empty() {
         return;
@@ -366,6 +372,7 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
             "The previous contents of every changed file are in `{}`.",
             dir.display()
         ));
+        term::out(format!("{}.", crate::project::journal::backups_note(root)));
     }
     if !conflicts.is_empty() {
         term::out("");

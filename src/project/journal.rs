@@ -511,17 +511,59 @@ pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
     Ok(kept)
 }
 
-/// The folder the next backup of the project at `root` goes to, `.scaffold/backup/<n>` (one
-/// more than the highest there now), relative to the root.
-pub(crate) fn next_backup(root: &Root) -> Result<String> {
-    let n = root
+/// The highest number scaffold gives a backup folder: names with more digits, or not written
+/// as scaffold writes numbers (`0`, `007`, `+1`), are not scaffold's and not counted.
+const MAX_BACKUP: u64 = 999_999_999;
+
+/// The number of a backup folder scaffold made, from its name.
+fn backup_number(name: &str) -> Option<u64> {
+    let plain = !name.is_empty()
+        && name.len() <= 9
+        && !name.starts_with('0')
+        && name.bytes().all(|b| b.is_ascii_digit());
+    plain.then(|| name.parse().ok()).flatten()
+}
+
+/// The numbers of the backup folders in `.scaffold/backup/` of the project at `root`.
+fn backup_numbers(root: &Root) -> Result<std::collections::BTreeSet<u64>> {
+    Ok(root
         .names(BACKUPS)
         .with_context(|| format!("cannot look at `{}`", root.full(BACKUPS).display()))?
         .iter()
-        .filter_map(|(name, _)| name.parse::<u64>().ok())
-        .max()
-        .unwrap_or(0)
-        + 1;
+        .filter_map(|(name, _)| backup_number(name))
+        .collect())
+}
+
+/// How many backups `.scaffold/backup/` of the project at `root` holds (folders numbered as
+/// scaffold numbers them).
+pub(crate) fn backup_count(root: &Root) -> usize {
+    backup_numbers(root).map_or(0, |n| n.len())
+}
+
+/// What to tell the user once a run has kept a backup in the project at `root`: how many
+/// backups there are, and that removing them is theirs to do (scaffold never removes one: a
+/// backup may hold the only copy of work).
+pub(crate) fn backups_note(root: &Root) -> String {
+    let n = backup_count(root);
+    format!(
+        "`{}` holds {n} backup{}; scaffold never removes them: delete those you no longer need \
+         (`rm -r {BACKUPS}/<n>`)",
+        root.full(BACKUPS).display(),
+        crate::util::text::plural(n)
+    )
+}
+
+/// The folder the next backup of the project at `root` goes to, `.scaffold/backup/<n>` (one
+/// more than the highest there now; once that is [`MAX_BACKUP`], the lowest free number),
+/// relative to the root. Names scaffold never gives are not counted, so no number a clone
+/// brings can make the next one wrap or be taken.
+pub(crate) fn next_backup(root: &Root) -> Result<String> {
+    let used = backup_numbers(root)?;
+    let n = match used.last() {
+        None => 1,
+        Some(&max) if max < MAX_BACKUP => max + 1,
+        Some(_) => (1..=MAX_BACKUP).find(|n| !used.contains(n)).unwrap_or(1),
+    };
     Ok(format!("{BACKUPS}/{n}"))
 }
 
@@ -547,14 +589,10 @@ pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
             k.refusal().unwrap_or("is not a folder")
         ),
     }
-    let dest = loop {
-        let dest = next_backup(root)?;
-        match root.mkdir(&dest, 0o700) {
-            Ok(()) => break dest,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", full(&dest))),
-        }
-    };
+    // (The lock is held: no other run numbers a backup meanwhile.)
+    let dest = next_backup(root)?;
+    root.mkdir(&dest, 0o700)
+        .with_context(|| format!("cannot create `{}`", full(&dest)))?;
     let kept = (|| -> Result<()> {
         for path in paths {
             let copy = format!("{dest}/{path}");
@@ -589,6 +627,26 @@ pub(crate) fn drop_copies(root: &Root, dir: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backup_numbers_are_only_scaffold_s() {
+        for (name, want) in [
+            ("1", Some(1)),
+            ("42", Some(42)),
+            ("999999999", Some(999_999_999)),
+            ("0", None),
+            ("007", None),
+            ("+1", None),
+            ("-1", None),
+            ("1000000000", None),
+            ("18446744073709551615", None),
+            ("99999999999999999999999", None),
+            ("1a", None),
+            ("", None),
+        ] {
+            assert_eq!(backup_number(name), want, "{name}");
+        }
+    }
 
     #[test]
     fn lists_round_trip_and_garbage_is_refused() {

@@ -1114,3 +1114,62 @@ fn a_read_only_lock_file_still_locks() {
     assert!(out.status.success(), "{}", text(&out));
     fx.assert_canary();
 }
+
+/// Security review, BROKEN 4: backup folders a clone brings with numbers scaffold would never
+/// give (`18446744073709551615`, the largest there is; `0`, not empty) neither wedge an
+/// update nor make `new --force` spin: each finishes, keeping its backup in a new folder, and
+/// the next update goes through. Failed before: the next number wrapped to `0` (a debug
+/// build panicked on the overflow); `new --force` looped forever holding the lock, and an
+/// update could not put its journal away, so that every later run said to recover.
+#[cfg(unix)]
+#[test]
+fn backup_numbers_from_a_clone_wedge_nothing() {
+    for args in [
+        &["update", "-d", "flavour=chocolate"][..],
+        &["new", "../t", ".", "--force", "--no-input"],
+    ] {
+        let fx = Fixture::new();
+        project(&fx, 2);
+        // (`new --force` keeps the files it overwrites that were edited; an update outside
+        // git, every file it changes.)
+        let (edited, was) = if args[0] == "new" {
+            fx.write("p/top.txt", "top vanilla, edited\n");
+            ("top.txt", "top vanilla, edited\n")
+        } else {
+            ("f/0000.txt", "vanilla\n")
+        };
+        fx.write("p/.scaffold/backup/0/x", "planted\n");
+        fs::create_dir_all(fx.path("p/.scaffold/backup/18446744073709551615")).unwrap();
+        fs::create_dir_all(fx.path("p/.scaffold/backup/999999999")).unwrap();
+        let out = run_in(&fx, "p", args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(!fx.path("p/.scaffold/journal").exists(), "{args:?}");
+        assert_eq!(read(&fx, "p/.scaffold/backup/0/x"), "planted\n");
+        let kept: Vec<String> = fs::read_dir(fx.path("p/.scaffold/backup"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !["0", "18446744073709551615", "999999999"].contains(&n.as_str()))
+            .collect();
+        assert_eq!(kept.len(), 1, "{args:?}: {kept:?}");
+        // The report says how many backups there are, and that removing them is the user's.
+        assert!(
+            text(&out).contains(
+                ".scaffold/backup` holds 2 backups; scaffold never removes them: delete those \
+                 you no longer need"
+            ),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            read(&fx, &format!("p/.scaffold/backup/{}/{edited}", kept[0])),
+            was,
+            "{args:?}"
+        );
+        let out = run_in(&fx, "p", &["update", "-d", "flavour=mint"]);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains("holds 3 backups"), "{}", text(&out));
+        assert_eq!(read(&fx, "p/f/0001.txt"), "mint\n");
+        fx.assert_canary();
+    }
+}
