@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::disk::{STAGING_PREFIX, is_dead, temp_pid};
+use super::disk::{MAX_COMPARED_BYTES, STAGING_PREFIX, is_dead, temp_pid};
 use super::record::{Record, State};
+use super::root::{Found, Root};
 use crate::sources::source::Origin;
 use crate::template::manifest::Loaded;
 use crate::template::render::OutFile;
@@ -319,9 +320,12 @@ pub(crate) fn plan(
                     .collect()
             })
             .unwrap_or_default();
+        // Opened once: what is there is read below it, never through a symlink, within a
+        // bound.
+        let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
         for file in files {
             let (action, yours) = existing_action(
-                dest,
+                &root,
                 &file,
                 private.contains(&file.path),
                 recorded.get(file.path.as_str()),
@@ -402,30 +406,48 @@ pub(crate) fn parent_of(dest: &Path) -> PathBuf {
 /// In an existing destination: every directory on the way must be a real directory, and the
 /// target, if present, a regular file. Returns the action, and for an overwrite whether the
 /// file there is the user's: not the bytes `recorded` (the blob the answers file names for
-/// it) says scaffold wrote.
+/// it) says scaffold wrote. What is there is read within [`MAX_COMPARED_BYTES`] (a larger
+/// file is not what scaffold wrote: it is the user's), never through a symlink.
 fn existing_action(
-    dest: &Path,
+    root: &Root,
     file: &OutFile,
     private: bool,
     recorded: Option<&&str>,
 ) -> Result<(Action, bool)> {
-    let action = existing_target(dest, file, private)?;
+    let action = existing_target(root, file, private)?;
     let yours = action == Action::Overwrite
         && match recorded {
             None => true,
-            Some(blob) => {
-                let at = dest.join(&file.path);
-                let current =
-                    fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
-                crate::util::hash::blob_id(&current)? != **blob
-            }
+            Some(blob) => match read_there(root, &file.path, MAX_COMPARED_BYTES)? {
+                Some(current) => crate::util::hash::blob_id(&current)? != **blob,
+                None => true,
+            },
         };
     Ok((action, yours))
 }
 
+/// The bytes of the regular file `rel` in the destination, or `None` when it is larger than
+/// `max` bytes (never read); an error naming it when it is not a regular file any more.
+fn read_there(root: &Root, rel: &str, max: u64) -> Result<Option<Vec<u8>>> {
+    let at = || root.full(rel).display().to_string();
+    match root
+        .read(rel, max)
+        .with_context(|| format!("cannot read `{}`", at()))?
+    {
+        Found::File { bytes, .. } => Ok(Some(bytes)),
+        Found::TooBig(_) => Ok(None),
+        Found::Missing => bail!("`{}` went away while scaffold looked at it", at()),
+        Found::Refused { at: there, why } => bail!(
+            "`{}` {why}; the template writes a file at `{}`",
+            root.full(&there).display(),
+            at()
+        ),
+    }
+}
+
 /// What writing `file` into an existing destination does (`private`: it holds the secret).
-fn existing_target(dest: &Path, file: &OutFile, private: bool) -> Result<Action> {
-    let mut at = dest.to_path_buf();
+fn existing_target(root: &Root, file: &OutFile, private: bool) -> Result<Action> {
+    let mut at = root.path().to_path_buf();
     let parts: Vec<&str> = file.path.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
         at.push(part);
@@ -459,8 +481,10 @@ fn existing_target(dest: &Path, file: &OutFile, private: bool) -> Result<Action>
             if meta.len() != file.contents.len() as u64 {
                 return Ok(Action::Overwrite);
             }
-            let current =
-                fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
+            // (As long as what is written: grown since, it is not the same.)
+            let Some(current) = read_there(root, &file.path, file.contents.len() as u64)? else {
+                return Ok(Action::Overwrite);
+            };
             let same = current == file.contents
                 && crate::util::read::is_executable(&meta) == file.executable
                 && !(private && others_may_read(&meta));

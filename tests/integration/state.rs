@@ -1173,3 +1173,40 @@ fn backup_numbers_from_a_clone_wedge_nothing() {
         fx.assert_canary();
     }
 }
+
+/// Security review, BROKEN 5: `new --force` over a project compares what is there with what
+/// it would write, reading each file within the bound the README gives (256 MiB): a 3 GiB
+/// generated file counts as the user's (kept first, and named), is never read whole, and no
+/// error blames the template. Failed before: it was read whole, and the run died with
+/// "rendering template `t` needed more than 512 MiB of memory".
+#[cfg(unix)]
+#[test]
+fn new_force_reads_what_is_there_within_a_bound() {
+    let fx = Fixture::new();
+    project(&fx, 1);
+    fs::File::options()
+        .write(true)
+        .open(fx.path("p/top.txt"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    for args in [
+        &["new", "./t", "p", "--force", "--no-input", "--dry-run"][..],
+        &["new", "./t", "p", "--force", "--no-input"],
+    ] {
+        let start = Instant::now();
+        // 2 GiB of address space: a read of the whole file could not even be tried.
+        let out = crate::fixture::run_limited(&fx, 2 * 1024 * 1024, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("memory"), "{args:?}: {}", text(&out));
+        assert!(start.elapsed() < Duration::from_secs(30), "{args:?}");
+    }
+    assert_eq!(read(&fx, "p/top.txt"), "top vanilla\n");
+    assert_eq!(
+        fs::metadata(fx.path("p/.scaffold/backup/1/top.txt"))
+            .unwrap()
+            .len(),
+        3 << 30
+    );
+    fx.assert_canary();
+}
