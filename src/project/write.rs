@@ -51,10 +51,23 @@ pub(crate) fn apply(plan: &Plan, private: &[String]) -> Result<()> {
     }
 }
 
-/// Whether a staging folder was left by a run that is no longer alive. Folders without
-/// scaffold's marker, or whose run cannot be proven dead, are left alone.
+/// Whether a staging folder was left by a run of this user's that is no longer alive.
+/// Folders that are not this user's, without scaffold's marker, or whose run cannot be proven
+/// dead, are left alone. The folder the staging folder is in may be anyone's (`/tmp`, an
+/// unpacked archive): the marker is read as the small regular file scaffold writes, never
+/// through a symlink, never waited on (a FIFO), never more than a few bytes of it.
 fn is_stale_staging(dir: &Path) -> bool {
-    let Ok(marker) = fs::read_to_string(dir.join(STAGING_MARKER)) else {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return false;
+    };
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::uid(&meta) != rustix::process::geteuid().as_raw() {
+        return false;
+    }
+    if !meta.is_dir() {
+        return false;
+    }
+    let Ok(marker) = crate::util::read::read_small(&dir.join(STAGING_MARKER), 64) else {
         return false;
     };
     marker
