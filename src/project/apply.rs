@@ -394,6 +394,10 @@ pub(crate) fn recover(root: &Root) -> Result<Option<Recovered>> {
             "{}",
             Unfinished::Untrusted(why).message(Some(root.path()))
         )),
+        Journal::Unchecked(why) => Err(anyhow!(
+            "{}",
+            Unfinished::Unchecked(why).message(Some(root.path()))
+        )),
         Journal::Trusted(list) => replay(root, &list).map(Some),
     }
 }

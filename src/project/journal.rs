@@ -198,29 +198,122 @@ thread_local! {
 
 const KEY_BYTES: usize = 32;
 
-/// This user's journal key, if there is one (a key that is not 32 bytes of a regular file is
-/// none).
-fn read_key(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() != KEY_BYTES as u64 {
-        return None;
-    }
-    let mut key = Vec::with_capacity(KEY_BYTES);
-    file.take(KEY_BYTES as u64).read_to_end(&mut key).ok()?;
-    (key.len() == KEY_BYTES).then_some(key)
+/// What is at the journal key's place.
+enum KeyFile {
+    /// Nothing yet (and its folder, if there, is fit to hold one).
+    Missing,
+    /// The key.
+    Found(Vec<u8>),
+    /// Something scaffold will not use as a key, and why (a sentence naming it).
+    Unsafe(String),
 }
 
-/// This user's journal key, made (32 bytes from the OS, mode 600) if there is none yet.
+/// The rule a key is held to, for messages.
+const KEY_RULE: &str = "the key must be a regular file of 32 bytes, mode 600, owned by you, \
+                        in a folder no one else can write";
+
+/// Whether the folder that holds (or will hold) the key is fit for it: this user's, and no
+/// one else may write it (else anyone could replace the key). `None` when it is, or is not
+/// there yet.
+fn unsafe_key_folder(dir: &std::path::Path) -> Option<String> {
+    // (Followed if a link: where the user keeps state is theirs to arrange.)
+    let meta = std::fs::metadata(dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let mode = meta.mode() & 0o777;
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Some(format!(
+                "scaffold's state folder `{}` (which holds `journal.key`) is owned by another \
+                 user; {KEY_RULE}: set SCAFFOLD_STATE_DIR to a folder of yours",
+                dir.display()
+            ));
+        }
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "scaffold's state folder `{}` (which holds `journal.key`) is writable by \
+                 others (mode {mode:o}); {KEY_RULE}: `chmod 700` it",
+                dir.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    None
+}
+
+/// This user's journal key, read as the small private file scaffold makes: opened without
+/// following a link or waiting on a FIFO, a regular file of [`KEY_BYTES`], mode 600, this
+/// user's, in a folder [`unsafe_key_folder`] accepts. Anything else is [`KeyFile::Unsafe`].
+fn read_key(path: &std::path::Path) -> KeyFile {
+    use std::io::Read as _;
+    if let Some(why) = path.parent().and_then(unsafe_key_folder) {
+        return KeyFile::Unsafe(why);
+    }
+    let not = |why: String| {
+        KeyFile::Unsafe(format!(
+            "scaffold's journal key `{}` {why}; {KEY_RULE}: look at it, then remove it (the \
+             next update makes a new one; a journal it marked can then not be replayed)",
+            path.display()
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return KeyFile::Missing,
+        Err(e) => {
+            return not(match std::fs::symlink_metadata(path) {
+                Ok(m) => crate::util::read::refusal(m.file_type())
+                    .map_or_else(|| format!("cannot be read ({e})"), str::to_string),
+                Err(_) => format!("cannot be read ({e})"),
+            });
+        }
+    };
+    let Ok(meta) = file.metadata() else {
+        return not("cannot be looked at".to_string());
+    };
+    if let Some(why) = crate::util::read::refusal(meta.file_type()) {
+        return not(why.to_string());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return not("is owned by another user".to_string());
+        }
+        let mode = meta.mode() & 0o777;
+        if mode != 0o600 {
+            return not(format!("has mode {mode:o}"));
+        }
+    }
+    if meta.len() != KEY_BYTES as u64 {
+        return not(format!("holds {} bytes", meta.len()));
+    }
+    let mut key = Vec::with_capacity(KEY_BYTES);
+    match file.take(KEY_BYTES as u64).read_to_end(&mut key) {
+        Ok(KEY_BYTES) => KeyFile::Found(key),
+        _ => not("cannot be read whole".to_string()),
+    }
+}
+
+/// This user's journal key, made (32 bytes from the OS, mode 600, in a folder made 700) if
+/// there is none yet; one that is not as scaffold makes them is refused, naming it.
 fn key_or_make() -> Result<Vec<u8>> {
     let path = key_path().ok_or_else(|| {
         anyhow!(
             "no place for scaffold's journal key: set SCAFFOLD_STATE_DIR, XDG_STATE_HOME or HOME"
         )
     })?;
-    if let Some(key) = read_key(&path) {
-        return Ok(key);
+    match read_key(&path) {
+        KeyFile::Found(key) => return Ok(key),
+        KeyFile::Unsafe(why) => bail!("{why}"),
+        KeyFile::Missing => {}
     }
     let cannot = || format!("cannot make scaffold's journal key `{}`", path.display());
     if let Some(dir) = path.parent() {
@@ -229,6 +322,9 @@ fn key_or_make() -> Result<Vec<u8>> {
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir).with_context(cannot)?;
+        if let Some(why) = unsafe_key_folder(dir) {
+            bail!("{why}");
+        }
     }
     let mut key = vec![0u8; KEY_BYTES];
     getrandom::fill(&mut key)
@@ -237,8 +333,11 @@ fn key_or_make() -> Result<Vec<u8>> {
     match super::disk::create_new(&path, &key, 0o600) {
         Ok(()) => Ok(key),
         // Another run made it meanwhile.
-        Err(_) if path.exists() => read_key(&path).with_context(cannot),
-        Err(e) => Err(e).with_context(cannot),
+        Err(e) => match read_key(&path) {
+            KeyFile::Found(key) => Ok(key),
+            KeyFile::Unsafe(why) => bail!("{why}"),
+            KeyFile::Missing => Err(e).with_context(cannot),
+        },
     }
 }
 
@@ -263,6 +362,8 @@ pub(super) enum Journal {
     Trusted(List),
     /// Anything else, and why it is not trusted.
     Untrusted(String),
+    /// A journal that cannot be checked: this user's key is not fit to check it with (why).
+    Unchecked(String),
 }
 
 /// Looks at the journal, reading its list as a bounded regular file and checking its mark.
@@ -316,8 +417,12 @@ pub(super) fn inspect(root: &Root) -> Result<Journal> {
     else {
         return not_ours("its list has no mark");
     };
-    let Some(key) = key_path().and_then(|p| read_key(&p)) else {
-        return not_ours("this user has no journal key to check its mark with");
+    let key = match key_path().map(|p| read_key(&p)) {
+        Some(KeyFile::Found(key)) => key,
+        Some(KeyFile::Unsafe(why)) => return Ok(Journal::Unchecked(why)),
+        None | Some(KeyFile::Missing) => {
+            return not_ours("this user has no journal key to check its mark with");
+        }
     };
     if mark(&key, root, body)? != mac {
         return not_ours("its mark does not check");
@@ -337,6 +442,8 @@ pub(crate) enum Unfinished {
     Interrupted,
     /// A journal scaffold will not replay, and why.
     Untrusted(String),
+    /// A journal scaffold cannot check, since this user's journal key is not fit (why).
+    Unchecked(String),
 }
 
 impl Unfinished {
@@ -363,15 +470,20 @@ impl Unfinished {
                 root.map(|r| format!("in `{}`: ", r.display()))
                     .unwrap_or_default()
             ),
+            Unfinished::Unchecked(why) => format!(
+                "an update of {project} did not finish, and its journal `{JOURNAL}` cannot be \
+                 checked: {why}"
+            ),
         }
     }
 
-    /// A word for scripts: `running`, `interrupted`, `untrusted`.
+    /// A word for scripts: `running`, `interrupted`, `untrusted`, `unchecked`.
     pub(crate) fn state(&self) -> &'static str {
         match self {
             Unfinished::Running(_) => "running",
             Unfinished::Interrupted => "interrupted",
             Unfinished::Untrusted(_) => "untrusted",
+            Unfinished::Unchecked(_) => "unchecked",
         }
     }
 }
@@ -391,6 +503,7 @@ fn journal_state(root: &Root) -> Result<Option<Unfinished>> {
         Journal::None => None,
         Journal::Trusted(_) => Some(Unfinished::Interrupted),
         Journal::Untrusted(why) => Some(Unfinished::Untrusted(why)),
+        Journal::Unchecked(why) => Some(Unfinished::Unchecked(why)),
     })
 }
 

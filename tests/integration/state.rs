@@ -1210,3 +1210,114 @@ fn new_force_reads_what_is_there_within_a_bound() {
     );
     fx.assert_canary();
 }
+
+/// Security review, weak point on the journal key: the key is read as the small private file
+/// scaffold makes (no link followed, no FIFO waited on, 32 bytes, mode 600, this user's, in a
+/// folder no one else can write); anything else is refused naming the key and the rule, at
+/// once, before anything is written, and never trusted to check a journal. Failed before: a
+/// FIFO there held `--recover` for good while it held the lock, and a key others could read
+/// (or write, through its folder) was used as it was.
+#[cfg(unix)]
+#[test]
+fn the_journal_key_is_read_only_as_the_private_file_scaffold_makes() {
+    use std::os::unix::fs::PermissionsExt;
+    /// Something done to the key or its folder.
+    type Plant<'a> = Box<dyn Fn() + 'a>;
+    let fx = Fixture::new();
+    project(&fx, 3);
+    killed_at(&fx, "p", &["update", "-d", "flavour=chocolate"], "rename#2");
+    let key = fx.state_dir.path().join("journal.key");
+    let good = fs::read(&key).unwrap();
+    let before = state(&fx.path("p"));
+    let set_mode = |p: &Path, mode: u32| {
+        fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let mut cases: Vec<(&str, Plant, &str)> = vec![
+        (
+            "fifo",
+            Box::new(|| {
+                fs::remove_file(&key).unwrap();
+                let made = Command::new("mkfifo").arg(&key).status();
+                assert!(made.unwrap().success());
+            }),
+            "is not a regular file",
+        ),
+        (
+            "symlink",
+            Box::new(|| {
+                fs::remove_file(&key).unwrap();
+                std::os::unix::fs::symlink("/dev/zero", &key).unwrap();
+            }),
+            "is a symlink",
+        ),
+        (
+            "readable by others",
+            Box::new(|| set_mode(&key, 0o644)),
+            "mode 644",
+        ),
+        (
+            "its folder writable by others",
+            Box::new(|| set_mode(fx.state_dir.path(), 0o777)),
+            "writable by others",
+        ),
+    ];
+    if crate::fixture::rustix_is_root() {
+        cases.push((
+            "another user's",
+            Box::new(|| std::os::unix::fs::lchown(&key, Some(65534), Some(65534)).unwrap()),
+            "owned by another user",
+        ));
+    }
+    for (what, plant, rule) in cases {
+        plant();
+        for args in [
+            &["update", "--recover"][..],
+            &["update", "-d", "flavour=mint"],
+        ] {
+            let out = run_in(&fx, "p", args);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{what} {args:?}: {}",
+                text(&out)
+            );
+            assert!(
+                text(&out).contains("journal.key") && text(&out).contains(rule),
+                "{what} {args:?}: {}",
+                text(&out)
+            );
+        }
+        let out = run_in(&fx, "p", &["status"]);
+        assert!(
+            text(&out).contains("journal.key") && text(&out).contains(rule),
+            "{what}: {}",
+            text(&out)
+        );
+        let mut now = state(&fx.path("p"));
+        now.remove(".scaffold/lock");
+        let mut was = before.clone();
+        was.remove(".scaffold/lock");
+        assert_unchanged(&was, &now, what);
+        // Put right again.
+        set_mode(fx.state_dir.path(), 0o700);
+        let _ = fs::remove_file(&key);
+        fs::write(&key, &good).unwrap();
+        set_mode(&key, 0o600);
+    }
+    let out = run_in(&fx, "p", &["update", "--recover"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(read(&fx, "p/top.txt"), "top vanilla\n");
+    // With no journal, an update that would write one is refused first, changing nothing.
+    set_mode(&key, 0o640);
+    let files = project_files(&fx, "p");
+    let out = run_in(&fx, "p", &["update", "-d", "flavour=mint"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("journal.key` has mode 640"),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(&files, &project_files(&fx, "p"), "refused for its key");
+    assert!(!fx.path("p/.scaffold/journal").exists());
+    fx.assert_canary();
+}
