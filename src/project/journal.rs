@@ -538,7 +538,7 @@ fn clear_dead_journals(root: &Root) {
 /// file about to be replaced or removed, then renamed into place whole.
 pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
     // (There already, unless this user cannot write the project: then this says so.)
-    state::make(root)?;
+    state::ready(root)?;
     let key = key_or_make()?;
     let body = list.body();
     let text = format!("{FORMAT}\nmac {}\n{body}", mark(&key, root, &body)?);
@@ -616,7 +616,7 @@ pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
         root.rename(FILES, &dest)
             .with_context(|| format!("cannot keep `{}`", full(&dest)))?;
         // Made by an older scaffold without it: git leaves the folder out all the same.
-        state::ignore(root);
+        let _ = state::ignore(root);
         kept = Some(root.full(&dest));
     }
     root.remove_tree(JOURNAL)
@@ -687,7 +687,7 @@ pub(crate) fn next_backup(root: &Root) -> Result<String> {
 /// file), or copied where links are not possible.
 pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
     let full = |rel: &str| root.full(rel).display().to_string();
-    state::make(root)?;
+    state::ready(root)?;
     match root
         .kind(BACKUPS)
         .with_context(|| format!("cannot look at `{}`", full(BACKUPS)))?

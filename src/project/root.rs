@@ -324,6 +324,30 @@ mod sys {
             .is_ok()
         }
 
+        /// The owner and permission bits of `rel` (never following a symlink), if anything
+        /// is there.
+        pub(crate) fn owner_and_mode(&self, rel: &str) -> io::Result<Option<(u32, u32)>> {
+            let (dir, name) = match self.parent(rel) {
+                Ok(p) => p,
+                Err(e) if super::is_missing(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => Ok(Some((st.st_uid, st.st_mode & 0o7777))),
+                Err(e) if super::is_missing(&io::Error::from(e)) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        }
+
+        /// Sets the permission bits of the directory `rel`, opened without following a
+        /// symlink.
+        pub(crate) fn chmod_dir(&self, rel: &str, mode: u32) -> io::Result<()> {
+            Ok(rustix::fs::fchmod(
+                self.dir(rel)?,
+                Mode::from_raw_mode(mode),
+            )?)
+        }
+
         /// Whether `rel` is (still) the very file open as `file`.
         pub(crate) fn is_same(&self, rel: &str, file: &std::fs::File) -> io::Result<bool> {
             let open = meta_of(&rustix::fs::fstat(file)?).id;
@@ -702,6 +726,16 @@ mod sys {
         /// Whether the root directory may be written.
         pub(crate) fn writable(&self) -> bool {
             std::fs::metadata(&self.path).is_ok_and(|m| !m.permissions().readonly())
+        }
+
+        /// Off Unix, owners and modes are not told.
+        pub(crate) fn owner_and_mode(&self, _rel: &str) -> io::Result<Option<(u32, u32)>> {
+            Ok(None)
+        }
+
+        /// Off Unix, modes are left as they are.
+        pub(crate) fn chmod_dir(&self, _rel: &str, _mode: u32) -> io::Result<()> {
+            Ok(())
         }
 
         /// Off Unix, a file is taken to be the one still there.

@@ -20,10 +20,10 @@
 
 use std::io::{Read as _, Seek as _};
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::disk::{is_dead, temp_name, temp_pid};
-use super::root::{Kind, Root, is_link_error};
+use super::root::{Found, Kind, Root, is_link_error};
 
 /// scaffold's folder in a project.
 pub(crate) const DIR: &str = ".scaffold";
@@ -66,15 +66,15 @@ pub(crate) fn exists(root: &Root) -> Result<bool> {
 }
 
 /// Makes `.scaffold/` (mode 700, with its `.gitignore` first) unless it is there; either way
-/// checks that it and the entries scaffold writes through are what scaffold made. Returns
-/// whether it was made now.
+/// checks that it and the entries scaffold writes through are what scaffold made, and that
+/// it is this user's ([`own`]). Returns whether it was made now.
 pub(crate) fn make(root: &Root) -> Result<bool> {
     let made = if exists(root)? {
         false
     } else {
         match root.mkdir(DIR, 0o700) {
             Ok(()) => {
-                ignore(root);
+                ignore(root)?;
                 true
             }
             // Made meanwhile by another run starting at the same moment: it must be a folder
@@ -89,16 +89,80 @@ pub(crate) fn make(root: &Root) -> Result<bool> {
             }
         }
     };
+    own(root, false)?;
     for (rel, kind) in ENTRIES {
         expect(root, rel, kind)?;
     }
     Ok(made)
 }
 
-/// Writes `.scaffold/.gitignore` if it is missing (best effort: an existing one, of any kind,
-/// is left as it is).
-pub(crate) fn ignore(root: &Root) {
-    let _ = root.create(IGNORE, IGNORE_TEXT.as_bytes(), 0o644);
+/// Makes `.scaffold/` ready to keep something in (a journal, a backup): [`make`], then, for one
+/// that was there already, mode 700 and a `.gitignore` that says `*` ([`own`], [`ignore`]).
+/// (A run that keeps nothing there, refused or with nothing to change, leaves it as it was.)
+pub(crate) fn ready(root: &Root) -> Result<()> {
+    if !make(root)? {
+        own(root, true)?;
+        ignore(root)?;
+    }
+    Ok(())
+}
+
+/// Checks that `.scaffold/` is this user's (one that is another user's is refused: they could
+/// change what scaffold keeps there), and with `narrow`, makes it theirs alone (mode 700): one
+/// that came with a clone or an archive with a wider mode holds copies of the user's files,
+/// those holding the cookie secret too, and only scaffold writes there.
+fn own(root: &Root, narrow: bool) -> Result<()> {
+    let Some((uid, mode)) = root
+        .owner_and_mode(DIR)
+        .with_context(|| format!("cannot inspect `{}`", root.full(DIR).display()))?
+    else {
+        return Ok(());
+    };
+    #[cfg(unix)]
+    if uid != rustix::process::geteuid().as_raw() {
+        bail!(
+            "`{}` is owned by another user; scaffold keeps its state only in a folder of yours: \
+             look at it, then remove it (or run scaffold as its owner)",
+            root.full(DIR).display()
+        );
+    }
+    #[cfg(not(unix))]
+    let _ = uid;
+    if narrow && mode & 0o777 != 0o700 {
+        root.chmod_dir(DIR, 0o700)
+            .with_context(|| format!("cannot make `{}` yours alone", root.full(DIR).display()))?;
+    }
+    Ok(())
+}
+
+/// Makes sure `.scaffold/.gitignore` says what scaffold writes there (`*`: git ignores all of
+/// the folder). One that says anything else (a clone's own, committed as `# nothing` so that
+/// backups would show in `git status`), or a symlink or FIFO there, is replaced, never written
+/// through; a folder there is refused, naming it.
+pub(crate) fn ignore(root: &Root) -> Result<()> {
+    let cannot = || format!("cannot write `{}`", root.full(IGNORE).display());
+    match root.read(IGNORE, 4096).with_context(cannot)? {
+        Found::File { bytes, .. } if bytes == IGNORE_TEXT.as_bytes() => return Ok(()),
+        Found::Missing => {
+            return match root.create(IGNORE, IGNORE_TEXT.as_bytes(), 0o644) {
+                // (Another run made it meanwhile: it says the same.)
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                other => other.with_context(cannot),
+            };
+        }
+        Found::Refused { at, .. } if at == IGNORE && root.kind(IGNORE)? == Some(Kind::Dir) => {
+            return Err(refused(root, IGNORE, Kind::Dir));
+        }
+        _ => {}
+    }
+    let temp = format!("{DIR}/{}", temp_name());
+    root.create(&temp, IGNORE_TEXT.as_bytes(), 0o644)
+        .with_context(cannot)?;
+    root.rename(&temp, IGNORE)
+        .with_context(cannot)
+        .inspect_err(|_| {
+            let _ = root.unlink(&temp);
+        })
 }
 
 /// The lock on a project, held until dropped.
@@ -297,7 +361,7 @@ fn tidy(root: &Root) {
     if names.iter().all(|(n, _)| n == ".gitignore") {
         let _ = root.unlink(IGNORE);
         if root.rmdir(DIR).is_err() {
-            ignore(root);
+            let _ = ignore(root);
         }
     }
 }

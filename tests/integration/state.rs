@@ -1321,3 +1321,60 @@ fn the_journal_key_is_read_only_as_the_private_file_scaffold_makes() {
     assert!(!fx.path("p/.scaffold/journal").exists());
     fx.assert_canary();
 }
+
+/// Security review, weak point on a clone's own `.scaffold/`: its `.gitignore` (committed as
+/// `# nothing`) is not trusted, scaffold makes sure it says `*`, so the backup an
+/// `--allow-dirty` update keeps stays out of `git status`; a `.scaffold/` that came with mode
+/// 755 is made 700 (it holds copies of files that may hold the secret); one of another user's
+/// is refused, naming it. Failed before: `git status` listed `.scaffold/backup/1/...` and the
+/// folder stayed 755.
+#[cfg(unix)]
+#[test]
+fn a_clones_state_folder_is_made_scaffolds_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    project(&fx, 1);
+    fx.write("p/.scaffold/.gitignore", "# nothing\n");
+    fs::set_permissions(fx.path("p/.scaffold"), fs::Permissions::from_mode(0o755)).unwrap();
+    let git = |args: &[&str]| crate::fixture::git(&fx.path("p"), args);
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "cloned"]);
+    fx.write("p/top.txt", "mine, not committed\ntop vanilla\n");
+    let out = run_in(
+        &fx,
+        "p",
+        &["update", "-d", "flavour=chocolate", "--allow-dirty"],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", text(&out));
+    assert_eq!(
+        read(&fx, "p/.scaffold/backup/1/top.txt"),
+        "mine, not committed\ntop vanilla\n"
+    );
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert!(!status.contains(".scaffold/backup"), "{status}");
+    assert!(
+        read(&fx, "p/.scaffold/.gitignore")
+            .lines()
+            .any(|l| l == "*")
+    );
+    let mode = fs::metadata(fx.path("p/.scaffold"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+    // A `.scaffold/` of another user's: refused, naming it, nothing written.
+    if crate::fixture::rustix_is_root() {
+        std::os::unix::fs::lchown(fx.path("p/.scaffold"), Some(65534), Some(65534)).unwrap();
+        let before = state(&fx.path("p"));
+        let out = run_in(&fx, "p", &["update", "-d", "flavour=mint", "--allow-dirty"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(
+            text(&out).contains(".scaffold` is owned by another user"),
+            "{}",
+            text(&out)
+        );
+        assert_unchanged(&before, &state(&fx.path("p")), "another user's state");
+    }
+    fx.assert_canary();
+}
