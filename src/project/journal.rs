@@ -619,8 +619,13 @@ pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
         let _ = state::ignore(root);
         kept = Some(root.full(&dest));
     }
-    root.remove_tree(JOURNAL)
+    // Away in one step, then removed: a run killed while the journal's parts are removed
+    // leaves a dead run's temporary folder (the next run removes it), never half a journal.
+    let gone = format!("{}/{}", state::DIR, temp_name());
+    root.rename(JOURNAL, &gone)
         .with_context(|| format!("cannot remove `{}`", full(JOURNAL)))?;
+    crate::util::hook::at("away")?;
+    let _ = root.remove_tree(&gone);
     Ok(kept)
 }
 

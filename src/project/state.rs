@@ -305,12 +305,18 @@ fn take(root: &Root, made: &mut bool) -> Result<Lock> {
     }
 }
 
-/// Removes the temporary files of dead runs in `.scaffold/` (a lock file made by a run killed
-/// before it was put in place); for a run that holds the lock.
+/// Removes what dead runs left in `.scaffold/` under temporary names (a lock file made by a
+/// run killed before it was put in place, a journal being made or put away); for a run that
+/// holds the lock.
 fn clear_dead_temps(root: &Root) {
     for (name, kind) in root.names(DIR).unwrap_or_default() {
-        if kind == Kind::File && temp_pid(&name).is_some_and(is_dead) {
-            let _ = root.unlink(&format!("{DIR}/{name}"));
+        if temp_pid(&name).is_some_and(is_dead) {
+            let rel = format!("{DIR}/{name}");
+            let _ = if kind == Kind::Dir {
+                root.remove_tree(&rel)
+            } else {
+                root.unlink(&rel)
+            };
         }
     }
 }

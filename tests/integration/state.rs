@@ -1378,3 +1378,35 @@ fn a_clones_state_folder_is_made_scaffolds_own() {
     }
     fx.assert_canary();
 }
+
+/// Security review, weak point on putting a journal away: it goes in one step (renamed to a
+/// temporary name, then removed), so a run killed while it is being removed leaves no half
+/// journal (one with its `list` gone and its copies still there was reported as "not written
+/// by scaffold on this machine"), only a dead run's temporary folder, which the next run
+/// removes. (Before, the window lay inside the removal of the journal's tree, where no pause
+/// could be placed: this test pauses at the step that now exists there.)
+#[cfg(unix)]
+#[test]
+fn a_run_killed_while_it_puts_its_journal_away_leaves_no_journal() {
+    let fx = Fixture::new();
+    project(&fx, 3);
+    killed_at(&fx, "p", &["update", "-d", "flavour=chocolate"], "away");
+    let out = run_in(&fx, "p", &["status", "--exit-code"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("journal"), "{}", text(&out));
+    assert_eq!(read(&fx, "p/f/0002.txt"), "chocolate\n");
+    let leftovers = || -> Vec<String> {
+        fs::read_dir(fx.path("p/.scaffold"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".scaffold-tmp-"))
+            .collect()
+    };
+    assert_eq!(leftovers().len(), 1, "the killed run's folder");
+    let out = run_in(&fx, "p", &["update", "-d", "flavour=mint"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(read(&fx, "p/f/0002.txt"), "mint\n");
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
+    fx.assert_canary();
+}
