@@ -16,6 +16,7 @@ use crate::project::plan::{Action, DestState, Refusal, Retry};
 use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Prompter, Terminal};
 use crate::util::term::{self, Line, Style};
+use crate::util::text::Shown as _;
 use crate::util::text::shell_quote;
 
 /// `scaffold new`.
@@ -235,15 +236,19 @@ fn print(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Option<&Pa
     }
     term::out(Line::new().styled(Style::Success, "Created").plain(format!(
         " `{}` from template `{}` ({summary}).",
-        req.dest.display(),
+        req.dest.shown(),
         t.manifest.name
     )));
     if let Some(dir) = kept {
-        let names: Vec<String> = plan.keep.iter().map(|p| format!("`{p}`")).collect();
+        let names: Vec<String> = plan
+            .keep
+            .iter()
+            .map(|p| format!("`{}`", crate::util::text::name(p)))
+            .collect();
         term::out(format!(
             "Kept your previous {} in `{}` (they were not as scaffold wrote them).",
             names.join(", "),
-            dir.display()
+            dir.shown()
         ));
         if let Ok(root) = crate::project::root::Root::open(&req.dest) {
             term::out(format!("{}.", crate::project::journal::backups_note(&root)));
@@ -318,7 +323,7 @@ fn print_plan(req: &Request, made: &Prepared, refusal: Option<&str>) {
     };
     term::out(Line::new().styled(Style::Bold, head).plain(format!(
         " `{}` from template `{}` (dry run: nothing written):",
-        req.dest.display(),
+        req.dest.shown(),
         t.manifest.name
     )));
     let keep_in = made
@@ -334,7 +339,7 @@ fn print_plan(req: &Request, made: &Prepared, refusal: Option<&str>) {
         let mut line = Line::new()
             .plain("  ")
             .styled(style, tag)
-            .plain(format!(" {}", f.path));
+            .plain(format!(" {}", crate::util::text::name(&f.path)));
         if let Some(dir) = &keep_in
             && plan.keep.contains(&f.path)
         {

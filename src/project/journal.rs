@@ -26,6 +26,7 @@ use super::disk::{MAX_COMPARED_BYTES, is_dead, mode, temp_name, temp_pid};
 use super::root::{Found, Kind, Root};
 use super::state;
 use crate::util::hash::{blob, hex, hmac_sha1};
+use crate::util::text::Shown as _;
 
 /// Where an update keeps, while it runs, what it is about to replace; its presence means an
 /// update was interrupted (or is running).
@@ -226,14 +227,14 @@ fn unsafe_key_folder(dir: &std::path::Path) -> Option<String> {
             return Some(format!(
                 "scaffold's state folder `{}` (which holds `journal.key`) is owned by another \
                  user; {KEY_RULE}: set SCAFFOLD_STATE_DIR to a folder of yours",
-                dir.display()
+                dir.shown()
             ));
         }
         if mode & 0o022 != 0 {
             return Some(format!(
                 "scaffold's state folder `{}` (which holds `journal.key`) is writable by \
                  others (mode {mode:o}); {KEY_RULE}: `chmod 700` it",
-                dir.display()
+                dir.shown()
             ));
         }
     }
@@ -254,7 +255,7 @@ fn read_key(path: &std::path::Path) -> KeyFile {
         KeyFile::Unsafe(format!(
             "scaffold's journal key `{}` {why}; {KEY_RULE}: look at it, then remove it (the \
              next update makes a new one; a journal it marked can then not be replayed)",
-            path.display()
+            path.shown()
         ))
     };
     let mut options = std::fs::OpenOptions::new();
@@ -315,7 +316,7 @@ fn key_or_make() -> Result<Vec<u8>> {
         KeyFile::Unsafe(why) => bail!("{why}"),
         KeyFile::Missing => {}
     }
-    let cannot = || format!("cannot make scaffold's journal key `{}`", path.display());
+    let cannot = || format!("cannot make scaffold's journal key `{}`", path.shown());
     if let Some(dir) = path.parent() {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -346,7 +347,7 @@ fn mark(key: &[u8], root: &Root, body: &str) -> Result<String> {
     let place = std::fs::canonicalize(root.path()).unwrap_or_else(|_| root.path().to_path_buf());
     let (dev, ino) = root
         .identity()
-        .with_context(|| format!("cannot look at `{}`", root.path().display()))?;
+        .with_context(|| format!("cannot look at `{}`", root.path().shown()))?;
     let mut message = body.as_bytes().to_vec();
     message.push(0);
     message.extend_from_slice(place.to_string_lossy().as_bytes());
@@ -375,7 +376,7 @@ pub(super) fn inspect(root: &Root) -> Result<Journal> {
     let named = |rel: &str| format!("`{rel}`");
     match root
         .kind(JOURNAL)
-        .with_context(|| format!("cannot look at `{}`", root.full(JOURNAL).display()))?
+        .with_context(|| format!("cannot look at `{}`", root.shown(JOURNAL)))?
     {
         None => return Ok(Journal::None),
         Some(Kind::Dir) => {}
@@ -389,7 +390,7 @@ pub(super) fn inspect(root: &Root) -> Result<Journal> {
     }
     let text = match root
         .read(LIST, MAX_LIST_BYTES)
-        .with_context(|| format!("cannot read `{}`", root.full(LIST).display()))?
+        .with_context(|| format!("cannot read `{}`", root.shown(LIST)))?
     {
         Found::File { bytes, .. } => bytes,
         Found::Missing => return Ok(Journal::Untrusted(format!("{} is missing", named(LIST)))),
@@ -452,7 +453,7 @@ impl Unfinished {
     pub(crate) fn message(&self, root: Option<&std::path::Path>) -> String {
         let project = root.map_or_else(
             || "this project".to_string(),
-            |r| format!("`{}`", r.display()),
+            |r| format!("`{}`", r.shown()),
         );
         match self {
             Unfinished::Running(pid) => format!(
@@ -467,7 +468,7 @@ impl Unfinished {
                 "{}`{JOURNAL}` was not written by scaffold on this machine for this project \
                  ({why}; it may have come with a copy of the project); scaffold will not \
                  replay it: look at it, then remove it",
-                root.map(|r| format!("in `{}`: ", r.display()))
+                root.map(|r| format!("in `{}`: ", r.shown()))
                     .unwrap_or_default()
             ),
             Unfinished::Unchecked(why) => format!(
@@ -551,7 +552,7 @@ pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
     clear_dead_journals(root);
     let temp = format!("{}/{}", state::DIR, temp_name());
     let made = (|| -> Result<()> {
-        let full = |rel: &str| root.full(rel).display().to_string();
+        let full = |rel: &str| root.shown(rel);
         root.mkdir(&temp, 0o700)
             .with_context(|| format!("cannot create `{}`", full(&temp)))?;
         root.create(&format!("{temp}/list"), text.as_bytes(), 0o600)
@@ -597,7 +598,7 @@ pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
 /// Puts the journal away: its copies kept as the next `.scaffold/backup/<n>/` when `keep`
 /// (and there are any), the rest removed. Returns the backup.
 pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
-    let full = |rel: &str| root.full(rel).display().to_string();
+    let full = |rel: &str| root.shown(rel);
     let mut kept = None;
     if keep && !root.names(FILES)?.is_empty() {
         match root.kind(BACKUPS)? {
@@ -646,7 +647,7 @@ fn backup_number(name: &str) -> Option<u64> {
 fn backup_numbers(root: &Root) -> Result<std::collections::BTreeSet<u64>> {
     Ok(root
         .names(BACKUPS)
-        .with_context(|| format!("cannot look at `{}`", root.full(BACKUPS).display()))?
+        .with_context(|| format!("cannot look at `{}`", root.shown(BACKUPS)))?
         .iter()
         .filter_map(|(name, _)| backup_number(name))
         .collect())
@@ -666,7 +667,7 @@ pub(crate) fn backups_note(root: &Root) -> String {
     format!(
         "`{}` holds {n} backup{}; scaffold never removes them: delete those you no longer need \
          (`rm -r {BACKUPS}/<n>`)",
-        root.full(BACKUPS).display(),
+        root.shown(BACKUPS),
         crate::util::text::plural(n)
     )
 }
@@ -691,7 +692,7 @@ pub(crate) fn next_backup(root: &Root) -> Result<String> {
 /// through a symlink: each file is linked (the write that follows replaces the name, not the
 /// file), or copied where links are not possible.
 pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
-    let full = |rel: &str| root.full(rel).display().to_string();
+    let full = |rel: &str| root.shown(rel);
     state::ready(root)?;
     match root
         .kind(BACKUPS)

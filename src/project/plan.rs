@@ -19,6 +19,7 @@ use crate::template::render::OutFile;
 use crate::util::error::usage;
 use crate::util::limits::MAX_PATH_BYTES;
 use crate::util::paths::resolve_path;
+use crate::util::text::Shown as _;
 
 /// What writing one file will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -123,7 +124,7 @@ impl Refusal {
     /// The message, ending with how to go on.
     pub(crate) fn message(&self, dest: &Path, retry: &Retry) -> String {
         let backups = dest.join(".scaffold/backup");
-        let (backups, dest) = (backups.display(), dest.display());
+        let (backups, dest) = (backups.shown(), dest.shown());
         let force = &retry.force;
         match self {
             Refusal::Project { template } => format!(
@@ -246,8 +247,8 @@ fn dest_state(dest: &Path) -> Result<(DestState, Vec<PathBuf>)> {
                     }
                     Ok(_) => bail!(
                         "cannot create `{}`: `{}` is not a directory",
-                        dest.display(),
-                        at.display()
+                        dest.shown(),
+                        at.shown()
                     ),
                     Err(e)
                         if matches!(
@@ -259,22 +260,21 @@ fn dest_state(dest: &Path) -> Result<(DestState, Vec<PathBuf>)> {
                         at = parent_of(&at);
                     }
                     Err(e) => {
-                        return Err(e)
-                            .with_context(|| format!("cannot inspect `{}`", at.display()));
+                        return Err(e).with_context(|| format!("cannot inspect `{}`", at.shown()));
                     }
                 }
             }
             parents.reverse();
             DestState::Absent
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", dest.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", dest.shown())),
         Ok(m) if m.file_type().is_symlink() => bail!(
             "destination `{}` is a symlink; give the real directory instead",
-            dest.display()
+            dest.shown()
         ),
         Ok(m) if !m.is_dir() => bail!(
             "destination `{}` exists and is not a directory",
-            dest.display()
+            dest.shown()
         ),
         Ok(_) => DestState::NonEmpty,
     };
@@ -322,7 +322,7 @@ pub(crate) fn plan(
             .unwrap_or_default();
         // Opened once: what is there is read below it, never through a symlink, within a
         // bound.
-        let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
+        let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.shown()))?;
         for file in files {
             let (action, yours) = existing_action(
                 &root,
@@ -356,11 +356,11 @@ pub(crate) fn plan(
 fn is_empty_but(dest: &Path, leftovers: &[Leftover]) -> Result<bool> {
     if !leftovers.iter().any(|l| l.abandoned) {
         let mut entries =
-            fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.display()))?;
+            fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.shown()))?;
         return Ok(entries.next().is_none());
     }
     for entry in walkdir::WalkDir::new(dest).min_depth(1).follow_links(false) {
-        let entry = entry.with_context(|| format!("cannot read `{}`", dest.display()))?;
+        let entry = entry.with_context(|| format!("cannot read `{}`", dest.shown()))?;
         if entry.file_type().is_dir() {
             continue;
         }
@@ -388,7 +388,7 @@ fn check_lengths(dest: &Path, files: &[OutFile]) -> Result<()> {
                  {MAX_PATH_BYTES} bytes the system allows; choose a shorter destination or \
                  shorter names",
                 f.path,
-                dest.display()
+                dest.shown()
             );
         }
     }
@@ -429,7 +429,7 @@ fn existing_action(
 /// The bytes of the regular file `rel` in the destination, or `None` when it is larger than
 /// `max` bytes (never read); an error naming it when it is not a regular file any more.
 fn read_there(root: &Root, rel: &str, max: u64) -> Result<Option<Vec<u8>>> {
-    let at = || root.full(rel).display().to_string();
+    let at = || root.shown(rel);
     match root
         .read(rel, max)
         .with_context(|| format!("cannot read `{}`", at()))?
@@ -439,7 +439,7 @@ fn read_there(root: &Root, rel: &str, max: u64) -> Result<Option<Vec<u8>>> {
         Found::Missing => bail!("`{}` went away while scaffold looked at it", at()),
         Found::Refused { at: there, why } => bail!(
             "`{}` {why}; the template writes a file at `{}`",
-            root.full(&there).display(),
+            root.shown(&there),
             at()
         ),
     }
@@ -454,20 +454,20 @@ fn existing_target(root: &Root, file: &OutFile, private: bool) -> Result<Action>
         let last = i + 1 == parts.len();
         let meta = match fs::symlink_metadata(&at) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Action::Create),
-            Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.display())),
+            Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.shown())),
             Ok(m) => m,
         };
         if meta.file_type().is_symlink() {
             bail!(
                 "`{}` is a symlink; refusing to write `{}` through it",
-                at.display(),
+                at.shown(),
                 file.path
             );
         }
         if !last && !meta.is_dir() {
             bail!(
                 "`{}` is a file, but the template needs a directory there for `{}`",
-                at.display(),
+                at.shown(),
                 file.path
             );
         }
@@ -475,7 +475,7 @@ fn existing_target(root: &Root, file: &OutFile, private: bool) -> Result<Action>
             if !meta.is_file() {
                 bail!(
                     "`{}` exists and is not a regular file; the template writes a file there",
-                    at.display()
+                    at.shown()
                 );
             }
             if meta.len() != file.contents.len() as u64 {
@@ -526,8 +526,8 @@ fn find_leftovers(dest: &Path, dir: &str) -> Result<Vec<Leftover>> {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for entry in fs::read_dir(&at).with_context(|| format!("cannot read `{}`", at.display()))? {
-        let entry = entry.with_context(|| format!("cannot read `{}`", at.display()))?;
+    for entry in fs::read_dir(&at).with_context(|| format!("cannot read `{}`", at.shown()))? {
+        let entry = entry.with_context(|| format!("cannot read `{}`", at.shown()))?;
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             continue;
         };
@@ -567,8 +567,8 @@ pub(crate) fn refuse_overlap(
     if dest_real.starts_with(&template) {
         return Err(usage!(
             "{what} `{}` is inside the template directory `{}`; choose a {what} outside it",
-            dest.display(),
-            dir.display()
+            dest.shown(),
+            dir.shown()
         ));
     }
     if template.starts_with(&dest_real)
@@ -579,8 +579,8 @@ pub(crate) fn refuse_overlap(
         return Err(usage!(
             "{what} `{}` contains the template directory `{}`, and `{}` would be \
                  written inside the template; choose a {what} outside it",
-            dest.display(),
-            dir.display(),
+            dest.shown(),
+            dir.shown(),
             f.path
         ));
     }

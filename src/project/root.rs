@@ -107,6 +107,12 @@ impl Root {
         }
     }
 
+    /// `rel` below the root as messages show it: whole, on one line, every control character
+    /// escaped, bytes that are not UTF-8 as `\xNN` ([`crate::util::text::path`]).
+    pub(crate) fn shown(&self, rel: &str) -> String {
+        crate::util::text::path(&self.full(rel))
+    }
+
     /// What is at `rel` (never following a symlink), or `None` when nothing is (a component on
     /// the way missing or not a directory). A symlink on the way is an error.
     pub(crate) fn kind(&self, rel: &str) -> io::Result<Option<Kind>> {

@@ -24,6 +24,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::disk::{is_dead, temp_name, temp_pid};
 use super::root::{Found, Kind, Root, is_link_error};
+use crate::util::text::Shown as _;
 
 /// scaffold's folder in a project.
 pub(crate) const DIR: &str = ".scaffold";
@@ -45,7 +46,7 @@ fn refused(root: &Root, rel: &str, kind: Kind) -> anyhow::Error {
     anyhow!(
         "`{}` {what}; scaffold keeps its own state in `{DIR}/` and writes there only into what \
          it made: look at it, then remove it",
-        root.full(rel).display()
+        root.shown(rel)
     )
 }
 
@@ -56,7 +57,7 @@ fn expect(root: &Root, rel: &str, kind: Kind) -> Result<bool> {
         Ok(Some(k)) if k == kind => Ok(true),
         Ok(Some(k)) => Err(refused(root, rel, k)),
         Err(e) if is_link_error(&e) => Err(refused(root, DIR, Kind::Symlink)),
-        Err(e) => Err(e).with_context(|| format!("cannot inspect `{}`", root.full(rel).display())),
+        Err(e) => Err(e).with_context(|| format!("cannot inspect `{}`", root.shown(rel))),
     }
 }
 
@@ -74,7 +75,9 @@ pub(crate) fn make(root: &Root) -> Result<bool> {
     } else {
         match root.mkdir(DIR, 0o700) {
             Ok(()) => {
-                ignore(root)?;
+                // (Best effort here: another run letting go may remove the folder at once,
+                // and the lock is taken again; [`ready`] makes sure before anything is kept.)
+                let _ = ignore(root);
                 true
             }
             // Made meanwhile by another run starting at the same moment: it must be a folder
@@ -84,8 +87,7 @@ pub(crate) fn make(root: &Root) -> Result<bool> {
                 false
             }
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot create `{}`", root.full(DIR).display()));
+                return Err(e).with_context(|| format!("cannot create `{}`", root.shown(DIR)));
             }
         }
     };
@@ -96,15 +98,13 @@ pub(crate) fn make(root: &Root) -> Result<bool> {
     Ok(made)
 }
 
-/// Makes `.scaffold/` ready to keep something in (a journal, a backup): [`make`], then, for one
-/// that was there already, mode 700 and a `.gitignore` that says `*` ([`own`], [`ignore`]).
+/// Makes `.scaffold/` ready to keep something in (a journal, a backup): [`make`], then mode
+/// 700 and a `.gitignore` that says `*` ([`own`], [`ignore`]).
 /// (A run that keeps nothing there, refused or with nothing to change, leaves it as it was.)
 pub(crate) fn ready(root: &Root) -> Result<()> {
-    if !make(root)? {
-        own(root, true)?;
-        ignore(root)?;
-    }
-    Ok(())
+    make(root)?;
+    own(root, true)?;
+    ignore(root)
 }
 
 /// Checks that `.scaffold/` is this user's (one that is another user's is refused: they could
@@ -114,7 +114,7 @@ pub(crate) fn ready(root: &Root) -> Result<()> {
 fn own(root: &Root, narrow: bool) -> Result<()> {
     let Some((uid, mode)) = root
         .owner_and_mode(DIR)
-        .with_context(|| format!("cannot inspect `{}`", root.full(DIR).display()))?
+        .with_context(|| format!("cannot inspect `{}`", root.shown(DIR)))?
     else {
         return Ok(());
     };
@@ -123,14 +123,14 @@ fn own(root: &Root, narrow: bool) -> Result<()> {
         bail!(
             "`{}` is owned by another user; scaffold keeps its state only in a folder of yours: \
              look at it, then remove it (or run scaffold as its owner)",
-            root.full(DIR).display()
+            root.shown(DIR)
         );
     }
     #[cfg(not(unix))]
     let _ = uid;
     if narrow && mode & 0o777 != 0o700 {
         root.chmod_dir(DIR, 0o700)
-            .with_context(|| format!("cannot make `{}` yours alone", root.full(DIR).display()))?;
+            .with_context(|| format!("cannot make `{}` yours alone", root.shown(DIR)))?;
     }
     Ok(())
 }
@@ -140,7 +140,7 @@ fn own(root: &Root, narrow: bool) -> Result<()> {
 /// backups would show in `git status`), or a symlink or FIFO there, is replaced, never written
 /// through; a folder there is refused, naming it.
 pub(crate) fn ignore(root: &Root) -> Result<()> {
-    let cannot = || format!("cannot write `{}`", root.full(IGNORE).display());
+    let cannot = || format!("cannot write `{}`", root.shown(IGNORE));
     match root.read(IGNORE, 4096).with_context(cannot)? {
         Found::File { bytes, .. } if bytes == IGNORE_TEXT.as_bytes() => return Ok(()),
         Found::Missing => {
@@ -199,7 +199,7 @@ pub(crate) fn lock(root: &Root) -> Result<Lock> {
             Ok(Lock {
                 root: root
                     .try_clone()
-                    .with_context(|| format!("cannot open `{}`", root.path().display()))?,
+                    .with_context(|| format!("cannot open `{}`", root.path().shown()))?,
                 file: None,
                 made: false,
             })
@@ -213,7 +213,7 @@ fn busy(root: &Root, pid: Option<u32>) -> anyhow::Error {
     anyhow!(
         "another scaffold run{} is writing `{}`; wait for it to finish",
         pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
-        root.path().display()
+        root.path().shown()
     )
 }
 
@@ -238,7 +238,7 @@ fn fresh(root: &Root) -> std::io::Result<(std::fs::File, String)> {
 }
 
 fn take(root: &Root, made: &mut bool) -> Result<Lock> {
-    let cannot = || format!("cannot lock `{}`", root.full(LOCK).display());
+    let cannot = || format!("cannot lock `{}`", root.shown(LOCK));
     let started = std::time::Instant::now();
     let held = |file: std::fs::File, made: bool| -> Result<Lock> {
         clear_dead_temps(root);
@@ -401,7 +401,7 @@ pub(crate) fn holder(root: &Root) -> Result<Option<Holder>> {
     let Ok(file) = root.open_lock(LOCK) else {
         return Ok(None);
     };
-    let cannot = || format!("cannot look at `{}`", root.full(LOCK).display());
+    let cannot = || format!("cannot look at `{}`", root.shown(LOCK));
     if try_lock(&file, false).with_context(cannot)? {
         return Ok(None);
     }

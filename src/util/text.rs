@@ -103,6 +103,19 @@ pub(crate) fn path(path: &std::path::Path) -> String {
     }
 }
 
+/// Paths in messages: `p.shown()` is [`path`]`(p)`, where `p.display()` would print a newline
+/// or an escape sequence in a name raw, and replace bytes that are not UTF-8.
+pub(crate) trait Shown {
+    /// The path as [`path`] shows it.
+    fn shown(&self) -> String;
+}
+
+impl Shown for std::path::Path {
+    fn shown(&self) -> String {
+        path(self)
+    }
+}
+
 /// A path under a project (or any name) as [`path`] shows it.
 pub(crate) fn name(text: &str) -> String {
     let unsafe_here = |c: char| c.is_control() || is_unsafe(c, false);

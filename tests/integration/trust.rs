@@ -417,3 +417,108 @@ fn an_update_never_renders_into_its_template() {
         &["inside the template directory"],
     );
 }
+
+/// Security review, weak points on names from disk: in a folder that `--name` moves, a file
+/// whose name holds a newline cannot fake a line of the plan (it is shown escaped, on its own
+/// `left` line); a name that is not UTF-8 is reported as such (shown truthfully, `\xe9`), not
+/// as "not a regular file"; and a tree deeper than any path scaffold may write is reported as
+/// `left`, not a failure. Failed before: the newline printed a bogus `remove README.md` line,
+/// the name was "not a regular file", and the deep tree ended the update with "cannot read
+/// ... File name too long".
+#[cfg(unix)]
+#[test]
+fn names_from_disk_are_reported_truthfully_on_one_line() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        HEAD,
+        &[
+            ("{{ package_name }}/__init__.py", ""),
+            (
+                "{{ package_name }}/app.py.tera",
+                "NAME = \"{{ project_name }}\"\n",
+            ),
+            ("README.md.tera", "# {{ project_name }}\n"),
+        ],
+    );
+    ok(&fx, &["new", "./t", "p", "--name", "Shop", "-q"]);
+    fx.write("p/shop/fake\n  remove    README.md", "mine\n");
+    let raw = fx
+        .path("p/shop")
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.py"));
+    fs::write(&raw, "mine\n").unwrap();
+    // 2,100 folders deep: a path of more than 4,200 bytes below `shop/` (made one folder at a
+    // time, each relative to the one before: no path that long can be named at once).
+    {
+        use rustix::fs::{Mode, OFlags};
+        let mut dir = rustix::fs::open(
+            fx.path("p/shop"),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+        for name in std::iter::once("deep").chain(std::iter::repeat_n("a", 2100)) {
+            rustix::fs::mkdirat(&dir, name, Mode::from_raw_mode(0o755)).unwrap();
+            dir = rustix::fs::openat(
+                &dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY,
+                Mode::empty(),
+            )
+            .unwrap();
+        }
+        let file = rustix::fs::openat(
+            &dir,
+            "f.txt",
+            OFlags::WRONLY | OFlags::CREATE,
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        rustix::io::write(&file, b"mine\n").unwrap();
+    }
+    for args in [
+        &["--name", "Shop Two", "--dry-run"][..],
+        &["--name", "Shop Two"],
+    ] {
+        let out = update(&fx, args);
+        let said = said(&out);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            &said[..said.len().min(3000)]
+        );
+        assert!(
+            !said.lines().any(|l| l.trim_start().starts_with("remove")),
+            "a name faked a plan line:\n{said}"
+        );
+        assert!(
+            said.lines()
+                .any(|l| l.starts_with("  left      shop/fake\\n  remove    README.md  (")),
+            "{said}"
+        );
+        let line = said
+            .lines()
+            .find(|l| l.contains("caf\\xe9.py"))
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!(
+            line.contains("left") && line.contains("not UTF-8"),
+            "{line}"
+        );
+        let line = said
+            .lines()
+            .find(|l| l.contains("shop/deep/a/a/"))
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!(
+            line.contains("left") && line.contains("too deep to move"),
+            "{line}"
+        );
+    }
+    assert_eq!(fs::read_to_string(&raw).unwrap(), "mine\n");
+    assert!(fx.path("p/shop/deep/a/a").is_dir());
+    assert_eq!(
+        fs::read_to_string(fx.path("p/shop_two/app.py")).unwrap(),
+        "NAME = \"Shop Two\"\n"
+    );
+    fx.assert_canary();
+}
