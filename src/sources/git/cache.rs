@@ -17,6 +17,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::process::{git, git_timeout, run};
 use super::refs::{check_ref, without_credentials};
+use crate::util::text::Shown as _;
 
 /// The cache of bare mirrors: `SCAFFOLD_CACHE_DIR`, else `$XDG_CACHE_HOME/scaffold/git`, else
 /// `~/.cache/scaffold/git`.
@@ -89,16 +90,16 @@ impl Lock {
                             "the cache entry `{}` has been locked by another run{} for more than \
                              {} s (SCAFFOLD_GIT_TIMEOUT), the longest a fetch may take; try again \
                              once it has finished, or remove `{}` if no scaffold is running",
-                            entry.display(),
+                            entry.shown(),
                             pid.map(|p| format!(" (process {p})")).unwrap_or_default(),
                             limit.as_secs(),
-                            path.display()
+                            path.shown()
                         );
                     }
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
                 Err(e) => {
-                    return Err(e).with_context(|| format!("cannot lock `{}`", path.display()));
+                    return Err(e).with_context(|| format!("cannot lock `{}`", path.shown()));
                 }
             }
         }
@@ -137,23 +138,23 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
     let meta = match std::fs::symlink_metadata(entry) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", entry.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", entry.shown())),
     };
     if !meta.is_dir() {
         let why = crate::util::read::refusal(meta.file_type()).unwrap_or("is a file");
         return Ok(Some(format!(
             "`{}` {why}, not a cache entry scaffold made",
-            entry.display()
+            entry.shown()
         )));
     }
     let listed =
-        std::fs::read_dir(entry).with_context(|| format!("cannot read `{}`", entry.display()))?;
+        std::fs::read_dir(entry).with_context(|| format!("cannot read `{}`", entry.shown()))?;
     for e in listed.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Some((_, dir)) = ENTRY_NAMES.iter().find(|(n, _)| *n == name) else {
             return Ok(Some(format!(
                 "the cache entry `{}` holds `{name}`, which scaffold never puts there",
-                entry.display()
+                entry.shown()
             )));
         };
         let kind = e.file_type().ok();
@@ -163,7 +164,7 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
             });
             return Ok(Some(format!(
                 "`{name}` in the cache entry `{}` {why}",
-                entry.display()
+                entry.shown()
             )));
         }
     }
@@ -172,7 +173,7 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
         if std::fs::symlink_metadata(&at).is_ok() {
             return Ok(Some(format!(
                 "the cache entry `{}` holds `objects/info/{name}`, which scaffold never puts there",
-                entry.display()
+                entry.shown()
             )));
         }
     }
@@ -182,12 +183,12 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
         .follow_root_links(false)
         .min_depth(1)
     {
-        let e = e.with_context(|| format!("cannot read `{}`", entry.display()))?;
+        let e = e.with_context(|| format!("cannot read `{}`", entry.shown()))?;
         seen += 1;
         if seen > MAX_ENTRY_ENTRIES {
             return Ok(Some(format!(
                 "the cache entry `{}` holds more than {MAX_ENTRY_ENTRIES} files",
-                entry.display()
+                entry.shown()
             )));
         }
         if let Some(why) =
@@ -196,7 +197,7 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
             return Ok(Some(format!(
                 "`{}` in the cache entry `{}` {why}; git would write through it",
                 crate::util::text::path(e.path().strip_prefix(entry).unwrap_or(e.path())),
-                entry.display()
+                entry.shown()
             )));
         }
     }
@@ -249,12 +250,12 @@ impl Checked {
     /// The folder at `dir` (a folder, not a link) as it is now.
     fn now(dir: &Path) -> Result<Checked> {
         let meta = std::fs::symlink_metadata(dir)
-            .with_context(|| format!("cannot read `{}`", dir.display()))?;
+            .with_context(|| format!("cannot read `{}`", dir.shown()))?;
         if !meta.is_dir() {
             bail!(
                 "the cache entry `{}` changed while it was in use (it is no longer a folder); \
                  try again",
-                dir.display()
+                dir.shown()
             );
         }
         #[cfg(unix)]
@@ -273,7 +274,7 @@ impl Checked {
             bail!(
                 "the cache entry `{}` changed while it was in use (another folder is there \
                  now); try again",
-                dir.display()
+                dir.shown()
             );
         }
         Ok(())
@@ -293,7 +294,7 @@ fn write_config(entry: &Path, checked: Checked, url: &str) -> Result<()> {
         config_value(&without_credentials(url))
     );
     let temp = format!("config.scaffold-{}", std::process::id());
-    let cannot = || format!("cannot write `{}`", entry.join("config").display());
+    let cannot = || format!("cannot write `{}`", entry.join("config").shown());
     #[cfg(unix)]
     {
         use rustix::fs::{AtFlags, Mode, OFlags};
@@ -453,12 +454,12 @@ pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
             Err(_) => bail!(
                 "`{}` is not in the cache (`{}`); run once without --offline to fetch it",
                 without_credentials(url),
-                cache.display()
+                cache.shown()
             ),
         };
     }
     std::fs::create_dir_all(&cache)
-        .with_context(|| format!("cannot create the cache `{}`", cache.display()))?;
+        .with_context(|| format!("cannot create the cache `{}`", cache.shown()))?;
     let _lock = Lock::take(cache.join(format!("{key}.lock")), &dir)?;
     sweep(&cache, Some(&key));
     if std::fs::symlink_metadata(&dir).is_ok() {
@@ -473,7 +474,7 @@ pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
             _ => {
                 remove(&dir);
                 if std::fs::symlink_metadata(&dir).is_ok() {
-                    bail!("cannot remove the broken cache entry `{}`", dir.display());
+                    bail!("cannot remove the broken cache entry `{}`", dir.shown());
                 }
             }
         }
@@ -494,7 +495,7 @@ pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
         return Err(e);
     }
     std::fs::rename(&temp, &dir)
-        .with_context(|| format!("cannot move the new cache entry to `{}`", dir.display()))?;
+        .with_context(|| format!("cannot move the new cache entry to `{}`", dir.shown()))?;
     Ok(dir)
 }
 
@@ -522,7 +523,7 @@ pub(crate) fn clean(url: Option<&str>) -> Result<usize> {
         let _lock = Lock::take(cache.join(format!("{key}.lock")), &entry.dir)?;
         remove(&entry.dir);
         if std::fs::symlink_metadata(&entry.dir).is_ok() {
-            bail!("cannot remove `{}`", entry.dir.display());
+            bail!("cannot remove `{}`", entry.dir.shown());
         }
         gone += 1;
     }
@@ -556,7 +557,7 @@ pub(crate) fn cache_entries() -> Result<Vec<Entry>> {
         if dir.extension().is_none_or(|x| x != "git") {
             continue;
         }
-        crate::util::limits::stage(format!("reading the cache entry `{}`", dir.display()));
+        crate::util::limits::stage(format!("reading the cache entry `{}`", dir.shown()));
         let not_used = foreign(&dir).unwrap_or_else(|e| Some(format!("{e:#}")));
         let linked = e.file_type().map_or(true, |t| !t.is_dir());
         let url = if linked {
