@@ -208,15 +208,16 @@ fn a_cache_entry_that_is_a_link_is_never_followed() {
 
 /// Security review, BROKEN 3: whatever stands in a cache entry where the next fetch writes
 /// (`FETCH_HEAD` a symlink to a file outside, a hard link to one, a FIFO; a folder git writes
-/// into, or `packed-refs`, a symlink to one outside) is never written through, and nothing
-/// waits on a FIFO: the update fetches (the entry made again where need be) and the files
-/// outside stay byte for byte. Failed before: the victim was truncated and filled with
-/// fetch lines, the outside folder got refs, and a FIFO held every fetch for the git timeout.
+/// into, or `packed-refs`, a symlink to one outside) is never written through, nothing waits
+/// on a FIFO, and a lock a killed git left below `refs/` does not make every fetch fail: the
+/// update fetches (the entry made again where need be) and the files outside stay byte for
+/// byte. Failed before: the victim was truncated and filled with fetch lines, a FIFO held
+/// every fetch for the git timeout (and the stale lock failed every fetch).
 #[cfg(unix)]
 #[test]
 fn a_fetch_writes_nothing_through_a_cache_entry() {
     type Plant = fn(&Fixture, &std::path::Path);
-    let cases: [(&str, Plant); 6] = [
+    let cases: [(&str, Plant); 7] = [
         ("FETCH_HEAD symlink", |fx, e| {
             std::os::unix::fs::symlink(fx.path("victim.txt"), e.join("FETCH_HEAD")).unwrap();
         }),
@@ -236,6 +237,10 @@ fn a_fetch_writes_nothing_through_a_cache_entry() {
         ("refs/tags symlink", |fx, e| {
             let _ = fs::remove_dir_all(e.join("refs/tags"));
             std::os::unix::fs::symlink(fx.path("outside"), e.join("refs/tags")).unwrap();
+        }),
+        ("a stale lock below refs/", |_, e| {
+            fs::create_dir_all(e.join("refs/tags")).unwrap();
+            fs::write(e.join("refs/tags/v9.lock"), "").unwrap();
         }),
         ("objects/pack symlink", |fx, e| {
             let _ = fs::remove_dir_all(e.join("objects/pack"));

@@ -191,6 +191,15 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
                 entry.shown()
             )));
         }
+        // A lock a killed git left (a live one's run holds the entry's lock): every later fetch
+        // would fail on it.
+        if e.file_type().is_file() && e.file_name().as_encoded_bytes().ends_with(b".lock") {
+            return Ok(Some(format!(
+                "the cache entry `{}` holds `{}`, a lock a git that was stopped left",
+                entry.shown(),
+                crate::util::text::path(e.path().strip_prefix(entry).unwrap_or(e.path()))
+            )));
+        }
         if let Some(why) =
             crate::util::read::refusal(e.file_type()).filter(|_| !e.file_type().is_dir())
         {
