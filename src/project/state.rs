@@ -321,14 +321,19 @@ fn clear_dead_temps(root: &Root) {
     }
 }
 
-/// The process id a lock file names: only a file scaffold made can (a regular file with one
-/// name, as scaffold makes them).
+/// The process id a lock file names: only a file scaffold made can (a regular file of this
+/// user's with one name, as scaffold makes them; a hard link or another user's file names no
+/// one).
 fn pid_in(file: &std::fs::File) -> Option<u32> {
     let mut text = String::new();
     let mut file = file;
     #[cfg(unix)]
-    if std::os::unix::fs::MetadataExt::nlink(&file.metadata().ok()?) != 1 {
-        return None;
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = file.metadata().ok()?;
+        if meta.nlink() != 1 || meta.uid() != rustix::process::geteuid().as_raw() {
+            return None;
+        }
     }
     file.rewind().ok()?;
     file.take(64).read_to_string(&mut text).ok()?;
@@ -432,6 +437,33 @@ mod tests {
                 }
             });
         }
+    }
+
+    /// Only a lock file scaffold made names a process: one planted as a hard link (to a file
+    /// saying `pid 42`), held by someone, names no one; and taking the lock replaces it
+    /// without writing into it.
+    #[test]
+    fn a_planted_lock_names_no_one_and_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("planted"), "pid 42\n").unwrap();
+        std::fs::create_dir(dir.path().join(DIR)).unwrap();
+        std::fs::hard_link(dir.path().join("planted"), dir.path().join(LOCK)).unwrap();
+        let root = Root::open(dir.path()).unwrap();
+        let held = std::fs::File::open(dir.path().join(LOCK)).unwrap();
+        assert!(try_lock(&held, true).unwrap());
+        assert_eq!(holder(&root).unwrap(), Some(Holder(None)));
+        drop(held);
+        let lock = lock(&root).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("planted")).unwrap(),
+            "pid 42\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(LOCK)).unwrap(),
+            format!("pid {}\n", std::process::id())
+        );
+        drop(lock);
+        assert!(!dir.path().join(LOCK).exists());
     }
 
     /// One holder at a time; a second is refused naming the first's process; the file goes
