@@ -659,6 +659,13 @@ fn one_run_at_a_time() {
         "{}",
         text(&out)
     );
+    let out = run_in(&fx, "p", &["status", "--json"]);
+    assert_eq!(
+        crate::fixture::json(&out.stdout)["unfinished"]["state"],
+        "running"
+    );
+    let out = run_in(&fx, "p", &["status", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     // Half-written files make no plan: diff and a dry run refuse alike, naming the run.
     for args in [
         &["diff"][..],
@@ -796,6 +803,80 @@ fn a_killed_update_is_visible_and_recovered_truthfully() {
     assert_unchanged(&before, &project_files(&fx, "p"), "recovered");
     let out = run_in(&fx, "p", &["status", "--exit-code"]);
     assert!(out.status.success(), "{}", said(&out));
+}
+
+/// 22.2, with Ctrl-C rather than a kill: scaffold has no signal handler (a handler could not
+/// make a half-renamed project whole any faster than `--recover`), so SIGINT ends the run where
+/// it is, as SIGKILL does, and the journal puts the project back. The project's state folder
+/// it made on the way is private (mode 700).
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_what_a_kill_leaves() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    let fx = Fixture::new();
+    project(&fx, 6);
+    let before = project_files(&fx, "p");
+    let (mut child, flag) = spawn(
+        &fx,
+        "p",
+        &["update", "-d", "flavour=chocolate"],
+        Some("rename#5"),
+    );
+    let pid = paused(&mut child, &flag);
+    let sent = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let ended = child.wait().unwrap();
+    assert_eq!(ended.signal(), Some(2), "ended by SIGINT: {ended:?}");
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&fx.path("p/.scaffold")), 0o700);
+    let out = run_in(&fx, "p", &["status"]);
+    assert!(
+        text(&out).starts_with(
+            "an update of this project was interrupted; run `scaffold update --recover`"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_ne!(project_files(&fx, "p"), before, "it was stopped half-way");
+    let out = run_in(&fx, "p", &["update", "--recover"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Put 4 files back as they were before the interrupted update"),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(&before, &project_files(&fx, "p"), "recovered");
+}
+
+/// The folder scaffold keeps its journal key in, made by the first update that needs it
+/// (parents included), is private: mode 700, the key in it 600.
+#[cfg(unix)]
+#[test]
+fn the_journal_key_folder_is_made_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fx = Fixture::new();
+    project(&fx, 2);
+    let state = fx.path("home/state/scaffold");
+    let out = fx
+        .run()
+        .current_dir(fx.path("p"))
+        .env("SCAFFOLD_STATE_DIR", &state)
+        .args(["update", "-d", "flavour=chocolate", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&state), 0o700);
+    let key = fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_file())
+        .expect("a key file");
+    assert_eq!(mode(&key), 0o600, "{}", key.display());
 }
 
 /// A project this user cannot write (a read-only mount, another user's folder) has no lock to
