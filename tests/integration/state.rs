@@ -237,6 +237,36 @@ fn a_journal_is_trusted_only_where_and_by_whom_it_was_written() {
 /// Something planted in a project.
 type Plant = fn(&Fixture);
 
+/// 19.1, a real update rather than a planted journal: the project's generated folder `f/`
+/// replaced by a symlink to a folder outside holding the same files. The update that rewrites
+/// every file writes, moves and removes nothing through the link: the files behind it are
+/// skipped, said so, and nothing outside the project changes; the rest is updated.
+#[cfg(unix)]
+#[test]
+fn an_update_never_writes_through_a_symlinked_folder() {
+    let fx = Fixture::new();
+    project(&fx, 3);
+    fs::rename(fx.path("p/f"), fx.path("outside")).unwrap();
+    std::os::unix::fs::symlink("../outside", fx.path("p/f")).unwrap();
+    let outside = state(&fx.path("outside"));
+    let out = run_in(&fx, "p", &["update", "-d", "flavour=chocolate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    for i in 0..3 {
+        assert!(
+            text(&out).contains(&format!(
+                "skipped   f/000{i}.txt  (not a regular file: left alone)"
+            )),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_unchanged(&outside, &state(&fx.path("outside")), "outside");
+    assert_eq!(read(&fx, "outside/0000.txt"), "vanilla\n");
+    assert_eq!(read(&fx, "p/top.txt"), "top chocolate\n");
+    assert!(fs::symlink_metadata(fx.path("p/f")).unwrap().is_symlink());
+    fx.assert_canary();
+}
+
 /// 19.2 and 19.3: `.scaffold`, or something inside it, a symlink to a folder outside (or not
 /// a folder at all): every run that would write refuses before writing anything, naming it,
 /// and nothing outside is read, written or removed.
