@@ -17,6 +17,8 @@ use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Terminal};
 use crate::util::error::usage;
 use crate::util::term::{self, Line, Style};
+use crate::util::text::Shown as _;
+use crate::util::text::name;
 
 /// `scaffold update`.
 pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
@@ -56,7 +58,7 @@ pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     }
     let backup = update::apply(&project, &prepared, !args.no_backup)?;
     if !args.json {
-        print_done(&prepared, backup.as_deref(), args.quiet);
+        print_done(&project.dir, &prepared, backup.as_deref(), args.quiet);
     }
     if prepared.record.pending.is_empty() {
         Ok(())
@@ -105,12 +107,12 @@ fn request(args: &UpdateArgs) -> Result<Request> {
 fn recover(start: &Path) -> Result<()> {
     let root = crate::project::disk::find_root(start).unwrap_or_else(|_| start.to_path_buf());
     let dir = crate::project::root::Root::open(&root)
-        .with_context(|| format!("cannot open `{}`", root.display()))?;
+        .with_context(|| format!("cannot open `{}`", root.shown()))?;
     let _lock = crate::project::state::lock(&dir)?;
     let Some(done) = update::recover(&dir)? else {
         return Err(usage!(
             "`{}` has no interrupted update to recover from",
-            dir.path().display()
+            dir.path().shown()
         ));
     };
     let plural = crate::util::text::plural;
@@ -118,8 +120,9 @@ fn recover(start: &Path) -> Result<()> {
         done.backup.as_ref().map(|b| {
             term::out(format!(
                 "The previous contents of the files {what} are in `{}`.",
-                b.display()
+                b.shown()
             ));
+            term::out(format!("{}.", crate::project::journal::backups_note(&dir)));
         })
     };
     if done.finished {
@@ -169,7 +172,7 @@ fn recover(start: &Path) -> Result<()> {
             plural(done.kept.len())
         ));
         for path in &done.kept {
-            term::out(format!("  {}", crate::util::text::shown(path)));
+            term::out(format!("  {}", name(path)));
         }
         backup("kept");
     }
@@ -198,6 +201,13 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
     if let Some(why) = &p.base_note {
         term::out(format!("  note      {why}"));
     }
+    if let Some(why) = secret_note(p) {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Yellow, format!("note      {why}")),
+        );
+    }
     for s in &p.steps {
         let style = match s.verdict {
             Verdict::Unchanged | Verdict::Forget | Verdict::Same | Verdict::Adopt => Style::Dim,
@@ -211,8 +221,8 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             s.verdict.word().to_string()
         };
         let path = match &s.renamed_from {
-            Some(from) => format!("{from} -> {}", s.path),
-            None => s.path.clone(),
+            Some(from) => format!("{} -> {}", name(from), name(&s.path)),
+            None => name(&s.path),
         };
         let mut line = Line::new()
             .plain("  ")
@@ -236,6 +246,42 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
     print_tail(p);
 }
 
+/// A warning when the project's git history holds its cookie secret: the update keeps the
+/// secret (it is the project's), so the user must replace it.
+fn secret_note(p: &Prepared) -> Option<String> {
+    if p.secret_committed.is_empty() {
+        return None;
+    }
+    let quoted = |paths: &[String]| {
+        paths
+            .iter()
+            .map(|f| format!("`{}`", crate::util::text::shown(f)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let now = p
+        .record
+        .project
+        .secret
+        .as_ref()
+        .map(|s| s.files.clone())
+        .unwrap_or_default();
+    let (one, are) = if p.secret_committed.len() == 1 {
+        ("was", "it")
+    } else {
+        ("were", "they")
+    };
+    let mut why = format!(
+        "the cookie secret is in this project's git history: {} {one} committed holding {are}          hold it, so anyone with a copy of the repository has it; the update keeps it, so set a          new one",
+        quoted(&p.secret_committed)
+    );
+    if !now.is_empty() {
+        why.push_str(&format!(" (this version keeps it in {})", quoted(&now)));
+    }
+    why.push_str(" and wherever the project is deployed");
+    Some(why)
+}
+
 /// The end of the plan: the user's files that move or stay, the answers file, and the refusal
 /// a real run would meet.
 fn print_tail(p: &Prepared) {
@@ -244,7 +290,7 @@ fn print_tail(p: &Prepared) {
             Line::new()
                 .plain("  ")
                 .styled(Style::Green, format!("{:<9}", "move"))
-                .plain(format!(" {} -> {}  ", m.from, m.to))
+                .plain(format!(" {} -> {}  ", name(&m.from), name(&m.to)))
                 .styled(Style::Dim, "(yours: it moves with its folder)"),
         );
     }
@@ -253,7 +299,7 @@ fn print_tail(p: &Prepared) {
             Line::new()
                 .plain("  ")
                 .styled(Style::Yellow, format!("{:<9}", "left"))
-                .plain(format!(" {}  ", l.path))
+                .plain(format!(" {}  ", name(&l.path)))
                 .styled(Style::Dim, format!("({})", l.why)),
         );
     }
@@ -302,11 +348,17 @@ fn print_json(p: &Prepared, dry_run: bool) {
         "changes": update::change_count(p),
         "conflicts": p.record.pending,
         "refused": p.refusal,
+        "secret_committed": p.secret_committed,
     }));
 }
 
 /// What an update did, and what is left to do.
-fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
+fn print_done(
+    root: &crate::project::root::Root,
+    p: &Prepared,
+    backup: Option<&std::path::Path>,
+    quiet: bool,
+) {
     let conflicts = &p.record.pending;
     if quiet && conflicts.is_empty() {
         return;
@@ -320,8 +372,9 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
     if let Some(dir) = backup {
         term::out(format!(
             "The previous contents of every changed file are in `{}`.",
-            dir.display()
+            dir.shown()
         ));
+        term::out(format!("{}.", crate::project::journal::backups_note(root)));
     }
     if !conflicts.is_empty() {
         term::out("");
@@ -342,10 +395,11 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
             if binary(c) {
                 term::out(format!(
                     "  {c}  (yours kept; the template's version is beside it: {c}{})",
-                    crate::util::merge::SIDE_SUFFIX
+                    crate::util::merge::SIDE_SUFFIX,
+                    c = name(c)
                 ));
             } else {
-                term::out(format!("  {c}"));
+                term::out(format!("  {}", name(c)));
             }
         }
         let side_files = conflicts.iter().any(|c| binary(c));
