@@ -198,6 +198,13 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
     if let Some(why) = &p.base_note {
         term::out(format!("  note      {why}"));
     }
+    if let Some(why) = secret_note(p) {
+        term::out(
+            Line::new()
+                .plain("  ")
+                .styled(Style::Yellow, format!("note      {why}")),
+        );
+    }
     for s in &p.steps {
         let style = match s.verdict {
             Verdict::Unchanged | Verdict::Forget | Verdict::Same | Verdict::Adopt => Style::Dim,
@@ -234,6 +241,42 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
         }
     }
     print_tail(p);
+}
+
+/// A warning when the project's git history holds its cookie secret: the update keeps the
+/// secret (it is the project's), so the user must replace it.
+fn secret_note(p: &Prepared) -> Option<String> {
+    if p.secret_committed.is_empty() {
+        return None;
+    }
+    let quoted = |paths: &[String]| {
+        paths
+            .iter()
+            .map(|f| format!("`{}`", crate::util::text::shown(f)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let now = p
+        .record
+        .project
+        .secret
+        .as_ref()
+        .map(|s| s.files.clone())
+        .unwrap_or_default();
+    let (one, are) = if p.secret_committed.len() == 1 {
+        ("was", "it")
+    } else {
+        ("were", "they")
+    };
+    let mut why = format!(
+        "the cookie secret is in this project's git history: {} {one} committed holding {are}          hold it, so anyone with a copy of the repository has it; the update keeps it, so set a          new one",
+        quoted(&p.secret_committed)
+    );
+    if !now.is_empty() {
+        why.push_str(&format!(" (this version keeps it in {})", quoted(&now)));
+    }
+    why.push_str(" and wherever the project is deployed");
+    Some(why)
 }
 
 /// The end of the plan: the user's files that move or stay, the answers file, and the refusal
@@ -302,6 +345,7 @@ fn print_json(p: &Prepared, dry_run: bool) {
         "changes": update::change_count(p),
         "conflicts": p.record.pending,
         "refused": p.refusal,
+        "secret_committed": p.secret_committed,
     }));
 }
 

@@ -79,7 +79,11 @@ pub(crate) fn look(dest: &Path) -> Result<Looked> {
 /// lock such a run takes. Held until dropped.
 pub(crate) fn lock(dest: &Path) -> Result<crate::project::state::Lock> {
     let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
-    crate::project::state::lock(&root)
+    let lock = crate::project::state::lock(&root)?;
+    // An update there that was interrupted comes first: its files are half-written, and what
+    // `new` would take for the user's (and back up) is partly that update's.
+    crate::project::journal::refuse_unfinished(&root)?;
+    Ok(lock)
 }
 
 /// A new project, rendered and planned, nothing written yet.

@@ -956,3 +956,23 @@ fn an_interrupted_move_is_undone_without_losing_work() {
     assert!(!fx.path("p/shop").exists(), "the emptied folder goes");
     fx.assert_canary();
 }
+
+/// `new --force` over a project whose update was interrupted is refused, saying to recover
+/// first: the half-written files are not the user's to back up, and nothing is written.
+#[test]
+fn new_force_over_an_interrupted_update_is_refused() {
+    let fx = Fixture::new();
+    project(&fx, 6);
+    killed_at(&fx, "p", &["update", "-d", "flavour=chocolate"], "rename#5");
+    let before = project_files(&fx, "p");
+    let out = run_in(&fx, ".", &["new", "./t", "p", "--force", "--no-input"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("was interrupted; run `scaffold update --recover`"),
+        "{}",
+        text(&out)
+    );
+    assert_unchanged(&before, &project_files(&fx, "p"), "a refused new --force");
+    let out = run_in(&fx, "p", &["update", "--recover"]);
+    assert!(out.status.success(), "{}", text(&out));
+}

@@ -1031,3 +1031,58 @@ fn a_big_project_new_accepts_can_be_updated() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(read(&fx, "p/big5.txt").starts_with("two: "));
 }
+
+/// A project whose last commit holds its cookie secret (earlier template versions wrote it
+/// into a source file) is told so by the update that moves the secret out of git: the update
+/// keeps the secret, so the user must replace it. Outside git, or once the committed file no
+/// longer holds it, nothing is said.
+#[test]
+fn a_secret_in_the_git_history_is_told() {
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        &format!("{HEAD}version = \"1\"\n"),
+        &[("settings.py.tera", "SECRET = \"{{ cookie_secret }}\"\n")],
+    );
+    fx.template(
+        "v2/t",
+        &format!("{HEAD}version = \"2\"\n"),
+        &[
+            (
+                "settings.py",
+                "import os\nSECRET = os.environ[\"SECRET\"]\n",
+            ),
+            (".env.tera", "SECRET={{ cookie_secret }}\n"),
+            (".gitignore", ".env\n"),
+        ],
+    );
+    ok(&fx, &["new", "./t", "p", "-q"]);
+    let secret = read(&fx, "p/settings.py")[10..74].to_string();
+    // Outside git: nothing to say.
+    let out = update(&fx, &["--template", "../v2/t", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("git history"), "{}", text(&out));
+    git(&fx.path("p"), &["init", "-q"]);
+    git(&fx.path("p"), &["add", "-A"]);
+    git(&fx.path("p"), &["commit", "-qm", "generated"]);
+    let out = update(&fx, &["--template", "../v2/t", "--json", "--dry-run"]);
+    assert_eq!(json(&out.stdout)["secret_committed"][0], "settings.py");
+    let out = update(&fx, &["--template", "../v2/t"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "the cookie secret is in this project's git history: `settings.py` was committed \
+             holding it"
+        ) && text(&out).contains("(this version keeps it in `.env`)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(read(&fx, "p/.env"), format!("SECRET={secret}\n"));
+    // Committed without it, the history's older commits are not looked at: HEAD no longer
+    // holds it, and the next update says nothing.
+    git(&fx.path("p"), &["add", "-A"]);
+    git(&fx.path("p"), &["commit", "-qm", "updated"]);
+    let out = update(&fx, &["--template", "../v2/t", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("git history"), "{}", text(&out));
+}

@@ -77,6 +77,9 @@ pub(crate) struct Prepared {
     pub(crate) moves: moves::Moves,
     /// Why a real run would be refused (only a dry run gets this far with one).
     pub(crate) refusal: Option<String>,
+    /// Files that the project's last commit holds with the cookie secret in them: the secret
+    /// is in its git history, whatever the update does.
+    pub(crate) secret_committed: Vec<String>,
 }
 
 /// A template version as the plan shows it: its name and version (or id), and for a git
@@ -299,7 +302,7 @@ pub(crate) fn prepare(
     let (defines, mut answer_notes, again) = new_answers(project, &loaded, request, prompter)?;
     // The base: the recorded version again, or the recorded bytes from git.
     let engine = Engine::new(&loaded.source)?;
-    let mut base = locate_base(registry, project, &loaded, &engine, request.offline)?;
+    let base = locate_base(registry, project, &loaded, &engine, request.offline)?;
     // Theirs, rendered.
     let inputs = inputs(project, request, base.secret.as_deref())?;
     let render_request = answers::Request {
@@ -345,6 +348,7 @@ pub(crate) fn prepare(
     refuse_unknown_restores(request, &steps)?;
     let moves = moves::plan(&project.dir, &steps)?;
     let (in_git, dirty) = dirty_files(project, &steps, &yours)?;
+    let secret_committed = secret_committed(project, in_git, base.secret.as_deref())?;
     if !dirty.is_empty() && !request.allow_dirty {
         // Refused like a destination that holds files (exit 1), not a usage error.
         refusal.get_or_insert_with(|| {
@@ -362,11 +366,6 @@ pub(crate) fn prepare(
     }
     let mut new_record = new_record(project, &loaded, &inputs, &rendered, new_source, &steps)?;
     let record_notes = decide::record_notes(&project.record, &mut new_record, &steps);
-    if base.secret.is_none() && record.project.secret.is_some() {
-        base.note.get_or_insert_with(|| {
-            "the cookie secret is no longer in the files that held it: a new one is used".into()
-        });
-    }
     Ok(Prepared {
         steps,
         answer_notes,
@@ -379,7 +378,35 @@ pub(crate) fn prepare(
         dirty,
         moves,
         refusal,
+        secret_committed,
     })
+}
+
+/// The files the answers file says hold the cookie secret that the project's last commit
+/// holds with the secret in them (earlier template versions wrote it into source files).
+fn secret_committed(project: &Project, in_git: bool, secret: Option<&str>) -> Result<Vec<String>> {
+    let (true, Some(secret), Some(held)) = (in_git, secret, &project.record.project.secret) else {
+        return Ok(Vec::new());
+    };
+    let Some(committed) = crate::git::blobs::committed_blobs(&project.root, &held.files)? else {
+        return Ok(Vec::new());
+    };
+    if committed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let history = crate::git::blobs::History::of(&project.root)?;
+    let finder = memchr::memmem::Finder::new(secret.as_bytes());
+    let max = crate::util::limits::MAX_FILE_BYTES as u64;
+    let mut out = Vec::new();
+    for path in &held.files {
+        if let Some(blob) = committed.get(path)
+            && let Some(bytes) = history.blob(blob, max)?
+            && finder.find(&bytes).is_some()
+        {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// Refuses a rendering that would write what scaffold keeps for itself, or into the template
@@ -493,6 +520,11 @@ fn locate_base(
     }
     if base.secret.is_none() {
         base.secret = base::find_secret(project)?;
+    }
+    if base.secret.is_none() && project.record.project.secret.is_some() {
+        base.note.get_or_insert_with(|| {
+            "the cookie secret is no longer in the files that held it: a new one is used".into()
+        });
     }
     Ok(base)
 }
