@@ -9,6 +9,7 @@
 # record. A benchmark, not a test: it prints figures and asserts nothing about time.
 #
 #   tests/bench/run.sh       (needs `perf`, Debian's linux-perf; else `hyperfine`; and python3)
+#   SCAFFOLD_BIN=/path/to/scaffold tests/bench/run.sh      (times that binary instead)
 #
 # With perf: `perf stat -r N`, the output removed between runs outside the timing (--pre);
 # repeatable to 1-2% where hyperfine's spread is larger than its means. Figures are the mean
@@ -29,13 +30,14 @@ fi
 command -v python3 >/dev/null || { echo "run.sh needs python3" >&2; exit 1; }
 # As a user's shell usually has it: a backtrace captured with every error would be timed too.
 unset RUST_BACKTRACE RUST_LIB_BACKTRACE
-# The binary cargo built, wherever the target puts it (.cargo/config.toml names one).
-BIN=$(cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --message-format=json \
+# The binary cargo built, wherever the target puts it; or SCAFFOLD_BIN, another build to time
+# (main's, say, for a before and after).
+BIN=${SCAFFOLD_BIN:-$(cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --message-format=json \
   | python3 -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "scaffold" and m.get("executable"):
-        print(m["executable"])')
+        print(m["executable"])')}
 [ -x "$BIN" ] || { echo "no scaffold binary built" >&2; exit 1; }
 OUT="$ROOT/target/bench"
 BASE=${BENCH_DIR:-$([ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}
