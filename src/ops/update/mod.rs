@@ -488,13 +488,21 @@ fn locate_base(
         root: &project.root,
         offline,
     };
-    match sources::locate(registry, &made_from).map_err(Unavailable::reason) {
+    // An answer change keeps the template: the version to update to is the recorded one (the
+    // same tree id), which need not be located and read again, and one engine renders both.
+    let same = record.template.id == loaded.source.id()?;
+    let located = if same {
+        Ok(None)
+    } else {
+        sources::locate(registry, &made_from)
+            .map(Some)
+            .map_err(Unavailable::reason)
+    };
+    match located {
         Ok(old) => {
-            // An answer change keeps the template: one engine renders both versions.
-            let rebuilt = if record.template.id == loaded.source.id()? {
-                base::rebuild_with(project, loaded, engine)?
-            } else {
-                base::rebuild(project, old)?
+            let rebuilt = match old {
+                None => base::rebuild_with(project, loaded, engine)?,
+                Some(old) => base::rebuild(project, old)?,
             };
             base.secret.clone_from(&rebuilt.secret);
             for r in &record.files {
