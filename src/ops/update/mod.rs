@@ -455,7 +455,7 @@ fn locate_new(
 
 /// What scaffold wrote last time, as far as it can be found again.
 struct Base {
-    /// The bytes of each recorded file, by path, where known.
+    /// The bytes of each recorded file, by path, where known: each has its recorded blob id.
     bytes: BTreeMap<String, Vec<u8>>,
     /// The recorded files the recorded version, rendered again, gives exactly: the same bytes
     /// at the same path from the same source. Scaffold generated these.
@@ -527,7 +527,11 @@ fn locate_base(
         let history = history
             .get_or_insert_with(|| crate::git::blobs::History::of(&project.root).ok())
             .as_ref();
-        if let Some(Ok(Some(bytes))) = history.map(|h| h.blob(&r.blob, disk::MAX_COMPARED_BYTES)) {
+        // Checked as the rendered ones are: a repository is trusted for nothing, and the plan
+        // relies on every base holding its recorded blob id.
+        if let Some(Ok(Some(bytes))) = history.map(|h| h.blob(&r.blob, disk::MAX_COMPARED_BYTES))
+            && crate::util::hash::blob(&bytes) == r.blob
+        {
             base.bytes.insert(r.path.clone(), bytes);
         }
     }
