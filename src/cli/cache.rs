@@ -6,6 +6,7 @@ use serde_json::json;
 use super::args::{CacheAction, CacheArgs};
 use crate::sources::git::cache;
 use crate::util::term;
+use crate::util::text::Shown as _;
 
 /// `scaffold cache list` and `scaffold cache clean`.
 pub(crate) fn exec(args: &CacheArgs) -> Result<()> {
@@ -56,7 +57,7 @@ fn print_list(cache: &std::path::Path, entries: &[cache::Entry], as_json: bool) 
     if entries.is_empty() {
         term::out(format!(
             "The cache `{}` holds no repositories.",
-            cache.display()
+            cache.shown()
         ));
         return;
     }
@@ -70,7 +71,7 @@ fn print_list(cache: &std::path::Path, entries: &[cache::Entry], as_json: bool) 
             "{}  {}  {}{note}",
             crate::util::text::shown(&e.url),
             crate::util::text::size(e.bytes),
-            e.dir.display()
+            e.dir.shown()
         ));
     }
 }

@@ -11,6 +11,7 @@ use crate::template::answers::Input;
 use crate::template::builtins;
 use crate::util::error::usage;
 use crate::util::python;
+use crate::util::text::Shown as _;
 
 /// What the environment contributes to a request.
 #[derive(Debug, Clone)]
@@ -142,7 +143,7 @@ pub(crate) fn resolve_new(
                 .ok_or_else(|| {
                     usage!(
                         "cannot take a project name from `{}`; give one with --name",
-                        dest.display()
+                        dest.shown()
                     )
                 })?;
             (name, dest.clone())

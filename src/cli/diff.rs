@@ -9,6 +9,7 @@ use crate::ops::diff::{Base, Report};
 use crate::sources::registry::Registry;
 use crate::util::error::usage;
 use crate::util::term::{self, Line, Style};
+use crate::util::text::Shown as _;
 
 /// `scaffold diff`.
 pub(crate) fn exec(registry: &Registry, args: &DiffArgs) -> Result<()> {
@@ -31,8 +32,8 @@ pub(crate) fn exec(registry: &Registry, args: &DiffArgs) -> Result<()> {
         let rel = absolute.strip_prefix(&root).map_err(|_| {
             usage!(
                 "`{}` is not inside the project `{}`",
-                p.display(),
-                root.display()
+                p.shown(),
+                root.shown()
             )
         })?;
         let rel: Vec<String> = rel

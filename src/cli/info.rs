@@ -11,6 +11,7 @@ use crate::sources::{self, Reference};
 use crate::template::manifest::{self, Loaded};
 use crate::template::values::Kind;
 use crate::util::term::{self, Line, Style};
+use crate::util::text::Shown as _;
 
 /// `scaffold info`.
 pub(crate) fn exec(registry: &Registry, args: &InfoArgs) -> Result<()> {
@@ -100,7 +101,7 @@ fn info_text(t: &Loaded, files: &[String]) {
         term::out(format!("version: {}", crate::util::text::shown(&v)));
     }
     match &t.source.origin {
-        Origin::Directory(dir) => term::out(format!("from: {}", dir.display())),
+        Origin::Directory(dir) => term::out(format!("from: {}", dir.shown())),
         Origin::Git(_) => term::out(format!(
             "from: {}",
             crate::util::text::shown(&t.source.origin.to_string())

@@ -16,6 +16,7 @@ use crate::project::plan::{Action, DestState, Refusal, Retry};
 use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Prompter, Terminal};
 use crate::util::term::{self, Line, Style};
+use crate::util::text::Shown as _;
 use crate::util::text::shell_quote;
 
 /// `scaffold new`.
@@ -235,16 +236,23 @@ fn print(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Option<&Pa
     }
     term::out(Line::new().styled(Style::Success, "Created").plain(format!(
         " `{}` from template `{}` ({summary}).",
-        req.dest.display(),
+        req.dest.shown(),
         t.manifest.name
     )));
     if let Some(dir) = kept {
-        let names: Vec<String> = plan.keep.iter().map(|p| format!("`{p}`")).collect();
+        let names: Vec<String> = plan
+            .keep
+            .iter()
+            .map(|p| format!("`{}`", crate::util::text::name(p)))
+            .collect();
         term::out(format!(
             "Kept your previous {} in `{}` (they were not as scaffold wrote them).",
             names.join(", "),
-            dir.display()
+            dir.shown()
         ));
+        if let Ok(root) = crate::project::root::Root::open(&req.dest) {
+            term::out(format!("{}.", crate::project::journal::backups_note(&root)));
+        }
     }
     if let Some(note) = &made.secret_note {
         term::out(format!("Note: {note}."));
@@ -283,6 +291,12 @@ fn print_json(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Optio
     let backup = kept
         .or(made.keep_in.as_deref())
         .map(|d| d.display().to_string());
+    // How many backups the destination holds once this one is kept (scaffold never removes
+    // one).
+    let backups = kept.map(|_| {
+        crate::project::root::Root::open(&req.dest)
+            .map_or(0, |root| crate::project::journal::backup_count(&root))
+    });
     term::out_json(&json!({
         "template": t.manifest.name,
         "dest": req.dest.display().to_string(),
@@ -292,6 +306,7 @@ fn print_json(req: &Request, made: &Prepared, refusal: Option<&str>, kept: Optio
         "refused": refusal,
         "files": files,
         "backup": backup,
+        "backups": backups,
         "secret_note": made.secret_note,
         "variables": vars,
         "next_steps": rendered.next_steps,
@@ -308,7 +323,7 @@ fn print_plan(req: &Request, made: &Prepared, refusal: Option<&str>) {
     };
     term::out(Line::new().styled(Style::Bold, head).plain(format!(
         " `{}` from template `{}` (dry run: nothing written):",
-        req.dest.display(),
+        req.dest.shown(),
         t.manifest.name
     )));
     let keep_in = made
@@ -324,7 +339,7 @@ fn print_plan(req: &Request, made: &Prepared, refusal: Option<&str>) {
         let mut line = Line::new()
             .plain("  ")
             .styled(style, tag)
-            .plain(format!(" {}", f.path));
+            .plain(format!(" {}", crate::util::text::name(&f.path)));
         if let Some(dir) = &keep_in
             && plan.keep.contains(&f.path)
         {

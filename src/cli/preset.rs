@@ -10,10 +10,11 @@ use super::args::NewArgs;
 use super::config::Preset;
 use crate::ops::new::FileValues;
 use crate::util::error::usage;
+use crate::util::text::Shown as _;
 
 /// A `--data-file`'s values, and the label its mistakes are named by (usage errors).
 pub(crate) fn data_file(file: &Path) -> Result<FileValues> {
-    let label = format!("--data-file `{}`", file.display());
+    let label = format!("--data-file `{}`", file.shown());
     let text = crate::util::read::read_small(file, crate::project::record::MAX_BYTES)
         .map_err(|e| usage!("{label}: {e:#}"))?;
     let values =
@@ -47,7 +48,7 @@ pub(crate) fn read(args: &NewArgs) -> Result<(Preset, Vec<FileValues>)> {
         from_files.push((
             format!(
                 "--replay `{}`",
-                project.root.join(crate::project::record::FILE).display()
+                project.root.join(crate::project::record::FILE).shown()
             ),
             values,
         ));

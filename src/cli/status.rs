@@ -120,7 +120,7 @@ fn print(
             Line::new()
                 .plain("  ")
                 .styled(style, format!("{:<width$}", state.word()))
-                .plain(format!(" {path}")),
+                .plain(format!(" {}", crate::util::text::name(path))),
         );
     }
     let count = |s: FileStatus| files.iter().filter(|(_, x)| *x == s).count();

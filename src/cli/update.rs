@@ -17,6 +17,8 @@ use crate::sources::registry::Registry;
 use crate::template::answers::{Input, Terminal};
 use crate::util::error::usage;
 use crate::util::term::{self, Line, Style};
+use crate::util::text::Shown as _;
+use crate::util::text::name;
 
 /// `scaffold update`.
 pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
@@ -56,7 +58,7 @@ pub(crate) fn exec(registry: &Registry, args: &UpdateArgs) -> Result<()> {
     }
     let backup = update::apply(&project, &prepared, !args.no_backup)?;
     if !args.json {
-        print_done(&prepared, backup.as_deref(), args.quiet);
+        print_done(&project.dir, &prepared, backup.as_deref(), args.quiet);
     }
     if prepared.record.pending.is_empty() {
         Ok(())
@@ -105,12 +107,12 @@ fn request(args: &UpdateArgs) -> Result<Request> {
 fn recover(start: &Path) -> Result<()> {
     let root = crate::project::disk::find_root(start).unwrap_or_else(|_| start.to_path_buf());
     let dir = crate::project::root::Root::open(&root)
-        .with_context(|| format!("cannot open `{}`", root.display()))?;
+        .with_context(|| format!("cannot open `{}`", root.shown()))?;
     let _lock = crate::project::state::lock(&dir)?;
     let Some(done) = update::recover(&dir)? else {
         return Err(usage!(
             "`{}` has no interrupted update to recover from",
-            dir.path().display()
+            dir.path().shown()
         ));
     };
     let plural = crate::util::text::plural;
@@ -118,8 +120,9 @@ fn recover(start: &Path) -> Result<()> {
         done.backup.as_ref().map(|b| {
             term::out(format!(
                 "The previous contents of the files {what} are in `{}`.",
-                b.display()
+                b.shown()
             ));
+            term::out(format!("{}.", crate::project::journal::backups_note(&dir)));
         })
     };
     if done.finished {
@@ -169,7 +172,7 @@ fn recover(start: &Path) -> Result<()> {
             plural(done.kept.len())
         ));
         for path in &done.kept {
-            term::out(format!("  {}", crate::util::text::shown(path)));
+            term::out(format!("  {}", name(path)));
         }
         backup("kept");
     }
@@ -218,8 +221,8 @@ fn print_plan(p: &Prepared, dry_run: bool, with_diff: bool, as_json: bool) {
             s.verdict.word().to_string()
         };
         let path = match &s.renamed_from {
-            Some(from) => format!("{from} -> {}", s.path),
-            None => s.path.clone(),
+            Some(from) => format!("{} -> {}", name(from), name(&s.path)),
+            None => name(&s.path),
         };
         let mut line = Line::new()
             .plain("  ")
@@ -287,7 +290,7 @@ fn print_tail(p: &Prepared) {
             Line::new()
                 .plain("  ")
                 .styled(Style::Green, format!("{:<9}", "move"))
-                .plain(format!(" {} -> {}  ", m.from, m.to))
+                .plain(format!(" {} -> {}  ", name(&m.from), name(&m.to)))
                 .styled(Style::Dim, "(yours: it moves with its folder)"),
         );
     }
@@ -296,7 +299,7 @@ fn print_tail(p: &Prepared) {
             Line::new()
                 .plain("  ")
                 .styled(Style::Yellow, format!("{:<9}", "left"))
-                .plain(format!(" {}  ", l.path))
+                .plain(format!(" {}  ", name(&l.path)))
                 .styled(Style::Dim, format!("({})", l.why)),
         );
     }
@@ -350,7 +353,12 @@ fn print_json(p: &Prepared, dry_run: bool) {
 }
 
 /// What an update did, and what is left to do.
-fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
+fn print_done(
+    root: &crate::project::root::Root,
+    p: &Prepared,
+    backup: Option<&std::path::Path>,
+    quiet: bool,
+) {
     let conflicts = &p.record.pending;
     if quiet && conflicts.is_empty() {
         return;
@@ -364,8 +372,9 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
     if let Some(dir) = backup {
         term::out(format!(
             "The previous contents of every changed file are in `{}`.",
-            dir.display()
+            dir.shown()
         ));
+        term::out(format!("{}.", crate::project::journal::backups_note(root)));
     }
     if !conflicts.is_empty() {
         term::out("");
@@ -386,10 +395,11 @@ fn print_done(p: &Prepared, backup: Option<&std::path::Path>, quiet: bool) {
             if binary(c) {
                 term::out(format!(
                     "  {c}  (yours kept; the template's version is beside it: {c}{})",
-                    crate::util::merge::SIDE_SUFFIX
+                    crate::util::merge::SIDE_SUFFIX,
+                    c = name(c)
                 ));
             } else {
-                term::out(format!("  {c}"));
+                term::out(format!("  {}", name(c)));
             }
         }
         let side_files = conflicts.iter().any(|c| binary(c));

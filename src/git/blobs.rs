@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::repo::{discover, parse_id};
+use crate::util::text::Shown as _;
 
 /// A project's git history: the repository that contains the project, found once (a project
 /// with thousands of files asks it for thousands of blobs).
@@ -27,7 +28,7 @@ impl History {
     pub(crate) fn blob(&self, blob_id: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
         let id = parse_id(blob_id)?;
         let repo = &self.repo;
-        let place = || format!("object `{blob_id}` in `{}`", repo.git_dir().display());
+        let place = || format!("object `{blob_id}` in `{}`", repo.git_dir().shown());
         let Some(header) = repo.try_find_header(id).with_context(place)? else {
             return Ok(None);
         };
@@ -70,7 +71,7 @@ pub(crate) fn committed_blobs(
     };
     let dir = dir
         .canonicalize()
-        .with_context(|| format!("cannot read `{}`", dir.display()))?;
+        .with_context(|| format!("cannot read `{}`", dir.shown()))?;
     let Ok(prefix) = dir.strip_prefix(&root) else {
         return Ok(None);
     };
@@ -85,7 +86,7 @@ pub(crate) fn committed_blobs(
     };
     let tree = commit
         .tree()
-        .with_context(|| format!("cannot read the last commit of `{}`", root.display()))?;
+        .with_context(|| format!("cannot read the last commit of `{}`", root.shown()))?;
     for path in paths {
         let full: Vec<&str> = prefix
             .iter()

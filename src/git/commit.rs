@@ -9,6 +9,7 @@ use gix::bstr::ByteSlice;
 use gix::objs::tree::EntryKind;
 
 use super::repo::{check_path, isolated_with};
+use crate::util::text::Shown as _;
 
 /// Who makes the first commit, and when, as git decides it: `GIT_AUTHOR_NAME`,
 /// `GIT_AUTHOR_EMAIL` and `GIT_AUTHOR_DATE` (and `GIT_COMMITTER_*`) from the environment, else
@@ -211,11 +212,11 @@ pub(crate) fn check_identity(dir: &Path) -> Result<()> {
 pub(crate) fn init_commit(dir: &Path, files: &[(String, bool)], message: &str) -> Result<String> {
     let dot_git = dir.join(".git");
     if dot_git.symlink_metadata().is_ok() {
-        bail!("`{}` already exists", dot_git.display());
+        bail!("`{}` already exists", dot_git.shown());
     }
     let dir = dir
         .canonicalize()
-        .with_context(|| format!("cannot read `{}`", dir.display()))?;
+        .with_context(|| format!("cannot read `{}`", dir.shown()))?;
     for (path, _) in files {
         check_path(path).map_err(|why| anyhow!("cannot commit `{path}`: the path {why}"))?;
     }
@@ -243,7 +244,7 @@ fn init_and_commit(
         gix::create::Options::default(),
         options,
     )
-    .with_context(|| format!("cannot create a git repository in `{}`", dir.display()))?
+    .with_context(|| format!("cannot create a git repository in `{}`", dir.shown()))?
     .to_thread_local();
 
     let mut editor = repo.edit_tree(ObjectId::empty_tree(gix::hash::Kind::Sha1))?;
@@ -251,9 +252,9 @@ fn init_and_commit(
         let on_disk = dir.join(path);
         let meta = on_disk
             .symlink_metadata()
-            .with_context(|| format!("cannot read `{}`", on_disk.display()))?;
+            .with_context(|| format!("cannot read `{}`", on_disk.shown()))?;
         if !meta.is_file() {
-            bail!("`{}` is not a regular file", on_disk.display());
+            bail!("`{}` is not a regular file", on_disk.shown());
         }
         #[cfg(unix)]
         {
@@ -261,7 +262,7 @@ fn init_and_commit(
             if (meta.permissions().mode() & 0o111 != 0) != *executable {
                 bail!(
                     "`{}` is {}executable on disk but {}in the list to commit",
-                    on_disk.display(),
+                    on_disk.shown(),
                     if *executable { "not " } else { "" },
                     if *executable {
                         "executable "
@@ -272,7 +273,7 @@ fn init_and_commit(
             }
         }
         let bytes = std::fs::read(&on_disk)
-            .with_context(|| format!("cannot read `{}`", on_disk.display()))?;
+            .with_context(|| format!("cannot read `{}`", on_disk.shown()))?;
         let blob = repo.write_blob(&bytes)?.detach();
         let kind = if *executable {
             EntryKind::BlobExecutable

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 
 use crate::util::read::{read_regular, refusal};
+use crate::util::text::Shown as _;
 
 /// `HEAD`, a loose ref, `.git`, `commondir`, `gitdir`, `info/alternates`: a line or a few.
 const SMALL_FILE_BYTES: u64 = 64 * 1024;
@@ -45,7 +46,7 @@ pub(crate) fn checked(path: &Path) -> Result<PathBuf> {
     } else {
         std::fs::symlink_metadata(&candidate)
     }
-    .map_err(|e| anyhow!("`{}` is not a git repository ({e})", path.display()))?;
+    .map_err(|e| anyhow!("`{}` is not a git repository ({e})", path.shown()))?;
     let git_dir = if meta.is_dir() {
         candidate.clone()
     } else if meta.is_file() {
@@ -55,12 +56,12 @@ pub(crate) fn checked(path: &Path) -> Result<PathBuf> {
             .trim_end()
             .strip_prefix("gitdir: ")
             .filter(|p| !p.is_empty() && !p.contains('\n'))
-            .ok_or_else(|| anyhow!("`{}` is not a `gitdir: PATH` file", candidate.display()))?;
+            .ok_or_else(|| anyhow!("`{}` is not a `gitdir: PATH` file", candidate.shown()))?;
         let git_dir = candidate.parent().unwrap_or(Path::new(".")).join(to);
         directory(&git_dir, "the git directory it names")?;
         git_dir
     } else {
-        bail!("`{}` {}", candidate.display(), why_not(&meta));
+        bail!("`{}` {}", candidate.shown(), why_not(&meta));
     };
     git_directory(&git_dir)?;
     Ok(candidate)
@@ -79,15 +80,15 @@ fn file(path: &Path, max: u64) -> Result<()> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => bail!("cannot read `{}`: {e}", path.display()),
+        Err(e) => bail!("cannot read `{}`: {e}", path.shown()),
     };
     if !meta.is_file() {
-        bail!("`{}` {}", path.display(), why_not(&meta));
+        bail!("`{}` {}", path.shown(), why_not(&meta));
     }
     if meta.len() > max {
         bail!(
             "`{}` has {} bytes, more than the limit of {} for this file of a git repository",
-            path.display(),
+            path.shown(),
             meta.len(),
             crate::util::text::size(max)
         );
@@ -99,9 +100,9 @@ fn file(path: &Path, max: u64) -> Result<()> {
 fn real_directory(path: &Path) -> Result<bool> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => Ok(true),
-        Ok(meta) => bail!("`{}` {}", path.display(), why_not(&meta)),
+        Ok(meta) => bail!("`{}` {}", path.shown(), why_not(&meta)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => bail!("cannot read `{}`: {e}", path.display()),
+        Err(e) => bail!("cannot read `{}`: {e}", path.shown()),
     }
 }
 
@@ -109,8 +110,8 @@ fn real_directory(path: &Path) -> Result<bool> {
 fn directory(path: &Path, what: &str) -> Result<()> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => bail!("`{}`, {what}, is not a directory", path.display()),
-        Err(e) => bail!("cannot read `{}`, {what}: {e}", path.display()),
+        Ok(_) => bail!("`{}`, {what}, is not a directory", path.shown()),
+        Err(e) => bail!("cannot read `{}`, {what}: {e}", path.shown()),
     }
 }
 
@@ -121,13 +122,13 @@ fn small_text(path: &Path) -> Result<String> {
             bail!(
                 "`{}` has {len} bytes, more than the limit of {} for this file of a git \
                  repository",
-                path.display(),
+                path.shown(),
                 crate::util::text::size(SMALL_FILE_BYTES)
             );
         }
         Ok(())
     })?;
-    String::from_utf8(bytes).map_err(|_| anyhow!("`{}` is not UTF-8 text", path.display()))
+    String::from_utf8(bytes).map_err(|_| anyhow!("`{}` is not UTF-8 text", path.shown()))
 }
 
 /// Every file gix reads in a git directory (and in its common directory, for a linked work
@@ -178,12 +179,12 @@ fn refs(dir: &Path) -> Result<()> {
         if depth > MAX_REF_DEPTH {
             bail!(
                 "`{}` is nested deeper than {MAX_REF_DEPTH} directories",
-                dir.display()
+                dir.shown()
             );
         }
         for entry in entries(&dir)? {
             let meta = std::fs::symlink_metadata(&entry)
-                .map_err(|e| anyhow!("cannot read `{}`: {e}", entry.display()))?;
+                .map_err(|e| anyhow!("cannot read `{}`: {e}", entry.shown()))?;
             if meta.is_dir() {
                 pending.push((entry, depth + 1));
             } else {
@@ -195,13 +196,12 @@ fn refs(dir: &Path) -> Result<()> {
 }
 
 fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let read =
-        std::fs::read_dir(dir).map_err(|e| anyhow!("cannot read `{}`: {e}", dir.display()))?;
+    let read = std::fs::read_dir(dir).map_err(|e| anyhow!("cannot read `{}`: {e}", dir.shown()))?;
     let mut out = Vec::new();
     for entry in read {
         out.push(
             entry
-                .map_err(|e| anyhow!("cannot read `{}`: {e}", dir.display()))?
+                .map_err(|e| anyhow!("cannot read `{}`: {e}", dir.shown()))?
                 .path(),
         );
     }
@@ -224,7 +224,7 @@ fn object_directory(
     if seen.len() > MAX_ALTERNATES {
         bail!(
             "`{}`: more than {MAX_ALTERNATES} object directories through `info/alternates`",
-            primary.display()
+            primary.shown()
         );
     }
     for entry in entries(dir)? {
@@ -255,11 +255,11 @@ fn object_directory(
                 if depth + 1 > MAX_ALTERNATE_DEPTH {
                     bail!(
                         "`{}`: alternates nested deeper than {MAX_ALTERNATE_DEPTH}",
-                        alternates.display()
+                        alternates.shown()
                     );
                 }
                 let listed = gix::odb::alternate::parse(text.as_bytes())
-                    .map_err(|e| anyhow!("`{}`: {e}", alternates.display()))?;
+                    .map_err(|e| anyhow!("`{}`: {e}", alternates.shown()))?;
                 for other in listed {
                     let other = primary.join(other);
                     directory(&other, "an object directory `info/alternates` names")?;

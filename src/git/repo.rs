@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::util::text::Shown as _;
 use anyhow::{Context, Result, anyhow, bail};
 use gix::{ObjectId, Repository};
 
@@ -29,11 +30,10 @@ pub(crate) fn isolated() -> gix::open::Options {
 /// isolated, once every file gix reads there has passed [`super::files::checked`]; gix opens
 /// exactly what was checked.
 pub(crate) fn open(path: &Path) -> Result<Repository> {
-    let _task =
-        crate::util::limits::task(format!("reading the git repository `{}`", path.display()));
+    let _task = crate::util::limits::task(format!("reading the git repository `{}`", path.shown()));
     let checked = super::files::checked(path)?;
     gix::open_opts(checked, isolated().open_path_as_is(true))
-        .with_context(|| format!("`{}` is not a git repository", path.display()))
+        .with_context(|| format!("`{}` is not a git repository", path.shown()))
 }
 
 /// The repository containing `dir` (itself or a parent): the nearest directory upward that
@@ -45,7 +45,9 @@ pub(crate) fn discover(dir: &Path) -> Result<Repository> {
         Some(repo) => Ok(repo),
         None => bail!(
             "`{}` is not inside a git repository",
-            dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display()
+            dir.canonicalize()
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .shown()
         ),
     }
 }
@@ -56,7 +58,7 @@ pub(crate) fn discover(dir: &Path) -> Result<Repository> {
 pub(crate) fn find(dir: &Path) -> Result<Option<Repository>> {
     let dir = dir
         .canonicalize()
-        .with_context(|| format!("cannot read `{}`", dir.display()))?;
+        .with_context(|| format!("cannot read `{}`", dir.shown()))?;
     let is_file = |p: PathBuf| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
     let is_dir = |p: PathBuf| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
     for at in dir.ancestors() {

@@ -10,6 +10,7 @@ use gix::objs::tree::EntryKind;
 use gix::{ObjectId, Repository};
 
 use super::repo::{check_component, check_path, parse_id};
+use crate::util::text::Shown as _;
 
 /// The most levels of annotated tags pointing at annotated tags that are followed.
 const MAX_TAG_CHAIN: usize = 16;
@@ -101,7 +102,7 @@ impl TemplateRepo {
     fn place(&self) -> String {
         match &self.label {
             Some(label) => format!("`{}`", crate::util::text::shown_whole(label)),
-            None => format!("the git repository `{}`", self.path.display()),
+            None => format!("the git repository `{}`", self.path.shown()),
         }
     }
 

@@ -20,6 +20,7 @@ use crate::template::manifest::{self, Loaded};
 use crate::template::render::{self, Rendered};
 use crate::util::error::usage;
 use crate::util::term;
+use crate::util::text::Shown as _;
 use crate::util::text::shell_quote;
 
 /// What `scaffold new` was asked to do, checked.
@@ -78,7 +79,7 @@ pub(crate) fn look(dest: &Path) -> Result<Looked> {
 /// run that writes into it (`new --force`): one run at a time, as for `update`, and the only
 /// lock such a run takes. Held until dropped.
 pub(crate) fn lock(dest: &Path) -> Result<crate::project::state::Lock> {
-    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
+    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.shown()))?;
     let lock = crate::project::state::lock(&root)?;
     // An update there that was interrupted comes first: its files are half-written, and what
     // `new` would take for the user's (and back up) is partly that update's.
@@ -194,8 +195,8 @@ pub(crate) fn prepare(
     let keep_in = if plan.keep.is_empty() {
         None
     } else {
-        let root = Root::open(&req.dest)
-            .with_context(|| format!("cannot open `{}`", req.dest.display()))?;
+        let root =
+            Root::open(&req.dest).with_context(|| format!("cannot open `{}`", req.dest.shown()))?;
         Some(req.dest.join(crate::project::journal::next_backup(&root)?))
     };
     Ok(Prepared {
@@ -221,7 +222,7 @@ pub(crate) fn write(prepared: &Prepared, git: bool) -> Result<Written> {
         None
     } else {
         let root = Root::open(&plan.dest)
-            .with_context(|| format!("cannot open `{}`", plan.dest.display()))?;
+            .with_context(|| format!("cannot open `{}`", plan.dest.shown()))?;
         let dir = crate::project::journal::keep_copies(&root, &plan.keep)?;
         Some((root, dir))
     };
@@ -259,8 +260,8 @@ fn refuse_git_inside_a_work_tree(dest: &Path) -> Result<()> {
         return Err(usage!(
             "`{}` is inside the git work tree `{}`; --git makes a new repository, so leave it \
              out and commit the new files there",
-            dest.display(),
-            root.display()
+            dest.shown(),
+            root.shown()
         ));
     }
     Ok(())

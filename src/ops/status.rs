@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use crate::project::disk::{OnDisk, Project, read};
 use crate::project::record::State;
+use crate::util::text::Shown as _;
 
 /// A generated file's state now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -74,7 +75,7 @@ pub(crate) fn unresolved(project: &Project) -> Result<Vec<Unresolved>> {
 pub(crate) fn status(project: &Project) -> Result<Vec<(String, FileStatus)>> {
     crate::util::limits::stage(format!(
         "comparing the files of `{}` with what scaffold wrote",
-        project.root.display()
+        project.root.shown()
     ));
     let open: std::collections::HashSet<String> =
         unresolved(project)?.into_iter().map(|u| u.path).collect();

@@ -72,7 +72,7 @@ impl Change {
 fn through(root: &Root, at: &str, path: &str, why: &str) -> anyhow::Error {
     anyhow!(
         "`{}` {why}; refusing to write `{path}` through it",
-        root.full(at).display()
+        root.shown(at)
     )
 }
 
@@ -107,8 +107,7 @@ fn missing_dirs(
                 return Err(through(root, at, path, "is a symlink"));
             }
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot look at `{}`", root.full(at).display()));
+                return Err(e).with_context(|| format!("cannot look at `{}`", root.shown(at)));
             }
         }
     }
@@ -122,13 +121,13 @@ fn move_entry(root: &Root, from: &str, to: &str) -> Result<Entry> {
     let cannot = |why: &str| {
         anyhow!(
             "cannot move `{}` to `{}`: {why}",
-            root.full(from).display(),
-            root.full(to).display()
+            root.shown(from),
+            root.shown(to)
         )
     };
     let had = match root
         .read(from, MAX_COMPARED_BYTES)
-        .with_context(|| format!("cannot read `{}`", root.full(from).display()))?
+        .with_context(|| format!("cannot read `{}`", root.shown(from)))?
     {
         Found::File { bytes, .. } => blob(&bytes),
         Found::Missing => return Err(cannot("it is gone")),
@@ -148,7 +147,7 @@ fn move_entry(root: &Root, from: &str, to: &str) -> Result<Entry> {
             return Err(through(root, at, to, "is a symlink"));
         }
         Err(e) => {
-            return Err(e).with_context(|| format!("cannot look at `{}`", root.full(to).display()));
+            return Err(e).with_context(|| format!("cannot look at `{}`", root.shown(to)));
         }
     }
     Ok(Entry::Move {
@@ -175,13 +174,13 @@ fn entries(root: &Root, changes: &[Change]) -> Result<Vec<Entry>> {
         }
         let had = match root
             .read(path, MAX_COMPARED_BYTES)
-            .with_context(|| format!("cannot read `{}`", root.full(path).display()))?
+            .with_context(|| format!("cannot read `{}`", root.shown(path)))?
         {
             Found::Missing => None,
             Found::File { bytes, .. } => Some(blob(&bytes)),
             Found::TooBig(_) => bail!(
                 "`{}` is larger than {} MiB: no copy of it can be kept",
-                root.full(path).display(),
+                root.shown(path),
                 MAX_COMPARED_BYTES >> 20
             ),
             Found::Refused { at, why } => return Err(through(root, &at, path, why)),
@@ -289,7 +288,7 @@ fn apply_entries(
     private: &[String],
     staged: &mut Vec<(String, String)>,
 ) -> Result<()> {
-    let full = |rel: &str| root.full(rel).display().to_string();
+    let full = |rel: &str| root.shown(rel);
     for e in &list.entries {
         if let Entry::Mkdir(dir) = e {
             match root.mkdir(dir, DIR_MODE) {
@@ -394,6 +393,10 @@ pub(crate) fn recover(root: &Root) -> Result<Option<Recovered>> {
             "{}",
             Unfinished::Untrusted(why).message(Some(root.path()))
         )),
+        Journal::Unchecked(why) => Err(anyhow!(
+            "{}",
+            Unfinished::Unchecked(why).message(Some(root.path()))
+        )),
         Journal::Trusted(list) => replay(root, &list).map(Some),
     }
 }
@@ -404,7 +407,7 @@ fn now(root: &Root, path: &str) -> Result<Result<Option<String>, ()>> {
     Ok(
         match root
             .read(path, MAX_COMPARED_BYTES)
-            .with_context(|| format!("cannot read `{}`", root.full(path).display()))?
+            .with_context(|| format!("cannot read `{}`", root.shown(path)))?
         {
             Found::Missing => Ok(None),
             Found::File { bytes, .. } => Ok(Some(blob(&bytes))),
@@ -456,7 +459,7 @@ enum Back {
 /// goes; when only the new name is left and it still holds `had`, it is renamed back (its
 /// folders made again where the move removed them). Anything else is the user's now.
 fn move_back(root: &Root, from: &str, to: &str, had: &str) -> Result<Back> {
-    let full = |rel: &str| root.full(rel).display().to_string();
+    let full = |rel: &str| root.shown(rel);
     let cannot = || format!("cannot move `{}` back to `{}`", full(to), full(from));
     let (at_from, at_to) = (now(root, from)?, now(root, to)?);
     Ok(match (at_from, at_to) {
@@ -487,7 +490,7 @@ fn move_back(root: &Root, from: &str, to: &str, had: &str) -> Result<Back> {
 /// the journal away (kept as a backup when anything was kept, or when the update had
 /// finished).
 fn replay(root: &Root, list: &List) -> Result<Recovered> {
-    let full = |rel: &str| root.full(rel).display().to_string();
+    let full = |rel: &str| root.shown(rel);
     let mut report = Recovered {
         finished: false,
         restored: 0,

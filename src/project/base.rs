@@ -12,6 +12,7 @@ use crate::template::builtins::{self, Inputs};
 use crate::template::engine::Engine;
 use crate::template::manifest::{self, Loaded};
 use crate::template::render::{OutFile, render};
+use crate::util::text::Shown as _;
 
 /// What scaffold generated for a project, rendered again: the recorded template version with
 /// the recorded answers and drawn values.
@@ -37,13 +38,13 @@ pub(crate) fn find_secret(project: &Project) -> Result<Option<String>> {
         let bytes = match project
             .dir
             .read(rel, max)
-            .with_context(|| format!("cannot read `{}`", full.display()))?
+            .with_context(|| format!("cannot read `{}`", full.shown()))?
         {
             Found::File { bytes, .. } => bytes,
             Found::TooBig(_) => anyhow::bail!(
                 "`{rel}` (in `project.secret.files` of `{}`) is larger than {} MiB, more than a \
                  generated file can be; scaffold reads no more of it to find the cookie secret",
-                project.dir.full(super::record::FILE).display(),
+                project.dir.shown(super::record::FILE),
                 max >> 20
             ),
             Found::Missing | Found::Refused { .. } => continue,

@@ -15,6 +15,7 @@ use anyhow::{Context as _, Result, bail};
 use super::record::{self, Record};
 use super::root::{Found, Kind, Root, is_link_error, is_missing};
 use crate::util::error::usage;
+use crate::util::text::Shown as _;
 
 /// The most bytes read of one project file to compare it with what scaffold wrote; a larger
 /// file is reported as modified without being read.
@@ -47,7 +48,7 @@ pub(crate) fn find_root(start: &Path) -> Result<PathBuf> {
             None => {
                 return Err(usage!(
                     "`{}` is not in a project made by scaffold: no `{}` there or in any folder above",
-                    start.display(),
+                    start.shown(),
                     record::FILE
                 ));
             }
@@ -63,7 +64,7 @@ pub(crate) fn find(start: &Path) -> Result<Project> {
 
 /// The project at `root`: the directory opened once, the answers file read from it.
 pub(crate) fn open(root: &Path) -> Result<Project> {
-    let dir = Root::open(root).with_context(|| format!("cannot open `{}`", root.display()))?;
+    let dir = Root::open(root).with_context(|| format!("cannot open `{}`", root.shown()))?;
     let text = read_record(&dir)?;
     Ok(Project {
         root: dir.path().to_path_buf(),
@@ -77,10 +78,10 @@ pub(crate) fn open(root: &Path) -> Result<Project> {
 /// looked at), if it is one. An answers file that is a symlink, or that cannot be read as one,
 /// is an error naming it.
 pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
-    let root = Root::open(dir).with_context(|| format!("cannot open `{}`", dir.display()))?;
+    let root = Root::open(dir).with_context(|| format!("cannot open `{}`", dir.shown()))?;
     match root
         .kind(record::FILE)
-        .with_context(|| format!("cannot look at `{}`", root.full(record::FILE).display()))?
+        .with_context(|| format!("cannot look at `{}`", root.shown(record::FILE)))?
     {
         Some(Kind::File) => {
             let text = read_record(&root)?;
@@ -93,7 +94,7 @@ pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
         }
         Some(Kind::Symlink) => bail!(
             "`{}` is a symlink; scaffold reads a project's answers file only as a regular file",
-            dir.join(record::FILE).display()
+            dir.join(record::FILE).shown()
         ),
         _ => Ok(None),
     }
@@ -118,19 +119,19 @@ fn read_record(dir: &Root) -> Result<String> {
     let path = dir.full(record::FILE);
     let text = match dir
         .read(record::FILE, record::MAX_BYTES)
-        .with_context(|| format!("cannot read `{}`", path.display()))?
+        .with_context(|| format!("cannot read `{}`", path.shown()))?
     {
         Found::File { bytes, .. } => String::from_utf8(bytes)
-            .with_context(|| format!("`{}` is not UTF-8 text", path.display()))?,
-        Found::Missing => bail!("`{}` is gone", path.display()),
+            .with_context(|| format!("`{}` is not UTF-8 text", path.shown()))?,
+        Found::Missing => bail!("`{}` is gone", path.shown()),
         Found::TooBig(_) => bail!(
             "`{}` is larger than {} MiB, more than an answers file can be",
-            path.display(),
+            path.shown(),
             record::MAX_BYTES / 1024 / 1024
         ),
         Found::Refused { at, why } => bail!(
             "`{}` {why}; scaffold reads a project's answers file only as a regular file",
-            dir.full(&at).display()
+            dir.shown(&at)
         ),
     };
     Ok(text)
@@ -141,10 +142,7 @@ fn parse_record(dir: &Root, text: &str) -> Result<Record> {
     Record::parse(text).map_err(|problems| {
         anyhow::anyhow!(
             "{}",
-            crate::util::text::problems(
-                &format!("`{}`", dir.full(record::FILE).display()),
-                &problems
-            )
+            crate::util::text::problems(&format!("`{}`", dir.shown(record::FILE)), &problems)
         )
     })
 }
@@ -173,18 +171,16 @@ pub(crate) fn read(root: &Root, rel: &str) -> Result<OnDisk> {
     Ok(
         match root
             .read(rel, MAX_COMPARED_BYTES)
-            .with_context(|| format!("cannot read `{}`", root.full(rel).display()))?
+            .with_context(|| format!("cannot read `{}`", root.shown(rel)))?
         {
             Found::Missing => OnDisk::Missing,
             Found::File { bytes, executable } => OnDisk::File { bytes, executable },
             Found::TooBig(_) => OnDisk::Other(format!(
                 "`{}` is larger than {} MiB",
-                root.full(rel).display(),
+                root.shown(rel),
                 MAX_COMPARED_BYTES / 1024 / 1024
             )),
-            Found::Refused { at, why } => {
-                OnDisk::Other(format!("`{}` {why}", root.full(&at).display()))
-            }
+            Found::Refused { at, why } => OnDisk::Other(format!("`{}` {why}", root.shown(&at))),
         },
     )
 }
@@ -221,14 +217,44 @@ pub(crate) fn read_many(
 pub(crate) enum Listed {
     /// A regular file.
     File(String),
-    /// Something else that is not a directory (a symlink, a FIFO, a device), or a name that is
-    /// not UTF-8 (shown as well as it can be): never followed, never moved.
+    /// Something else that is not a directory (a symlink, a FIFO, a device): never followed,
+    /// never moved.
     Other(String),
+    /// A name that is not UTF-8: its path as [`crate::util::text::path`] shows it (the bytes
+    /// that are not UTF-8 as `\xNN`); never moved.
+    NotUtf8(String),
+    /// A folder too deep to go into: no path below it could be written (it is longer than the
+    /// path rules allow, or than the system can name at once); never moved.
+    TooDeep(String),
+}
+
+impl Listed {
+    /// The path it was found at.
+    pub(crate) fn path(&self) -> &str {
+        match self {
+            Listed::File(p) | Listed::Other(p) | Listed::NotUtf8(p) | Listed::TooDeep(p) => p,
+        }
+    }
+}
+
+/// Whether listing failed because the path is too long for the system to name at once.
+fn too_long(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ENAMETOOLONG)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// Every file below the folder `dir` of a project (a checked relative path), sorted, reached
 /// from the project's root without following a symlink anywhere: `None` when `dir` is not a
 /// real directory (missing, a symlink, or one on the way) or holds more than `max` entries.
+/// A folder no file below which could pass the path rules (its path is as long as a path may
+/// be) is not gone into: it is [`Listed::TooDeep`].
 pub(crate) fn list_below(root: &Root, dir: &str, max: usize) -> Result<Option<Vec<Listed>>> {
     if !matches!(root.kind(dir), Ok(Some(Kind::Dir))) {
         return Ok(None);
@@ -239,11 +265,14 @@ pub(crate) fn list_below(root: &Root, dir: &str, max: usize) -> Result<Option<Ve
     while let Some(folder) = folders.pop() {
         let entries = match root.list(&folder) {
             Ok(entries) => entries,
+            Err(e) if too_long(&e) => {
+                out.push(Listed::TooDeep(folder));
+                continue;
+            }
             // Swapped for a symlink (or removed) while it was listed: not a plain folder.
             Err(e) if is_link_error(&e) || is_missing(&e) => return Ok(None),
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot read `{}`", root.full(&folder).display()));
+                return Err(e).with_context(|| format!("cannot read `{}`", root.shown(&folder)));
             }
         };
         for (name, kind) in entries {
@@ -252,26 +281,26 @@ pub(crate) fn list_below(root: &Root, dir: &str, max: usize) -> Result<Option<Ve
                 return Ok(None);
             }
             let Some(name) = name.to_str() else {
-                out.push(Listed::Other(format!(
-                    "{folder}/{}",
-                    name.to_string_lossy()
+                out.push(Listed::NotUtf8(format!(
+                    "{}/{}",
+                    crate::util::text::name(&folder),
+                    crate::util::text::path(Path::new(&name))
                 )));
                 continue;
             };
             let path = format!("{folder}/{name}");
             match kind {
+                // (A file below needs at least two bytes more: `/` and a name.)
+                Kind::Dir if path.len() + 2 > crate::util::limits::MAX_PATH_BYTES => {
+                    out.push(Listed::TooDeep(path));
+                }
                 Kind::Dir => folders.push(path),
                 Kind::File => out.push(Listed::File(path)),
                 Kind::Symlink | Kind::Special => out.push(Listed::Other(path)),
             }
         }
     }
-    out.sort_by(|a, b| {
-        let key = |l: &Listed| match l {
-            Listed::File(p) | Listed::Other(p) => p.clone(),
-        };
-        key(a).cmp(&key(b))
-    });
+    out.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(Some(out))
 }
 
@@ -363,7 +392,7 @@ pub(crate) fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<()> 
     }
     let file = options
         .open(path)
-        .with_context(|| format!("cannot create `{}`", path.display()))?;
+        .with_context(|| format!("cannot create `{}`", path.shown()))?;
     let result = fill(file, path, contents, mode);
     if result.is_err() {
         let _ = fs::remove_file(path);
@@ -374,7 +403,7 @@ pub(crate) fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<()> 
 fn fill(mut file: fs::File, path: &Path, contents: &[u8], mode: u32) -> Result<()> {
     use std::io::Write;
     file.write_all(contents)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+        .with_context(|| format!("cannot write `{}`", path.shown()))?;
     #[cfg(unix)]
     {
         // The mode given at creation is reduced by the umask; set it exactly, on the open file.
@@ -394,7 +423,7 @@ fn fill(mut file: fs::File, path: &Path, contents: &[u8], mode: u32) -> Result<(
                 known.store(slot != 3, Ordering::Relaxed);
             } else {
                 file.set_permissions(fs::Permissions::from_mode(mode))
-                    .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
+                    .with_context(|| format!("cannot set the mode of `{}`", path.shown()))?;
             }
         }
     }

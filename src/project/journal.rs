@@ -26,6 +26,7 @@ use super::disk::{MAX_COMPARED_BYTES, is_dead, mode, temp_name, temp_pid};
 use super::root::{Found, Kind, Root};
 use super::state;
 use crate::util::hash::{blob, hex, hmac_sha1};
+use crate::util::text::Shown as _;
 
 /// Where an update keeps, while it runs, what it is about to replace; its presence means an
 /// update was interrupted (or is running).
@@ -198,37 +199,133 @@ thread_local! {
 
 const KEY_BYTES: usize = 32;
 
-/// This user's journal key, if there is one (a key that is not 32 bytes of a regular file is
-/// none).
-fn read_key(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() != KEY_BYTES as u64 {
-        return None;
-    }
-    let mut key = Vec::with_capacity(KEY_BYTES);
-    file.take(KEY_BYTES as u64).read_to_end(&mut key).ok()?;
-    (key.len() == KEY_BYTES).then_some(key)
+/// What is at the journal key's place.
+enum KeyFile {
+    /// Nothing yet (and its folder, if there, is fit to hold one).
+    Missing,
+    /// The key.
+    Found(Vec<u8>),
+    /// Something scaffold will not use as a key, and why (a sentence naming it).
+    Unsafe(String),
 }
 
-/// This user's journal key, made (32 bytes from the OS, mode 600) if there is none yet.
+/// The rule a key is held to, for messages.
+const KEY_RULE: &str = "the key must be a regular file of 32 bytes, mode 600, owned by you, \
+                        in a folder no one else can write";
+
+/// Whether the folder that holds (or will hold) the key is fit for it: this user's, and no
+/// one else may write it (else anyone could replace the key). `None` when it is, or is not
+/// there yet.
+fn unsafe_key_folder(dir: &std::path::Path) -> Option<String> {
+    // (Followed if a link: where the user keeps state is theirs to arrange.)
+    let meta = std::fs::metadata(dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let mode = meta.mode() & 0o777;
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Some(format!(
+                "scaffold's state folder `{}` (which holds `journal.key`) is owned by another \
+                 user; {KEY_RULE}: set SCAFFOLD_STATE_DIR to a folder of yours",
+                dir.shown()
+            ));
+        }
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "scaffold's state folder `{}` (which holds `journal.key`) is writable by \
+                 others (mode {mode:o}); {KEY_RULE}: `chmod 700` it",
+                dir.shown()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    None
+}
+
+/// This user's journal key, read as the small private file scaffold makes: opened without
+/// following a link or waiting on a FIFO, a regular file of [`KEY_BYTES`], mode 600, this
+/// user's, in a folder [`unsafe_key_folder`] accepts. Anything else is [`KeyFile::Unsafe`].
+fn read_key(path: &std::path::Path) -> KeyFile {
+    use std::io::Read as _;
+    if let Some(why) = path.parent().and_then(unsafe_key_folder) {
+        return KeyFile::Unsafe(why);
+    }
+    let not = |why: String| {
+        KeyFile::Unsafe(format!(
+            "scaffold's journal key `{}` {why}; {KEY_RULE}: look at it, then remove it (the \
+             next update makes a new one; a journal it marked can then not be replayed)",
+            path.shown()
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return KeyFile::Missing,
+        Err(e) => {
+            return not(match std::fs::symlink_metadata(path) {
+                Ok(m) => crate::util::read::refusal(m.file_type())
+                    .map_or_else(|| format!("cannot be read ({e})"), str::to_string),
+                Err(_) => format!("cannot be read ({e})"),
+            });
+        }
+    };
+    let Ok(meta) = file.metadata() else {
+        return not("cannot be looked at".to_string());
+    };
+    if let Some(why) = crate::util::read::refusal(meta.file_type()) {
+        return not(why.to_string());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return not("is owned by another user".to_string());
+        }
+        let mode = meta.mode() & 0o777;
+        if mode != 0o600 {
+            return not(format!("has mode {mode:o}"));
+        }
+    }
+    if meta.len() != KEY_BYTES as u64 {
+        return not(format!("holds {} bytes", meta.len()));
+    }
+    let mut key = Vec::with_capacity(KEY_BYTES);
+    match file.take(KEY_BYTES as u64).read_to_end(&mut key) {
+        Ok(KEY_BYTES) => KeyFile::Found(key),
+        _ => not("cannot be read whole".to_string()),
+    }
+}
+
+/// This user's journal key, made (32 bytes from the OS, mode 600, in a folder made 700) if
+/// there is none yet; one that is not as scaffold makes them is refused, naming it.
 fn key_or_make() -> Result<Vec<u8>> {
     let path = key_path().ok_or_else(|| {
         anyhow!(
             "no place for scaffold's journal key: set SCAFFOLD_STATE_DIR, XDG_STATE_HOME or HOME"
         )
     })?;
-    if let Some(key) = read_key(&path) {
-        return Ok(key);
+    match read_key(&path) {
+        KeyFile::Found(key) => return Ok(key),
+        KeyFile::Unsafe(why) => bail!("{why}"),
+        KeyFile::Missing => {}
     }
-    let cannot = || format!("cannot make scaffold's journal key `{}`", path.display());
+    let cannot = || format!("cannot make scaffold's journal key `{}`", path.shown());
     if let Some(dir) = path.parent() {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir).with_context(cannot)?;
+        if let Some(why) = unsafe_key_folder(dir) {
+            bail!("{why}");
+        }
     }
     let mut key = vec![0u8; KEY_BYTES];
     getrandom::fill(&mut key)
@@ -237,8 +334,11 @@ fn key_or_make() -> Result<Vec<u8>> {
     match super::disk::create_new(&path, &key, 0o600) {
         Ok(()) => Ok(key),
         // Another run made it meanwhile.
-        Err(_) if path.exists() => read_key(&path).with_context(cannot),
-        Err(e) => Err(e).with_context(cannot),
+        Err(e) => match read_key(&path) {
+            KeyFile::Found(key) => Ok(key),
+            KeyFile::Unsafe(why) => bail!("{why}"),
+            KeyFile::Missing => Err(e).with_context(cannot),
+        },
     }
 }
 
@@ -247,7 +347,7 @@ fn mark(key: &[u8], root: &Root, body: &str) -> Result<String> {
     let place = std::fs::canonicalize(root.path()).unwrap_or_else(|_| root.path().to_path_buf());
     let (dev, ino) = root
         .identity()
-        .with_context(|| format!("cannot look at `{}`", root.path().display()))?;
+        .with_context(|| format!("cannot look at `{}`", root.path().shown()))?;
     let mut message = body.as_bytes().to_vec();
     message.push(0);
     message.extend_from_slice(place.to_string_lossy().as_bytes());
@@ -263,6 +363,8 @@ pub(super) enum Journal {
     Trusted(List),
     /// Anything else, and why it is not trusted.
     Untrusted(String),
+    /// A journal that cannot be checked: this user's key is not fit to check it with (why).
+    Unchecked(String),
 }
 
 /// Looks at the journal, reading its list as a bounded regular file and checking its mark.
@@ -274,7 +376,7 @@ pub(super) fn inspect(root: &Root) -> Result<Journal> {
     let named = |rel: &str| format!("`{rel}`");
     match root
         .kind(JOURNAL)
-        .with_context(|| format!("cannot look at `{}`", root.full(JOURNAL).display()))?
+        .with_context(|| format!("cannot look at `{}`", root.shown(JOURNAL)))?
     {
         None => return Ok(Journal::None),
         Some(Kind::Dir) => {}
@@ -288,7 +390,7 @@ pub(super) fn inspect(root: &Root) -> Result<Journal> {
     }
     let text = match root
         .read(LIST, MAX_LIST_BYTES)
-        .with_context(|| format!("cannot read `{}`", root.full(LIST).display()))?
+        .with_context(|| format!("cannot read `{}`", root.shown(LIST)))?
     {
         Found::File { bytes, .. } => bytes,
         Found::Missing => return Ok(Journal::Untrusted(format!("{} is missing", named(LIST)))),
@@ -316,8 +418,12 @@ pub(super) fn inspect(root: &Root) -> Result<Journal> {
     else {
         return not_ours("its list has no mark");
     };
-    let Some(key) = key_path().and_then(|p| read_key(&p)) else {
-        return not_ours("this user has no journal key to check its mark with");
+    let key = match key_path().map(|p| read_key(&p)) {
+        Some(KeyFile::Found(key)) => key,
+        Some(KeyFile::Unsafe(why)) => return Ok(Journal::Unchecked(why)),
+        None | Some(KeyFile::Missing) => {
+            return not_ours("this user has no journal key to check its mark with");
+        }
     };
     if mark(&key, root, body)? != mac {
         return not_ours("its mark does not check");
@@ -337,6 +443,8 @@ pub(crate) enum Unfinished {
     Interrupted,
     /// A journal scaffold will not replay, and why.
     Untrusted(String),
+    /// A journal scaffold cannot check, since this user's journal key is not fit (why).
+    Unchecked(String),
 }
 
 impl Unfinished {
@@ -345,7 +453,7 @@ impl Unfinished {
     pub(crate) fn message(&self, root: Option<&std::path::Path>) -> String {
         let project = root.map_or_else(
             || "this project".to_string(),
-            |r| format!("`{}`", r.display()),
+            |r| format!("`{}`", r.shown()),
         );
         match self {
             Unfinished::Running(pid) => format!(
@@ -360,18 +468,23 @@ impl Unfinished {
                 "{}`{JOURNAL}` was not written by scaffold on this machine for this project \
                  ({why}; it may have come with a copy of the project); scaffold will not \
                  replay it: look at it, then remove it",
-                root.map(|r| format!("in `{}`: ", r.display()))
+                root.map(|r| format!("in `{}`: ", r.shown()))
                     .unwrap_or_default()
+            ),
+            Unfinished::Unchecked(why) => format!(
+                "an update of {project} did not finish, and its journal `{JOURNAL}` cannot be \
+                 checked: {why}"
             ),
         }
     }
 
-    /// A word for scripts: `running`, `interrupted`, `untrusted`.
+    /// A word for scripts: `running`, `interrupted`, `untrusted`, `unchecked`.
     pub(crate) fn state(&self) -> &'static str {
         match self {
             Unfinished::Running(_) => "running",
             Unfinished::Interrupted => "interrupted",
             Unfinished::Untrusted(_) => "untrusted",
+            Unfinished::Unchecked(_) => "unchecked",
         }
     }
 }
@@ -391,6 +504,7 @@ fn journal_state(root: &Root) -> Result<Option<Unfinished>> {
         Journal::None => None,
         Journal::Trusted(_) => Some(Unfinished::Interrupted),
         Journal::Untrusted(why) => Some(Unfinished::Untrusted(why)),
+        Journal::Unchecked(why) => Some(Unfinished::Unchecked(why)),
     })
 }
 
@@ -425,7 +539,7 @@ fn clear_dead_journals(root: &Root) {
 /// file about to be replaced or removed, then renamed into place whole.
 pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
     // (There already, unless this user cannot write the project: then this says so.)
-    state::make(root)?;
+    state::ready(root)?;
     let key = key_or_make()?;
     let body = list.body();
     let text = format!("{FORMAT}\nmac {}\n{body}", mark(&key, root, &body)?);
@@ -438,7 +552,7 @@ pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
     clear_dead_journals(root);
     let temp = format!("{}/{}", state::DIR, temp_name());
     let made = (|| -> Result<()> {
-        let full = |rel: &str| root.full(rel).display().to_string();
+        let full = |rel: &str| root.shown(rel);
         root.mkdir(&temp, 0o700)
             .with_context(|| format!("cannot create `{}`", full(&temp)))?;
         root.create(&format!("{temp}/list"), text.as_bytes(), 0o600)
@@ -484,7 +598,7 @@ pub(super) fn write_journal(root: &Root, list: &List) -> Result<()> {
 /// Puts the journal away: its copies kept as the next `.scaffold/backup/<n>/` when `keep`
 /// (and there are any), the rest removed. Returns the backup.
 pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
-    let full = |rel: &str| root.full(rel).display().to_string();
+    let full = |rel: &str| root.shown(rel);
     let mut kept = None;
     if keep && !root.names(FILES)?.is_empty() {
         match root.kind(BACKUPS)? {
@@ -503,25 +617,72 @@ pub(super) fn put_away(root: &Root, keep: bool) -> Result<Option<PathBuf>> {
         root.rename(FILES, &dest)
             .with_context(|| format!("cannot keep `{}`", full(&dest)))?;
         // Made by an older scaffold without it: git leaves the folder out all the same.
-        state::ignore(root);
+        let _ = state::ignore(root);
         kept = Some(root.full(&dest));
     }
-    root.remove_tree(JOURNAL)
+    // Away in one step, then removed: a run killed while the journal's parts are removed
+    // leaves a dead run's temporary folder (the next run removes it), never half a journal.
+    let gone = format!("{}/{}", state::DIR, temp_name());
+    root.rename(JOURNAL, &gone)
         .with_context(|| format!("cannot remove `{}`", full(JOURNAL)))?;
+    crate::util::hook::at("away")?;
+    let _ = root.remove_tree(&gone);
     Ok(kept)
 }
 
-/// The folder the next backup of the project at `root` goes to, `.scaffold/backup/<n>` (one
-/// more than the highest there now), relative to the root.
-pub(crate) fn next_backup(root: &Root) -> Result<String> {
-    let n = root
+/// The highest number scaffold gives a backup folder: names with more digits, or not written
+/// as scaffold writes numbers (`0`, `007`, `+1`), are not scaffold's and not counted.
+const MAX_BACKUP: u64 = 999_999_999;
+
+/// The number of a backup folder scaffold made, from its name.
+fn backup_number(name: &str) -> Option<u64> {
+    let plain = !name.is_empty()
+        && name.len() <= 9
+        && !name.starts_with('0')
+        && name.bytes().all(|b| b.is_ascii_digit());
+    plain.then(|| name.parse().ok()).flatten()
+}
+
+/// The numbers of the backup folders in `.scaffold/backup/` of the project at `root`.
+fn backup_numbers(root: &Root) -> Result<std::collections::BTreeSet<u64>> {
+    Ok(root
         .names(BACKUPS)
-        .with_context(|| format!("cannot look at `{}`", root.full(BACKUPS).display()))?
+        .with_context(|| format!("cannot look at `{}`", root.shown(BACKUPS)))?
         .iter()
-        .filter_map(|(name, _)| name.parse::<u64>().ok())
-        .max()
-        .unwrap_or(0)
-        + 1;
+        .filter_map(|(name, _)| backup_number(name))
+        .collect())
+}
+
+/// How many backups `.scaffold/backup/` of the project at `root` holds (folders numbered as
+/// scaffold numbers them).
+pub(crate) fn backup_count(root: &Root) -> usize {
+    backup_numbers(root).map_or(0, |n| n.len())
+}
+
+/// What to tell the user once a run has kept a backup in the project at `root`: how many
+/// backups there are, and that removing them is theirs to do (scaffold never removes one: a
+/// backup may hold the only copy of work).
+pub(crate) fn backups_note(root: &Root) -> String {
+    let n = backup_count(root);
+    format!(
+        "`{}` holds {n} backup{}; scaffold never removes them: delete those you no longer need \
+         (`rm -r {BACKUPS}/<n>`)",
+        root.shown(BACKUPS),
+        crate::util::text::plural(n)
+    )
+}
+
+/// The folder the next backup of the project at `root` goes to, `.scaffold/backup/<n>` (one
+/// more than the highest there now; once that is [`MAX_BACKUP`], the lowest free number),
+/// relative to the root. Names scaffold never gives are not counted, so no number a clone
+/// brings can make the next one wrap or be taken.
+pub(crate) fn next_backup(root: &Root) -> Result<String> {
+    let used = backup_numbers(root)?;
+    let n = match used.last() {
+        None => 1,
+        Some(&max) if max < MAX_BACKUP => max + 1,
+        Some(_) => (1..=MAX_BACKUP).find(|n| !used.contains(n)).unwrap_or(1),
+    };
     Ok(format!("{BACKUPS}/{n}"))
 }
 
@@ -531,8 +692,8 @@ pub(crate) fn next_backup(root: &Root) -> Result<String> {
 /// through a symlink: each file is linked (the write that follows replaces the name, not the
 /// file), or copied where links are not possible.
 pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
-    let full = |rel: &str| root.full(rel).display().to_string();
-    state::make(root)?;
+    let full = |rel: &str| root.shown(rel);
+    state::ready(root)?;
     match root
         .kind(BACKUPS)
         .with_context(|| format!("cannot look at `{}`", full(BACKUPS)))?
@@ -547,14 +708,10 @@ pub(crate) fn keep_copies(root: &Root, paths: &[String]) -> Result<String> {
             k.refusal().unwrap_or("is not a folder")
         ),
     }
-    let dest = loop {
-        let dest = next_backup(root)?;
-        match root.mkdir(&dest, 0o700) {
-            Ok(()) => break dest,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", full(&dest))),
-        }
-    };
+    // (The lock is held: no other run numbers a backup meanwhile.)
+    let dest = next_backup(root)?;
+    root.mkdir(&dest, 0o700)
+        .with_context(|| format!("cannot create `{}`", full(&dest)))?;
     let kept = (|| -> Result<()> {
         for path in paths {
             let copy = format!("{dest}/{path}");
@@ -589,6 +746,26 @@ pub(crate) fn drop_copies(root: &Root, dir: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backup_numbers_are_only_scaffold_s() {
+        for (name, want) in [
+            ("1", Some(1)),
+            ("42", Some(42)),
+            ("999999999", Some(999_999_999)),
+            ("0", None),
+            ("007", None),
+            ("+1", None),
+            ("-1", None),
+            ("1000000000", None),
+            ("18446744073709551615", None),
+            ("99999999999999999999999", None),
+            ("1a", None),
+            ("", None),
+        ] {
+            assert_eq!(backup_number(name), want, "{name}");
+        }
+    }
 
     #[test]
     fn lists_round_trip_and_garbage_is_refused() {

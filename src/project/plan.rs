@@ -10,14 +10,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::disk::{STAGING_PREFIX, is_dead, temp_pid};
+use super::disk::{MAX_COMPARED_BYTES, STAGING_PREFIX, is_dead, temp_pid};
 use super::record::{Record, State};
+use super::root::{Found, Root};
 use crate::sources::source::Origin;
 use crate::template::manifest::Loaded;
 use crate::template::render::OutFile;
 use crate::util::error::usage;
 use crate::util::limits::MAX_PATH_BYTES;
 use crate::util::paths::resolve_path;
+use crate::util::text::Shown as _;
 
 /// What writing one file will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -122,7 +124,7 @@ impl Refusal {
     /// The message, ending with how to go on.
     pub(crate) fn message(&self, dest: &Path, retry: &Retry) -> String {
         let backups = dest.join(".scaffold/backup");
-        let (backups, dest) = (backups.display(), dest.display());
+        let (backups, dest) = (backups.shown(), dest.shown());
         let force = &retry.force;
         match self {
             Refusal::Project { template } => format!(
@@ -245,8 +247,8 @@ fn dest_state(dest: &Path) -> Result<(DestState, Vec<PathBuf>)> {
                     }
                     Ok(_) => bail!(
                         "cannot create `{}`: `{}` is not a directory",
-                        dest.display(),
-                        at.display()
+                        dest.shown(),
+                        at.shown()
                     ),
                     Err(e)
                         if matches!(
@@ -258,22 +260,21 @@ fn dest_state(dest: &Path) -> Result<(DestState, Vec<PathBuf>)> {
                         at = parent_of(&at);
                     }
                     Err(e) => {
-                        return Err(e)
-                            .with_context(|| format!("cannot inspect `{}`", at.display()));
+                        return Err(e).with_context(|| format!("cannot inspect `{}`", at.shown()));
                     }
                 }
             }
             parents.reverse();
             DestState::Absent
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", dest.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", dest.shown())),
         Ok(m) if m.file_type().is_symlink() => bail!(
             "destination `{}` is a symlink; give the real directory instead",
-            dest.display()
+            dest.shown()
         ),
         Ok(m) if !m.is_dir() => bail!(
             "destination `{}` exists and is not a directory",
-            dest.display()
+            dest.shown()
         ),
         Ok(_) => DestState::NonEmpty,
     };
@@ -319,9 +320,12 @@ pub(crate) fn plan(
                     .collect()
             })
             .unwrap_or_default();
+        // Opened once: what is there is read below it, never through a symlink, within a
+        // bound.
+        let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.shown()))?;
         for file in files {
             let (action, yours) = existing_action(
-                dest,
+                &root,
                 &file,
                 private.contains(&file.path),
                 recorded.get(file.path.as_str()),
@@ -352,11 +356,11 @@ pub(crate) fn plan(
 fn is_empty_but(dest: &Path, leftovers: &[Leftover]) -> Result<bool> {
     if !leftovers.iter().any(|l| l.abandoned) {
         let mut entries =
-            fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.display()))?;
+            fs::read_dir(dest).with_context(|| format!("cannot read `{}`", dest.shown()))?;
         return Ok(entries.next().is_none());
     }
     for entry in walkdir::WalkDir::new(dest).min_depth(1).follow_links(false) {
-        let entry = entry.with_context(|| format!("cannot read `{}`", dest.display()))?;
+        let entry = entry.with_context(|| format!("cannot read `{}`", dest.shown()))?;
         if entry.file_type().is_dir() {
             continue;
         }
@@ -384,7 +388,7 @@ fn check_lengths(dest: &Path, files: &[OutFile]) -> Result<()> {
                  {MAX_PATH_BYTES} bytes the system allows; choose a shorter destination or \
                  shorter names",
                 f.path,
-                dest.display()
+                dest.shown()
             );
         }
     }
@@ -402,50 +406,68 @@ pub(crate) fn parent_of(dest: &Path) -> PathBuf {
 /// In an existing destination: every directory on the way must be a real directory, and the
 /// target, if present, a regular file. Returns the action, and for an overwrite whether the
 /// file there is the user's: not the bytes `recorded` (the blob the answers file names for
-/// it) says scaffold wrote.
+/// it) says scaffold wrote. What is there is read within [`MAX_COMPARED_BYTES`] (a larger
+/// file is not what scaffold wrote: it is the user's), never through a symlink.
 fn existing_action(
-    dest: &Path,
+    root: &Root,
     file: &OutFile,
     private: bool,
     recorded: Option<&&str>,
 ) -> Result<(Action, bool)> {
-    let action = existing_target(dest, file, private)?;
+    let action = existing_target(root, file, private)?;
     let yours = action == Action::Overwrite
         && match recorded {
             None => true,
-            Some(blob) => {
-                let at = dest.join(&file.path);
-                let current =
-                    fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
-                crate::util::hash::blob_id(&current)? != **blob
-            }
+            Some(blob) => match read_there(root, &file.path, MAX_COMPARED_BYTES)? {
+                Some(current) => crate::util::hash::blob_id(&current)? != **blob,
+                None => true,
+            },
         };
     Ok((action, yours))
 }
 
+/// The bytes of the regular file `rel` in the destination, or `None` when it is larger than
+/// `max` bytes (never read); an error naming it when it is not a regular file any more.
+fn read_there(root: &Root, rel: &str, max: u64) -> Result<Option<Vec<u8>>> {
+    let at = || root.shown(rel);
+    match root
+        .read(rel, max)
+        .with_context(|| format!("cannot read `{}`", at()))?
+    {
+        Found::File { bytes, .. } => Ok(Some(bytes)),
+        Found::TooBig(_) => Ok(None),
+        Found::Missing => bail!("`{}` went away while scaffold looked at it", at()),
+        Found::Refused { at: there, why } => bail!(
+            "`{}` {why}; the template writes a file at `{}`",
+            root.shown(&there),
+            at()
+        ),
+    }
+}
+
 /// What writing `file` into an existing destination does (`private`: it holds the secret).
-fn existing_target(dest: &Path, file: &OutFile, private: bool) -> Result<Action> {
-    let mut at = dest.to_path_buf();
+fn existing_target(root: &Root, file: &OutFile, private: bool) -> Result<Action> {
+    let mut at = root.path().to_path_buf();
     let parts: Vec<&str> = file.path.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
         at.push(part);
         let last = i + 1 == parts.len();
         let meta = match fs::symlink_metadata(&at) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Action::Create),
-            Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.display())),
+            Err(e) => return Err(e).with_context(|| format!("cannot inspect `{}`", at.shown())),
             Ok(m) => m,
         };
         if meta.file_type().is_symlink() {
             bail!(
                 "`{}` is a symlink; refusing to write `{}` through it",
-                at.display(),
+                at.shown(),
                 file.path
             );
         }
         if !last && !meta.is_dir() {
             bail!(
                 "`{}` is a file, but the template needs a directory there for `{}`",
-                at.display(),
+                at.shown(),
                 file.path
             );
         }
@@ -453,14 +475,16 @@ fn existing_target(dest: &Path, file: &OutFile, private: bool) -> Result<Action>
             if !meta.is_file() {
                 bail!(
                     "`{}` exists and is not a regular file; the template writes a file there",
-                    at.display()
+                    at.shown()
                 );
             }
             if meta.len() != file.contents.len() as u64 {
                 return Ok(Action::Overwrite);
             }
-            let current =
-                fs::read(&at).with_context(|| format!("cannot read `{}`", at.display()))?;
+            // (As long as what is written: grown since, it is not the same.)
+            let Some(current) = read_there(root, &file.path, file.contents.len() as u64)? else {
+                return Ok(Action::Overwrite);
+            };
             let same = current == file.contents
                 && crate::util::read::is_executable(&meta) == file.executable
                 && !(private && others_may_read(&meta));
@@ -502,8 +526,8 @@ fn find_leftovers(dest: &Path, dir: &str) -> Result<Vec<Leftover>> {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for entry in fs::read_dir(&at).with_context(|| format!("cannot read `{}`", at.display()))? {
-        let entry = entry.with_context(|| format!("cannot read `{}`", at.display()))?;
+    for entry in fs::read_dir(&at).with_context(|| format!("cannot read `{}`", at.shown()))? {
+        let entry = entry.with_context(|| format!("cannot read `{}`", at.shown()))?;
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             continue;
         };
@@ -543,8 +567,8 @@ pub(crate) fn refuse_overlap(
     if dest_real.starts_with(&template) {
         return Err(usage!(
             "{what} `{}` is inside the template directory `{}`; choose a {what} outside it",
-            dest.display(),
-            dir.display()
+            dest.shown(),
+            dir.shown()
         ));
     }
     if template.starts_with(&dest_real)
@@ -555,8 +579,8 @@ pub(crate) fn refuse_overlap(
         return Err(usage!(
             "{what} `{}` contains the template directory `{}`, and `{}` would be \
                  written inside the template; choose a {what} outside it",
-            dest.display(),
-            dir.display(),
+            dest.shown(),
+            dir.shown(),
             f.path
         ));
     }

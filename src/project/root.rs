@@ -107,6 +107,12 @@ impl Root {
         }
     }
 
+    /// `rel` below the root as messages show it: whole, on one line, every control character
+    /// escaped, bytes that are not UTF-8 as `\xNN` ([`crate::util::text::path`]).
+    pub(crate) fn shown(&self, rel: &str) -> String {
+        crate::util::text::path(&self.full(rel))
+    }
+
     /// What is at `rel` (never following a symlink), or `None` when nothing is (a component on
     /// the way missing or not a directory). A symlink on the way is an error.
     pub(crate) fn kind(&self, rel: &str) -> io::Result<Option<Kind>> {
@@ -250,17 +256,13 @@ mod sys {
             })
         }
 
-        /// Opens the file `rel` for locking: read and write, created (mode 600) when `create`
-        /// and missing; never through a symlink, never blocking (a FIFO is refused after).
-        pub(crate) fn open_lock(&self, rel: &str, create: bool) -> io::Result<std::fs::File> {
+        /// Opens the existing file `rel` for locking: read only (a lock needs no more, so
+        /// scaffold never writes into a lock file it did not make), never through a symlink,
+        /// never blocking (a FIFO is refused after).
+        pub(crate) fn open_lock(&self, rel: &str) -> io::Result<std::fs::File> {
             let (dir, name) = self.parent(rel)?;
-            let mut flags = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-            flags |= if create {
-                OFlags::RDWR | OFlags::CREATE
-            } else {
-                OFlags::RDONLY
-            };
-            let fd = rustix::fs::openat(&dir, name, flags, Mode::from_raw_mode(0o600))?;
+            let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+            let fd = rustix::fs::openat(&dir, name, flags | OFlags::CLOEXEC, Mode::empty())?;
             if kind_of(rustix::fs::fstat(&fd)?.st_mode) != Kind::File {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -268,6 +270,88 @@ mod sys {
                 ));
             }
             Ok(std::fs::File::from(fd))
+        }
+
+        /// Creates `rel` (it must not exist; a symlink there is not followed) with `mode`,
+        /// writes `contents` and returns it open; removed again if writing fails.
+        pub(crate) fn create_open(
+            &self,
+            rel: &str,
+            contents: &[u8],
+            mode: u32,
+        ) -> io::Result<std::fs::File> {
+            let (dir, name) = self.parent(rel)?;
+            let flags =
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let fd = rustix::fs::openat(&dir, name, flags, Mode::from_raw_mode(mode))?;
+            let mut file = std::fs::File::from(fd);
+            let result = (|| -> io::Result<()> {
+                if rustix::fs::fstat(&file)?.st_mode & 0o7777 != mode {
+                    rustix::fs::fchmod(&file, Mode::from_raw_mode(mode))?;
+                }
+                file.write_all(contents)
+            })();
+            match result {
+                Ok(()) => Ok(file),
+                Err(e) => {
+                    let _ = rustix::fs::unlinkat(&dir, name, AtFlags::empty());
+                    Err(e)
+                }
+            }
+        }
+
+        /// Gives the file `from` the name `to` where nothing is (`AlreadyExists` otherwise),
+        /// `from` going: never replacing what is there, never through a symlink.
+        pub(crate) fn rename_new(&self, from: &str, to: &str) -> io::Result<()> {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            {
+                let (a, an) = self.parent(from)?;
+                let (b, bn) = self.parent(to)?;
+                match rustix::fs::renameat_with(&a, an, &b, bn, rustix::fs::RenameFlags::NOREPLACE)
+                {
+                    // A file system without renameat2's flags: a link, then the old name goes.
+                    Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {}
+                    other => return Ok(other?),
+                }
+            }
+            self.link(from, to)?;
+            self.unlink(from)
+        }
+
+        /// Whether this user may write the root directory (a read-only mount, another user's
+        /// folder: not).
+        pub(crate) fn writable(&self) -> bool {
+            rustix::fs::accessat(
+                &self.fd,
+                ".",
+                rustix::fs::Access::WRITE_OK,
+                AtFlags::empty(),
+            )
+            .is_ok()
+        }
+
+        /// The owner and permission bits of `rel` (never following a symlink), if anything
+        /// is there.
+        pub(crate) fn owner_and_mode(&self, rel: &str) -> io::Result<Option<(u32, u32)>> {
+            let (dir, name) = match self.parent(rel) {
+                Ok(p) => p,
+                Err(e) if super::is_missing(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => Ok(Some((st.st_uid, st.st_mode & 0o7777))),
+                Err(e) if super::is_missing(&io::Error::from(e)) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        }
+
+        /// Sets the permission bits of the directory `rel`, opened without following a
+        /// symlink.
+        pub(crate) fn chmod_dir(&self, rel: &str, mode: u32) -> io::Result<()> {
+            Ok(rustix::fs::fchmod(
+                self.dir(rel)?,
+                Mode::from_raw_mode(mode),
+            )?)
         }
 
         /// Whether `rel` is (still) the very file open as `file`.
@@ -623,14 +707,41 @@ mod sys {
             })
         }
 
-        /// Opens the file `rel` (created when `create` and missing).
-        pub(crate) fn open_lock(&self, rel: &str, create: bool) -> io::Result<std::fs::File> {
-            std::fs::OpenOptions::new()
-                .read(true)
-                .write(create)
-                .create(create)
-                .truncate(false)
-                .open(self.at(rel)?)
+        /// Opens the existing file `rel`, read only.
+        pub(crate) fn open_lock(&self, rel: &str) -> io::Result<std::fs::File> {
+            std::fs::File::open(self.at(rel)?)
+        }
+
+        /// Creates `rel` (it must not exist), writes `contents` and returns it open.
+        pub(crate) fn create_open(
+            &self,
+            rel: &str,
+            contents: &[u8],
+            mode: u32,
+        ) -> io::Result<std::fs::File> {
+            self.create(rel, contents, mode)?;
+            std::fs::File::open(self.at(rel)?)
+        }
+
+        /// Gives the file `from` the name `to` where nothing is.
+        pub(crate) fn rename_new(&self, from: &str, to: &str) -> io::Result<()> {
+            self.link(from, to)?;
+            self.unlink(from)
+        }
+
+        /// Whether the root directory may be written.
+        pub(crate) fn writable(&self) -> bool {
+            std::fs::metadata(&self.path).is_ok_and(|m| !m.permissions().readonly())
+        }
+
+        /// Off Unix, owners and modes are not told.
+        pub(crate) fn owner_and_mode(&self, _rel: &str) -> io::Result<Option<(u32, u32)>> {
+            Ok(None)
+        }
+
+        /// Off Unix, modes are left as they are.
+        pub(crate) fn chmod_dir(&self, _rel: &str, _mode: u32) -> io::Result<()> {
+            Ok(())
         }
 
         /// Off Unix, a file is taken to be the one still there.

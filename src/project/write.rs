@@ -23,6 +23,7 @@ use super::disk::{
 use super::plan::{Action, DestState, Plan, parent_of};
 use super::root::Root;
 use crate::template::render::OutFile;
+use crate::util::text::Shown as _;
 
 /// Writes the plan; the files in `private` (those holding the cookie secret) readable by their
 /// owner only. On failure the destination (and its parents) are left as they were.
@@ -33,7 +34,7 @@ pub(crate) fn apply(plan: &Plan, private: &[String]) -> Result<()> {
             let result = (|| {
                 for dir in &plan.parents {
                     fs::create_dir(dir)
-                        .with_context(|| format!("cannot create `{}`", dir.display()))?;
+                        .with_context(|| format!("cannot create `{}`", dir.shown()))?;
                     created.push(dir.clone());
                 }
                 apply_staged(plan, private)
@@ -51,10 +52,23 @@ pub(crate) fn apply(plan: &Plan, private: &[String]) -> Result<()> {
     }
 }
 
-/// Whether a staging folder was left by a run that is no longer alive. Folders without
-/// scaffold's marker, or whose run cannot be proven dead, are left alone.
+/// Whether a staging folder was left by a run of this user's that is no longer alive.
+/// Folders that are not this user's, without scaffold's marker, or whose run cannot be proven
+/// dead, are left alone. The folder the staging folder is in may be anyone's (`/tmp`, an
+/// unpacked archive): the marker is read as the small regular file scaffold writes, never
+/// through a symlink, never waited on (a FIFO), never more than a few bytes of it.
 fn is_stale_staging(dir: &Path) -> bool {
-    let Ok(marker) = fs::read_to_string(dir.join(STAGING_MARKER)) else {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return false;
+    };
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::uid(&meta) != rustix::process::geteuid().as_raw() {
+        return false;
+    }
+    if !meta.is_dir() {
+        return false;
+    }
+    let Ok(marker) = crate::util::read::read_small(&dir.join(STAGING_MARKER), 64) else {
         return false;
     };
     marker
@@ -125,7 +139,7 @@ fn apply_staged(plan: &Plan, private: &[String]) -> Result<()> {
     }
     let staging = parent.join(format!("{STAGING_PREFIX}{}", random_suffix()));
     fs::create_dir(&staging)
-        .with_context(|| format!("cannot create the staging folder `{}`", staging.display()))?;
+        .with_context(|| format!("cannot create the staging folder `{}`", staging.shown()))?;
     // (A template that ships a file of the marker's name simply goes without the marker.)
     let marked = !plan.files.iter().any(|(f, _)| f.path == STAGING_MARKER);
     let result = (|| -> Result<()> {
@@ -138,7 +152,7 @@ fn apply_staged(plan: &Plan, private: &[String]) -> Result<()> {
         }
         for dir in directories(&plan.files) {
             let path = staging.join(dir);
-            fs::create_dir(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+            fs::create_dir(&path).with_context(|| format!("cannot create `{}`", path.shown()))?;
         }
         let files: Vec<(&OutFile, bool)> = plan
             .files
@@ -152,8 +166,8 @@ fn apply_staged(plan: &Plan, private: &[String]) -> Result<()> {
         fs::rename(&staging, dest).with_context(|| {
             format!(
                 "cannot move the staged project from `{}` to `{}`",
-                staging.display(),
-                dest.display()
+                staging.shown(),
+                dest.shown()
             )
         })
     })();
@@ -168,7 +182,7 @@ fn apply_in_place(plan: &Plan, private: &[String]) -> Result<()> {
     // The destination opened once: every folder made, file written, renamed or linked below
     // it is reached from it without following a symlink at any component, so a folder swapped
     // for a link after the plan looked cannot redirect a write.
-    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.display()))?;
+    let root = Root::open(dest).with_context(|| format!("cannot open `{}`", dest.shown()))?;
     let shown = |rel: &str| dest.join(rel).display().to_string();
     for l in plan.leftovers.iter().filter(|l| l.abandoned) {
         let _ = root.unlink(&l.path);
@@ -232,7 +246,7 @@ fn write_in_place(
             &f.contents,
             mode(f.executable, private.contains(&f.path)),
         )
-        .with_context(|| format!("cannot create `{}`", dest.join(temp).display()))
+        .with_context(|| format!("cannot create `{}`", dest.join(temp).shown()))
     };
     if workers == 1 {
         return jobs.iter().try_for_each(one);
@@ -257,7 +271,7 @@ fn rename_all(root: &Root, dest: &Path, temps: &[(String, String)]) -> Result<()
     let mut done: Vec<(&str, Option<String>)> = Vec::new();
     let mut failure = None;
     let cannot = |target: &str, e: std::io::Error| {
-        anyhow::Error::new(e).context(format!("cannot replace `{}`", dest.join(target).display()))
+        anyhow::Error::new(e).context(format!("cannot replace `{}`", dest.join(target).shown()))
     };
     for (temp, target) in temps {
         let backup = match root.kind(target) {

@@ -11,6 +11,7 @@ use super::source::{MANIFEST_FILE, Origin, SourceFile, TemplateSource, from_tree
 use crate::util::error::usage;
 use crate::util::limits::{MAX_MANIFEST_BYTES, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_FILES};
 use crate::util::read::{read_regular, refusal};
+use crate::util::text::Shown as _;
 
 /// Loads a template directory from disk. Symlinks and special files (FIFOs, sockets, devices)
 /// are refused by name without being opened; sizes and counts are bounded. Version-control
@@ -34,7 +35,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
                     .is_some_and(|n| crate::util::paths::VCS_DIRS.contains(&n)))
         });
     for entry in walk {
-        let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
+        let entry = entry.with_context(|| format!("cannot read `{}`", dir.shown()))?;
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         if rel.as_os_str().is_empty() {
             continue;
@@ -61,7 +62,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
         if found.len() >= MAX_TEMPLATE_FILES {
             bail!(
                 "template `{}` has more than {MAX_TEMPLATE_FILES} files",
-                dir.display()
+                dir.shown()
             );
         }
         found.push((entry.into_path(), path));
@@ -69,7 +70,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<TemplateSource> {
     if !refused.is_empty() {
         bail!(
             "template `{}` holds files scaffold will not read:\n  {}",
-            dir.display(),
+            dir.shown(),
             refused.join("\n  ")
         );
     }
@@ -103,7 +104,7 @@ fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<
             if before.saturating_add(len) > MAX_TEMPLATE_BYTES {
                 bail!(
                     "template `{}` holds more than {} MiB",
-                    dir.display(),
+                    dir.shown(),
                     MAX_TEMPLATE_BYTES / 1024 / 1024
                 );
             }
@@ -143,20 +144,16 @@ fn read_all(dir: &Path, found: Vec<(std::path::PathBuf, String)>) -> Result<Vec<
 }
 
 fn check_root(dir: &Path) -> Result<()> {
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| {
-        usage!(
-            "cannot read the template directory `{}`: {e}",
-            dir.display()
-        )
-    })?;
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| usage!("cannot read the template directory `{}`: {e}", dir.shown()))?;
     if meta.file_type().is_symlink() {
         bail!(
             "template directory `{}` is a symlink; give the real directory",
-            dir.display()
+            dir.shown()
         );
     }
     if !meta.is_dir() {
-        bail!("template `{}` is not a directory", dir.display());
+        bail!("template `{}` is not a directory", dir.shown());
     }
     Ok(())
 }
@@ -166,19 +163,19 @@ fn read_manifest(dir: &Path) -> Result<String> {
     match std::fs::symlink_metadata(&manifest_path) {
         Ok(m) if m.is_file() && m.len() > MAX_MANIFEST_BYTES => bail!(
             "`{}` is larger than {} KiB",
-            manifest_path.display(),
+            manifest_path.shown(),
             MAX_MANIFEST_BYTES / 1024
         ),
         Ok(m) if m.is_file() => {}
         Ok(m) if m.file_type().is_symlink() => bail!(
             "`{}` is a symlink; scaffold does not follow symlinks in templates",
-            manifest_path.display()
+            manifest_path.shown()
         ),
-        Ok(_) => bail!("`{}` is not a regular file", manifest_path.display()),
+        Ok(_) => bail!("`{}` is not a regular file", manifest_path.shown()),
         Err(_) => {
             return Err(usage!(
                 "`{}` is not a template: it has no `{MANIFEST_FILE}`",
-                dir.display()
+                dir.shown()
             ));
         }
     }
@@ -188,14 +185,13 @@ fn read_manifest(dir: &Path) -> Result<String> {
         if len > MAX_MANIFEST_BYTES {
             bail!(
                 "`{}` is larger than {} KiB",
-                manifest_path.display(),
+                manifest_path.shown(),
                 MAX_MANIFEST_BYTES / 1024
             );
         }
         Ok(())
     })?;
-    String::from_utf8(bytes)
-        .map_err(|_| anyhow!("`{}` is not valid UTF-8", manifest_path.display()))
+    String::from_utf8(bytes).map_err(|_| anyhow!("`{}` is not valid UTF-8", manifest_path.shown()))
 }
 
 /// Where a template stands in git: the commit and the directory inside the repository. For
@@ -233,7 +229,7 @@ pub(crate) fn committed_at(source: &TemplateSource) -> Option<(String, String)> 
 /// The directory template `dir` as the commit `commit` held it at `subdir` of its repository.
 pub(crate) fn at_commit(dir: &Path, commit: &str, subdir: &str) -> Result<TemplateSource> {
     let root = crate::git::repo::work_tree_of(dir)
-        .ok_or_else(|| anyhow!("`{}` is no longer in a git work tree", dir.display()))?;
+        .ok_or_else(|| anyhow!("`{}` is no longer in a git work tree", dir.shown()))?;
     let repo = crate::git::tree::open_template_repo(&root)?;
     let files = repo.read_tree(
         commit,

@@ -21,6 +21,7 @@ use self::recorded::{Source as Recorded, Template};
 use self::registry::Registry;
 use self::source::{Origin, TemplateSource};
 use crate::util::error::usage;
+use crate::util::text::Shown as _;
 
 /// Every way a command names a template.
 pub(crate) enum Reference<'a> {
@@ -175,7 +176,7 @@ fn made_from(t: &Template, root: &Path, offline: bool) -> Result<TemplateSource>
                 Err(e) => {
                     return unavailable(format!(
                         "the template directory `{}` cannot be read ({e:#})",
-                        dir.display()
+                        dir.shown()
                     ));
                 }
             }
@@ -224,7 +225,7 @@ fn update_to(
                 format!(
                     "the project's template `{}` cannot be read; give its new place with \
                      --template DIR",
-                    dir.display()
+                    dir.shown()
                 )
             })
         }

@@ -9,6 +9,7 @@ use super::embedded::{EMBEDDED_PREFIX, embedded_version, get, names};
 use super::git::refs::url_kind;
 use super::source::{MANIFEST_FILE, Origin, TemplateSource};
 use crate::util::error::usage;
+use crate::util::text::Shown as _;
 
 /// A template the registry can find, without its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +161,7 @@ impl Registry {
                         Origin::Embedded => {
                             format!("`{EMBEDDED_PREFIX}{arg}` for the embedded one")
                         }
-                        Origin::Directory(dir) => format!("`{}`", dir.display()),
+                        Origin::Directory(dir) => format!("`{}`", dir.shown()),
                         Origin::Git(g) => format!("`{}`", g.location),
                     })
                     .collect();

@@ -8,6 +8,7 @@ use anyhow::{Result, anyhow};
 
 use crate::util::error::usage;
 use crate::util::limits::{MAX_TEMPLATE_BYTES, MAX_TEMPLATE_FILES};
+use crate::util::text::Shown as _;
 
 /// Where a git template came from, as recorded and shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Origin::Embedded => f.write_str("embedded"),
-            Origin::Directory(dir) => write!(f, "{}", dir.display()),
+            Origin::Directory(dir) => write!(f, "{}", dir.shown()),
             Origin::Git(g) => write!(f, "{} at {} ({})", g.location, g.resolved, &g.commit[..7]),
         }
     }

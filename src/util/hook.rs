@@ -13,6 +13,7 @@
 //! each file of the user's that moves with its folder), `linked` (that file linked at its new
 //! place, not yet removed at its old one), `removed` (after an update's removals, before its
 //! answers file), `answers` (its answers file is in place, before the journal is put away),
+//! `away` (the journal renamed away, before it is removed),
 //! `undo` (an update that failed starts undoing itself).
 
 /// Reaching `step`: pauses or fails there when a test asked for it (debug builds only).

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::util::text::Shown as _;
 use anyhow::{Context as _, Result, bail};
 
 /// A regular file's bytes and whether it is executable, opened without following a symlink
@@ -14,7 +15,7 @@ pub(crate) fn read_regular(
     admit: impl Fn(u64) -> Result<()>,
 ) -> Result<(Vec<u8>, bool)> {
     use std::io::Read as _;
-    let cannot = || format!("cannot read `{}`", full.display());
+    let cannot = || format!("cannot read `{}`", full.shown());
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -32,7 +33,7 @@ pub(crate) fn read_regular(
             {
                 bail!(
                     "`{}` {why}; scaffold reads only regular files",
-                    full.display()
+                    full.shown()
                 );
             }
             return Err(e).with_context(cannot);
@@ -42,7 +43,7 @@ pub(crate) fn read_regular(
     if !meta.is_file() {
         bail!(
             "`{}` {}; scaffold reads only regular files",
-            full.display(),
+            full.shown(),
             refusal(meta.file_type()).unwrap_or("is not a regular file")
         );
     }
@@ -72,7 +73,7 @@ pub(crate) fn read_regular(
     }
     contents.truncate(got);
     if contents.len() as u64 != len {
-        bail!("`{}` changed while it was being read", full.display());
+        bail!("`{}` changed while it was being read", full.shown());
     }
     Ok((contents, is_executable(&meta)))
 }

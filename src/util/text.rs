@@ -80,6 +80,59 @@ pub(crate) fn shown(value: &str) -> String {
     out
 }
 
+/// A path, or a name read from disk, as shown in messages and plan lines: whole and on one
+/// line, every control character escaped (newlines and tabs too, so that no file name can
+/// fake a line of scaffold's output), as are the characters [`terminal`] escapes; bytes that
+/// are not UTF-8 are shown as `\xNN`, never replaced, so the name shown is the name there.
+pub(crate) fn path(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(&name(chunk.valid()));
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name(&path.to_string_lossy())
+    }
+}
+
+/// Paths in messages: `p.shown()` is [`path`]`(p)`, where `p.display()` would print a newline
+/// or an escape sequence in a name raw, and replace bytes that are not UTF-8.
+pub(crate) trait Shown {
+    /// The path as [`path`] shows it.
+    fn shown(&self) -> String;
+}
+
+impl Shown for std::path::Path {
+    fn shown(&self) -> String {
+        path(self)
+    }
+}
+
+/// A path under a project (or any name) as [`path`] shows it.
+pub(crate) fn name(text: &str) -> String {
+    let unsafe_here = |c: char| c.is_control() || is_unsafe(c, false);
+    if !text.chars().any(unsafe_here) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_here(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The most characters [`shown_whole`] shows.
 const WHOLE_MAX: usize = 500;
 
@@ -219,6 +272,28 @@ mod tests {
             ("caf\u{e9} \u{1f600}", "caf\u{e9} \u{1f600}"),
         ] {
             assert_eq!(terminal(input), want, "{input:?}");
+        }
+    }
+
+    /// Paths and names from disk are shown whole, on one line, and truthfully.
+    #[test]
+    fn path_escaping() {
+        for (input, want) in [
+            ("app/views.py", "app/views.py"),
+            ("fake\n  remove    base.txt", "fake\\n  remove    base.txt"),
+            ("tab\there", "tab\\there"),
+            ("esc \x1b[2J", "esc \\u{1b}[2J"),
+            ("bidi \u{202e}txt.exe", "bidi \\u{202e}txt.exe"),
+            ("caf\u{e9}", "caf\u{e9}"),
+        ] {
+            assert_eq!(name(input), want, "{input:?}");
+            assert_eq!(path(std::path::Path::new(input)), want, "{input:?}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt as _;
+            let raw = std::ffi::OsStr::from_bytes(b"caf\xe9/\xff\n.txt");
+            assert_eq!(path(std::path::Path::new(raw)), "caf\\xe9/\\xff\\n.txt");
         }
     }
 

@@ -651,3 +651,60 @@ fn cache_list_follows_no_link() {
     assert!(fx.path("elsewhere/big").exists());
     assert!(fs::symlink_metadata(fx.path("cache/0000.git")).is_err());
 }
+
+/// Security review, BROKEN 6: `new` into a folder where someone else left a folder named as a
+/// staging folder (in `/tmp`, in an unpacked archive) whose marker is a FIFO, a link to a
+/// device that never ends, or a huge file, finishes at once: the marker is read as the small
+/// regular file it must be, never through a link, never waited on; a staging folder of another
+/// user's, or one whose marker is not scaffold's, is left alone. Failed before: the FIFO held
+/// `new` for good, and `/dev/zero` ended it with "needed more than 512 MiB".
+#[cfg(unix)]
+#[test]
+fn a_planted_staging_folder_neither_blocks_nor_exhausts_new() {
+    type Plant = fn(&Path);
+    let cases: [(&str, Plant); 4] = [
+        ("fifo", |m| {
+            let made = std::process::Command::new("mkfifo").arg(m).status();
+            assert!(made.unwrap().success());
+        }),
+        ("zero", |m| {
+            std::os::unix::fs::symlink("/dev/zero", m).unwrap();
+        }),
+        ("huge", |m| {
+            let f = fs::File::create(m).unwrap();
+            f.set_len(3 << 30).unwrap();
+        }),
+        ("another user's", |m| {
+            // A run that is gone (pid 2^22 + 1 is past Linux's highest), in a folder that is
+            // not this user's: not this user's to remove.
+            fs::write(m, "pid 4194305\n").unwrap();
+            if crate::fixture::rustix_is_root() {
+                std::os::unix::fs::lchown(m.parent().unwrap(), Some(65534), Some(65534)).unwrap();
+            }
+        }),
+    ];
+    for (what, plant) in cases {
+        let fx = Fixture::new();
+        fx.write("house/template.toml", MANIFEST);
+        fx.write("house/a.txt", "a\n");
+        fs::create_dir_all(fx.path("shared/.scaffold-staging-planted")).unwrap();
+        plant(&fx.path("shared/.scaffold-staging-planted/.scaffold-staging"));
+        let (out, took) = timed(&fx, fx.dir.path(), &["new", "./house", "shared/proj", "-q"]);
+        assert!(out.status.success(), "{what}: {}", text(&out));
+        assert!(took < Duration::from_secs(30), "{what}: {took:?}");
+        assert_eq!(
+            fs::read_to_string(fx.path("shared/proj/a.txt")).unwrap(),
+            "a\n"
+        );
+        // What is not scaffold's own, or not this user's, stays. (Not running as root, the
+        // "other user's" folder is this user's own, and a dead run's: it goes.)
+        if what != "another user's" || crate::fixture::rustix_is_root() {
+            assert!(
+                fs::symlink_metadata(fx.path("shared/.scaffold-staging-planted/.scaffold-staging"))
+                    .is_ok(),
+                "{what}"
+            );
+        }
+        fx.assert_canary();
+    }
+}

@@ -201,6 +201,7 @@ fn force_over_a_project_keeps_every_edit_and_the_secret() {
     assert!(out.status.success(), "{}", text(&out));
     let json = crate::fixture::json(&out.stdout);
     assert_eq!(json["backup"], "p/.scaffold/backup/2", "{json}");
+    assert_eq!(json["backups"], 2, "{json}");
     assert_eq!(read(&fx, "p/.scaffold/backup/2/LICENSE"), "mine now\n");
     assert_eq!(secret(&fx, "p"), secret_before);
     fx.assert_canary();

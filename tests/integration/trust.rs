@@ -206,6 +206,85 @@ fn a_cache_entry_that_is_a_link_is_never_followed() {
     fx.assert_canary();
 }
 
+/// Security review, BROKEN 3: whatever stands in a cache entry where the next fetch writes
+/// (`FETCH_HEAD` a symlink to a file outside, a hard link to one, a FIFO; a folder git writes
+/// into, or `packed-refs`, a symlink to one outside) is never written through, nothing waits
+/// on a FIFO, and a lock a killed git left below `refs/` does not make every fetch fail: the
+/// update fetches (the entry made again where need be) and the files outside stay byte for
+/// byte. Failed before: the victim was truncated and filled with fetch lines, a FIFO held
+/// every fetch for the git timeout (and the stale lock failed every fetch).
+#[cfg(unix)]
+#[test]
+fn a_fetch_writes_nothing_through_a_cache_entry() {
+    type Plant = fn(&Fixture, &std::path::Path);
+    let cases: [(&str, Plant); 7] = [
+        ("FETCH_HEAD symlink", |fx, e| {
+            std::os::unix::fs::symlink(fx.path("victim.txt"), e.join("FETCH_HEAD")).unwrap();
+        }),
+        ("FETCH_HEAD hard link", |fx, e| {
+            fs::hard_link(fx.path("victim.txt"), e.join("FETCH_HEAD")).unwrap();
+        }),
+        ("FETCH_HEAD fifo", |_, e| {
+            let made = std::process::Command::new("mkfifo")
+                .arg(e.join("FETCH_HEAD"))
+                .status();
+            assert!(made.unwrap().success());
+        }),
+        ("packed-refs symlink", |fx, e| {
+            let _ = fs::remove_file(e.join("packed-refs"));
+            std::os::unix::fs::symlink(fx.path("victim.txt"), e.join("packed-refs")).unwrap();
+        }),
+        ("refs/tags symlink", |fx, e| {
+            let _ = fs::remove_dir_all(e.join("refs/tags"));
+            std::os::unix::fs::symlink(fx.path("outside"), e.join("refs/tags")).unwrap();
+        }),
+        ("a stale lock below refs/", |_, e| {
+            fs::create_dir_all(e.join("refs/tags")).unwrap();
+            fs::write(e.join("refs/tags/v9.lock"), "").unwrap();
+        }),
+        ("objects/pack symlink", |fx, e| {
+            let _ = fs::remove_dir_all(e.join("objects/pack"));
+            std::os::unix::fs::symlink(fx.path("outside"), e.join("objects/pack")).unwrap();
+        }),
+    ];
+    for (what, plant) in cases {
+        let fx = Fixture::new();
+        let url = published(&fx, "house");
+        let out = new_from(&fx, &url, "p");
+        assert!(out.status.success(), "{}", said(&out));
+        // A new tag upstream: the next fetch has something to write.
+        git(&fx.path("house-work"), &["tag", "v9"]);
+        git(
+            &fx.path("house-work"),
+            &["push", "-q", "../house.git", "v9"],
+        );
+        fx.write("victim.txt", "precious\n");
+        fx.write("outside/keep.txt", "outside\n");
+        let e = entry(&fx);
+        let _ = fs::remove_file(e.join("FETCH_HEAD"));
+        plant(&fx, &e);
+        let before = state(&fx.path("outside"));
+        let start = std::time::Instant::now();
+        let out = fx
+            .run()
+            .current_dir(fx.path("p"))
+            .env("SCAFFOLD_GIT_TIMEOUT", "20")
+            .args(["update", "--no-input"])
+            .timeout(Duration::from_secs(90))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}: {}", said(&out));
+        assert!(start.elapsed() < Duration::from_secs(15), "{what}: waited");
+        assert_eq!(
+            fs::read_to_string(fx.path("victim.txt")).unwrap(),
+            "precious\n",
+            "{what}"
+        );
+        assert_unchanged(&before, &state(&fx.path("outside")), what);
+        fx.assert_canary();
+    }
+}
+
 /// The project `p` made from template `t` (`files`), and `v2/t` beside it (`v2`).
 fn project(fx: &Fixture, files: &[(&str, &str)], v2: &[(&str, &str)]) {
     fx.template("t", HEAD, files);
@@ -342,4 +421,109 @@ fn an_update_never_renders_into_its_template() {
         2,
         &["inside the template directory"],
     );
+}
+
+/// Security review, weak points on names from disk: in a folder that `--name` moves, a file
+/// whose name holds a newline cannot fake a line of the plan (it is shown escaped, on its own
+/// `left` line); a name that is not UTF-8 is reported as such (shown truthfully, `\xe9`), not
+/// as "not a regular file"; and a tree deeper than any path scaffold may write is reported as
+/// `left`, not a failure. Failed before: the newline printed a bogus `remove README.md` line,
+/// the name was "not a regular file", and the deep tree ended the update with "cannot read
+/// ... File name too long".
+#[cfg(unix)]
+#[test]
+fn names_from_disk_are_reported_truthfully_on_one_line() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let fx = Fixture::new();
+    fx.template(
+        "t",
+        HEAD,
+        &[
+            ("{{ package_name }}/__init__.py", ""),
+            (
+                "{{ package_name }}/app.py.tera",
+                "NAME = \"{{ project_name }}\"\n",
+            ),
+            ("README.md.tera", "# {{ project_name }}\n"),
+        ],
+    );
+    ok(&fx, &["new", "./t", "p", "--name", "Shop", "-q"]);
+    fx.write("p/shop/fake\n  remove    README.md", "mine\n");
+    let raw = fx
+        .path("p/shop")
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.py"));
+    fs::write(&raw, "mine\n").unwrap();
+    // 2,100 folders deep: a path of more than 4,200 bytes below `shop/` (made one folder at a
+    // time, each relative to the one before: no path that long can be named at once).
+    {
+        use rustix::fs::{Mode, OFlags};
+        let mut dir = rustix::fs::open(
+            fx.path("p/shop"),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+        for name in std::iter::once("deep").chain(std::iter::repeat_n("a", 2100)) {
+            rustix::fs::mkdirat(&dir, name, Mode::from_raw_mode(0o755)).unwrap();
+            dir = rustix::fs::openat(
+                &dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY,
+                Mode::empty(),
+            )
+            .unwrap();
+        }
+        let file = rustix::fs::openat(
+            &dir,
+            "f.txt",
+            OFlags::WRONLY | OFlags::CREATE,
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        rustix::io::write(&file, b"mine\n").unwrap();
+    }
+    for args in [
+        &["--name", "Shop Two", "--dry-run"][..],
+        &["--name", "Shop Two"],
+    ] {
+        let out = update(&fx, args);
+        let said = said(&out);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            &said[..said.len().min(3000)]
+        );
+        assert!(
+            !said.lines().any(|l| l.trim_start().starts_with("remove")),
+            "a name faked a plan line:\n{said}"
+        );
+        assert!(
+            said.lines()
+                .any(|l| l.starts_with("  left      shop/fake\\n  remove    README.md  (")),
+            "{said}"
+        );
+        let line = said
+            .lines()
+            .find(|l| l.contains("caf\\xe9.py"))
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!(
+            line.contains("left") && line.contains("not UTF-8"),
+            "{line}"
+        );
+        let line = said
+            .lines()
+            .find(|l| l.contains("shop/deep/a/a/"))
+            .unwrap_or_else(|| panic!("{said}"));
+        assert!(
+            line.contains("left") && line.contains("too deep to move"),
+            "{line}"
+        );
+    }
+    assert_eq!(fs::read_to_string(&raw).unwrap(), "mine\n");
+    assert!(fx.path("p/shop/deep/a/a").is_dir());
+    assert_eq!(
+        fs::read_to_string(fx.path("p/shop_two/app.py")).unwrap(),
+        "NAME = \"Shop Two\"\n"
+    );
+    fx.assert_canary();
 }

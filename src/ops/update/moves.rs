@@ -113,6 +113,29 @@ pub(crate) fn moved_folders(steps: &[Step]) -> Vec<(String, String)> {
     found
 }
 
+/// What stays of a listing's entry that scaffold cannot name as a path it writes (a name
+/// that is not UTF-8, a folder too deep), in the folder `old` that moved to `new`.
+fn unnamed_left(entry: Listed, old: &str, new: &str) -> Left {
+    match entry {
+        Listed::TooDeep(path) => Left {
+            path: format!("{path}/"),
+            why: format!(
+                "a folder of yours too deep to move: no path below it passes the path rules ({} \
+                 bytes at most); all of it stays in `{old}/`, for you to move",
+                crate::util::limits::MAX_PATH_BYTES
+            ),
+        },
+        other => Left {
+            path: other.path().to_string(),
+            why: format!(
+                "its name is not UTF-8 text (shown with `\\x` escapes), and scaffold moves only \
+                 files it can name: it stays in `{old}/`; move it to `{new}/` yourself if it \
+                 belongs there"
+            ),
+        },
+    }
+}
+
 /// The user's files in the folders the plan moves, and where each goes: to the same place
 /// under the new folder, unless something is there or the update writes there (then it stays,
 /// named). Files the update removes or moves itself, and scaffold's own temporary files, are
@@ -154,6 +177,10 @@ pub(crate) fn plan(root: &Root, steps: &[Step]) -> Result<Moves> {
             let (path, regular) = match entry {
                 Listed::File(p) => (p, true),
                 Listed::Other(p) => (p, false),
+                unnamed => {
+                    out.left.push(unnamed_left(unnamed, old, new));
+                    continue;
+                }
             };
             let name = path.rsplit('/').next().unwrap_or(&path);
             if gone.contains(path.as_str()) || disk::temp_pid(name).is_some() {

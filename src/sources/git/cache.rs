@@ -5,8 +5,11 @@
 //! A cache may be shared between users or restored in CI: its entries are untrusted. Scaffold
 //! owns each entry's configuration (it writes it before every fetch; nothing else in it is
 //! ever read by git), and an entry that is a symlink, or holds anything scaffold never puts
-//! there (`commondir`, `objects/info/alternates`, hooks, ...), is not used: it is made again,
-//! or with `--offline` refused. Nothing is followed through a link, not even by `cache list`.
+//! there (`commondir`, `objects/info/alternates`, hooks, ...), or anything anywhere in it that
+//! is neither a folder nor a regular file, is not used: it is made again, or with `--offline`
+//! refused. git writes nothing in place there (no `FETCH_HEAD`; the rest under new names,
+//! renamed), and each step after the check sees that the entry is still the folder checked.
+//! Nothing is followed through a link, not even by `cache list`.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::process::{git, git_timeout, run};
 use super::refs::{check_ref, without_credentials};
+use crate::util::text::Shown as _;
 
 /// The cache of bare mirrors: `SCAFFOLD_CACHE_DIR`, else `$XDG_CACHE_HOME/scaffold/git`, else
 /// `~/.cache/scaffold/git`.
@@ -86,16 +90,16 @@ impl Lock {
                             "the cache entry `{}` has been locked by another run{} for more than \
                              {} s (SCAFFOLD_GIT_TIMEOUT), the longest a fetch may take; try again \
                              once it has finished, or remove `{}` if no scaffold is running",
-                            entry.display(),
+                            entry.shown(),
                             pid.map(|p| format!(" (process {p})")).unwrap_or_default(),
                             limit.as_secs(),
-                            path.display()
+                            path.shown()
                         );
                     }
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
                 Err(e) => {
-                    return Err(e).with_context(|| format!("cannot lock `{}`", path.display()));
+                    return Err(e).with_context(|| format!("cannot lock `{}`", path.shown()));
                 }
             }
         }
@@ -109,41 +113,58 @@ impl Drop for Lock {
 }
 
 /// What a bare mirror made by scaffold holds at its top: all `git init --bare --template=`
-/// and `git fetch` write there.
-const ENTRY_NAMES: &[&str] = &[
-    "HEAD",
-    "config",
-    "objects",
-    "refs",
-    "packed-refs",
-    "FETCH_HEAD",
-    "shallow",
+/// and `git fetch` write there (`FETCH_HEAD`: only scaffold before it passed
+/// `--no-write-fetch-head`), and whether each is a directory.
+const ENTRY_NAMES: &[(&str, bool)] = &[
+    ("HEAD", false),
+    ("config", false),
+    ("objects", true),
+    ("refs", true),
+    ("packed-refs", false),
+    ("FETCH_HEAD", false),
+    ("shallow", false),
 ];
+
+/// The most entries a cache entry may hold (files and folders, objects included): a larger one
+/// is not looked through, and made again.
+const MAX_ENTRY_ENTRIES: usize = 1_000_000;
 
 /// Why `entry` is not a cache entry as scaffold makes them, if it is not: a symlink or not a
 /// directory, or something in it scaffold never puts there (a configuration of git's that
-/// points elsewhere, alternates, hooks, a lock a killed git left).
+/// points elsewhere, alternates, hooks, a lock a killed git left), or anything anywhere in it
+/// that is neither a folder nor a regular file where git would write (a symlink, which git
+/// would write through, a FIFO it would wait on, a device).
 fn foreign(entry: &Path) -> Result<Option<String>> {
     let meta = match std::fs::symlink_metadata(entry) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", entry.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", entry.shown())),
     };
     if !meta.is_dir() {
         let why = crate::util::read::refusal(meta.file_type()).unwrap_or("is a file");
         return Ok(Some(format!(
             "`{}` {why}, not a cache entry scaffold made",
-            entry.display()
+            entry.shown()
         )));
     }
     let listed =
-        std::fs::read_dir(entry).with_context(|| format!("cannot read `{}`", entry.display()))?;
+        std::fs::read_dir(entry).with_context(|| format!("cannot read `{}`", entry.shown()))?;
     for e in listed.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if !ENTRY_NAMES.contains(&name.as_str()) {
+        let Some((_, dir)) = ENTRY_NAMES.iter().find(|(n, _)| *n == name) else {
             return Ok(Some(format!(
                 "the cache entry `{}` holds `{name}`, which scaffold never puts there",
-                entry.display()
+                entry.shown()
+            )));
+        };
+        let kind = e.file_type().ok();
+        if !kind.is_some_and(|k| if *dir { k.is_dir() } else { k.is_file() }) {
+            let why = kind.map_or("cannot be looked at", |k| {
+                crate::util::read::refusal(k).unwrap_or("is a file, not a folder")
+            });
+            return Ok(Some(format!(
+                "`{name}` in the cache entry `{}` {why}",
+                entry.shown()
             )));
         }
     }
@@ -152,7 +173,40 @@ fn foreign(entry: &Path) -> Result<Option<String>> {
         if std::fs::symlink_metadata(&at).is_ok() {
             return Ok(Some(format!(
                 "the cache entry `{}` holds `objects/info/{name}`, which scaffold never puts there",
-                entry.display()
+                entry.shown()
+            )));
+        }
+    }
+    let mut seen = 0;
+    for e in walkdir::WalkDir::new(entry)
+        .follow_links(false)
+        .follow_root_links(false)
+        .min_depth(1)
+    {
+        let e = e.with_context(|| format!("cannot read `{}`", entry.shown()))?;
+        seen += 1;
+        if seen > MAX_ENTRY_ENTRIES {
+            return Ok(Some(format!(
+                "the cache entry `{}` holds more than {MAX_ENTRY_ENTRIES} files",
+                entry.shown()
+            )));
+        }
+        // A lock a killed git left (a live one's run holds the entry's lock): every later fetch
+        // would fail on it.
+        if e.file_type().is_file() && e.file_name().as_encoded_bytes().ends_with(b".lock") {
+            return Ok(Some(format!(
+                "the cache entry `{}` holds `{}`, a lock a git that was stopped left",
+                entry.shown(),
+                crate::util::text::path(e.path().strip_prefix(entry).unwrap_or(e.path()))
+            )));
+        }
+        if let Some(why) =
+            crate::util::read::refusal(e.file_type()).filter(|_| !e.file_type().is_dir())
+        {
+            return Ok(Some(format!(
+                "`{}` in the cache entry `{}` {why}; git would write through it",
+                crate::util::text::path(e.path().strip_prefix(entry).unwrap_or(e.path())),
+                entry.shown()
             )));
         }
     }
@@ -195,36 +249,123 @@ fn config_line_value(line: &str, key: &str) -> Option<String> {
     Some(out)
 }
 
+/// A cache entry's folder as it was checked: its (device, inode), so that each step after
+/// the check (its configuration written, each git process) sees that the folder there is
+/// still the one checked, not a symlink or another folder swapped in since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Checked((u64, u64));
+
+impl Checked {
+    /// The folder at `dir` (a folder, not a link) as it is now.
+    fn now(dir: &Path) -> Result<Checked> {
+        let meta = std::fs::symlink_metadata(dir)
+            .with_context(|| format!("cannot read `{}`", dir.shown()))?;
+        if !meta.is_dir() {
+            bail!(
+                "the cache entry `{}` changed while it was in use (it is no longer a folder); \
+                 try again",
+                dir.shown()
+            );
+        }
+        #[cfg(unix)]
+        let id = {
+            use std::os::unix::fs::MetadataExt as _;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let id = (0, 0);
+        Ok(Checked(id))
+    }
+
+    /// Fails, naming the entry, unless the folder at `dir` is still the one checked.
+    fn still(self, dir: &Path) -> Result<()> {
+        if Checked::now(dir)? != self {
+            bail!(
+                "the cache entry `{}` changed while it was in use (another folder is there \
+                 now); try again",
+                dir.shown()
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Writes the entry's whole configuration, replacing whatever is there (a symlink included,
 /// which is replaced, never followed): a bare repository whose `origin` fetches every ref, and
 /// the URL it mirrors, without credentials, for `cache list`. Nothing else: no include, no
-/// program, no transport setting.
-fn write_config(entry: &Path, url: &str) -> Result<()> {
+/// program, no transport setting. Written in the folder that was checked, opened without
+/// following a link, never through one swapped in since.
+fn write_config(entry: &Path, checked: Checked, url: &str) -> Result<()> {
     let text = format!(
         "[core]\n\trepositoryformatversion = 0\n\tbare = true\n\
          [remote \"origin\"]\n\tfetch = +refs/*:refs/*\n\
          [scaffold]\n\turl = {}\n",
         config_value(&without_credentials(url))
     );
-    let temp = entry.join(format!("config.scaffold-{}", std::process::id()));
-    let _ = std::fs::remove_file(&temp);
-    let written = (|| -> Result<()> {
+    let temp = format!("config.scaffold-{}", std::process::id());
+    let cannot = || format!("cannot write `{}`", entry.join("config").shown());
+    #[cfg(unix)]
+    {
+        use rustix::fs::{AtFlags, Mode, OFlags};
         use std::io::Write as _;
-        // `create_new`: never through a symlink at the name.
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(text.as_bytes())?;
-        std::fs::rename(&temp, entry.join("config"))?;
-        Ok(())
-    })()
-    .with_context(|| format!("cannot write `{}`", entry.join("config").display()));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        let dir = rustix::fs::open(
+            entry,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(std::io::Error::from)
+        .with_context(cannot)?;
+        let st = rustix::fs::fstat(&dir)
+            .map_err(std::io::Error::from)
+            .with_context(cannot)?;
+        #[allow(
+            clippy::useless_conversion,
+            reason = "the types differ between systems"
+        )]
+        let id = (u64::from(st.st_dev), u64::from(st.st_ino));
+        if Checked(id) != checked {
+            return checked.still(entry);
+        }
+        let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
+        let written = (|| -> std::io::Result<()> {
+            let fd = rustix::fs::openat(
+                &dir,
+                temp.as_str(),
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )?;
+            std::fs::File::from(fd).write_all(text.as_bytes())?;
+            rustix::fs::renameat(&dir, temp.as_str(), &dir, "config")?;
+            Ok(())
+        })();
+        if written.is_err() {
+            let _ = rustix::fs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
+        }
+        written.with_context(cannot)
     }
-    written
+    #[cfg(not(unix))]
+    {
+        checked.still(entry)?;
+        let temp = entry.join(temp);
+        let _ = std::fs::remove_file(&temp);
+        let written = (|| -> Result<()> {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)?;
+            file.write_all(text.as_bytes())?;
+            std::fs::rename(&temp, entry.join("config"))?;
+            Ok(())
+        })()
+        .with_context(cannot);
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        written
+    }
 }
+
 /// The process id in a cache leftover's name (`KEY.tmp-PID`), when that process is gone.
 fn abandoned(name: &str) -> bool {
     name.rsplit_once(".tmp-")
@@ -263,7 +404,12 @@ fn remove(path: &Path) {
 
 /// Fetches every ref of `url` into the bare repository `dir` (pruning the ones gone), and
 /// points its `HEAD` at the remote's default branch.
-fn fetch_into(dir: &Path, url: &str) -> Result<()> {
+/// No `FETCH_HEAD` is written (git opens it with `fopen`, following a link, waiting on a FIFO;
+/// scaffold never reads it); everything else git writes in a bare repository (refs, objects,
+/// `packed-refs`, `HEAD`) it writes under a new name and renames into place. Before each git
+/// process, the folder is checked to be the one that was checked ([`Checked`]).
+fn fetch_into(dir: &Path, checked: Checked, url: &str) -> Result<()> {
+    checked.still(dir)?;
     let mut cmd = git(Some(url));
     cmd.arg("--git-dir").arg(dir).args([
         "fetch",
@@ -271,9 +417,11 @@ fn fetch_into(dir: &Path, url: &str) -> Result<()> {
         "--prune",
         "--prune-tags",
         "--no-recurse-submodules",
+        "--no-write-fetch-head",
         "origin",
     ]);
     run(cmd, url, "fetch")?;
+    checked.still(dir)?;
     let mut cmd = git(Some(url));
     cmd.arg("--git-dir")
         .arg(dir)
@@ -285,6 +433,7 @@ fn fetch_into(dir: &Path, url: &str) -> Result<()> {
             .filter(|b| check_ref(b).is_ok())
     });
     if let Some(branch) = head {
+        checked.still(dir)?;
         let mut cmd = git(None);
         cmd.arg("--git-dir")
             .arg(dir)
@@ -314,24 +463,30 @@ pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
             Err(_) => bail!(
                 "`{}` is not in the cache (`{}`); run once without --offline to fetch it",
                 without_credentials(url),
-                cache.display()
+                cache.shown()
             ),
         };
     }
     std::fs::create_dir_all(&cache)
-        .with_context(|| format!("cannot create the cache `{}`", cache.display()))?;
+        .with_context(|| format!("cannot create the cache `{}`", cache.shown()))?;
     let _lock = Lock::take(cache.join(format!("{key}.lock")), &dir)?;
     sweep(&cache, Some(&key));
-    if std::fs::symlink_metadata(&dir).is_ok() && check_entry(&dir).is_err() {
-        remove(&dir);
-        if std::fs::symlink_metadata(&dir).is_ok() {
-            bail!("cannot remove the broken cache entry `{}`", dir.display());
-        }
-    }
     if std::fs::symlink_metadata(&dir).is_ok() {
-        write_config(&dir, url)?;
-        fetch_into(&dir, url)?;
-        return Ok(dir);
+        // Its identity first, then the check: every later step sees that the folder it works
+        // in is the one checked.
+        match Checked::now(&dir) {
+            Ok(checked) if check_entry(&dir).is_ok() => {
+                write_config(&dir, checked, url)?;
+                fetch_into(&dir, checked, url)?;
+                return Ok(dir);
+            }
+            _ => {
+                remove(&dir);
+                if std::fs::symlink_metadata(&dir).is_ok() {
+                    bail!("cannot remove the broken cache entry `{}`", dir.shown());
+                }
+            }
+        }
     }
     let temp = cache.join(format!("{key}.tmp-{}", std::process::id()));
     remove(&temp);
@@ -340,15 +495,16 @@ pub(crate) fn mirror(url: &str, offline: bool) -> Result<PathBuf> {
         cmd.args(["init", "--bare", "--quiet", "--template="])
             .arg(&temp);
         run(cmd, url, "make a cache entry for")?;
-        write_config(&temp, url)?;
-        fetch_into(&temp, url)
+        let checked = Checked::now(&temp)?;
+        write_config(&temp, checked, url)?;
+        fetch_into(&temp, checked, url)
     })();
     if let Err(e) = made {
         remove(&temp);
         return Err(e);
     }
     std::fs::rename(&temp, &dir)
-        .with_context(|| format!("cannot move the new cache entry to `{}`", dir.display()))?;
+        .with_context(|| format!("cannot move the new cache entry to `{}`", dir.shown()))?;
     Ok(dir)
 }
 
@@ -376,7 +532,7 @@ pub(crate) fn clean(url: Option<&str>) -> Result<usize> {
         let _lock = Lock::take(cache.join(format!("{key}.lock")), &entry.dir)?;
         remove(&entry.dir);
         if std::fs::symlink_metadata(&entry.dir).is_ok() {
-            bail!("cannot remove `{}`", entry.dir.display());
+            bail!("cannot remove `{}`", entry.dir.shown());
         }
         gone += 1;
     }
@@ -410,7 +566,7 @@ pub(crate) fn cache_entries() -> Result<Vec<Entry>> {
         if dir.extension().is_none_or(|x| x != "git") {
             continue;
         }
-        crate::util::limits::stage(format!("reading the cache entry `{}`", dir.display()));
+        crate::util::limits::stage(format!("reading the cache entry `{}`", dir.shown()));
         let not_used = foreign(&dir).unwrap_or_else(|e| Some(format!("{e:#}")));
         let linked = e.file_type().map_or(true, |t| !t.is_dir());
         let url = if linked {
