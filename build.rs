@@ -27,7 +27,10 @@ fn embedded_blob_ids() {
     let mut ids = Vec::new();
     for entry in walkdir::WalkDir::new("templates").sort_by_file_name() {
         let entry = entry.expect("templates/ can be read");
-        let rel = entry.path().strip_prefix("templates").expect("under templates/");
+        let rel = entry
+            .path()
+            .strip_prefix("templates")
+            .expect("under templates/");
         if !entry.file_type().is_file() || rel.starts_with(".history") {
             continue;
         }

@@ -252,7 +252,10 @@ mod tests {
         let mut seen = 0;
         for name in names() {
             for f in &get(name).unwrap().files {
-                let built = f.blob.get().expect("every embedded file has its id from build.rs");
+                let built = f
+                    .blob
+                    .get()
+                    .expect("every embedded file has its id from build.rs");
                 assert_eq!(
                     *built,
                     crate::util::hash::blob(&f.contents),
