@@ -53,7 +53,10 @@
 //! | `project/` | **a generated project: its answers file, the disk under its root, `new`'s plan and writes, an update applied** |
 //! | `project::record` | the answers file `.scaffold.toml`: what it holds, written; reserved paths |
 //! | `project::parse` | the answers file read as untrusted input; `--data-file` values |
-//! | `project::root` | a project's root opened once: every path below it, never through a symlink |
+//! | `project::root/` | **a project's root opened once: every path below it, never through a symlink (its `mod.rs`)** |
+//! | `project::root::types` | what is at a path, what a bounded read found, the open root, the path rules |
+//! | `project::root::unix` | the calls on Unix: `openat2` beneath the root, or a no-follow walk |
+//! | `project::root::portable` | the calls elsewhere: each component's metadata checked first |
 //! | `project::disk` | a project on disk: its root, reads and listings that never follow a symlink, new files |
 //! | `project::state` | `.scaffold/`, scaffold's state in a project: made or refused; the lock |
 //! | `project::base` | what scaffold generated for a project, rendered again |

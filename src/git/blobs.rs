@@ -63,7 +63,7 @@ pub(crate) fn committed_blobs(
     dir: &Path,
     paths: &[String],
 ) -> Result<Option<std::collections::HashMap<String, String>>> {
-    let Ok(repo) = discover(dir) else {
+    let Ok(Some(repo)) = super::repo::find(dir) else {
         return Ok(None);
     };
     let Some(root) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {

@@ -41,6 +41,21 @@ pub(crate) fn open(path: &Path) -> Result<Repository> {
 /// at the environment (`GIT_DIR`, `GIT_CEILING_DIRECTORIES`, ...). Finding it only looks at
 /// what each directory holds; it reads no file.
 pub(crate) fn discover(dir: &Path) -> Result<Repository> {
+    match find(dir)? {
+        Some(repo) => Ok(repo),
+        None => bail!(
+            "`{}` is not inside a git repository",
+            dir.canonicalize()
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .shown()
+        ),
+    }
+}
+
+/// [`discover`], where no repository is an answer rather than an error (most projects and
+/// template directories are in none: an error would be made, and with `RUST_BACKTRACE` set
+/// a backtrace captured, on every run for nothing).
+pub(crate) fn find(dir: &Path) -> Result<Option<Repository>> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot read `{}`", dir.shown()))?;
@@ -51,16 +66,16 @@ pub(crate) fn discover(dir: &Path) -> Result<Repository> {
         if std::fs::symlink_metadata(at.join(".git")).is_ok()
             || (is_file(at.join("HEAD")) && is_dir(at.join("objects")) && is_dir(at.join("refs")))
         {
-            return open(at);
+            return open(at).map(Some);
         }
     }
-    bail!("`{}` is not inside a git repository", dir.shown())
+    Ok(None)
 }
 
 /// The root of the git work tree that contains `dir` (searching upward), if there is one.
 /// A bare repository, or a `.git` directory, has no work tree.
 pub(crate) fn work_tree_of(dir: &Path) -> Option<PathBuf> {
-    let repo = discover(dir).ok()?;
+    let repo = find(dir).ok()??;
     let root = repo.workdir()?.canonicalize().ok()?;
     let dir = dir.canonicalize().ok()?;
     // `core.worktree` may put the work tree elsewhere; and inside `.git` is not in it.

@@ -30,6 +30,8 @@ pub(crate) struct Project {
     pub(crate) dir: Root,
     /// What the answers file says.
     pub(crate) record: Record,
+    /// The answers file's text, as `record` was parsed from it.
+    text: String,
 }
 
 /// The directory of the project that `start` is in: `start` itself or the nearest ancestor
@@ -63,11 +65,12 @@ pub(crate) fn find(start: &Path) -> Result<Project> {
 /// The project at `root`: the directory opened once, the answers file read from it.
 pub(crate) fn open(root: &Path) -> Result<Project> {
     let dir = Root::open(root).with_context(|| format!("cannot open `{}`", root.shown()))?;
-    let record = read_record(&dir)?;
+    let text = read_record(&dir)?;
     Ok(Project {
         root: dir.path().to_path_buf(),
+        record: parse_record(&dir, &text)?,
+        text,
         dir,
-        record,
     })
 }
 
@@ -81,11 +84,12 @@ pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
         .with_context(|| format!("cannot look at `{}`", root.shown(record::FILE)))?
     {
         Some(Kind::File) => {
-            let record = read_record(&root)?;
+            let text = read_record(&root)?;
             Ok(Some(Project {
                 root: root.path().to_path_buf(),
+                record: parse_record(&root, &text)?,
+                text,
                 dir: root,
-                record,
             }))
         }
         Some(Kind::Symlink) => bail!(
@@ -98,15 +102,20 @@ pub(crate) fn at(dir: &Path) -> Result<Option<Project>> {
 
 impl Project {
     /// The answers file read again (a writing run reads it once more when it holds the lock).
+    /// The same text gives the same record: it is parsed again only when it changed.
     pub(crate) fn reread(&mut self) -> Result<()> {
-        self.record = read_record(&self.dir)?;
+        let text = read_record(&self.dir)?;
+        if text != self.text {
+            self.record = parse_record(&self.dir, &text)?;
+            self.text = text;
+        }
         Ok(())
     }
 }
 
-/// The answers file: a regular file of at most [`record::MAX_BYTES`], read without following
-/// a symlink or blocking on a FIFO, then checked as untrusted input.
-fn read_record(dir: &Root) -> Result<Record> {
+/// The answers file's text: a regular file of at most [`record::MAX_BYTES`], read without
+/// following a symlink or blocking on a FIFO ([`parse_record`] checks it as untrusted input).
+fn read_record(dir: &Root) -> Result<String> {
     let path = dir.full(record::FILE);
     let text = match dir
         .read(record::FILE, record::MAX_BYTES)
@@ -125,10 +134,15 @@ fn read_record(dir: &Root) -> Result<Record> {
             dir.shown(&at)
         ),
     };
-    Record::parse(&text).map_err(|problems| {
+    Ok(text)
+}
+
+/// The answers file's text checked as untrusted input, and what it says.
+fn parse_record(dir: &Root, text: &str) -> Result<Record> {
+    Record::parse(text).map_err(|problems| {
         anyhow::anyhow!(
             "{}",
-            crate::util::text::problems(&format!("`{}`", path.shown()), &problems)
+            crate::util::text::problems(&format!("`{}`", dir.shown(record::FILE)), &problems)
         )
     })
 }

@@ -251,10 +251,23 @@ pub(crate) fn record_for(
     files: &[OutFile],
     dest: &Path,
 ) -> Result<Record> {
+    // A file copied from the template (not rendered) has the template file's blob id, known
+    // already (embedded: computed when the binary was built; on disk: as it was read).
+    let source = &loaded.source.files;
     let blobs = |files: &[OutFile]| -> Vec<String> {
         files
             .iter()
-            .map(|f| crate::util::hash::blob(&f.contents))
+            .map(|f| {
+                (!f.source.ends_with(crate::sources::source::RENDER_SUFFIX))
+                    .then(|| source.binary_search_by(|s| s.path.as_str().cmp(&f.source)))
+                    .and_then(Result::ok)
+                    .map(|i| &source[i])
+                    .filter(|s| *s.contents == *f.contents)
+                    .map_or_else(
+                        || crate::util::hash::blob(&f.contents),
+                        |s| s.blob_id().to_string(),
+                    )
+            })
             .collect()
     };
     // Many files: the output is hashed on every core; the template's files were hashed as

@@ -11,6 +11,16 @@ use crate::util::error::usage;
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
+include!(concat!(env!("OUT_DIR"), "/embedded_blobs.rs"));
+
+/// The blob id build.rs computed for the embedded file at `path` (under `templates/`).
+fn built_blob_id(path: &str) -> Option<&'static str> {
+    BLOB_IDS
+        .binary_search_by(|(p, _)| (*p).cmp(path))
+        .ok()
+        .map(|i| BLOB_IDS[i].1)
+}
+
 /// Names of the embedded templates, sorted.
 pub(crate) fn names() -> Vec<&'static str> {
     // Looked at directly (include_dir's lookups compare whole paths, entry by entry).
@@ -66,7 +76,11 @@ fn collect(root: &Dir<'static>, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
                     continue;
                 }
                 // include_dir keeps no mode bits: the manifest's `executable` list decides.
-                out.push(SourceFile::new(path, Cow::Borrowed(file.contents()), false));
+                let source = SourceFile::new(path, Cow::Borrowed(file.contents()), false);
+                if let Some(id) = file.path().to_str().and_then(built_blob_id) {
+                    let _ = source.blob.set(id.to_string());
+                }
+                out.push(source);
             }
         }
     }
@@ -231,5 +245,30 @@ mod tests {
             }
         }
         assert!(get("no-such-template").is_none());
+    }
+
+    #[test]
+    fn every_blob_id_computed_when_built_is_the_files() {
+        let mut seen = 0;
+        for name in names() {
+            for f in &get(name).unwrap().files {
+                let built = f
+                    .blob
+                    .get()
+                    .expect("every embedded file has its id from build.rs");
+                assert_eq!(
+                    *built,
+                    crate::util::hash::blob(&f.contents),
+                    "{name}/{}",
+                    f.path
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(
+            seen + names().len(),
+            BLOB_IDS.len(),
+            "one id for each file and manifest"
+        );
     }
 }

@@ -46,8 +46,9 @@ export UV_CACHE_DIR=${UV_CACHE_DIR:-$ROOT/target/uv-cache}
 
 if [ -z "${SCAFFOLD_BIN:-}" ]; then
   echo "== building scaffold (release)"
-  cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
-  SCAFFOLD_BIN="$ROOT/target/release/scaffold"
+  # Where cargo put it (.cargo/config.toml names a target: target/<target>/release/).
+  SCAFFOLD_BIN=$(cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --message-format=json \
+    | python3 -c 'import json, sys; [print(m["executable"]) for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "scaffold" and m.get("executable")]')
 fi
 [ -x "$SCAFFOLD_BIN" ] || die "no scaffold binary at $SCAFFOLD_BIN"
 

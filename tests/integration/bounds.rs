@@ -52,7 +52,7 @@ fn timed(fx: &Fixture, dir: &Path, args: &[&str]) -> (std::process::Output, Dura
         .run()
         .current_dir(dir)
         .args(args)
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_mins(1))
         .output()
         .unwrap();
     (out, start.elapsed())
@@ -393,7 +393,7 @@ fn a_slow_fetch_is_not_charged_to_the_template() {
             .run()
             .env("PATH", path_with(&bin))
             .args(["new", &url, "p", "--no-input", "-q"])
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_mins(1))
             .output()
             .unwrap();
         (out, start.elapsed())
@@ -432,7 +432,7 @@ fn a_fetch_past_its_limit_leaves_no_process_lock_or_temporary() {
         .env("PATH", path_with(&bin))
         .env("SCAFFOLD_GIT_TIMEOUT", "2")
         .args(["new", &url, "p", "--no-input"])
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_mins(1))
         .output()
         .unwrap();
     let took = start.elapsed();
@@ -526,7 +526,7 @@ fn waiting_for_a_lock_is_bounded_and_said() {
         .run()
         .env("SCAFFOLD_GIT_TIMEOUT", "12")
         .args(["new", &url, "p", "--no-input"])
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_mins(1))
         .output()
         .unwrap();
     let took = start.elapsed();

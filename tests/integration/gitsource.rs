@@ -68,7 +68,7 @@ impl Repo {
 fn run(fx: &Fixture) -> assert_cmd::Command {
     let mut cmd = fx.run();
     cmd.env("SCAFFOLD_CACHE_DIR", fx.path("cache"))
-        .timeout(Duration::from_secs(60));
+        .timeout(Duration::from_mins(1));
     cmd
 }
 

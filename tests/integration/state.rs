@@ -44,7 +44,7 @@ fn run_in(fx: &Fixture, dir: &str, args: &[&str]) -> std::process::Output {
         .run()
         .current_dir(fx.path(dir))
         .args(args)
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_mins(1))
         .output()
         .unwrap();
     assert!(
@@ -95,7 +95,7 @@ fn rand_suffix() -> usize {
 /// Waits (at most 60 s) until the run paused: its flag file names its pid.
 fn paused(child: &mut Child, flag: &Path) -> u32 {
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
+    while start.elapsed() < Duration::from_mins(1) {
         if let Ok(pid) = fs::read_to_string(flag)
             && let Ok(pid) = pid.trim().parse()
         {
@@ -470,7 +470,7 @@ fn a_failed_update_undoes_itself_or_says_to_recover() {
             .current_dir(fx.path("p"))
             .env("SCAFFOLD_TEST_FAIL", steps)
             .args(["update", "-d", "flavour=chocolate"])
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_mins(1))
             .output()
             .unwrap()
     };

@@ -151,7 +151,8 @@ pub(crate) struct Step {
 pub(crate) struct Sides<'a> {
     /// What scaffold wrote last time.
     pub(crate) recorded: &'a [record::File],
-    /// The bytes scaffold wrote last time, by recorded path, where known.
+    /// The bytes scaffold wrote last time, by recorded path, where known: each has the blob
+    /// id recorded for its path (checked when it was found).
     pub(crate) base: &'a BTreeMap<String, Vec<u8>>,
     /// The new template's files with the new answers.
     pub(crate) theirs: &'a [OutFile],
@@ -209,8 +210,20 @@ enum Yours {
     Edited,
 }
 
-fn compare(o: &[u8], r_blob: &str, base: Option<&Vec<u8>>) -> Result<Yours> {
-    if blob(o)? == r_blob {
+/// How `o` compares with the recorded blob `r_blob`; `theirs` is the template's version and
+/// its blob id, already computed: when yours holds the same bytes (most files of most updates),
+/// their id is yours and `o` need not be hashed again.
+fn compare(
+    o: &[u8],
+    r_blob: &str,
+    base: Option<&Vec<u8>>,
+    theirs: Option<(&[u8], &str)>,
+) -> Result<Yours> {
+    let same = match theirs {
+        Some((t, t_blob)) if t == o => t_blob == r_blob,
+        _ => blob(o)? == r_blob,
+    };
+    if same {
         return Ok(Yours::Same);
     }
     if let Some(b) = base
@@ -241,15 +254,16 @@ fn merge_text(
 }
 
 /// The file's new record: the template's version (for a conflict too, so that the next
-/// update's base is the pristine render whatever you make of the markers).
-fn record_of(t: &OutFile, state: State) -> Result<record::File> {
-    Ok(record::File {
+/// update's base is the pristine render whatever you make of the markers); `t_blob` is its
+/// blob id.
+fn record_of(t: &OutFile, t_blob: String, state: State) -> record::File {
+    record::File {
         path: t.path.clone(),
         from: t.source.clone(),
-        blob: blob(&t.contents)?,
+        blob: t_blob,
         exec: t.executable,
         state,
-    })
+    }
 }
 
 /// Decides, for every file involved, what the update does. Pure: nothing is read or written.
@@ -306,7 +320,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
             steps.push(match &yours {
                 OnDisk::Missing => step(Verdict::Forget, None, None, None, None),
                 OnDisk::Other(_) => step(Verdict::Skipped, None, None, None, None),
-                OnDisk::File { bytes, .. } => match compare(bytes, &r.blob, base)? {
+                OnDisk::File { bytes, .. } => match compare(bytes, &r.blob, base, None)? {
                     Yours::Same | Yours::SameButCrlf if r.state == State::Generated => {
                         step(Verdict::Remove, None, None, Some(r.path.clone()), None)
                     }
@@ -315,7 +329,12 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
             });
             continue;
         };
-        let t_blob = blob(&t.contents)?;
+        // The template gives what it gave last time (most files of most updates): the base's
+        // id, known, is theirs.
+        let t_blob = match base {
+            Some(b) if *b == t.contents => r.blob.clone(),
+            _ => blob(&t.contents)?,
+        };
         match yours {
             OnDisk::Missing => {
                 let (verdict, write) = if s.restore.contains(&path) {
@@ -333,7 +352,13 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                 } else {
                     State::Deleted
                 };
-                steps.push(step(verdict, write, None, None, Some(record_of(t, state)?)));
+                steps.push(step(
+                    verdict,
+                    write,
+                    None,
+                    None,
+                    Some(record_of(t, t_blob, state)),
+                ));
             }
             OnDisk::Other(_) => {
                 steps.push(step(Verdict::Skipped, None, None, None, Some((*r).clone())));
@@ -351,7 +376,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                 };
                 let moved = renamed_from.is_some();
                 let mut lookalikes = 0;
-                let verdict_write = match compare(o, &r.blob, base)? {
+                let verdict_write = match compare(o, &r.blob, base, Some((&t.contents, &t_blob)))? {
                     Yours::Same | Yours::SameButCrlf if t_blob == r.blob => {
                         if exec == executable && !moved {
                             (Verdict::Unchanged, None, None)
@@ -412,7 +437,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
                     write,
                     side,
                     remove_old,
-                    Some(record_of(t, State::Generated)?),
+                    Some(record_of(t, t_blob, State::Generated)),
                 );
                 made.lookalikes = lookalikes;
                 steps.push(made);
@@ -434,7 +459,7 @@ pub(crate) fn plan(s: &Sides<'_>) -> Result<Vec<Step>> {
             write: None,
             side_file: None,
             remove: None,
-            record: Some(record_of(t, State::Generated)?),
+            record: Some(record_of(t, blob(&t.contents)?, State::Generated)),
             lookalikes: 0,
         };
         match yours {
