@@ -34,6 +34,11 @@ name), ``body``, ``time`` (milliseconds since the epoch, when the server got it)
 and ``html`` (rendered by :func:`render_html` from the other fields, never stored)."""
 
 CURSOR_RE = re.compile(r"\A(\d{1,20})-(\d{1,20})\Z")
+# A message id is made by the sender (chat.js: 32 random hex digits, 128 bits) and becomes the
+# element id "m<id>" on every page. Ids are global, not per client: a resend is recognised by
+# its id alone, which is safe only because nobody can guess another sender's random id, so
+# nothing shorter, or of another shape, is accepted.
+MESSAGE_ID_RE = re.compile(r"\A[0-9a-f]{32}\Z")
 DEDUP_SIZE = 10_000  # how many recent message ids a buffer remembers, to store each one once
 
 _templates = tornado.template.Loader(

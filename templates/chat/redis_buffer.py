@@ -26,6 +26,7 @@ import asyncio
 import collections
 import itertools
 import logging
+import re
 import time
 import urllib.parse
 
@@ -35,6 +36,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from message_buffer import (
+    MESSAGE_ID_RE,
     BufferUnavailable,
     Message,
     OutcomeUnknown,
@@ -52,6 +54,16 @@ STARTUP_WAIT_S = 3.0  # start() waits this long for the first load before servin
 STREAM_LENGTH = 1000  # the stream's cap, the same for every process: see add()
 SENT_TTL_S = 3600  # how long Redis remembers a message id, so a resend is not stored twice
 HEALTH_TIMEOUT_S = 1.0
+# The latest time a message may carry (9999-12-31, in ms): a later one, or one before 1970,
+# comes from another program and is replaced by the entry id's time (dates past this cannot be
+# rendered: datetime raises for them).
+MAX_TIME_MS = 253_402_300_799_999
+# What is shown of a name or a body that another program wrote (the chat's own are far shorter:
+# 40 characters, 64 KiB); ids of another shape than the chat's are replaced by the entry's.
+MAX_NAME_SHOWN = 40
+MAX_BODY_SHOWN = 64 * 1024
+# Ids that earlier chat versions accepted: shown as they are (they are safe in an element id).
+OLD_ID_RE = re.compile(r"\A[0-9A-Za-z_-]{16,64}\Z")
 
 # Store a message once per id: KEYS[1] is the stream, KEYS[2] the message id's key; ARGV is
 # the stream's cap, the id key's lifetime, then the entry's fields and values. Returns
@@ -117,6 +129,9 @@ class RedisMessageBuffer:
         # Every entry with an id up to this one is gone from the stream (trimmed).
         self.trimmed_up_to = (0, 0)
         self.connected = False
+        # Set while the reader fails for another reason than Redis being out of reach (a bug):
+        # /healthz says so, rather than "ok" while no message is delivered.
+        self.reader_failing = False
         self._waiters = WaiterSet()  # polls from browsers
         self._progress = WaiterSet()  # add() waiting for the reader to see its entry
         self._reader_task: asyncio.Task | None = None
@@ -187,14 +202,21 @@ class RedisMessageBuffer:
         return parse_cursor(cursor) is not None
 
     async def check_health(self) -> str | None:
+        # The answer is public (/healthz): no host, port or database in it; the log has them.
         if self.client is None:
             return "not started"
         try:
             await asyncio.wait_for(self.client.ping(), HEALTH_TIMEOUT_S)
-        except TimeoutError:
-            return f"Redis at {redacted(self.url)} did not answer PING within {HEALTH_TIMEOUT_S} s"
+        except (TimeoutError, redis.exceptions.TimeoutError):
+            log.warning("health check: Redis at %s did not answer PING", redacted(self.url))
+            return f"Redis did not answer PING within {HEALTH_TIMEOUT_S} s"
         except (*CONNECTION_ERRORS, redis.exceptions.RedisError) as exc:
-            return f"Redis at {redacted(self.url)}: {exc}"
+            log.warning("health check: Redis at %s: %s", redacted(self.url), exc)
+            return "Redis is unreachable"
+        if not self.connected or self.reader_failing:
+            # Redis answers PING, but this process does not read the stream (it is
+            # reconnecting, or its reader fails): it would deliver no message.
+            return "messages cannot be read from Redis"
         return None
 
     async def add(self, message: Message) -> Message:
@@ -305,23 +327,40 @@ class RedisMessageBuffer:
         if len(self.cache) == self.cache.maxlen:
             self.trimmed_up_to = max(self.trimmed_up_to, self._ids[0])
         entry = _id(entry_id)
+        self.cache.append(self._message(entry_id, entry, fields))
+        self._ids.append(entry)
+        self.last_id = entry_id
+
+    def _message(self, entry_id: str, entry: tuple[int, int], fields: dict) -> Message:
+        """The message an entry holds. Another program may have written anything into the
+        stream (no time, a time no date can show, an id of another shape, a name of a
+        megabyte): what cannot be used is repaired, never fatal. One bad entry must not stop
+        the reader, which would stop the chat for every process."""
         try:
             sent = int(fields.get("time", ""))
-        except ValueError:  # an entry without a time (written by chat version 4, say)
+        except ValueError:  # no time (written by chat version 4, say), or not a number
             sent = entry[0]  # the entry id's milliseconds
+        if not 0 <= sent <= MAX_TIME_MS:  # another program's: datetime cannot show it
+            sent = min(entry[0], MAX_TIME_MS)
+        message_id = fields.get("id", "")
+        if not (MESSAGE_ID_RE.match(message_id) or OLD_ID_RE.match(message_id)):
+            message_id = f"e{entry[0]}-{entry[1]}"
         message = {
-            "id": fields.get("id") or f"e{entry[0]}-{entry[1]}",
-            "name": fields.get("name", ""),
-            "body": fields.get("body", ""),
+            "id": message_id,
+            "name": " ".join(fields.get("name", "").split())[:MAX_NAME_SHOWN],
+            "body": fields.get("body", "")[:MAX_BODY_SHOWN],
             "time": sent,
             "cursor": entry_id,
         }
         # Rendered here from the fields, never taken from the stream: whatever another
         # program wrote into it, the page only gets escaped text.
-        message["html"] = render_html(message)
-        self.cache.append(message)
-        self._ids.append(entry)
-        self.last_id = entry_id
+        try:
+            message["html"] = render_html(message)
+        except Exception:
+            log.exception("entry %s of stream %r cannot be shown", entry_id, self.stream)
+            message.update(name="", body="(this message cannot be shown)", time=entry[0])
+            message["html"] = render_html(message)
+        return message
 
     async def _check_gap(self, first_new: str) -> None:
         """Called with the first entry of each read. Trimming removes the oldest entries
@@ -410,6 +449,7 @@ class RedisMessageBuffer:
                         len(self.cache),
                     )
                 self.connected = True
+                self.reader_failing = False
                 self._tried()
                 delay = 0.5
                 while not self._closed:
@@ -446,6 +486,7 @@ class RedisMessageBuffer:
                 # A bug, or an entry this code cannot handle: log it and start over (reload
                 # the stream) after a pause rather than stop delivering messages for good.
                 log.exception("the Redis reader failed; restarting it in %.1f s", delay)
+                self.reader_failing = True
                 self._tried()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_s)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+from typing import NoReturn
 
 import tornado.options
 import tornado.web
@@ -58,30 +60,33 @@ async def shutdown(
     server: HTTPServer,
     app: tornado.web.Application,
     grace: float,
-    hurry: asyncio.Event | None = None,
 ) -> None:
-    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds
-    (or until ``hurry`` is set: a second Ctrl-C), then cut the requests still running and
-    close every connection that is left."""
+    """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds,
+    then cut the requests still running and close every connection that is left."""
     log.info("Shutting down")
     server.stop()
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    idle = asyncio.create_task(app.in_flight.wait_idle(grace))
-    waits = {idle, asyncio.create_task(hurry.wait())} if hurry else {idle}
-    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    for task in waits:
-        task.cancel()
-    if app.in_flight.count:
+    if not await app.in_flight.wait_idle(grace):
         cut = app.in_flight.cut()
         log.warning(
             "%d request(s) still running after %.1f s; closing their connections: %s",
             len(cut),
-            min(loop.time() - started, grace),
+            grace,
             ", ".join(cut),
         )
     await server.close_all_connections()
     log.info("Stopped")
+
+
+def force_exit(signum: signal.Signals) -> NoReturn:
+    """A second SIGINT or SIGTERM during the grace period: exit at once, with status 128 + its
+    number (130 for Ctrl-C, 143 for SIGTERM). ``os._exit``, because a normal exit would still
+    wait for the threads of the default executor (``run_in_executor(None, ...)``) to finish."""
+    log.warning("%s again: exiting now, without waiting", signum.name)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(128 + signum)
 
 
 async def main(args: list[str] | None = None) -> None:
@@ -117,17 +122,12 @@ async def main(args: list[str] | None = None) -> None:
     )
 
     stop = asyncio.Event()
-    hurry = asyncio.Event()
-    received: list[signal.Signals] = []
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:
-        received.append(signal.Signals(signum))
-        if len(received) == 1:
-            stop.set()
-        elif len(received) == 2:
-            log.warning("%s again: exiting now, without waiting", received[1].name)
-            hurry.set()
+        if stop.is_set():
+            force_exit(signal.Signals(signum))
+        stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -135,9 +135,7 @@ async def main(args: list[str] | None = None) -> None:
         except NotImplementedError:  # Windows
             signal.signal(sig, lambda s, _: loop.call_soon_threadsafe(on_signal, s))
     await stop.wait()
-    await shutdown(server, app, options.shutdown_grace, hurry)
-    if len(received) > 1:
-        sys.exit(128 + received[1])
+    await shutdown(server, app, options.shutdown_grace)
 
 
 if __name__ == "__main__":

@@ -180,17 +180,35 @@ test_per_readme() {
 
 # test_and_lint_per_readme: the project's tests and ruff as the README runs them on the
 # $INSTALLER path. On the uv path, when the project has a CI workflow, its steps are the
-# README's uv commands (`uv sync`, `uv run ruff check .`, `uv run ruff format --check .`,
-# `uv run pytest`): check_ci_workflow runs them, once, in a fresh clone of the project.
+# README's uv commands (`uv sync --locked`, `uv run ruff check .`, `uv run ruff format --check .`,
+# `uv run pytest`): check_ci_workflow runs them, once, in a fresh clone of the project. On the
+# pip path the workflow is still read and checked (ci_workflow_runs).
 test_and_lint_per_readme() {
+  check_warnings_are_errors
   if [ "${INSTALLER:-pip}" = uv ] && [ -f .github/workflows/ci.yml ]; then
     readme_has 'uv run pytest'
     readme_has 'uv run ruff check . && uv run ruff format --check .'
     check_ci_workflow
   else
+    if [ -f .github/workflows/ci.yml ]; then ci_workflow_runs >/dev/null; fi
     test_per_readme
     lint_per_readme
   fi
+}
+
+# check_warnings_are_errors: the project's own pytest configuration makes every
+# DeprecationWarning an error (`filterwarnings` with "error" or "error::DeprecationWarning" in
+# pyproject.toml), so its suite enforces "no deprecated API" wherever it runs (CI, a
+# developer's `uv run pytest`), not only under this check's -W.
+check_warnings_are_errors() {
+  "$PYTHON" - <<'PY' || fail "pyproject.toml's pytest filterwarnings does not make DeprecationWarning an error"
+import sys, tomllib
+with open("pyproject.toml", "rb") as f:
+    config = tomllib.load(f)["tool"]["pytest"]["ini_options"]
+filters = config.get("filterwarnings", [])
+print(f"  -> pytest filterwarnings: {filters}")
+sys.exit(0 if {"error", "error::DeprecationWarning"} & set(filters) else 1)
+PY
 }
 
 # lint_per_readme: ruff as the README runs it on the $INSTALLER path.
@@ -344,8 +362,8 @@ log_lacks_500() {
 
 # check_second_interrupt LOG URL: Ctrl-C while GET URL (longer than the grace period) is in
 # flight, then Ctrl-C again during the graceful wait: the server must exit at once (within
-# 3 s, with status 130 or 1), say so in the log (a line after the second signal), with no
-# traceback and no 500 for the request it cut.
+# 3 s, with status 130: 128 + SIGINT), say so in the log (a line after the second signal), with
+# no traceback and no 500 for the request it cut.
 check_second_interrupt() {
   local log=$1 url=$2 rc=0 lines curl_pid
   curl -s -o /dev/null --max-time 30 "$url" &
@@ -362,7 +380,7 @@ check_second_interrupt() {
   SERVER_PID=""
   wait "$curl_pid" || true
   step "exit status after the second SIGINT: $rc"
-  [ "$rc" = 130 ] || [ "$rc" = 1 ] || { cat "$log" >&2; fail "exit status $rc after a second SIGINT, not 130 or 1"; }
+  [ "$rc" = 130 ] || { cat "$log" >&2; fail "exit status $rc after a second SIGINT, not 130"; }
   [ "$(wc -l <"$log")" -gt "$lines" ] || { cat "$log" >&2; fail "the server did not say why it exited at once"; }
   step "said: $(tail -n +"$((lines + 1))" "$log" | head -n 1)"
   log_lacks "$log" Traceback "traceback in the server log after a second SIGINT"
@@ -641,14 +659,14 @@ check_cross_origin() {
     [ -n "$token" ] || fail "GET $page set no _xsrf cookie"
   fi
   origin=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(f"{p.scheme}://{p.netloc}")' "$url")
-  post() { curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" -d x=1 "$@" "$url" || true; }
-  status=$(post -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example')
+  cross_origin_post() { curl -s -o /dev/null -w '%{http_code}' -b "$jar" -H "X-XSRFToken: $token" -d x=1 "$@" "$url" || true; }
+  status=$(cross_origin_post -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://evil.example')
   step "cross-site POST $url with a valid token -> $status"
   [ "$status" = 403 ] || { rm -f "$jar"; fail "a cross-site POST with a valid XSRF token got $status, not 403"; }
-  status=$(post -H 'Sec-Fetch-Site: cross-site' -H "Origin: $trusted")
+  status=$(cross_origin_post -H 'Sec-Fetch-Site: cross-site' -H "Origin: $trusted")
   step "POST from the trusted origin $trusted -> $status"
   [ "$status" != 403 ] || { rm -f "$jar"; fail "a POST from the trusted origin $trusted got 403"; }
-  status=$(post -H 'Sec-Fetch-Site: same-origin' -H "Origin: $origin")
+  status=$(cross_origin_post -H 'Sec-Fetch-Site: same-origin' -H "Origin: $origin")
   step "same-origin POST -> $status"
   [ "$status" != 403 ] || { rm -f "$jar"; fail "a same-origin POST with a valid token got 403"; }
   rm -f "$jar"
@@ -665,45 +683,61 @@ check_xsrf_secure() {
   if grep -iq '; *secure' <<<"$http"; then fail "$1: the _xsrf cookie over plain HTTP is Secure"; fi
 }
 
-# check_ci_workflow [FILE]: the GitHub Actions workflow (default .github/workflows/ci.yml) is
-# sound without GitHub: it parses, runs on push and pull_request, tests Python 3.11 and 3.14
-# with uv (actions/checkout and astral-sh/setup-uv pinned to a major version), and its `run:`
-# steps (uv sync, ruff check, ruff format --check, pytest) pass for real, in order, in what a
-# fresh clone holds (the files `git add -A` stages: no .env, no .venv), with $PYTHON for the
-# matrix's Python; pytest with every DeprecationWarning an error, at least one test run and
-# none skipped.
-check_ci_workflow() {
-  local file=${1:-.github/workflows/ci.yml} py steps gitdir clone cmd n=0
+# ci_workflow_runs [FILE]: the GitHub Actions workflow (default .github/workflows/ci.yml) is
+# the one every template ships, read as GitHub reads it (PyYAML): it runs on push and
+# pull_request with read-only repository access (`permissions: contents: read`), tests Python
+# 3.11 and 3.14 with uv (actions/checkout@v6, astral-sh/setup-uv@v7 given the matrix's
+# Python), and its `run:` steps are exactly the README's uv commands, with the lock file the
+# README says to commit: `uv sync --locked`, `uv run ruff check .`, `uv run ruff format
+# --check .`, `uv run pytest`. Prints those steps, one a line.
+ci_workflow_runs() {
+  local file=${1:-.github/workflows/ci.yml} py out
   [ -f "$file" ] || fail "no $file"
   py=$(tools_python)
-  steps=$(mktemp)
-  step "$file: parse and check"
-  "$py" - "$file" >"$steps" <<'PY' || { cat "$steps" >&2; fail "$file is not the workflow it should be"; }
-import re, sys, yaml
+  out=$(mktemp)
+  step "$file: parse and check" >&2
+  "$py" - "$file" >"$out" 2>&1 <<'PY' || { cat "$out" >&2; rm -f "$out"; fail "$file is not the workflow it should be"; }
+import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` as true
 events = set(on) if isinstance(on, (dict, list)) else {on}
 assert {"push", "pull_request"} <= events, f"runs on {events}, not on push and pull_request"
+assert doc.get("permissions") == {"contents": "read"}, f"permissions: {doc.get('permissions')}"
 jobs = [j for j in doc["jobs"].values() if "strategy" in j]
 assert len(jobs) == 1, "expected one job with a matrix"
 job = jobs[0]
 assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.14"], job["strategy"]
 uses = [s["uses"] for s in job["steps"] if "uses" in s]
-assert any(re.fullmatch(r"actions/checkout@v[0-9]+", u) for u in uses), uses
-setup = [s for s in job["steps"] if re.fullmatch(r"astral-sh/setup-uv@v[0-9]+", s.get("uses", ""))]
-assert setup, f"no astral-sh/setup-uv@vN step: {uses}"
+assert uses == ["actions/checkout@v6", "astral-sh/setup-uv@v7"], uses
+setup = [s for s in job["steps"] if s.get("uses") == "astral-sh/setup-uv@v7"]
 assert setup[0].get("with", {}).get("python-version") == "${{ matrix.python-version }}", setup
 runs = [line.strip() for s in job["steps"] if "run" in s for line in s["run"].splitlines() if line.strip()]
-assert runs and runs[0] == "uv sync", f"the first run step is not uv sync: {runs}"
-for want in ("uv run ruff check .", "uv run ruff format --check .", "uv run pytest"):
-    assert want in runs, f"no `{want}` step: {runs}"
+want = ["uv sync --locked", "uv run ruff check .", "uv run ruff format --check .", "uv run pytest"]
+assert runs == want, f"the run steps are {runs}, not {want}"
 print("\n".join(runs))
 PY
+  cat "$out"
+  rm -f "$out"
+}
+
+# check_ci_workflow [FILE]: the workflow is sound without GitHub (ci_workflow_runs), and its
+# `run:` steps pass for real, in order, in what a fresh clone holds (the files `git add -A`
+# stages: no .env, no .venv; uv.lock, which the README says to commit, is there), with
+# $PYTHON for the matrix's Python; pytest with every DeprecationWarning an error, at least one
+# test run and none skipped; and the steps leave no file behind in the clone (caches and the
+# .venv aside).
+check_ci_workflow() {
+  local file=${1:-.github/workflows/ci.yml} steps gitdir clone cmd n=0 left
+  steps=$(mktemp)
+  ci_workflow_runs "$file" >"$steps"
+  [ -f uv.lock ] || fail "no uv.lock to commit: the workflow's uv sync --locked needs it"
   gitdir=$(mktemp -d)
   clone=$(mktemp -d)
   git_stage "$gitdir"
   git --git-dir="$gitdir" --work-tree=. checkout-index -a --prefix="$clone/" || fail "cannot export the staged files"
   [ ! -e "$clone/.env" ] || fail "a fresh clone would hold .env"
+  [ -f "$clone/uv.lock" ] || fail "git add -A does not stage uv.lock (is it git-ignored?)"
+  clone_files "$clone" >"$steps.before"
   while IFS= read -r cmd; do
     n=$((n + 1))
     step "CI step $n in a fresh clone: $cmd"
@@ -718,5 +752,28 @@ PY
       if grep -Eq '[0-9]+ skipped' "$steps.out"; then cat "$steps.out" >&2; fail "CI step '$cmd' skipped tests"; fi
     fi
   done <"$steps"
-  rm -rf "$gitdir" "$clone" "$steps" "$steps.out"
+  left=$(clone_files "$clone" | comm -13 "$steps.before" -)
+  rm -rf "$gitdir" "$clone" "$steps" "$steps.out" "$steps.before"
+  [ -z "$left" ] || fail "the CI steps left files behind in the clone: $left"
+}
+
+# clone_files DIR: the files below DIR, sorted, but the virtualenv and the tools' caches.
+clone_files() {
+  (cd "$1" && find . -type f ! -path './.venv/*' ! -path '*/__pycache__/*' \
+    ! -path '*/.ruff_cache/*' ! -path '*/.pytest_cache/*' | sort)
+}
+
+# check_production_ignores_env CMD...: with DEPLOYMENT=production, CMD (the server) does not
+# read .env (it is there, holding the secret): without COOKIE_SECRET in the environment it
+# refuses to start with exit status 2 and the one line
+# "error: COOKIE_SECRET is not set (production reads it from the environment)".
+check_production_ignores_env() {
+  local err rc=0
+  err=$(mktemp)
+  project_secret >/dev/null
+  env -u COOKIE_SECRET DEPLOYMENT=production timeout 30 "$@" --port="$PORT" >/dev/null 2>"$err" || rc=$?
+  step "DEPLOYMENT=production $* with .env but no COOKIE_SECRET -> exit $rc: $(head -c 200 "$err")"
+  [ "$rc" = 2 ] && [ "$(cat "$err")" = "error: COOKIE_SECRET is not set (production reads it from the environment)" ] \
+    || { cat "$err" >&2; rm -f "$err"; fail "DEPLOYMENT=production read .env, or did not say so in one line"; }
+  rm -f "$err"
 }

@@ -87,3 +87,54 @@ def test_trusted_origins_from_the_environment_or_the_option(monkeypatch):
         assert make_app().settings["trusted_origins"] == ["https://c.example"]
     finally:
         settings.options.trusted_origins = []
+
+
+def test_production_reads_the_secret_from_the_environment_only(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("COOKIE_SECRET=from-the-file\n")
+    production = {"DEPLOYMENT": "production"}
+    with pytest.raises(settings.SettingsError, match=r"production reads it from the environment"):
+        settings.cookie_secret(production, str(env_file))
+    secret = settings.cookie_secret({**production, "COOKIE_SECRET": "env"}, str(env_file))
+    assert secret == "env"
+    for name in ("dev", " Staging ", ""):
+        assert settings.cookie_secret({"DEPLOYMENT": name}, str(env_file)) == "from-the-file"
+    with pytest.raises(settings.SettingsError, match="DEPLOYMENT must be one of"):
+        settings.cookie_secret({"DEPLOYMENT": "prod"}, str(env_file))
+
+
+# server.main() with .env at the path given first.
+WITH_ENV_FILE = """
+import asyncio, sys
+import server, settings
+settings.ENV_FILE = sys.argv.pop(1)
+asyncio.run(server.main(sys.argv))
+"""
+
+
+def test_production_refuses_to_start_with_a_secret_in_env_only(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("COOKIE_SECRET=from-the-file\n")
+    env = {k: v for k, v in os.environ.items() if k != "COOKIE_SECRET"}
+    result = subprocess.run(
+        [sys.executable, "-c", WITH_ENV_FILE, str(env_file), "--port=0"],
+        cwd=ROOT,
+        env={**env, "DEPLOYMENT": "production"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "error: COOKIE_SECRET is not set (production reads it from the environment)\n"
+    )
+
+
+def test_trusted_origins_are_checked_and_lowercased(monkeypatch):
+    monkeypatch.setenv("TRUSTED_ORIGINS", "HTTPS://App.Example.com/")
+    assert make_app().settings["trusted_origins"] == ["https://app.example.com"]
+    for bad in ("app.example.com", "https://app.example.com/path"):
+        monkeypatch.setenv("TRUSTED_ORIGINS", bad)
+        with pytest.raises(settings.SettingsError, match="is not scheme://host"):
+            make_app()

@@ -11,6 +11,14 @@ No limit counts a user name over every address: whoever could send enough wrong 
 is slowed instead by the cost of each hash and by ``HashingQueue``, which bounds how many
 passwords are checked at once and how many logins may wait for that.
 
+An address is counted with its neighbours where one client has many: an IPv6 address by its
+/64 network (one subscriber usually gets a whole /64 to pick addresses from), as
+``client_key`` says.
+
+Memory stays bounded whatever the requests hold: each limiter keeps at most ``max_keys`` keys,
+each stored as a fixed-size keyed digest (a 1 MB user name costs what a short one does), with
+at most ``limit`` event times per key.
+
 The counts live in this process only: they start from zero on a restart, and each process of a
 multi-process deployment counts its own.
 """
@@ -19,6 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
+import ipaddress
+import secrets
 import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,11 +39,28 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def client_key(address: str) -> str:
+    """Whom the per-address limit counts: the client's IP address, or its /64 network for
+    IPv6 (an IPv4-mapped IPv6 address counts as the IPv4 address)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class RateLimiter:
     """At most ``limit`` events per ``window`` seconds for each key (a sliding window).
 
     Keys without an event in the last window are forgotten; at most ``max_keys`` keys are kept
-    (the oldest are dropped first), so a flood of new keys cannot exhaust memory.
+    (the least recently used are dropped first), so a flood of new keys cannot exhaust memory.
+    A key is kept as a 16-byte digest keyed with a secret of this process (no one can make two
+    keys collide on purpose), so long keys cost no more than short ones, and each key keeps at
+    most ``limit`` event times.
     """
 
     def __init__(
@@ -46,10 +74,16 @@ class RateLimiter:
         self.window = window
         self.max_keys = max_keys
         self.clock = clock
-        self._events: dict[Hashable, collections.deque[float]] = {}
+        self._salt = secrets.token_bytes(16)
+        self._events: dict[bytes, collections.deque[float]] = {}
 
-    def _recent(self, key: Hashable, now: float) -> collections.deque[float]:
-        events = self._events.get(key, collections.deque())
+    def _digest(self, key: Hashable) -> bytes:
+        return hashlib.blake2b(repr(key).encode(), digest_size=16, key=self._salt).digest()
+
+    def _recent(self, digest: bytes, now: float) -> collections.deque[float]:
+        events = self._events.get(digest)
+        if events is None:
+            events = collections.deque(maxlen=self.limit)
         while events and events[0] <= now - self.window:
             events.popleft()
         return events
@@ -57,7 +91,7 @@ class RateLimiter:
     def retry_after(self, key: Hashable) -> float:
         """Seconds until ``key`` may have another event: 0 if it may now."""
         now = self.clock()
-        events = self._recent(key, now)
+        events = self._recent(self._digest(key), now)
         if len(events) < self.limit:
             return 0.0
         return events[-self.limit] + self.window - now
@@ -66,20 +100,24 @@ class RateLimiter:
         """Count one event for ``key``; returns its time (for ``forget``)."""
         if now is None:
             now = self.clock()
-        events = self._recent(key, now)
+        digest = self._digest(key)
+        events = self._recent(digest, now)
         events.append(now)
-        self._events.pop(key, None)
-        self._events[key] = events  # most recently used last
-        if len(self._events) > self.max_keys:
-            for old in [k for k in self._events if not self._recent(k, now)]:
-                del self._events[old]
-            while len(self._events) > self.max_keys:
-                del self._events[next(iter(self._events))]
+        self._events.pop(digest, None)
+        self._events[digest] = events  # most recently used last
+        # The least recently used first: drop them while they are too many or out of the
+        # window (each key is dropped once, so this costs O(1) per hit on average).
+        while self._events:
+            oldest = next(iter(self._events))
+            recent = self._events[oldest]
+            if len(self._events) <= self.max_keys and recent and recent[-1] > now - self.window:
+                break
+            del self._events[oldest]
         return now
 
     def forget(self, key: Hashable, when: float) -> None:
         """Take back one event of ``key`` counted at ``when`` (if it is still counted)."""
-        events = self._events.get(key)
+        events = self._events.get(self._digest(key))
         if events is not None and when in events:
             events.remove(when)
 
@@ -114,6 +152,7 @@ class LoginThrottle:
 
     def retry_after(self, address: str, name: str) -> float:
         """Seconds until a login from ``address`` for ``name`` may be tried: 0 if now."""
+        address = client_key(address)
         return max(
             self.by_name_and_address.retry_after((name.lower(), address)),
             self.by_address.retry_after(address),
@@ -126,6 +165,7 @@ class LoginThrottle:
         if self.retry_after(address, name):
             return None
         now = self.clock()
+        address = client_key(address)
         self.by_name_and_address.hit((name.lower(), address), now)
         self.by_address.hit(address, now)
         return Attempt(address, name.lower(), now)

@@ -8,16 +8,17 @@ import collections
 import threading
 import time
 from unittest import mock
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from tornado.httpclient import AsyncHTTPClient
 from tornado.testing import ExpectLog, gen_test
 from tornado.web import decode_signed_value
 
 from app.handlers.base import SESSION_COOKIE, safe_next
-from app.objects import dbobject
-from app.objects.user import check_login, session_hash
+from app.objects import dbobject, user
+from app.objects.user import MAX_NAME, check_login, session_hash
 from tests.support import NAME, PASSWORD, BlogTestCase
+from web import close_app, make_app
 
 
 class AdminNeedsLogin(BlogTestCase):
@@ -63,6 +64,74 @@ class Login(BlogTestCase):
 
     def test_empty_form_is_rejected(self):
         self.assertEqual(self.login(name="", password="").code, 403)
+
+    def test_a_password_in_the_url_stays_out_of_the_access_log(self):
+        form = {"name": NAME, "_xsrf": self.xsrf_token()}
+        path = f"/login?next=%2Fadmin&password={quote(PASSWORD)}"
+        with self.assertLogs("tornado.access", "INFO") as logs:
+            response = self.request(path, "POST", form)
+        self.assertEqual(response.code, 403)  # read from the body only
+        output = "\n".join(logs.output)
+        self.assertIn("403 POST /login?next=/admin&password=*** (127.0.0.1)", output)
+        self.assertNotIn("horse", output)
+
+
+class LongNames(BlogTestCase):
+    """A user name longer than any user's is refused before the throttle counts it, before it
+    is looked up or hashed, and before it reaches the log."""
+
+    def test_a_long_name_is_refused_before_the_throttle_and_the_log(self):
+        name = "a" * 100_000
+        checked = []
+        with (
+            mock.patch("app.handlers.login.check_login", side_effect=checked.append),
+            self.assertLogs("app.handlers.login", "WARNING") as logs,
+        ):
+            response = self.login(name=name, password="wrong password")
+        self.assertEqual(response.code, 400)
+        self.assertIn(f"A user name is at most {MAX_NAME} characters long.", response.body.decode())
+        self.assertNotIn("a" * (MAX_NAME + 1), response.body.decode())
+        self.assertEqual(checked, [])
+        self.assertEqual(
+            logs.output,
+            [
+                "WARNING:app.handlers.login:login refused from 127.0.0.1: a user name of "
+                "100000 characters"
+            ],
+        )
+        throttle = self.app.login_throttle
+        self.assertEqual(len(throttle.by_name_and_address._events), 0)
+        self.assertEqual(len(throttle.by_address._events), 0)
+
+    def test_a_name_of_the_longest_length_is_a_login_like_any_other(self):
+        name = "a" * MAX_NAME
+        with ExpectLog("app.handlers.login", f"failed login for '{name}'"):
+            self.assertEqual(self.login(name=name, password="wrong password").code, 403)
+        self.assertEqual(len(self.app.login_throttle.by_name_and_address._events), 1)
+
+
+class UnknownUsers(BlogTestCase):
+    def test_an_unknown_user_costs_a_hash_like_a_wrong_password(self):
+        user.dummy_hash()  # made at start-up
+        hashed = []
+        real = user._scrypt
+        with mock.patch.object(
+            user, "_scrypt", side_effect=lambda *a: hashed.append(a) or real(*a)
+        ):
+            self.assertFalse(check_login(None, "a password"))
+        self.assertEqual(len(hashed), 1)
+
+    def test_the_dummy_hash_is_made_when_the_app_starts(self):
+        user.dummy_hash.cache_clear()
+        app = make_app(db_path=self.db_path, cookie_secret="test-secret")
+        try:
+            for _ in range(500):
+                if user.dummy_hash.cache_info().currsize:
+                    break
+                time.sleep(0.01)
+            self.assertEqual(user.dummy_hash.cache_info().currsize, 1)
+        finally:
+            close_app(app)
 
     def test_session_cookie_is_signed_httponly_and_lax(self):
         response = self.login()

@@ -37,7 +37,9 @@ class Pages(BlogTestCase):
         self.assertIn(b"font-family", response.body)
 
     def test_missing_post_is_404(self):
-        for path in ("/post/999", "/post/99999999999999999999999999"):
+        # Past SQLite's integers, and past the 4300 digits Python reads as an int.
+        paths = ("/post/999", "/post/9223372036854775808", "/post/" + "9" * 5000)
+        for path in paths:
             with self.subTest(path=path):
                 response = self.request(path)
                 self.assertEqual(response.code, 404)
@@ -92,12 +94,13 @@ class Health(BlogTestCase):
 
     def test_healthz_is_503_when_the_database_fails(self):
         self.app.db.close()
-        with ExpectLog("app.handlers.base", "health check: the database failed"):
+        with ExpectLog("app.handlers.base", "health check: the database failed \\(.*closed"):
             response = self.request("/healthz")
         self.assertEqual(response.code, 503)
         answer = json.loads(response.body)
         self.assertEqual(answer["status"], "unavailable")
-        self.assertIn("the database is closed", answer["reason"])
+        # Anyone may ask /healthz: the details are in the log only.
+        self.assertEqual(answer["reason"], "the database failed")
 
 
 class Headers(BlogTestCase):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from app.ratelimit import HashingQueue, LoginThrottle, RateLimiter
+from app.ratelimit import HashingQueue, LoginThrottle, RateLimiter, client_key
 
 
 class Clock:
@@ -99,3 +99,54 @@ def test_hashing_queue_admits_at_most_max_pending():
         assert asyncio.run(queue.run(threading.current_thread)).name.startswith("scrypt")
     finally:
         queue.shutdown()
+
+
+def test_memory_is_bounded_whatever_the_keys():
+    limiter = RateLimiter(3, 60, max_keys=100, clock=Clock())
+    for i in range(300):
+        limiter.hit(("x" * 100_000 + str(i), "10.0.0.1"))  # 100 kB each
+    for _ in range(1000):
+        limiter.hit("one key, often")
+    assert len(limiter._events) <= 100
+    # What is kept per key does not grow with the key, nor with the number of hits.
+    assert all(len(key) == 16 for key in limiter._events)
+    assert max(len(events) for events in limiter._events.values()) == 3
+    assert limiter.retry_after("one key, often") > 0
+
+
+def test_stale_keys_are_dropped_before_live_ones():
+    clock = Clock()
+    limiter = RateLimiter(1, 60, max_keys=3, clock=clock)
+    limiter.hit("old")
+    clock.now += 61
+    limiter.hit("a")
+    assert len(limiter._events) == 1  # "old" left the window: dropped on the way
+    limiter.hit("b")
+    limiter.hit("c")
+    limiter.hit("d")
+    assert len(limiter._events) == 3
+    assert limiter.retry_after("a") == 0  # the least recently used went first
+    assert limiter.retry_after("d") > 0
+
+
+def test_ipv6_addresses_are_counted_by_their_64():
+    throttle = LoginThrottle(per_name_and_address=(2, 60), per_address=(3, 60), clock=Clock())
+    assert throttle.reserve("2001:db8:0:1::1", "ada")
+    assert throttle.reserve("2001:db8:0:1::2", "ada")
+    # Another address of the same /64 is the same client, for one name ...
+    assert throttle.reserve("2001:db8:0:1:ffff::9", "ada") is None
+    assert throttle.reserve("2001:db8:0:1:ffff::9", "bob")
+    # ... and for all names together.
+    assert throttle.reserve("2001:db8:0:1::3", "carol") is None
+    assert throttle.reserve("2001:db8:0:2::1", "ada")  # another /64
+    assert throttle.reserve("::ffff:10.0.0.1", "ada")  # IPv4-mapped counts as IPv4
+    assert throttle.reserve("10.0.0.1", "ada")
+    assert throttle.reserve("10.0.0.1", "ada") is None
+
+
+def test_client_key():
+    assert client_key("2001:db8::1") == "2001:db8::/64"
+    assert client_key("2001:DB8:0:0:ffff::1") == "2001:db8::/64"
+    assert client_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert client_key("192.0.2.1") == "192.0.2.1"
+    assert client_key("") == ""

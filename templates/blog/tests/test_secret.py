@@ -31,6 +31,19 @@ def test_the_env_file_is_used_when_the_environment_has_none(env_file):
     assert web.cookie_secret({"COOKIE_SECRET": ""}, env_file) == "from-the-file"
 
 
+def test_production_reads_the_environment_only(env_file):
+    production = {"DEPLOYMENT": "production"}
+    assert web.cookie_secret(production, env_file) is None
+    assert web.cookie_secret({**production, "COOKIE_SECRET": "from-env"}, env_file) == "from-env"
+    for name in ("dev", "staging", " Staging ", ""):
+        assert web.cookie_secret({"DEPLOYMENT": name}, env_file) == "from-the-file"
+    with pytest.raises(ValueError, match="DEPLOYMENT must be one of dev, staging, production"):
+        web.cookie_secret({"DEPLOYMENT": "prod"}, env_file)
+    # Refused with a secret in the environment too: a typo is not a deployment.
+    with pytest.raises(ValueError, match="DEPLOYMENT must be one of dev, staging, production"):
+        web.cookie_secret({"DEPLOYMENT": "prod", "COOKIE_SECRET": "from-env"}, env_file)
+
+
 def test_without_either_there_is_no_secret(tmp_path):
     assert web.cookie_secret({}, str(tmp_path / "missing.env")) is None
     (tmp_path / "other.env").write_text("OTHER=1\n", encoding="utf-8")
@@ -74,6 +87,32 @@ def test_the_server_refuses_to_start_without_a_secret(tmp_path):
     assert result.stderr.startswith("error: COOKIE_SECRET is not set"), result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("deployment", "message"),
+    [
+        (
+            "production",
+            "error: COOKIE_SECRET is not set (production reads it from the environment)",
+        ),
+        ("prod", "error: DEPLOYMENT must be one of dev, staging, production, not 'prod'"),
+    ],
+)
+def test_production_refuses_to_start_with_a_secret_in_env_only(env_file, deployment, message):
+    script = "import sys, web; web.ENV_FILE = sys.argv.pop(1); web.main(sys.argv)"
+    env = {k: v for k, v in os.environ.items() if k != "COOKIE_SECRET"}
+    result = subprocess.run(
+        [sys.executable, "-c", script, env_file, "--port=0"],
+        cwd=ROOT,
+        env={**env, "DEPLOYMENT": deployment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == message + "\n"
 
 
 def test_no_python_file_holds_a_secret():

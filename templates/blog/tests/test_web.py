@@ -233,3 +233,20 @@ def test_trusted_origins_come_from_the_option_else_the_environment():
     assert trusted_origins("", env) == ["https://a.example", "https://b.example"]
     assert trusted_origins("https://c.example:8443", env) == ["https://c.example:8443"]
     assert trusted_origins("", {}) == []
+
+
+def test_trusted_origins_are_checked_and_lowercased():
+    assert trusted_origins("HTTPS://App.Example.com/", {}) == ["https://app.example.com"]
+    for bad in ("app.example.com", "https://app.example.com/path", "ftp://x.example"):
+        with pytest.raises(ValueError, match="is not scheme://host"):
+            trusted_origins(bad, {})
+
+
+def test_a_bad_trusted_origin_is_one_line_and_exit_status_2(tmp_path):
+    db = str(tmp_path / "o.db")
+    dbobject.create_schema(db)
+    result = web(f"--db={db}", "--port=0", "--trusted_origins=app.example.com")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "error: --trusted_origins: trusted origin 'app.example.com' is not scheme://host[:port]\n"
+    )

@@ -332,6 +332,14 @@ class ChatBehaviour(ChatTestCase):
         assert '<span class="name">Anonymous</span>' in anonymous["html"]
         response = await self.post("/a/message/new", body="x", name="n" * 41)
         assert response.code == 400 and "name" in json.loads(response.body)["error"]
+        # Bidi overrides and zero-width characters would make a name look like another's.
+        for name in ("Ada\u202e", "A\u200bda", "Ad\u2066a", "Ada\u00ad"):
+            response = await self.post("/a/message/new", body="x", name=name)
+            assert response.code == 400, name
+            error = json.loads(response.body)["error"]
+            assert error == "name holds invisible or control characters", name
+        shown = await self.say("hi", name="Zoë Ōtsuka")
+        assert '<span class="name">Zoë Ōtsuka</span>' in shown["html"]
 
     @gen_test
     async def test_a_message_sent_again_with_its_id_is_stored_once(self) -> None:
@@ -350,7 +358,9 @@ class ChatBehaviour(ChatTestCase):
         late = await self.say("only once", id=message_id)
         assert late["cursor"] == first["cursor"] and late["id"] == message_id
         assert "only once" not in self.bodies(self.buffer.since(other["cursor"]).messages)
-        for bad in ("short", "x" * 65, "<script>" * 3, "a b" * 8):
+        # 32 hex digits (128 random bits, as chat.js makes them) and nothing else: ids are
+        # global, so one that could be guessed could be replayed over another's message.
+        for bad in ("short", "x" * 65, "<script>" * 3, "a b" * 8, "c" * 31, "C" * 32, "g" * 32):
             response = await self.post("/a/message/new", body="x", id=bad)
             assert response.code == 400, bad
             assert json.loads(response.body)["error"] == "malformed message id"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 # How deeply arrays and objects may nest in a request body (json.loads itself would go on
@@ -29,6 +30,14 @@ def _refuse_constant(name: str) -> Any:
     raise InvalidJSON(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    # A number too large for a float (1e999) would decode to infinity, which JSON does not have.
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidJSON(f"{text} is too large a number")
+    return value
+
+
 def _depth(value: Any) -> int:
     """How deeply ``value``'s arrays and objects nest: 0 for a number or a string, 1 for
     ``[1, 2]``, 2 for ``{"a": [1]}``."""
@@ -44,7 +53,7 @@ def decode(body: bytes) -> Any:
     """Decode a JSON document, raising ``InvalidJSON`` with a short, client-safe reason."""
     too_deep = InvalidJSON(f"the body nests deeper than {MAX_DEPTH} levels")
     try:
-        value = json.loads(body, parse_constant=_refuse_constant)
+        value = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except UnicodeDecodeError as exc:
         raise InvalidJSON("the body is not UTF-8 text") from exc
     except RecursionError:

@@ -55,6 +55,12 @@ class ApiTest(AsyncHTTPTestCase):
                 error = self.assert_json_error(self.post("/api/echo", body), 400)
                 self.assertRegex(error["message"], r"^Invalid JSON body: -?(NaN|Infinity) is not")
 
+    def test_numbers_past_a_float_are_a_400_not_infinity(self):
+        for body in (b'{"message": 1e999}', b'{"message": -1e999}'):
+            with self.subTest(body=body):
+                error = self.assert_json_error(self.post("/api/echo", body), 400)
+                self.assertRegex(error["message"], r"^Invalid JSON body: -?1e999 is too large")
+
     def test_deeply_nested_json_is_a_400_not_a_500(self):
         for depth in (65, 100_000):
             with self.subTest(depth=depth), self.assertNoLogs("tornado.application"):

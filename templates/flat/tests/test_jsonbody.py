@@ -26,6 +26,13 @@ class JsonBodyTest(unittest.TestCase):
                 self.assertRaisesRegex(jsonbody.InvalidJSON, "is not valid JSON"),
             ):
                 jsonbody.decode(body)
+        for body in (b"1e999", b"[-1e999]", b'{"a": 1.5e400}'):
+            with (
+                self.subTest(body=body),
+                self.assertRaisesRegex(jsonbody.InvalidJSON, "is too large a number"),
+            ):
+                jsonbody.decode(body)
+        self.assertEqual(jsonbody.decode(b"[1e308, -2.5]"), [1e308, -2.5])
         for depth in (jsonbody.MAX_DEPTH + 1, 200_000):
             with (
                 self.subTest(depth=depth),

@@ -130,6 +130,17 @@ class SecurityTest(unittest.TestCase):
         s = settings.get_settings("dev", environ=environ)
         self.assertEqual(s["trusted_origins"], ["https://c.example"])
 
+    def test_trusted_origins_are_checked_and_lowercased(self):
+        environ = {"COOKIE_SECRET": "x", "TRUSTED_ORIGINS": "HTTPS://App.Example.com/"}
+        s = settings.get_settings("dev", environ=environ)
+        self.assertEqual(s["trusted_origins"], ["https://app.example.com"])
+        for bad in ("app.example.com", "https://app.example.com/path"):
+            with (
+                self.subTest(origin=bad),
+                self.assertRaisesRegex(ValueError, "is not scheme://host"),
+            ):
+                settings.get_settings("dev", environ={**environ, "TRUSTED_ORIGINS": bad})
+
     def test_xheaders_option_overrides_the_deployment(self):
         environ = {"COOKIE_SECRET": "x"}
         self.assertFalse(settings.get_settings("dev", environ=environ)["xheaders"])

@@ -43,6 +43,7 @@ readme_has 'uv run python server.py --port=8888'
 readme_has 'python server.py --port=8888'
 check_bad_options python server.py
 check_env_refusal python server.py
+check_production_ignores_env python server.py
 
 # README: Run (on the port the harness gave us)
 log=$(mktemp)

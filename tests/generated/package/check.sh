@@ -78,6 +78,7 @@ python run.py --help >/dev/null 2>&1 || fail "python run.py --help failed"
 check_bad_options "$PKG"
 check_bad_options python run.py
 check_env_refusal "$PKG"
+check_production_ignores_env python run.py
 
 if [ -f Dockerfile ]; then
   # hadolint parses every instruction (an unknown or malformed one is an error) and lints.

@@ -91,7 +91,7 @@ class InFlight:
     def cut(self) -> None:
         """Cancel every request still running: the end of the shutdown grace period."""
         for handler, task in list(self._tasks.items()):
-            handler.cut = True
+            handler.cut_at_shutdown = True
             if task is not None:
                 task.cancel()
             self.finished(handler)
@@ -103,7 +103,7 @@ class CommonMixin(tornado.web.RequestHandler):
 
     _counted = False
     # Set when shutdown cancels this request at the end of its grace period (InFlight.cut).
-    cut = False
+    cut_at_shutdown = False
 
     def set_default_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
@@ -127,7 +127,7 @@ class CommonMixin(tornado.web.RequestHandler):
             self.application.in_flight.finished(self)  # type: ignore[attr-defined]
 
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
-        if self.cut:
+        if self.cut_at_shutdown:
             # Tornado answers a cancelled handler with a 500. A request cut at shutdown is no
             # server error, and its connection is closed: no answer, no access-log line.
             return
@@ -246,15 +246,16 @@ class HealthHandler(CommonMixin):
         except TimeoutError:
             self.unavailable(f"the database did not answer within {self.TIMEOUT:g} s")
         except (sqlite3.Error, RuntimeError) as exc:
-            self.unavailable(f"the database failed: {exc}")
+            # The details go to the log; anyone may ask /healthz, so the answer stays generic.
+            self.unavailable("the database failed", exc)
         else:
             self.finish({"status": "ok"})
 
     async def head(self) -> None:
         await self.get()
 
-    def unavailable(self, reason: str) -> None:
-        log.warning("health check: %s", reason)
+    def unavailable(self, reason: str, exc: Exception | None = None) -> None:
+        log.warning("health check: %s%s", reason, f" ({exc})" if exc else "")
         self.set_status(503)
         self.finish({"status": "unavailable", "reason": reason})
 

@@ -4,7 +4,7 @@ import logging
 import math
 
 from app.handlers.base import BaseHandler, safe_next
-from app.objects.user import User, check_login
+from app.objects.user import MAX_NAME, User, check_login
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ class LoginHandler(BaseHandler):
     password is checked, and past a limit a login is answered 429 with a Retry-After header,
     without checking the password. Passwords are checked on a few threads behind a bounded
     queue (``application.hashing``): when it is full, a login is answered 503 with Retry-After.
+    A user name longer than any user's is answered 400 before any of this, and never logged.
     """
 
     def get(self) -> None:
@@ -45,6 +46,19 @@ class LoginHandler(BaseHandler):
         address = self.request.remote_ip or ""
         throttle = self.application.login_throttle  # type: ignore[attr-defined]
         hashing = self.application.hashing  # type: ignore[attr-defined]
+
+        if len(name) > MAX_NAME:
+            # No user has such a name. Refused before it is counted, logged or looked up: a
+            # name of a megabyte must cost no memory in the throttle and no megabyte of log.
+            log.warning("login refused from %s: a user name of %d characters", address, len(name))
+            self.set_status(400)
+            self.render(
+                "pages/login.html",
+                name="",
+                next_url=next_url,
+                error=f"A user name is at most {MAX_NAME} characters long.",
+            )
+            return
 
         # Check the limits and count this attempt in one step, on the event loop, before
         # anything is awaited: logins sent at the same time cannot all pass the check before

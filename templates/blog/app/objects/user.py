@@ -33,7 +33,8 @@ HASH_BYTES = 32
 # A stored hash that would need more memory than this is refused rather than computed.
 MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024
 
-NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+MAX_NAME = 40
+NAME_RE = re.compile(rf"[A-Za-z0-9_.-]{{1,{MAX_NAME}}}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 
@@ -82,8 +83,10 @@ def check_password(password: str, stored: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    """Checked when a login names no user, so that answer takes as long as a wrong password."""
+def dummy_hash() -> str:
+    """Checked when a login names no user, so that answer takes as long as a wrong password.
+    Made once per process; ``web.make_app()`` has it made on a hashing thread at start-up, so
+    that the first login for an unknown name does not pay for it (and stand out)."""
     return hash_password(secrets.token_urlsafe(16))
 
 
@@ -95,7 +98,7 @@ def session_hash(token: str) -> str:
 def check_login(user: User | None, password: str) -> bool:
     """Whether ``password`` logs ``user`` in; None (no such user) costs the same and fails."""
     if user is None:
-        check_password(password, _dummy_hash())
+        check_password(password, dummy_hash())
         return False
     return check_password(password, user.password_hash)
 
@@ -119,7 +122,7 @@ class User(DBObject):
     def name_problem(name: str) -> str | None:
         """What is wrong with ``name`` as a new user name, for people (None: nothing)."""
         if not NAME_RE.fullmatch(name):
-            return "A user name is 1 to 40 letters, digits, dots, dashes or underscores."
+            return f"A user name is 1 to {MAX_NAME} letters, digits, dots, dashes or underscores."
         return None
 
     @staticmethod

@@ -132,13 +132,19 @@ class BaseHandler(CommonMixin):
         return namespace
 
     def get_browser_locale(self, default: str = "en_US") -> tornado.locale.Locale:
+        self.vary_by_language()
+        return super().get_browser_locale(default)
+
+    def vary_by_language(self) -> None:
         if len(tornado.locale.get_supported_locales()) > 1:
             # The page is translated for the request's Accept-Language: caches must keep
             # one copy per language.
             self.add_header("Vary", "Accept-Language")
-        return super().get_browser_locale(default)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # send_error() cleared the headers, and a locale resolved before the error is not
+        # resolved again: the error page is translated too, so say so again.
+        self.vary_by_language()
         if status_code >= 500 and self.settings.get("serve_traceback") and "exc_info" in kwargs:
             # Only in debug mode (serve_traceback) does Tornado's own page show the traceback.
             super().write_error(status_code, **kwargs)
