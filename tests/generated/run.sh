@@ -11,7 +11,8 @@
 # and installs each project both ways its README gives: uv (`uv sync`) and venv + pip.
 # Every variant runs on (oldest Python, lowest Tornado, pip) and (newest Python, newest Tornado,
 # uv); the default variant also runs on the two crossed pairs. Then, for every template, the
-# update job: `scaffold new embedded:<template>@<previous version>`, a user's edit
+# update jobs, one from every earlier version kept in the embedded history: `scaffold new
+# embedded:<template>@<version>`, a user's edit
 # (tests/generated/<template>/user_edit.sh), committed, `scaffold update --no-input`, and the
 # template's check.sh on the updated project (see update_check.sh). Nothing is skipped: a
 # missing tool, template check or interpreter is a failure. Ends with the time taken and one
@@ -98,9 +99,10 @@ for t in "${TEMPLATES[@]}"; do
     || die "tests/generated/$t/variants.txt does not cover every value of $t's variables"
 done
 
-# previous_version TEMPLATE: the version kept in the embedded history just before the
-# template's current one (templates/.history/versions.toml; `scaffold info` gives the current).
-previous_version() {
+# older_versions TEMPLATE: every version kept in the embedded history before the template's
+# current one (templates/.history/versions.toml; `scaffold info` gives the current), oldest
+# first: a project made from any of them must update to the current one.
+older_versions() {
   local current
   current=$("$SCAFFOLD_BIN" info "$1" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])') \
     || return 1
@@ -112,7 +114,7 @@ kept = [v["version"] for v in tomllib.load(open(path, "rb"))["version"] if v["te
 older = sorted((v for v in kept if key(v) < key(current)), key=key)
 if not older:
     sys.exit(f"no version of {template} older than {current} is kept")
-print(older[-1])
+print("\n".join(older))
 PY
 }
 
@@ -143,14 +145,13 @@ PY
   } >"$log" 2>&1
 }
 
-# run_update TEMPLATE: the update job (see the top of this file), on the newest Python and
-# Tornado with uv.
+# run_update TEMPLATE VERSION: the update job (see the top of this file) from that version, on
+# the newest Python and Tornado with uv.
 run_update() {
-  local t=$1 prev dest log="$WORK/logs/update--$t--default.log"
-  dest="$WORK/update/$t/$t-demo"
+  local t=$1 prev=$2 dest log="$WORK/logs/update@$2--$1--default.log"
+  dest="$WORK/update/$prev/$t/$t-demo"
   mkdir -p "$(dirname "$dest")"
   {
-    prev=$(previous_version "$t") &&
     echo "== $t: update from version $prev: scaffold new embedded:$t@$prev $dest --no-input" &&
     "$SCAFFOLD_BIN" new "embedded:$t@$prev" "$dest" --no-input --quiet &&
     ( cd "$dest" &&
@@ -182,7 +183,10 @@ launch() {
     if [ -n "$done_pid" ]; then reap "$done_pid"; else sleep 0.2; fi
   done
   local name="$1/$5/$6"
-  if [ "$1" = update ]; then run_update "$5" & else run_one "$@" & fi
+  case "$1" in
+    update@*) run_update "$5" "${1#update@}" & ;;
+    *) run_one "$@" & ;;
+  esac
   PIDS[$!]=$name
   BEGAN[$!]=$SECONDS
 }
@@ -209,7 +213,10 @@ for entry in "${COMBOS[@]}"; do
   done
 done
 if [ "$GEN_ONLY" != variants ]; then
-  for t in "${TEMPLATES[@]}"; do launch update "" "" "" "$t" default; done
+  for t in "${TEMPLATES[@]}"; do
+    versions=$(older_versions "$t") || die "cannot list the versions of $t kept before its current one"
+    for v in $versions; do launch "update@$v" "" "" "" "$t" default; done
+  done
 fi
 for pid in "${!PIDS[@]}"; do reap "$pid"; done
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The update-from-the-previous-version check, run by tests/generated/run.sh inside a project
-# that `scaffold new embedded:<template>@<previous version>` made (TEMPLATE and PREVIOUS say
-# which), with the variables run.sh exports for check.sh (PYTHON, INSTALLER, UV, PORT,
+# The update-from-an-earlier-version check, run by tests/generated/run.sh inside a project
+# that `scaffold new embedded:<template>@<version>` made, for every version kept before the
+# current one (TEMPLATE and PREVIOUS say which), with the variables run.sh exports for check.sh (PYTHON, INSTALLER, UV, PORT,
 # VARIANT, GEN_DIR, SCAFFOLD_BIN).
 #
 # It does what a user does: edits the project (tests/generated/<template>/user_edit.sh

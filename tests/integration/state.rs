@@ -67,11 +67,27 @@ fn project_files(fx: &Fixture, p: &str) -> std::collections::BTreeMap<String, Op
 /// paused at `step` (`name` or `name#n`, the n-th time it is reached) when given: it writes
 /// its pid into the returned file and waits there to be killed.
 fn spawn(fx: &Fixture, dir: &str, args: &[&str], step: Option<&str>) -> (Child, PathBuf) {
+    spawn_with(
+        fx,
+        Command::new(assert_cmd::cargo::cargo_bin("scaffold")),
+        dir,
+        args,
+        step,
+    )
+}
+
+/// `spawn`, with the command given (a wrapper that runs scaffold).
+fn spawn_with(
+    fx: &Fixture,
+    mut cmd: Command,
+    dir: &str,
+    args: &[&str],
+    step: Option<&str>,
+) -> (Child, PathBuf) {
     let flag = fx
         .state_dir
         .path()
         .join(format!("paused-{}", rand_suffix()));
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("scaffold"));
     cmd.current_dir(fx.path(dir))
         .env("NO_COLOR", "1")
         .env("SCAFFOLD_CACHE_DIR", fx.path("cache"))
@@ -847,8 +863,15 @@ fn ctrl_c_leaves_what_a_kill_leaves() {
     let fx = Fixture::new();
     project(&fx, 6);
     let before = project_files(&fx, "p");
-    let (mut child, flag) = spawn(
+    // A run started in the background of a script inherits SIGINT ignored (as CI may start
+    // the tests): GNU env gives scaffold the default action a terminal's Ctrl-C meets.
+    let mut wrapper = Command::new("env");
+    wrapper
+        .arg("--default-signal=INT")
+        .arg(assert_cmd::cargo::cargo_bin("scaffold"));
+    let (mut child, flag) = spawn_with(
         &fx,
+        wrapper,
         "p",
         &["update", "-d", "flavour=chocolate"],
         Some("rename#5"),
@@ -859,7 +882,17 @@ fn ctrl_c_leaves_what_a_kill_leaves() {
         .status()
         .unwrap();
     assert!(sent.success());
-    let ended = child.wait().unwrap();
+    let start = Instant::now();
+    let ended = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("SIGINT did not end the run within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert_eq!(ended.signal(), Some(2), "ended by SIGINT: {ended:?}");
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&fx.path("p/.scaffold")), 0o700);
