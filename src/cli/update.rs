@@ -266,13 +266,14 @@ fn secret_note(p: &Prepared) -> Option<String> {
         .as_ref()
         .map(|s| s.files.clone())
         .unwrap_or_default();
-    let (one, are) = if p.secret_committed.len() == 1 {
-        ("was", "it")
+    let one = if p.secret_committed.len() == 1 {
+        "was"
     } else {
-        ("were", "they")
+        "were"
     };
     let mut why = format!(
-        "the cookie secret is in this project's git history: {} {one} committed holding {are}          hold it, so anyone with a copy of the repository has it; the update keeps it, so set a          new one",
+        "the cookie secret is in this project's git history: {} {one} committed holding it, \
+         so anyone with a copy of the repository has it; the update keeps it, so set a new one",
         quoted(&p.secret_committed)
     );
     if !now.is_empty() {

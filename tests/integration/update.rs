@@ -1072,8 +1072,9 @@ fn a_secret_in_the_git_history_is_told() {
     assert!(
         text(&out).contains(
             "the cookie secret is in this project's git history: `settings.py` was committed \
-             holding it"
-        ) && text(&out).contains("(this version keeps it in `.env`)"),
+             holding it, so anyone with a copy of the repository has it; the update keeps it, so \
+             set a new one (this version keeps it in `.env`) and wherever the project is deployed"
+        ),
         "{}",
         text(&out)
     );
