@@ -26,8 +26,18 @@ user_edit_survived() {
   grep -Fqx 'The team keeps its notes here.' NOTES.md || fail "NOTES.md lost"
   grep -Fqx '*.sqlite3' .gitignore || fail "the user's line in .gitignore was lost"
 }
+# A template's own edit (user_edit.sh) is written against the files of recent versions; it
+# may say the oldest version it fits (USER_EDIT_SINCE). From an older one the same lines would
+# also be the template's changes: a true conflict, which is the user's to resolve, not a loss.
+# Those versions get the generic edit, which must survive as every edit must.
+USER_EDIT_SINCE=0
 if [ -f "$GEN_DIR/$TEMPLATE/user_edit.sh" ]; then
+  generic_edit=$(declare -f user_edit user_edit_survived)
   source "$GEN_DIR/$TEMPLATE/user_edit.sh"
+  if [ "$PREVIOUS" -lt "$USER_EDIT_SINCE" ]; then
+    eval "$generic_edit"
+    step "version $PREVIOUS is older than the edit in tests/generated/$TEMPLATE/user_edit.sh fits (from $USER_EDIT_SINCE): the generic edit"
+  fi
 else
   step "no tests/generated/$TEMPLATE/user_edit.sh: the generic edit"
 fi

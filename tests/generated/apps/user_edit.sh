@@ -4,6 +4,10 @@
 # test of the user's own) and a link to it in the layout's nav, which the new version changes
 # elsewhere (in the head).
 
+# The oldest version this edit fits: from version 1 the lines it touches are also the
+# template's changes (a true conflict), so update_check.sh gives version 1 the generic edit.
+USER_EDIT_SINCE=2
+
 user_edit() {
   cat >>apps/main/views.py <<'PY'
 

@@ -1,4 +1,4 @@
-# A user's edit of a `blog` project, for the update-from-the-previous-version job (sourced by
+# A user's edit of a `blog` project, for the update-from-an-earlier-version jobs (sourced by
 # tests/generated/update_check.sh): twenty posts on the home page instead of fifty, a colour of
 # their own in static/css/main.css, both far from what the new version changes, and a test of
 # the user's own for the page size.

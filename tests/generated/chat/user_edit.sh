@@ -1,7 +1,11 @@
-# A user's edit of a `chat` project, for the update-from-the-previous-version job (sourced by
+# A user's edit of a `chat` project, for the update-from-an-earlier-version jobs (sourced by
 # tests/generated/update_check.sh): a lighter page background in static/chat.css and a larger
 # history (--cache-size defaults to 500) in app.py, both far from what the new version changes
 # in those files, with a test of the user's own for the new default.
+
+# The oldest version this edit fits: from version 1 the lines it touches are also the
+# template's changes (a true conflict), so update_check.sh gives version 1 the generic edit.
+USER_EDIT_SINCE=2
 
 user_edit() {
   python3 - <<'PY'

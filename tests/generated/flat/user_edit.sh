@@ -1,4 +1,4 @@
-# A user's edit of a `flat` project, for the update-from-the-previous-version job (sourced by
+# A user's edit of a `flat` project, for the update-from-an-earlier-version jobs (sourced by
 # tests/generated/update_check.sh): an /about page (a handler, a template and a test of the
 # user's own, a route added to urls.py) and a line of their own in .gitignore, which the new
 # version changes elsewhere.

@@ -1,4 +1,4 @@
-# A user's edit of a `package` project, for the update-from-the-previous-version job (sourced
+# A user's edit of a `package` project, for the update-from-an-earlier-version jobs (sourced
 # by tests/generated/update_check.sh): an /about page (a handler, a template and a test of the
 # user's own, a route added to urls.py) and a link to it in the layout's header, which the new
 # version changes elsewhere (in the head).
