@@ -3,6 +3,10 @@
 # user's own, a route added to urls.py) and a link to it in the layout's header, which the new
 # version changes elsewhere (in the head).
 
+# The oldest version this edit fits: version 1's urls.py has none of the lines it edits, so
+# update_check.sh gives version 1 the generic edit.
+USER_EDIT_SINCE=2
+
 user_edit() {
   local pkg
   pkg=$(sed -n '/^\[project\.scripts\]$/{n;s/^\([A-Za-z_][A-Za-z0-9_]*\) = .*/\1/p;}' pyproject.toml)
