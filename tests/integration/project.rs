@@ -510,6 +510,33 @@ fn new_git_makes_a_first_commit() {
     );
 }
 
+/// `new --git` of every embedded template: its cookie secret is in the git-ignored `.env`, so
+/// the first commit holds no copy of it in any object, and the working tree is clean.
+#[test]
+fn new_git_of_each_embedded_template_commits_no_secret() {
+    let fx = Fixture::new();
+    for t in ["flat", "package", "apps", "blog", "chat"] {
+        with_home(&fx, true)
+            .args(["new", t, t, "--git", "--no-input", "-q"])
+            .assert()
+            .success();
+        let p = fx.path(t);
+        let env = std::fs::read_to_string(p.join(".env")).unwrap();
+        let secret = env
+            .lines()
+            .find_map(|l| l.strip_prefix("COOKIE_SECRET="))
+            .unwrap_or_else(|| panic!("{t}: no COOKIE_SECRET in .env: {env}"));
+        assert_eq!(secret.len(), 64, "{t}");
+        assert_eq!(git(&p, &["status", "--porcelain"]), "", "{t}: a clean tree");
+        assert!(!git(&p, &["ls-files"]).lines().any(|f| f == ".env"), "{t}");
+        let objects = git(&p, &["cat-file", "--batch-all-objects", "--batch"]);
+        assert!(
+            !objects.contains(secret),
+            "{t}: the secret is in the repository"
+        );
+    }
+}
+
 /// `new --git` inside an existing work tree is refused (as cargo new does), and without a git
 /// identity it fails before writing anything.
 #[test]
